@@ -1,0 +1,13 @@
+"""The `breach` command line: a thin layer over breach.flows."""
+
+from __future__ import annotations
+
+from . import incidents  # noqa: F401  (registers commands)
+from .app import app
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,213 @@
+"""Incident log commands: init, open, list, show, log, timeline, close, verify."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .app import ByOption, HomeOption, JsonOption, command, emit_json, now, session
+
+
+@command()
+def init(
+    home: HomeOption = None,
+    org: Annotated[Path | None, typer.Option("--org", help="Organization profile to copy in "
+                                             "(default: the sample organization).")] = None,
+    json_: JsonOption = False,
+) -> None:
+    """Create the data folder, its database and organization.yaml.
+
+    Example: breach init --home ./incidents
+    """
+    from ..flows import init_home
+
+    result = init_home(home, org_file=org)
+    if json_:
+        emit_json(result)
+        return
+    typer.echo(f"Data folder {result['home']} ready ({result['name']}).")
+    if result["created_profile"]:
+        typer.echo(f"Wrote {result['organization']}: check it describes your organization.")
+
+
+@command(name="open")
+def open_(
+    title: Annotated[str, typer.Option("--title", help="Short title (kept out of Slack unless --public).")],
+    aware_at: Annotated[str | None, typer.Option(
+        "--aware-at", help="When you became aware (starts the GDPR Art. 33(1) 72 h clock). "
+        "ISO 8601 with offset or 'YYYY-MM-DD HH:MM Zone/Name'; default now.")] = None,
+    occurred_at: Annotated[str | None, typer.Option("--occurred-at", help="When the breach happened.")] = None,
+    detected_at: Annotated[str | None, typer.Option("--detected-at", help="When it was detected.")] = None,
+    awareness_note: Annotated[str | None, typer.Option(
+        "--awareness-note", help="Why this is the moment of awareness (EDPB 9/2022: reasonable certainty).")] = None,
+    role: Annotated[str, typer.Option("--role", help="controller or processor.")] = "controller",
+    public: Annotated[bool, typer.Option("--public", help="The title may be shown in Slack.")] = False,
+    home: HomeOption = None,
+    by: ByOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Open an incident and start its clocks; prints the id (BR-<year>-<nnnn>).
+
+    Example: breach open --title "User DB exposed" --aware-at "2026-11-28 14:05 Europe/Brussels"
+    """
+    from .. import clock
+    from ..flows import incident_dict, open_incident
+
+    with session(home, by=by) as s:
+        incident = open_incident(s, title=title, now=now(), aware_at=aware_at, occurred_at=occurred_at,
+                                 detected_at=detected_at, awareness_note=awareness_note, role=role,
+                                 public=public)
+        if json_:
+            emit_json(incident_dict(incident))
+            return
+        typer.echo(incident.id)
+        typer.echo(f"  aware at {clock.show(incident.aware_at, s.zone)}; "
+                   f"GDPR Art. 33(1) clock running. Next: breach assess {incident.id}", err=True)
+
+
+@command(name="list")
+def list_(
+    all_: Annotated[bool, typer.Option("--all", help="Include closed incidents.")] = False,
+    home: HomeOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """List open incidents (with --all, closed ones too).
+
+    Example: breach list --all --json
+    """
+    from .. import clock
+    from ..flows import incident_dict, list_incidents
+
+    with session(home, write=False) as s:
+        incidents = list_incidents(s, include_closed=all_)
+        if json_:
+            emit_json([incident_dict(i) for i in incidents])
+            return
+        if not incidents:
+            typer.echo("No incidents." if all_ else "No open incidents (--all shows closed ones).")
+            return
+        for i in incidents:
+            typer.echo(f"{i.id}  {i.status:<6}  aware {clock.show(i.aware_at, s.zone)}  {i.title}")
+
+
+@command()
+def show(
+    incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id, e.g. BR-2026-0001.")],
+    home: HomeOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Show everything known about one incident.
+
+    Example: breach show BR-2026-0001 --json
+    """
+    from ..views import incident_view, render_view
+
+    with session(home, write=False) as s:
+        view = incident_view(s, incident_id, now=now())
+        if json_:
+            emit_json(view)
+        else:
+            typer.echo(render_view(view))
+
+
+@command()
+def log(
+    incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
+    text: Annotated[str, typer.Argument(help="What happened, was done, found or decided.")],
+    kind: Annotated[str, typer.Option("--kind", help="note, action, evidence or decision.")] = "note",
+    home: HomeOption = None,
+    by: ByOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Append an event to the incident's timeline (append-only; corrections are new events).
+
+    Example: breach log BR-2026-0001 "Firewall rule reverted" --kind action
+    """
+    from ..flows import event_dict, log_event
+
+    with session(home, by=by) as s:
+        event = log_event(s, incident_id, text, kind=kind, now=now())
+        if json_:
+            emit_json(event_dict(event))
+        else:
+            typer.echo(f"{event.incident_id} event #{event.seq} ({event.kind}) recorded.")
+
+
+@command()
+def timeline(
+    incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
+    home: HomeOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Print the incident's timeline, oldest first, with hashes in --json.
+
+    Example: breach timeline BR-2026-0001
+    """
+    from .. import clock
+    from ..flows import event_dict
+    from ..flows import timeline as get_timeline
+
+    with session(home, write=False) as s:
+        events = get_timeline(s, incident_id)
+        if json_:
+            emit_json([event_dict(e) for e in events])
+            return
+        for e in events:
+            detail = e.data.get("text") or e.data.get("summary") or e.data.get("title") or ""
+            extra = ", ".join(f"{k}={v}" for k, v in e.data.items()
+                              if k not in {"text", "summary", "title"} and v not in (None, "", [], {})
+                              and not isinstance(v, dict | list))
+            typer.echo(f"#{e.seq:<4} {clock.show(e.at, s.zone)}  {e.kind:<9} {e.author}: {detail}"
+                       + (f" [{extra}]" if extra else ""))
+
+
+@command()
+def close(
+    incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
+    summary: Annotated[str, typer.Option("--summary", help="What happened and how it ended.")],
+    home: HomeOption = None,
+    by: ByOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Close an incident with a summary (it stays in the register, GDPR Art. 33(5)).
+
+    Example: breach close BR-2026-0001 --summary "Contained; notified; no misuse seen"
+    """
+    from ..flows import close_incident, incident_dict
+
+    with session(home, by=by) as s:
+        incident = close_incident(s, incident_id, summary=summary, now=now())
+        if json_:
+            emit_json(incident_dict(incident))
+        else:
+            typer.echo(f"{incident.id} closed.")
+
+
+@command()
+def verify(
+    incident_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="One incident (default all).")] = None,
+    home: HomeOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Check that no event, incident or draft was edited, deleted or reordered; exit 1 if any was.
+
+    Example: breach verify BR-2026-0001
+    """
+    from ..flows import verify as verify_chains
+
+    with session(home, write=False) as s:
+        results = verify_chains(s, incident_id)
+    if json_:
+        emit_json(results)
+    else:
+        for r in results:
+            typer.echo(f"{r['incident']}: ok ({r['events']} events)" if r["ok"]
+                       else f"{r['incident']}: BROKEN: {r['problem']}")
+        if not results:
+            typer.echo("No incidents to verify.")
+    bad = [r for r in results if not r["ok"]]
+    if bad:
+        typer.echo(f"Error: {bad[0]['problem']}", err=True)
+        raise typer.Exit(1)

@@ -1,0 +1,74 @@
+"""Read-side views: everything known about an incident, as data and as text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from . import clock
+from .flows import Session, get_incident, incident_dict
+from .state import fold
+
+# Later capabilities add sections (obligations, drafts, ...) here: name -> fn(session, incident, state, now)
+SECTIONS: dict[str, Any] = {}
+
+
+def incident_view(session: Session, incident_id: str, *, now: datetime) -> dict[str, Any]:
+    incident = get_incident(session, incident_id)
+    events = session.store.events(incident.id)
+    state = fold(events)
+    assessment = state.assessment
+    view: dict[str, Any] = {
+        "incident": incident_dict(incident),
+        "events": len(events),
+        "head_hash": events[-1].hash if events else None,
+        "assessment": _assessment_dict(assessment) if assessment else None,
+        "assessments": len(state.assessments),
+        "assessment_in_progress": sorted(state.answers) if state.answers else [],
+        "scope": state.scope,
+        "tasks": [_task_dict(t) for t in sorted(state.tasks.values(), key=lambda t: t["n"])],
+    }
+    for name, section in SECTIONS.items():
+        view[name] = section(session, incident, state, now)
+    return view
+
+
+def _assessment_dict(a: dict[str, Any]) -> dict[str, Any]:
+    return {"at": clock.iso(a["at"]), "by": a["by"], "playbook": a.get("playbook"),
+            **(a.get("result") or {}), "answers": a.get("answers")}
+
+
+def _task_dict(t: dict[str, Any]) -> dict[str, Any]:
+    return {"n": t["n"], "text": t["text"], "state": t["state"], "note": t.get("note"),
+            "source": t.get("source"), "step": t.get("step")}
+
+
+def render_view(view: dict[str, Any]) -> str:
+    i = view["incident"]
+    lines = [
+        f"{i['id']}  {i['title']}",
+        f"  status {i['status']}, role {i['role']}",
+        f"  occurred {i['occurred_at'] or '-'}  detected {i['detected_at'] or '-'}  aware {i['aware_at']}",
+    ]
+    if i.get("awareness_note"):
+        lines.append(f"  awareness: {i['awareness_note']}")
+    if i.get("closed_at"):
+        lines.append(f"  closed {i['closed_at']}: {i['summary']}")
+    a = view.get("assessment")
+    if a:
+        lines.append(f"  risk {a.get('risk')} (ENISA {a.get('level')}, SE {a.get('severity')}); "
+                     f"notify SA: {a.get('notify_sa')}, notify subjects: {a.get('notify_subjects')}")
+    elif view.get("assessment_in_progress"):
+        lines.append(f"  assessment in progress ({len(view['assessment_in_progress'])} answers)")
+    else:
+        lines.append("  not assessed yet: breach assess " + i["id"])
+    if view.get("scope"):
+        lines.append("  people by jurisdiction: " + ", ".join(f"{k}={v}" for k, v in view["scope"].items()))
+    for t in view.get("tasks", []):
+        lines.append(f"  task {t['n']} [{t['state']}] {t['text']}")
+    for o in view.get("obligations") or []:
+        lines.append(f"  {o['obligation']:<22} {o['state']:<14} due {o.get('due_at') or 'without undue delay'}")
+    for d in view.get("drafts") or []:
+        lines.append(f"  draft {d['kind']} {d['lang']} v{d['version']} [{d['state']}]")
+    lines.append(f"  {view['events']} events, head {str(view['head_hash'])[:12]}")
+    return "\n".join(lines)

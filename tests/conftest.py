@@ -1,0 +1,68 @@
+"""Shared fixtures: a real data folder on disk, a fixed clock, and a CLI runner."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from breach.cli import app
+
+T0 = "2026-11-28T14:05:00+01:00"
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test talks to a real Slack or depends on the machine's clock or zone."""
+    for name in ("SLACK_BOT_TOKEN", "BREACH_SLACK_CHANNEL", "BREACH_SLACK_API_URL",
+                 "BREACH_SLACK_WEBHOOK_URL", "BREACH_HOME", "BREACH_TZ", "BREACH_QUIET_HOURS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BREACH_NOW", T0)
+    monkeypatch.setenv("USER", "tester")
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """An initialised data folder with the sample organization."""
+    path = tmp_path / "incidents"
+    result = CliRunner().invoke(app, ["init", "--home", str(path)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+class Cli:
+    """Runs `breach` in-process against one data folder."""
+
+    def __init__(self, home: Path):
+        self.home = home
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None, env: dict | None = None):
+        argv = [*args, "--home", str(self.home)]
+        return self.runner.invoke(app, argv, input=input, env=env)
+
+    def json(self, *args: str, env: dict | None = None):
+        result = self(*args, "--json", env=env)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    def open(self, title: str = "Test incident", *extra: str) -> str:
+        return self.json("open", "--title", title, *extra)["id"]
+
+
+@pytest.fixture
+def cli(home: Path) -> Cli:
+    return Cli(home)
+
+
+def run_breach(*args: str, env: dict | None = None, timeout: float = 60, input: str | None = None):
+    """Run the installed entry point in a real subprocess."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "breach", *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout, input=input)

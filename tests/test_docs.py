@@ -1,0 +1,54 @@
+"""Every command has help text and is in the README's command list."""
+
+from __future__ import annotations
+
+import re
+
+import typer.main
+from conftest import REPO
+
+from breach.cli import app
+
+
+def all_commands() -> list[tuple[str, object]]:
+    root = typer.main.get_command(app)
+    found = []
+
+    def walk(group, prefix: str) -> None:
+        for name, cmd in group.commands.items():
+            path = f"{prefix} {name}".strip()
+            found.append((path, cmd))
+            if hasattr(cmd, "commands"):
+                walk(cmd, path)
+
+    walk(root, "")
+    return found
+
+
+def test_there_are_commands() -> None:
+    names = [name for name, _ in all_commands()]
+    assert {"init", "open", "list", "show", "log", "timeline", "close", "verify"} <= set(names)
+
+
+def test_every_command_has_help_text() -> None:
+    missing = [name for name, cmd in all_commands() if not (cmd.help or "").strip()]
+    assert missing == []
+
+
+def test_every_command_is_in_the_readme_command_list() -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"`breach ([a-z][a-z -]*?)(?: [A-Z\[<-].*?)?`", section))
+    missing = [name for name, _ in all_commands() if name not in listed]
+    assert missing == [], f"add these to the README's ## Commands: {missing}"
+
+
+def test_readme_starts_with_the_two_commands_and_ci_runs_the_test_one() -> None:
+    readme = (REPO / "README.md").read_text()
+    blocks = re.findall(r"```(?:sh|bash)?\n(.*?)```", readme, re.S)
+    assert len(blocks) >= 2
+    main_job, tests = blocks[0].strip(), blocks[1].strip()
+    assert "breach" in main_job and "pip install" in main_job
+    assert "pytest" in tests
+    ci = (REPO / ".ci" / "run").read_text()
+    assert tests in ci
