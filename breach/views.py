@@ -9,9 +9,6 @@ from . import clock
 from .flows import Session, get_incident, incident_dict
 from .state import fold
 
-# Later capabilities add sections (obligations, drafts, ...) here: name -> fn(session, incident, state, now)
-SECTIONS: dict[str, Any] = {}
-
 
 def incident_view(session: Session, incident_id: str, *, now: datetime) -> dict[str, Any]:
     incident = get_incident(session, incident_id)
@@ -28,8 +25,9 @@ def incident_view(session: Session, incident_id: str, *, now: datetime) -> dict[
         "scope": state.scope,
         "tasks": [_task_dict(t) for t in sorted(state.tasks.values(), key=lambda t: t["n"])],
     }
-    for name, section in SECTIONS.items():
-        view[name] = section(session, incident, state, now)
+    from .clocks import obligations_section
+
+    view["obligations"] = obligations_section(session, incident, state, now)
     return view
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import incidents  # noqa: F401  (registers commands)
+from . import assess, clocks, incidents  # noqa: F401  (registers commands)
 from .app import app
 
 

@@ -1,0 +1,131 @@
+"""Orchestration of the guided assessment: answers saved one by one, results as events.
+
+Each answer is an `answer` event the moment it is given, so killing the process loses
+at most the current question and `breach assess ID` resumes where it stopped. The
+finished assessment is an `assessed` event; earlier ones are kept, the latest counts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from . import clock
+from .errors import InputError
+from .flows import Session, get_incident
+from .models import Incident
+from .state import IncidentState, fold
+
+
+def load_answers_file(path: Path) -> dict[str, Any]:
+    """An answers file: YAML or JSON mapping of step id -> answer (extra keys ignored)."""
+    from .yamlio import load_yaml
+
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: an answers file must be a mapping of step id to answer")
+    answers = data.get("answers", data)
+    return {k: _plain(v) for k, v in answers.items() if k not in {"expected", "source", "description"}}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return clock.iso(value)
+    return value
+
+
+def known_defaults(incident: Incident, state: IncidentState) -> dict[str, Any]:
+    """What is already known: the previous assessment's answers, the role, the scope."""
+    defaults: dict[str, Any] = {}
+    if state.assessment:
+        defaults.update(state.assessment.get("answers") or {})
+    defaults["role"] = incident.role.value
+    if state.scope:
+        defaults["jurisdictions"] = dict(state.scope)
+    return defaults
+
+
+def progress(session: Session, incident_id: str, playbook_name: str = "gdpr"):
+    """(incident, playbook, state, answers so far, defaults) for a session in progress."""
+    from .playbook import find_playbook, load_playbook
+
+    incident = get_incident(session, incident_id)
+    playbook = load_playbook(find_playbook(playbook_name))
+    state = fold(session.store.events(incident.id))
+    return incident, playbook, state, dict(state.answers), known_defaults(incident, state)
+
+
+def save_answer(session: Session, incident: Incident, *, playbook: str, step: str, value: Any,
+                now: datetime) -> None:
+    session.store.append_event(incident.id, kind="answer", at=now, author=session.author,
+                               data={"playbook": playbook, "step": step, "value": _plain(value)})
+
+
+def finish(session: Session, incident_id: str, *, playbook_name: str, answers: dict[str, Any],
+           now: datetime) -> dict[str, Any]:
+    """Compute the risk, record the `assessed` event and the playbook's tasks; one transaction."""
+    from . import risk
+    from .playbook import check_answers, find_playbook, load_playbook, missing_answers, tasks_for
+
+    incident = get_incident(session, incident_id)
+    playbook = load_playbook(find_playbook(playbook_name))
+    problems = check_answers(playbook, answers)
+    if problems:
+        raise InputError("the answers do not fit the playbook:\n" + "\n".join(problems))
+    missing = missing_answers(playbook, answers)
+    if missing:
+        raise InputError("missing answers: " + ", ".join(s.id for s in missing))
+    result = risk.assess(answers).to_dict()
+    state = fold(session.store.events(incident.id))
+    data: dict[str, Any] = {"playbook": playbook.name, "answers": answers, "result": result}
+    if isinstance(answers.get("jurisdictions"), dict) and answers["jurisdictions"]:
+        data["scope"] = answers["jurisdictions"]
+    if result.get("notify_sa") and "assessed_notifiable" not in state.clock_events:
+        # Singapore PDPA s 26D(1): the clock runs from the assessment that a breach is notifiable.
+        data["clock_events"] = {"assessed_notifiable": clock.iso(now)}
+    existing = {t.get("step") for t in state.tasks.values()}
+    with session.store.transaction():
+        session.store.append_event(incident.id, kind="assessed", at=now, author=session.author, data=data)
+        n = max(state.tasks, default=0)
+        for task in tasks_for(playbook, answers):
+            if task["step"] in existing:
+                continue
+            n += 1
+            session.store.append_event(incident.id, kind="task", at=now, author=session.author, data={
+                "n": n, "step": task["step"], "text": task["text"], "source": task.get("source"),
+                "state": "open"})
+        _after_assessment(session, incident, now=now)
+    return {"incident": incident.id, **result}
+
+
+def _after_assessment(session: Session, incident: Incident, *, now: datetime) -> None:
+    from .flows import _after_change
+
+    _after_change(session, get_incident(session, incident.id), "assessed", now=now)
+
+
+def tasks(session: Session, incident_id: str) -> list[dict[str, Any]]:
+    incident = get_incident(session, incident_id)
+    state = fold(session.store.events(incident.id))
+    return [{"n": t["n"], "text": t["text"], "state": t["state"], "note": t.get("note"),
+             "source": t.get("source"), "step": t.get("step")}
+            for t in sorted(state.tasks.values(), key=lambda t: t["n"])]
+
+
+def update_task(session: Session, incident_id: str, n: int, *, done: bool, note: str | None,
+                now: datetime) -> dict[str, Any]:
+    incident = get_incident(session, incident_id)
+    state = fold(session.store.events(incident.id))
+    if n not in state.tasks:
+        raise InputError(f"{incident.id} has no task {n} (see `breach tasks {incident.id}`)")
+    new_state = "done" if done else "skipped"
+    if not done and not (note or "").strip():
+        raise InputError("skipping a task needs --note saying why (it goes on the record)")
+    session.store.append_event(incident.id, kind="task", at=now, author=session.author,
+                               data={"n": n, "state": new_state, "note": note})
+    return {**state.tasks[n], "state": new_state, "note": note}

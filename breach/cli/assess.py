@@ -1,0 +1,301 @@
+"""Guided assessment commands: assess, tasks, task, and the playbook group."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .app import ByOption, HomeOption, JsonOption, app, command, emit_json, fail, now, session
+
+playbook_app = typer.Typer(help="List, show and validate playbooks (YAML).", no_args_is_help=True)
+app.add_typer(playbook_app, name="playbook")
+
+
+def _fmt_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+def _ask(step: Any, default: Any, number: int) -> str | None:
+    """Print one question and read one line; None on end of input."""
+    typer.echo("")
+    typer.echo(f"[{number}] {step.question}")
+    if step.choices:
+        typer.echo("    choices: " + ", ".join(_choice_value(c) for c in step.choices))
+    hint = f" [{_fmt_value(default)}]" if default not in (None, "", []) else ""
+    try:
+        return input(f"    answer (? for help){hint}: ")
+    except EOFError:
+        return None
+
+
+def _choice_value(choice: Any) -> str:
+    return str(choice.get("value")) if isinstance(choice, dict) else str(choice)
+
+
+def interview(s: Any, incident: Any, playbook: Any, answers: dict[str, Any], defaults: dict[str, Any],
+              *, only: list[str] | None = None) -> bool:
+    """Ask until the playbook is complete; saves each answer at once. False if input ended."""
+    from ..assessing import save_answer
+    from ..errors import InputError
+    from ..playbook import describe_effect, is_relevant, next_step
+
+    number = len(answers)
+    while True:
+        if only is not None:
+            step = next((st for st in playbook.steps if st.id in only and st.id not in answers
+                         and is_relevant(st, answers)), None)
+        else:
+            step = next_step(playbook, answers)
+        if step is None:
+            return True
+        number += 1
+        default = defaults.get(step.id, step.default)
+        while True:
+            raw = _ask(step, default, number)
+            if raw is None:
+                typer.echo("\nInput ended: the answers given so far are saved; run the command again to resume.")
+                return False
+            raw = raw.strip()
+            if raw == "?":
+                typer.echo(f"    {step.help or 'No help for this question.'}")
+                if step.source:
+                    typer.echo(f"    Source: {step.source}")
+                continue
+            if raw == "" and default not in (None, "", []):
+                raw = _fmt_value(default)
+            if raw == "" and step.optional:
+                value = None
+                break
+            try:
+                from ..playbook import parse_answer
+
+                value = parse_answer(step, raw, default_zone=s.org_zone)
+                break
+            except InputError as exc:
+                typer.echo(f"    {exc}")
+        answers[step.id] = value
+        save_answer(s, incident, playbook=playbook.name, step=step.id, value=value, now=now())
+        effect = describe_effect(step, value, answers)
+        if effect:
+            typer.echo(f"    -> {effect}")
+
+
+def _summary(result: dict[str, Any]) -> str:
+    lines = [
+        f"ENISA severity SE = {result['severity']} ({result['level']}): DPC {result['dpc']} x EI {result['ei']}"
+        f" + CB {result['cb']}",
+        f"GDPR risk: {result['risk']}",
+        f"  notify the supervisory authority (Art. 33): {'yes' if result['notify_sa'] else 'no'}",
+        f"  tell the people affected (Art. 34): {'yes' if result['notify_subjects'] else 'no'}",
+    ]
+    if result.get("public_communication"):
+        lines.append("  public communication instead (Art. 34(3)(c)): yes")
+    if result.get("exemption"):
+        lines.append(f"  exemption: {result['exemption']}")
+    lines.append("Rationale:")
+    lines += [f"  - {r}" for r in result.get("rationale", [])]
+    return "\n".join(lines)
+
+
+@command()
+def assess(
+    incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
+    playbook: Annotated[str, typer.Option("--playbook", help="Playbook name or file.")] = "gdpr",
+    answers_file: Annotated[Path | None, typer.Option(
+        "--answers", help="YAML/JSON answers file: runs without prompts (on a terminal, asks only "
+        "what is missing).")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Record without asking for confirmation.")] = False,
+    home: HomeOption = None,
+    by: ByOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Assess the risk to the people affected, one question at a time (resumable).
+
+    Each answer is saved as it is given; run the command again to resume. The result
+    (ENISA severity, GDPR risk, who must be told, and why) is a timeline event; a
+    reassessment keeps the earlier ones and the latest counts.
+
+    Example: breach assess BR-2026-0001 --answers answers.yaml --json
+    """
+    from .. import risk
+    from ..assessing import finish, load_answers_file, progress, save_answer
+    from ..playbook import missing_answers
+
+    tty = sys.stdin.isatty()
+    with session(home, by=by) as s:
+        incident, pb, state, answers, defaults = progress(s, incident_id, playbook)
+        if answers_file is not None:
+            given = load_answers_file(answers_file)
+            for key, value in given.items():
+                if answers.get(key) != value:
+                    answers[key] = value
+            missing = [st.id for st in missing_answers(pb, answers)]
+            if missing and not tty:
+                fail(f"{len(missing)} answers missing from {answers_file}: {', '.join(missing)}")
+            if missing:
+                for key, value in given.items():
+                    save_answer(s, incident, playbook=pb.name, step=key, value=value, now=now())
+                typer.echo(f"{answers_file} leaves {len(missing)} questions open; answering those only.")
+                if not interview(s, incident, pb, answers, defaults, only=missing):
+                    raise typer.Exit(1)
+            result = finish(s, incident.id, playbook_name=pb.name, answers=answers, now=now())
+        else:
+            if not tty:
+                fail("breach assess asks questions on a terminal; without one, give --answers FILE")
+            if answers:
+                typer.echo(f"Resuming the assessment of {incident.id}: {len(answers)} answers already saved.")
+            else:
+                typer.echo(f"Assessing {incident.id} with the {pb.name} playbook ({pb.title}).")
+                typer.echo("Type ? for help on a question; Enter takes the [default].")
+            while True:
+                if not interview(s, incident, pb, answers, defaults):
+                    raise typer.Exit(1)
+                preview = risk.assess(answers).to_dict()
+                typer.echo("\n" + _summary(preview))
+                if yes:
+                    break
+                try:
+                    reply = input("\nRecord this assessment? [y = record, a step id = change it, q = quit]: ")
+                except EOFError:
+                    reply = "q"
+                reply = reply.strip()
+                if reply.lower() in {"y", "yes", ""}:
+                    break
+                if reply.lower() in {"q", "quit", "n", "no"}:
+                    typer.echo("Not recorded. Your answers are saved; run the command again to finish.")
+                    raise typer.Exit(1)
+                if reply in {st.id for st in pb.steps}:
+                    answers.pop(reply, None)
+                    defaults = {**defaults}
+                    continue
+                typer.echo(f"Unknown step {reply!r}.")
+            if missing_answers(pb, answers):
+                fail("the assessment is incomplete")
+            result = finish(s, incident.id, playbook_name=pb.name, answers=answers, now=now())
+    if json_:
+        emit_json(result)
+    else:
+        typer.echo(f"\nAssessment of {result['incident']} recorded.")
+        if answers_file is not None:
+            typer.echo(_summary(result))
+
+
+@command()
+def tasks(
+    incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
+    home: HomeOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """List the incident's tasks from its playbook (preserve logs, reset passwords, ...).
+
+    Example: breach tasks BR-2026-0001
+    """
+    from ..assessing import tasks as list_tasks
+
+    with session(home, write=False) as s:
+        rows = list_tasks(s, incident_id)
+    if json_:
+        emit_json(rows)
+        return
+    if not rows:
+        typer.echo("No tasks yet (they come from the assessment).")
+    for t in rows:
+        note = f"  ({t['note']})" if t.get("note") else ""
+        typer.echo(f"{t['n']:>3} [{t['state']:<7}] {t['text']}{note}")
+
+
+@command()
+def task(
+    incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
+    n: Annotated[int, typer.Argument(help="Task number (see breach tasks).")],
+    action: Annotated[str, typer.Argument(help="done or skip.")],
+    note: Annotated[str | None, typer.Option("--note", help="What was done, or why it was skipped.")] = None,
+    home: HomeOption = None,
+    by: ByOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Mark a task done or skipped (skipping needs a --note).
+
+    Example: breach task BR-2026-0001 2 done --note "All sessions revoked"
+    """
+    from ..assessing import update_task
+    from ..errors import InputError
+
+    if action not in {"done", "skip"}:
+        raise InputError(f"the action is done or skip, not {action!r}")
+    with session(home, by=by) as s:
+        result = update_task(s, incident_id, n, done=action == "done", note=note, now=now())
+    if json_:
+        emit_json(result)
+    else:
+        typer.echo(f"Task {n} {result['state']}.")
+
+
+@command(playbook_app, name="list")
+def playbook_list(json_: JsonOption = False) -> None:
+    """List the shipped playbooks.
+
+    Example: breach playbook list
+    """
+    from ..playbook import list_playbooks
+
+    books = list_playbooks()
+    if json_:
+        emit_json([{"name": b.name, "title": b.title, "steps": len(b.steps), "path": str(b.path)} for b in books])
+        return
+    for b in books:
+        typer.echo(f"{b.name:<12} {b.title} ({len(b.steps)} steps)")
+
+
+@command(playbook_app, name="show")
+def playbook_show(
+    name: Annotated[str, typer.Argument(help="Playbook name (e.g. gdpr) or file.")],
+    json_: JsonOption = False,
+) -> None:
+    """Show a playbook's questions, with their conditions and legal sources.
+
+    Example: breach playbook show gdpr
+    """
+    from ..playbook import find_playbook, load_playbook
+
+    book = load_playbook(find_playbook(name))
+    steps = [{"id": st.id, "type": st.type, "question": st.question or st.task, "when": st.when,
+              "source": st.source} for st in book.steps]
+    if json_:
+        emit_json({"name": book.name, "title": book.title, "steps": steps})
+        return
+    typer.echo(f"{book.name}: {book.title}")
+    for st in steps:
+        cond = f"  (when {st['when']})" if st["when"] else ""
+        typer.echo(f"  {st['id']:<28} {st['type']:<13} {st['question']}{cond}")
+
+
+@command(playbook_app, name="validate")
+def playbook_validate(
+    file: Annotated[Path, typer.Argument(help="Playbook YAML file.")],
+    json_: JsonOption = False,
+) -> None:
+    """Check a playbook file; prints every problem with its line and exits 1 if any.
+
+    Example: breach playbook validate playbooks/gdpr.yaml
+    """
+    from ..playbook import validate_file
+
+    problems = validate_file(file)
+    if json_:
+        emit_json([{"path": p.path, "line": p.line, "message": p.message} for p in problems])
+    elif not problems:
+        typer.echo(f"{file}: ok")
+    for p in problems:
+        typer.echo(f"Error: {p}", err=True)
+    if problems:
+        raise typer.Exit(1)
