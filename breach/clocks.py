@@ -21,8 +21,6 @@ MARKABLE = ("aware", "detected", "discovered", "determined", "determined_materia
             "assessed_notifiable", "confirmed", "payment_made")
 PHASES = ("final", "initial", "update")
 
-# Checks run before a notice is recorded (drafting adds: an approved, unchanged draft).
-NOTIFY_CHECKS: list = []
 
 
 def facts_for(session: Session, incident: Incident, state: IncidentState):
@@ -154,8 +152,9 @@ def record_notification(
         "recipient": current.recipient, "without_approval": without_approval,
         "reason": reason,
     }
-    for check in NOTIFY_CHECKS:
-        data.update(check(session, incident, state, obligation, without_approval=without_approval) or {})
+    from .notices import require_approved
+
+    data.update(require_approved(session, incident, state, obligation, without_approval=without_approval))
     with session.store.transaction():
         session.store.append_event(incident.id, kind="notified", at=now, author=session.author, data=data)
         _after_change(session, incident, f"notified:{obligation}", now=now)

@@ -249,20 +249,17 @@ def _verify_opened_matches_row(session: Session, incident_id: str) -> None:
                              f"(event #{opened.seq} recorded {recorded!r}, the row says {current!r})")
 
 
-# Later capabilities register checks (draft hashes) and reactions (Slack) here, so
-# the incident flows above stay the same as they grow.
-VERIFY_HOOKS: list = []
-CHANGE_HOOKS: list = []
-
-
 def _verify_hooks(session: Session, incident_id: str) -> None:
-    for hook in VERIFY_HOOKS:
-        hook(session, incident_id)
+    from .notices import verify_drafts
+
+    verify_drafts(session, incident_id)
 
 
 def _after_change(session: Session, incident: Incident, what: str, *, now: datetime) -> None:
-    for hook in CHANGE_HOOKS:
-        hook(session, incident, what, now=now)
+    """Inside the transaction of a state change: queue the Slack status (outbox)."""
+    from .notify import on_change
+
+    on_change(session, incident, what, now=now)
 
 
 # --- views --------------------------------------------------------------------------

@@ -26,8 +26,10 @@ def incident_view(session: Session, incident_id: str, *, now: datetime) -> dict[
         "tasks": [_task_dict(t) for t in sorted(state.tasks.values(), key=lambda t: t["n"])],
     }
     from .clocks import obligations_section
+    from .notices import drafts_section
 
     view["obligations"] = obligations_section(session, incident, state, now)
+    view["drafts"] = drafts_section(session, incident, state, now)
     return view
 
 

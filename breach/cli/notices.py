@@ -1,0 +1,165 @@
+"""Drafting and legal review commands: draft, review (list, diff, approve, request-changes)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from .app import ByOption, HomeOption, JsonOption, app, command, emit_json, now, session
+
+
+class _ListByDefault(TyperGroup):
+    """`breach review ID` lists the drafts: a first word that is no subcommand means `list`."""
+
+    def parse_args(self, ctx, args):  # noqa: ANN001, ANN201
+        if args and args[0] not in self.commands and args[0] not in {"--help", "-h"}:
+            args = ["list", *args]
+        return super().parse_args(ctx, args)
+
+
+review_app = typer.Typer(
+    cls=_ListByDefault,
+    help="Legal review of drafted notices: `breach review ID` lists versions and states; "
+    "diff, approve, request-changes act on one.",
+    no_args_is_help=True,
+)
+app.add_typer(review_app, name="review")
+
+LangOption = Annotated[str, typer.Option("--lang", help="en, fr, nl or de.")]
+
+
+@command()
+def draft(
+    incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
+    kind: Annotated[str, typer.Argument(help="sa-notification, subject-letter, public-notice, "
+                                        "controller-notice, followup or register-entry.")],
+    lang: LangOption = "en",
+    fmt: Annotated[str, typer.Option("--format", help="md, html or txt.")] = "md",
+    strict: Annotated[bool, typer.Option("--strict", help="Fail if content the law requires is missing.")] = False,
+    home: HomeOption = None,
+    by: ByOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Render a new version of a notice for legal review (a DRAFT until legal approves it).
+
+    Content the law requires that the incident does not know yet is listed and shown as
+    a visible placeholder. The Belgian DPA accepts notices in French, Dutch or German.
+
+    Example: breach draft BR-2026-0001 sa-notification --lang fr
+    """
+    from ..notices import create_draft
+
+    with session(home, by=by) as s:
+        result = create_draft(s, incident_id, kind, lang=lang, fmt=fmt, strict=strict, now=now())
+    if json_:
+        emit_json({k: result[k] for k in ("kind", "lang", "version", "sha256", "path", "missing", "template")})
+        return
+    typer.echo(f"{result['kind']} ({result['lang']}) v{result['version']} written to {result['path']}")
+    typer.echo(f"  sha256 {result['sha256']}")
+    if result["missing"]:
+        typer.echo("  MISSING (shown as placeholders): " + ", ".join(result["missing"]))
+
+
+@command(review_app, name="list")
+def review_list(
+    incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
+    home: HomeOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """List an incident's drafts with their state: draft, approved, changes requested, superseded, sent.
+
+    Example: breach review BR-2026-0001 --json   (same as: breach review list BR-2026-0001)
+    """
+    from ..notices import review_rows
+
+    with session(home, write=False) as s:
+        rows = review_rows(s, incident_id)
+    if json_:
+        emit_json([{k: r[k] for k in ("kind", "lang", "version", "state", "sha256", "approved_by",
+                                      "missing", "path")} for r in rows])
+        return
+    if not rows:
+        typer.echo("No drafts yet: breach draft ID KIND")
+    for r in rows:
+        who = f" by {r['approved_by']}" if r["approved_by"] and r["state"] in {"approved", "sent"} else ""
+        typer.echo(f"{r['kind']:<18} {r['lang']}  v{r['version']:<3} {r['state']}{who}  {r['sha256'][:12]}")
+
+
+@command(review_app, name="diff")
+def review_diff(
+    incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
+    kind: Annotated[str, typer.Argument(help="Notice kind, e.g. sa-notification.")],
+    lang: LangOption = "en",
+    from_: Annotated[int | None, typer.Option("--from", help="Older version (default: the one before --to).")] = None,
+    to: Annotated[int | None, typer.Option("--to", help="Newer version (default: the latest).")] = None,
+    home: HomeOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Show what changed between two versions of a notice (unified diff, changed lines only).
+
+    Example: breach review diff BR-2026-0001 sa-notification --from 1 --to 2
+    """
+    from ..notices import diff
+
+    with session(home, write=False) as s:
+        text = diff(s, incident_id, kind, lang=lang, old=from_, new=to)
+    if json_:
+        emit_json({"diff": text})
+    else:
+        typer.echo(text or "No differences.")
+
+
+@command(review_app, name="approve")
+def review_approve(
+    incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
+    kind: Annotated[str, typer.Argument(help="Notice kind.")],
+    version: Annotated[int, typer.Option("--version", help="The version approved.")],
+    as_: Annotated[str, typer.Option("--as", help="Who approves (legal).")],
+    lang: LangOption = "en",
+    comment: Annotated[str | None, typer.Option("--comment", help="Optional comment.")] = None,
+    home: HomeOption = None,
+    by: ByOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Approve one version; the approval is bound to that version's sha256.
+
+    Example: breach review approve BR-2026-0001 sa-notification --lang fr --version 2 --as "M. Dupont"
+    """
+    from ..notices import review_act
+
+    with session(home, by=by) as s:
+        result = review_act(s, incident_id, kind, lang=lang, version=version, by=as_, decision="approved",
+                            comment=comment, now=now())
+    if json_:
+        emit_json(result)
+    else:
+        typer.echo(f"{kind} ({lang}) v{version} approved by {as_} (sha256 {result['sha256'][:12]}).")
+
+
+@command(review_app, name="request-changes")
+def review_request_changes(
+    incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
+    kind: Annotated[str, typer.Argument(help="Notice kind.")],
+    version: Annotated[int, typer.Option("--version", help="The version reviewed.")],
+    as_: Annotated[str, typer.Option("--as", help="Who reviews (legal).")],
+    comment: Annotated[str, typer.Option("--comment", help="What must change.")],
+    lang: LangOption = "en",
+    home: HomeOption = None,
+    by: ByOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Send a version back with a comment saying what must change.
+
+    Example: breach review request-changes BR-2026-0001 subject-letter --version 1 --as legal --comment "..."
+    """
+    from ..notices import review_act
+
+    with session(home, by=by) as s:
+        result = review_act(s, incident_id, kind, lang=lang, version=version, by=as_,
+                            decision="changes_requested", comment=comment, now=now())
+    if json_:
+        emit_json(result)
+    else:
+        typer.echo(f"{kind} ({lang}) v{version}: changes requested by {as_}.")

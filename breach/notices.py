@@ -1,0 +1,212 @@
+"""Orchestration of drafting and review: render, store, approve, and guard what is sent.
+
+Rendering is pure (breach.drafting); this module builds the context from the
+incident, stores each version (text, sha256, version, template, time) in the database
+and under the incident's folder, and records every review act on the timeline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from . import clock
+from .errors import ApprovalError, ChainError, InputError, NotFoundError
+from .flows import Session, get_incident, incident_dict
+from .models import Incident
+from .review import NOTICE_FOR, approved_for, draft_states, unified_diff
+from .state import IncidentState, fold
+from .store import sha256_text
+
+
+def build_context(session: Session, incident: Incident, state: IncidentState, *, now: datetime,
+                  notice: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything a template may use; times already formatted in the organization's zone."""
+    from .clocks import incident_obligations
+
+    zone = session.org_zone
+    inc = incident_dict(incident)
+    for key in ("aware_at", "occurred_at", "detected_at", "opened_at", "closed_at"):
+        value = getattr(incident, key)
+        inc[key] = clock.show(value, zone) if value else None
+    assessment = None
+    if state.assessment:
+        assessment = {**(state.assessment.get("result") or {}),
+                      "answers": dict(state.assessment.get("answers") or {})}
+    obligations = [
+        {"obligation": o.rule_id, "recipient": o.recipient,
+         "due_at": clock.show(o.due_at, zone) if o.due_at else None,
+         "state": o.state, "reason": o.reason, "source": o.source}
+        for o in incident_obligations(session, incident, now=now, state=state)
+    ]
+    sa = next((o for o in obligations if o["obligation"] == "gdpr-art33-sa"), None)
+    sa_notices = state.notifications.get("gdpr-art33-sa", [])
+    late = bool(sa and sa["state"] == "late") or bool(
+        sa and sa["state"] == "pending" and sa["due_at"] and _overdue(session, incident, state, now))
+    ctx_notice = {"late": late, "reasons_for_delay": (sa_notices[-1].get("reasons_for_delay") if sa_notices
+                                                      else None),
+                  "reference": sa_notices[-1].get("reference") if sa_notices else None,
+                  "previous_reference": sa_notices[-1].get("reference") if sa_notices else None,
+                  "phase": len(sa_notices) + 1 if sa_notices else None}
+    ctx_notice.update(notice or {})
+    return {"incident": inc, "org": session.org, "assessment": assessment, "obligations": obligations,
+            "notice": ctx_notice, "generated_at": clock.show(now, zone)}
+
+
+def _overdue(session: Session, incident: Incident, state: IncidentState, now: datetime) -> bool:
+    from .clocks import incident_obligations
+
+    return any(o.rule_id == "gdpr-art33-sa" and o.overdue
+               for o in incident_obligations(session, incident, now=now, state=state))
+
+
+def incident_dir(session: Session, incident_id: str) -> Path:
+    return session.home / incident_id
+
+
+def create_draft(session: Session, incident_id: str, kind: str, *, lang: str = "en", fmt: str = "md",
+                 strict: bool = False, now: datetime) -> dict[str, Any]:
+    """Render a new version of a notice, store it and write it to the incident's folder."""
+    from .drafting import render
+
+    incident = get_incident(session, incident_id)
+    state = fold(session.store.events(incident.id))
+    rendered = render(kind, lang, fmt, build_context(session, incident, state, now=now))
+    if strict and rendered.missing:
+        raise InputError(f"{kind} ({lang}) is missing content the law requires: " + ", ".join(rendered.missing))
+    digest = sha256_text(rendered.text)
+    folder = incident_dir(session, incident.id) / "drafts"
+    store = session.store
+    with store.transaction():
+        version = store.next_draft_version(incident.id, kind, lang)
+        path = folder / f"{kind}.{lang}.v{version}.{fmt}"
+        row = {"incident_id": incident.id, "kind": kind, "lang": lang, "version": version, "format": fmt,
+               "text": rendered.text, "sha256": digest, "template": rendered.template,
+               "created_at": clock.iso(now), "path": str(path), "missing": json.dumps(rendered.missing)}
+        store.insert_draft(row)
+        store.append_event(incident.id, kind="drafted", at=now, author=session.author, data={
+            "kind": kind, "lang": lang, "version": version, "format": fmt, "sha256": digest,
+            "template": rendered.template, "missing": rendered.missing})
+        _write_file(path, rendered.text)
+    return {"incident": incident.id, "kind": kind, "lang": lang, "version": version, "format": fmt,
+            "sha256": digest, "path": str(path), "missing": rendered.missing, "template": rendered.template,
+            "subject": rendered.subject}
+
+
+def _write_file(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        with open(os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600), "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _draft_rows(session: Session, incident_id: str) -> list[dict[str, Any]]:
+    rows = session.store.draft_rows(incident_id)
+    for r in rows:
+        r["missing"] = json.loads(r["missing"] or "[]")
+    return rows
+
+
+def review_rows(session: Session, incident_id: str) -> list[dict[str, Any]]:
+    incident = get_incident(session, incident_id)
+    state = fold(session.store.events(incident.id))
+    return draft_states(_draft_rows(session, incident.id), state.reviews, state.notifications)
+
+
+def _find_draft(session: Session, incident_id: str, kind: str, lang: str, version: int) -> dict[str, Any]:
+    for row in _draft_rows(session, incident_id):
+        if (row["kind"], row["lang"], row["version"]) == (kind, lang, version):
+            return row
+    raise NotFoundError(f"{incident_id} has no {kind} draft in {lang!r} version {version} (see `breach review "
+                        f"{incident_id}`)")
+
+
+def _check_intact(row: dict[str, Any]) -> None:
+    actual = sha256_text(row["text"])
+    if actual != row["sha256"]:
+        raise ApprovalError(
+            f"{row['kind']} ({row['lang']}) v{row['version']} was changed after it was drafted: its text hashes to "
+            f"{actual[:12]}…, not the recorded {row['sha256'][:12]}… (hash mismatch)")
+
+
+def review_act(session: Session, incident_id: str, kind: str, *, lang: str, version: int, by: str,
+               decision: str, comment: str | None, now: datetime) -> dict[str, Any]:
+    """Approve a version, or request changes; bound to the version's sha256, recorded as an event."""
+    incident = get_incident(session, incident_id)
+    if not by.strip():
+        raise InputError("--as NAME is required: an approval names the person who gives it")
+    if decision == "changes_requested" and not (comment or "").strip():
+        raise InputError("request-changes needs --comment saying what to change")
+    row = _find_draft(session, incident.id, kind, lang, version)
+    _check_intact(row)
+    data = {"kind": kind, "lang": lang, "version": version, "sha256": row["sha256"], "decision": decision,
+            "by": by, "comment": comment}
+    with session.store.transaction():
+        session.store.append_event(incident.id, kind="reviewed", at=now, author=session.author, data=data)
+    return {"incident": incident.id, **data}
+
+
+def diff(session: Session, incident_id: str, kind: str, *, lang: str = "en", old: int | None = None,
+         new: int | None = None) -> str:
+    incident = get_incident(session, incident_id)
+    versions = sorted(r["version"] for r in _draft_rows(session, incident.id)
+                      if r["kind"] == kind and r["lang"] == lang)
+    if len(versions) < 2 and (old is None or new is None):
+        raise InputError(f"{incident.id} has {len(versions)} {kind} ({lang}) version(s); a diff needs two")
+    new = new or versions[-1]
+    old = old or max(v for v in versions if v < new)
+    a = _find_draft(session, incident.id, kind, lang, old)
+    b = _find_draft(session, incident.id, kind, lang, new)
+    return unified_diff(a["text"], b["text"], old_label=f"{kind}.{lang}.v{old}", new_label=f"{kind}.{lang}.v{new}")
+
+
+def require_approved(session: Session, incident: Incident, state: IncidentState, obligation: str, *,
+                     without_approval: bool) -> dict[str, Any]:
+    """Before `breach notified`: the notice sent must be an approved, unchanged draft."""
+    kind = NOTICE_FOR.get(obligation)
+    if kind is None:
+        return {}
+    rows = draft_states(_draft_rows(session, incident.id), state.reviews, state.notifications)
+    langs = None
+    if obligation == "gdpr-art33-sa":
+        langs = list(session.org.get("lead_authority", {}).get("languages") or []) or None
+    approved = approved_for(rows, kind, langs)
+    if approved is None:
+        if without_approval:
+            return {"draft": None}
+        where = f" in {', '.join(langs)} (the lead authority's languages)" if langs else ""
+        raise ApprovalError(f"no approved {kind} draft{where} for {incident.id}: draft it (breach draft "
+                            f"{incident.id} {kind}), have legal approve it (breach review approve ...), or "
+                            "use --without-approval --reason TEXT in an emergency")
+    row = _find_draft(session, incident.id, kind, approved["lang"], approved["version"])
+    current = sha256_text(row["text"])
+    if current != approved["approved_sha256"]:
+        raise ApprovalError(
+            f"{kind} ({row['lang']}) v{row['version']} changed after approval: hash mismatch (approved "
+            f"{approved['approved_sha256'][:12]}…, now {current[:12]}…); draft and approve it again")
+    return {"draft": {"kind": kind, "lang": row["lang"], "version": row["version"], "sha256": current}}
+
+
+def verify_drafts(session: Session, incident_id: str) -> None:
+    """`breach verify`: every stored draft still hashes to what its `drafted` event recorded."""
+    state = fold(session.store.events(incident_id))
+    recorded = {(d["kind"], d["lang"], d["version"]): d["sha256"] for d in state.drafts}
+    for row in session.store.draft_rows(incident_id):
+        ident = (row["kind"], row["lang"], row["version"])
+        actual = sha256_text(row["text"])
+        if recorded.get(ident) != actual or row["sha256"] != actual:
+            raise ChainError(f"{incident_id}: draft {row['kind']} ({row['lang']}) v{row['version']} was edited "
+                             f"after it was stored: hash mismatch (recorded {str(recorded.get(ident))[:12]}…, "
+                             f"text hashes to {actual[:12]}…)")
+
+
+def drafts_section(session: Session, incident: Incident, state: IncidentState, now: datetime) -> list:
+    return [{k: r[k] for k in ("kind", "lang", "version", "state", "sha256")}
+            for r in draft_states(_draft_rows(session, incident.id), state.reviews, state.notifications)]
