@@ -277,5 +277,5 @@ def incident_dict(incident: Incident) -> dict[str, Any]:
 
 
 def event_dict(event: Event) -> dict[str, Any]:
-    return {"seq": event.seq, "kind": event.kind, "at": clock.iso(event.at), "author": event.author,
-            "data": event.data, "prev_hash": event.prev_hash, "hash": event.hash}
+    return {"incident": event.incident_id, "seq": event.seq, "kind": event.kind, "at": clock.iso(event.at),
+            "author": event.author, "data": event.data, "prev_hash": event.prev_hash, "hash": event.hash}
