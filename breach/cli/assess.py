@@ -27,7 +27,7 @@ def _fmt_value(value: Any) -> str:
 def _ask(step: Any, default: Any, number: int) -> str | None:
     """Print one question and read one line; None on end of input."""
     typer.echo("")
-    typer.echo(f"[{number}] {step.question}")
+    typer.echo(f"[{number}] ({step.id}) {step.question}")
     if step.choices:
         typer.echo("    choices: " + ", ".join(_choice_value(c) for c in step.choices))
     hint = f" [{_fmt_value(default)}]" if default not in (None, "", []) else ""
