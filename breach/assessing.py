@@ -70,10 +70,11 @@ def finish(session: Session, incident_id: str, *, playbook_name: str, answers: d
            now: datetime) -> dict[str, Any]:
     """Compute the risk, record the `assessed` event and the playbook's tasks; one transaction."""
     from . import risk
-    from .playbook import check_answers, find_playbook, load_playbook, missing_answers, tasks_for
+    from .playbook import check_answers, find_playbook, load_playbook, missing_answers, relevant_answers, tasks_for
 
     incident = get_incident(session, incident_id)
     playbook = load_playbook(find_playbook(playbook_name))
+    answers = relevant_answers(playbook, answers)  # a changed answer can make earlier ones moot
     problems = check_answers(playbook, answers)
     if problems:
         raise InputError("the answers do not fit the playbook:\n" + "\n".join(problems))
