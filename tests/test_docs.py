@@ -39,7 +39,8 @@ def test_every_command_is_in_the_readme_command_list() -> None:
     readme = (REPO / "README.md").read_text()
     section = readme.split("## Commands", 1)[1].split("\n## ", 1)[0]
     listed = set(re.findall(r"`breach ([a-z][a-z -]*?)(?: [A-Z\[<-].*?)?`", section))
-    missing = [name for name, _ in all_commands() if name not in listed]
+    # groups (playbook, review, slack) are listed through their subcommands
+    missing = [name for name, cmd in all_commands() if name not in listed and not hasattr(cmd, "commands")]
     assert missing == [], f"add these to the README's ## Commands: {missing}"
 
 
