@@ -60,13 +60,25 @@ class Store:
     """One data folder's database."""
 
     def __init__(self, home: Path, conn: sqlite3.Connection):
-        import sqlite_utils
-
         self.home = home
         self.path = home / DB_NAME
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
+        self._db = None
         self._depth = 0
+
+    @property
+    def db(self):  # noqa: ANN201
+        """sqlite-utils for schema and writes; imported on first write so reads start fast."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
+
+    def _rows(self, sql: str, params: list | tuple = ()) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     # --- opening ----------------------------------------------------------------
 
@@ -119,7 +131,7 @@ class Store:
         self.conn.close()
 
     def _ensure_schema(self, *, write: bool) -> None:
-        tables = set(self.db.table_names())
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "meta" in tables:
             row = self.conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if row is None or int(row[0]) > SCHEMA_VERSION:
@@ -222,14 +234,14 @@ class Store:
         self.db["incidents"].update(incident_id, fields)
 
     def incident_row(self, incident_id: str) -> dict[str, Any]:
-        rows = list(self.db["incidents"].rows_where("id = ?", [incident_id]))
+        rows = self._rows("SELECT * FROM incidents WHERE id = ?", [incident_id])
         if not rows:
             raise NotFoundError(f"no incident {incident_id!r} in {self.home} (see `breach list --all`)")
         return rows[0]
 
     def incident_rows(self, *, include_closed: bool = True) -> list[dict[str, Any]]:
-        where = None if include_closed else "status != 'closed'"
-        return list(self.db["incidents"].rows_where(where, order_by="seq"))
+        where = "" if include_closed else "WHERE status != 'closed'"
+        return self._rows(f"SELECT * FROM incidents {where} ORDER BY seq")
 
     # --- events -----------------------------------------------------------------
 
@@ -262,7 +274,7 @@ class Store:
                      prev_hash=prev_hash, hash=digest)
 
     def event_rows(self, incident_id: str) -> list[dict[str, Any]]:
-        return list(self.db["events"].rows_where("incident_id = ?", [incident_id], order_by="id"))
+        return self._rows("SELECT * FROM events WHERE incident_id = ? ORDER BY id", [incident_id])
 
     def events(self, incident_id: str) -> list[Event]:
         return [
@@ -312,8 +324,7 @@ class Store:
         self.db["drafts"].insert(row)
 
     def draft_rows(self, incident_id: str) -> list[dict[str, Any]]:
-        return list(self.db["drafts"].rows_where(
-            "incident_id = ?", [incident_id], order_by="kind, lang, version"))
+        return self._rows("SELECT * FROM drafts WHERE incident_id = ? ORDER BY kind, lang, version", [incident_id])
 
     # --- outbox (Slack) ---------------------------------------------------------
 
@@ -333,8 +344,9 @@ class Store:
         return True
 
     def outbox_rows(self, *, state: str | None = None) -> list[dict[str, Any]]:
-        where, params = ("state = ?", [state]) if state else (None, None)
-        return list(self.db["outbox"].rows_where(where, params, order_by="id"))
+        if state:
+            return self._rows("SELECT * FROM outbox WHERE state = ? ORDER BY id", [state])
+        return self._rows("SELECT * FROM outbox ORDER BY id")
 
     def update_outbox(self, key: str, fields: dict[str, Any]) -> None:
         with self.transaction():
