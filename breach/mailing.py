@@ -1,0 +1,71 @@
+"""Orchestration of Art. 34 letters: only approved, unchanged subject letters are merged.
+
+The streaming engine is breach.letters; this module picks, for each language, the
+newest approved `subject-letter` version whose text still matches its approval hash,
+and records a summary (counts, sizes, template hashes; never a person) on the timeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import ApprovalError
+from .flows import Session, get_incident
+from .store import sha256_text
+
+
+def approved_letters(session: Session, incident_id: str) -> dict[str, Any]:
+    """lang -> ApprovedLetter for the newest approved, intact subject-letter of each language."""
+    from .letters import ApprovedLetter
+    from .notices import review_rows
+
+    rows = [r for r in review_rows(session, incident_id) if r["kind"] == "subject-letter" and r["approved_sha256"]]
+    texts = {(d["lang"], d["version"]): d for d in session.store.draft_rows(incident_id)
+             if d["kind"] == "subject-letter"}
+    letters: dict[str, Any] = {}
+    for row in sorted(rows, key=lambda r: r["version"]):
+        draft = texts[(row["lang"], row["version"])]
+        if sha256_text(draft["text"]) != row["approved_sha256"]:
+            raise ApprovalError(f"subject-letter ({row['lang']}) v{row['version']} changed after approval: "
+                                "hash mismatch; draft and approve it again")
+        letters[row["lang"]] = ApprovedLetter(lang=row["lang"], version=row["version"], sha256=row["approved_sha256"],
+                                              text=draft["text"])
+    return letters
+
+
+def data_labels(langs: list[str]) -> dict[str, dict[str, str]]:
+    """Localized names of the data items (templates/i18n/<lang>.yaml `items`)."""
+    from .drafting import TEMPLATE_DIR
+    from .yamlio import load_yaml
+
+    labels = {}
+    for lang in langs:
+        path = TEMPLATE_DIR / "i18n" / f"{lang}.yaml"
+        if path.exists():
+            data = load_yaml(path)
+            labels[lang] = {**dict(data.get("items") or {}), "_default": data.get("letter_default_data")
+                            or ", ".join((data.get("items") or {}).values())}
+    return labels
+
+
+def write_letters(session: Session, incident_id: str, *, subjects_csv: Path, out_dir: Path, fmt: str,
+                  lang_column: str, default_lang: str | None, from_address: str | None, resume: bool,
+                  now: datetime, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    from . import letters as engine
+
+    incident = get_incident(session, incident_id)
+    approved = approved_letters(session, incident.id)
+    if not approved:
+        raise ApprovalError(f"no approved subject-letter for {incident.id}: draft it (breach draft {incident.id} "
+                            "subject-letter --lang L), have legal approve it, then run breach letters")
+    sender = from_address or session.org.get("contact", {}).get("privacy_email") or session.org["contact"]["email"]
+    summary = engine.write_letters(
+        letters=approved, subjects_csv=Path(subjects_csv), out_dir=Path(out_dir), fmt=fmt, lang_column=lang_column,
+        default_lang=default_lang or ("en" if "en" in approved else sorted(approved)[0]), from_address=sender,
+        resume=resume, progress=progress, data_labels=data_labels(sorted(approved)), now=now)
+    record = {**summary.to_dict(), "format": fmt, "out_dir": str(out_dir), "resumed": resume}
+    session.store.append_event(incident.id, kind="letters", at=now, author=session.author, data=record)
+    return {"incident": incident.id, **record}
