@@ -17,8 +17,8 @@ from .flows import Session, get_incident
 from .store import sha256_text
 
 
-def approved_letters(session: Session, incident_id: str) -> dict[str, Any]:
-    """lang -> ApprovedLetter for the newest approved, intact subject-letter of each language."""
+def approved_letters(session: Session, incident_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """lang -> ApprovedLetter for the newest approved, intact subject-letter of each language, and the approvals."""
     from .letters import ApprovedLetter
     from .notices import review_rows
 
@@ -26,14 +26,30 @@ def approved_letters(session: Session, incident_id: str) -> dict[str, Any]:
     texts = {(d["lang"], d["version"]): d for d in session.store.draft_rows(incident_id)
              if d["kind"] == "subject-letter"}
     letters: dict[str, Any] = {}
+    approvals: dict[str, Any] = {}
     for row in sorted(rows, key=lambda r: r["version"]):
         draft = texts[(row["lang"], row["version"])]
         if sha256_text(draft["text"]) != row["approved_sha256"]:
             raise ApprovalError(f"subject-letter ({row['lang']}) v{row['version']} changed after approval: "
                                 "hash mismatch; draft and approve it again")
-        letters[row["lang"]] = ApprovedLetter(lang=row["lang"], version=row["version"], sha256=row["approved_sha256"],
-                                              text=draft["text"])
-    return letters
+        # Checked against the approval above; the merge engine re-checks the text it is handed.
+        text = without_draft_marker(draft["text"], row["lang"])
+        letters[row["lang"]] = ApprovedLetter(lang=row["lang"], version=row["version"], sha256=sha256_text(text),
+                                              text=text)
+        approvals[row["lang"]] = {"version": row["version"], "approved_sha256": row["approved_sha256"],
+                                  "approved_by": row["approved_by"]}
+    return letters, approvals
+
+
+def without_draft_marker(text: str, lang: str) -> str:
+    """Approved means no longer a draft: drop the DRAFT marker from the subject line, nothing else."""
+    from .drafting import draft_marker
+
+    first, sep, rest = text.partition("\n")
+    marker = f"[{draft_marker(lang)}] "
+    if marker in first:
+        first = first.replace(marker, "", 1)
+    return first + sep + rest
 
 
 def data_labels(langs: list[str]) -> dict[str, dict[str, str]]:
@@ -57,7 +73,7 @@ def write_letters(session: Session, incident_id: str, *, subjects_csv: Path, out
     from . import letters as engine
 
     incident = get_incident(session, incident_id)
-    approved = approved_letters(session, incident.id)
+    approved, approvals = approved_letters(session, incident.id)
     if not approved:
         raise ApprovalError(f"no approved subject-letter for {incident.id}: draft it (breach draft {incident.id} "
                             "subject-letter --lang L), have legal approve it, then run breach letters")
@@ -66,6 +82,6 @@ def write_letters(session: Session, incident_id: str, *, subjects_csv: Path, out
         letters=approved, subjects_csv=Path(subjects_csv), out_dir=Path(out_dir), fmt=fmt, lang_column=lang_column,
         default_lang=default_lang or ("en" if "en" in approved else sorted(approved)[0]), from_address=sender,
         resume=resume, progress=progress, data_labels=data_labels(sorted(approved)), now=now)
-    record = {**summary.to_dict(), "format": fmt, "out_dir": str(out_dir), "resumed": resume}
+    record = {**summary.to_dict(), "approvals": approvals, "format": fmt, "out_dir": str(out_dir), "resumed": resume}
     session.store.append_event(incident.id, kind="letters", at=now, author=session.author, data=record)
     return {"incident": incident.id, **record}

@@ -90,7 +90,7 @@ def test_calendar_has_one_event_per_dated_obligation(cli: Cli, high_risk: str, t
     result = cli("calendar", high_risk, "--out", str(out), "--json")
     assert result.exit_code == 0, result.output
     cal = icalendar.Calendar.from_ical(out.read_bytes())
-    events = [c for c in cal.walk("VEVENT")]
+    events = list(cal.walk("VEVENT"))
     dated = [r for r in cli.json("status", high_risk) if r["due_at"] and r["state"] != "not_applicable"]
     assert len(events) == len(dated) >= 2
     summaries = {str(e.get("summary")) for e in events}

@@ -67,6 +67,7 @@ def test_letters_from_approved_text_with_bad_rows_aside(cli: Cli, approved: str,
     first = email.message_from_bytes(letters[0].read_bytes(), policy=email.policy.default)
     assert first["To"].addresses[0].display_name == NAME
     assert first["To"].addresses[0].addr_spec == "person0@example.org"
+    assert first["Subject"] and "DRAFT" not in first["Subject"]  # approved: no longer a draft
     body = first.get_content()
     assert NAME in body and "[[recipient_name]]" not in body and "[[recipient_data]]" not in body
     # the approved text, with only the two per-person fields filled

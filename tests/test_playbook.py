@@ -369,6 +369,7 @@ def test_next_step__skips_irrelevant_and_tasks(gdpr) -> None:
         breach_types=["availability"],
         data_categories=["simple"],
         data_items=None,
+        subject_categories=None,
         special_categories=False,
     )
     assert next_step(gdpr, answers).id == "dpc_score"
@@ -386,6 +387,7 @@ def test_next_step__dpc_reason_follows_an_override(gdpr) -> None:
         "breach_types": ["availability"],
         "data_categories": ["simple"],
         "data_items": None,
+        "subject_categories": None,
         "special_categories": False,
         "dpc_score": 3,
     }
