@@ -20,8 +20,8 @@ from .yamlio import load_yaml
 
 DRILL_DIR = ROOT / "playbooks" / "drills"
 DEFAULT_SCENARIO = DRILL_DIR / "user-database-stolen.yaml"
-#: 72 simulated hours per real minute.
-DEFAULT_SPEED = 72 * 3600 / 60
+#: 72 simulated hours in 48 real seconds, so a three-day drill fits in a minute.
+DEFAULT_SPEED = 72 * 3600 / 48
 
 ACTIONS = ("open", "log", "scope", "assess", "status", "draft", "approve", "notified", "task", "close")
 _KEYS = {"name", "title", "description", "public", "role", "occurred_h", "detected_h", "awareness_note",

@@ -68,8 +68,8 @@ def drill(
     scenario: Annotated[Path | None, typer.Argument(
         help="Scenario YAML (default: playbooks/drills/user-database-stolen.yaml).")] = None,
     speed: Annotated[float, typer.Option(
-        "--speed", help="Simulated seconds per real second (default 4320: 72 h in a minute; 0: no waiting).")
-    ] = 4320.0,
+        "--speed", help="Simulated seconds per real second (default 5400: 72 h in 48 s; 0: no waiting).")
+    ] = 5400.0,
     home: Annotated[Path | None, typer.Option(
         "--home", help="Data folder for the drill (default: a new temporary folder).")] = None,
     json_: JsonOption = False,
