@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from slack_stub import slack_stub  # noqa: F401
 from typer.testing import CliRunner
 
 from breach.cli import app

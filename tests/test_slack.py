@@ -9,7 +9,6 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import slack_stub as stub_module
 from slack_stub import CHANNEL_ID, TOKEN, start_stub
 
 from breach import slack
@@ -28,9 +27,6 @@ from breach.slack import (
     send,
     status_message,
 )
-
-# The fixture lives next to the stand-in; conftest.py may import it too.
-slack_stub = stub_module.slack_stub
 
 T0 = datetime(2026, 11, 28, 14, 5, tzinfo=UTC)  # epoch 1795874700
 

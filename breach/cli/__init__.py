@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import assess, clocks, incidents, notices, register  # noqa: F401  (registers commands)
+from . import assess, clocks, incidents, letters, notices, register, slack  # noqa: F401  (registers commands)
 from .app import app
 
 

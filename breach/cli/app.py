@@ -75,6 +75,12 @@ def session(home: Path | None, *, write: bool = True, by: str | None = None) -> 
     s = open_session(home, write=write, author=by)
     try:
         yield s
+        if write:
+            # After the command's transactions committed: send what they queued for Slack.
+            from ..notify import flush_after_command
+
+            for line in flush_after_command(s):
+                typer.echo(line, err=True)
     finally:
         s.close()
 

@@ -1,0 +1,123 @@
+"""Slack commands: post a status update, retry queued messages, send due reminders."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .app import ByOption, HomeOption, JsonOption, app, command, emit_json, fail, now, session
+
+slack_app = typer.Typer(
+    help="Slack: post a status update on demand, retry queued messages (flush), send due "
+    "deadline reminders (remind, for cron). Setup: docs/slack.md.",
+    no_args_is_help=True,
+)
+app.add_typer(slack_app, name="slack")
+
+
+def _config():
+    """The Slack settings, or None after telling the responder how to set them."""
+    from ..slack import config_from_env, describe_setup
+
+    config = config_from_env()
+    if config is None:
+        typer.echo(describe_setup(), err=True)
+    return config
+
+
+def _report(report, *, json_: bool, extra: dict | None = None) -> None:
+    """Print a flush report; exit 1 when messages stay queued because Slack is unavailable."""
+    if json_:
+        emit_json({**(extra or {}), **report.to_dict()})
+    else:
+        typer.echo(f"Slack: {report.sent} message(s) sent, {report.queued} queued, "
+                   f"{len(report.failed)} refused.")
+    for line in report.notices():
+        typer.echo(line, err=True)
+    if report.error and report.queued > report.held:
+        raise typer.Exit(1)
+
+
+@command(slack_app, name="post")
+def slack_post(
+    incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
+    home: HomeOption = None,
+    by: ByOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Post the incident's current status in its Slack thread and refresh its parent message.
+
+    Ids, state, risk, counts and the next deadline only; the title only for --public incidents.
+    If Slack is unavailable the update stays queued (exit 0) for `breach slack flush`.
+
+    Example: breach slack post BR-2026-0001
+    """
+    from ..notify import flush, post_status
+
+    with session(home, by=by) as s:
+        queued = post_status(s, incident_id, now=now())
+        report = flush(s)
+    if json_:
+        emit_json({**queued, **report.to_dict()})
+    else:
+        state = "posted" if report.queued == 0 else "queued"
+        typer.echo(f"{queued['incident']}: status update {state}.")
+    for line in report.notices():
+        typer.echo(line, err=True)
+
+
+@command(slack_app, name="flush")
+def slack_flush(
+    home: HomeOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Send the queued Slack messages, oldest first; stops at the first one Slack cannot take.
+
+    Exit 1 while messages stay queued (Slack down, token rejected, rate limited); a message
+    Slack refuses is marked failed and skipped. Every write command flushes too.
+
+    Example: breach slack flush --json
+    """
+    from ..notify import flush
+
+    with session(home) as s:
+        config = _config()
+        report = flush(s, config=config)
+    if config is None:
+        if report.queued:
+            fail(f"{report.queued} Slack message(s) queued; set the Slack settings above and run again")
+        return
+    _report(report, json_=json_)
+
+
+@command(slack_app, name="remind")
+def slack_remind(
+    home: HomeOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Send due deadline reminders and OVERDUE alerts (cron-friendly, safe to repeat).
+
+    Plans reminders at T-48 h, T-24 h, T-12 h, T-6 h, T-1 h and the deadline for every
+    dated obligation of every open incident, posts a due reminder Slack did not deliver,
+    and an OVERDUE alert per overdue obligation once per 12 hours. Quiet hours never hold
+    these back.
+
+    Example (crontab, every 15 minutes): */15 * * * * breach slack remind --home /srv/incidents
+    """
+    from ..notify import remind
+
+    with session(home) as s:
+        config = _config()
+        s.slack_flushed = True  # remind sends itself
+        if config is None:
+            return
+        if not config.has_bot:
+            fail("deadline reminders need SLACK_BOT_TOKEN and BREACH_SLACK_CHANNEL "
+                 "(a webhook can only post status updates)")
+        result = remind(s, now=now(), config=config)
+    report = result.flush
+    if not json_:
+        typer.echo(f"Slack: {len(result.overdue)} OVERDUE alert(s), {len(result.reminders)} late reminder(s), "
+                   f"{len(result.planned)} reminder change(s) queued for {result.incidents} open incident(s).")
+    _report(report, json_=json_, extra={k: v for k, v in result.to_dict().items() if k != "flush"})
