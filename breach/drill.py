@@ -95,7 +95,8 @@ def run_drill(
             now = start + timedelta(hours=at_h)
             say(f"\n-- T+{at_h:g} h  {clock.show(now, session.zone)}  {step['do']}")
             _ACTIONS[step["do"]](session, scenario, step, state, now, say)
-            _slack(session, state, now, say)
+            if step["do"] in {"open", "assess", "notified", "close"}:
+                _slack(session, state, now, say)
         from .register import format_register, register_rows
 
         end = start + timedelta(hours=previous)
@@ -226,7 +227,5 @@ def _slack(session, state, now, say) -> None:
 
     if not state.get("incident"):
         return
-    preview = getattr(notify, "drill_preview", None)
-    if preview is not None:
-        for line in preview(session, state["incident"], now=now):
-            say(f"   slack: {line}")
+    for line in notify.drill_preview(session, state["incident"], now=now):
+        say(f"   slack: {line}")

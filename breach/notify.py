@@ -768,3 +768,31 @@ WEBHOOK_HINT = (
     "Slack: webhook only, so status updates are posted but deadline reminders are not scheduled; "
     "set SLACK_BOT_TOKEN and BREACH_SLACK_CHANNEL for reminders."
 )
+
+
+# --- drills ------------------------------------------------------------------------------
+
+
+def drill_preview(session: Any, incident_id: str, *, now: datetime) -> list[str]:
+    """For `breach drill`: deliver what is queued if Slack is configured, else show what would be posted."""
+    from .clocks import incident_obligations
+    from .flows import get_incident
+    from .state import fold
+
+    try:
+        config = slack.config_from_env()
+    except BreachError as exc:
+        return [f"settings not usable: {exc}"]
+    if config is not None:
+        report = flush(session, now=now, config=config)
+        return report.notices() or ["delivered to the channel"]
+    incident = get_incident(session, incident_id)
+    state = fold(session.store.events(incident.id))
+    obligations = incident_obligations(session, incident, now=now, state=state)
+    events = [e for e in session.store.events(incident.id) if e.kind in {"opened", "assessed", "notified", "closed"}]
+    what = events[-1].kind if events else "opened"
+    if what == "notified":
+        what = f"notified:{events[-1].data.get('obligation')}"
+    message = slack.status_message(status_summary(session, incident, state, obligations,
+                                                  event=event_label(what, state)))
+    return ["(not configured) would post: " + message["text"]]

@@ -439,3 +439,20 @@ def test_zz_no_personal_data_in_anything_sent_to_slack() -> None:
     leaks = [body for body in SENT if any(p in body for p in PERSONAL)]
     assert leaks == []
     assert any("BR-2026-0001" in body for body in SENT)
+
+
+def test_drill_posts_to_slack_when_configured(stub, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from breach.cli import app
+
+    scenario = REPO / "playbooks" / "drills" / "user-database-stolen.yaml"
+    result = CliRunner().invoke(app, ["drill", str(scenario), "--speed", "0", "--home", str(tmp_path / "d")])
+    assert result.exit_code == 0, result.output
+    assert "would post" not in result.stdout
+    parents = [m for m in stub.messages if not m.get("thread_ts")]
+    assert len(parents) == 1
+    replies = [m for m in stub.messages if m.get("thread_ts")]
+    assert replies and all(m["thread_ts"] == parents[0]["ts"] for m in replies)
+    assert stub.calls("chat.update") and stub.calls("chat.scheduleMessage")
+    assert "state closed" in parents[0]["text"]  # the parent shows the final state
