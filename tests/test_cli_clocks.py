@@ -110,3 +110,25 @@ def test_bad_scope_and_unknown_obligation(cli: Cli) -> None:
     assert "CODE=COUNT" in cli("scope", iid, "-j", "BE").stderr
     bad = cli("notified", iid, "gdpr-art99")
     assert bad.exit_code == 1 and "unknown obligation" in bad.stderr
+
+
+def test_regimes_validate_names_file_and_line_and_list_shows_sources() -> None:
+    from typer.testing import CliRunner
+
+    from breach.cli import app
+
+    bad = REPO / "tests" / "data" / "regimes" / "bad-rule.yaml"
+    result = CliRunner().invoke(app, ["regimes", "validate", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:" in result.stderr
+    import re
+
+    assert re.search(r"bad-rule\.yaml:\d+: ", result.stderr)
+    ok = CliRunner().invoke(app, ["regimes", "validate", str(REPO / "breach" / "regimes")])
+    assert ok.exit_code == 0, ok.output
+    rules = CliRunner().invoke(app, ["regimes", "list", "--json"])
+    import json
+
+    rows = json.loads(rules.stdout)
+    assert {"gdpr-art33-sa", "us-ca-residents", "nis2-final"} <= {r["id"] for r in rows}
+    assert all(r["source"] and r["status"] for r in rows)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .app import ByOption, HomeOption, JsonOption, command, emit_json, is_tty, now, session
+from .app import ByOption, HomeOption, JsonOption, app, command, emit_json, is_tty, now, session
 
 
 @command()
@@ -158,3 +158,49 @@ def calendar(
         emit_json({"path": str(out), "events": count})
     else:
         typer.echo(f"Wrote {count} deadlines to {out}.")
+
+
+regimes_app = typer.Typer(help="List and validate the regimes (YAML rules behind the clocks).", no_args_is_help=True)
+app.add_typer(regimes_app, name="regimes")
+
+
+@command(regimes_app, name="list")
+def regimes_list(json_: JsonOption = False) -> None:
+    """List every rule: id, recipient, period, start event, legal source and its status.
+
+    Example: breach regimes list --json
+    """
+    from ..regimes import load_rules
+
+    rules = load_rules()
+    rows = [{"id": r.id, "regime": r.regime, "recipient": r.recipient, "start": r.start,
+             "period": None if r.period_unit == "none" else f"{r.period_amount} {r.period_unit}",
+             "binding": r.binding, "source": r.source, "status": r.status} for r in rules]
+    if json_:
+        emit_json(rows)
+        return
+    for r in rows:
+        typer.echo(f"{r['id']:<26} {r['period'] or 'without undue delay':<20} from {r['start']:<28} "
+                   f"[{r['status']}] {r['source']}")
+
+
+@command(regimes_app, name="validate")
+def regimes_validate(
+    path: Annotated[Path, typer.Argument(help="A regime YAML file or a folder of them.")],
+    json_: JsonOption = False,
+) -> None:
+    """Check regime files; prints every problem with its file and line and exits 1 if any.
+
+    Example: breach regimes validate breach/regimes/
+    """
+    from ..regimes import validate_file, validate_folder
+
+    problems = validate_folder(path) if Path(path).is_dir() else validate_file(path)
+    if json_:
+        emit_json([{"path": p.path, "line": p.line, "message": p.message} for p in problems])
+    elif not problems:
+        typer.echo(f"{path}: ok")
+    for p in problems:
+        typer.echo(f"Error: {p}", err=True)
+    if problems:
+        raise typer.Exit(1)
