@@ -16,6 +16,7 @@ from .errors import InputError
 from .flows import Session, get_incident
 from .models import Incident
 from .state import IncidentState, fold
+from .yamlio import plain
 
 
 def load_answers_file(path: Path) -> dict[str, Any]:
@@ -26,17 +27,9 @@ def load_answers_file(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError(f"{path}: an answers file must be a mapping of step id to answer")
     answers = data.get("answers", data)
-    return {k: _plain(v) for k, v in answers.items() if k not in {"expected", "source", "description"}}
+    return {k: plain(v) for k, v in answers.items() if k not in {"expected", "source", "description"}}
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, datetime):
-        return clock.iso(value)
-    return value
 
 
 def known_defaults(incident: Incident, state: IncidentState) -> dict[str, Any]:
@@ -63,7 +56,7 @@ def progress(session: Session, incident_id: str, playbook_name: str = "gdpr"):
 def save_answer(session: Session, incident: Incident, *, playbook: str, step: str, value: Any,
                 now: datetime) -> None:
     session.store.append_event(incident.id, kind="answer", at=now, author=session.author,
-                               data={"playbook": playbook, "step": step, "value": _plain(value)})
+                               data={"playbook": playbook, "step": step, "value": plain(value)})
 
 
 def finish(session: Session, incident_id: str, *, playbook_name: str, answers: dict[str, Any],

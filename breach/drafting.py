@@ -266,18 +266,10 @@ def _check_context(context: Any) -> None:
 
 @lru_cache(maxsize=len(LANGS))
 def _i18n(lang: str) -> dict[str, Any]:
-    from .yamlio import load_yaml
+    from .yamlio import load_yaml, plain
 
-    return _plain(load_yaml(TEMPLATE_DIR / "i18n" / f"{lang}.yaml"))
+    return plain(load_yaml(TEMPLATE_DIR / "i18n" / f"{lang}.yaml"))
 
-
-def _plain(value: Any) -> Any:
-    """LineDict/LineList -> dict/list, so templates see plain data only."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _lookup(context: dict[str, Any], key: str) -> Any:

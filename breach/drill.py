@@ -16,7 +16,7 @@ from typing import Any
 
 from . import ROOT, clock
 from .errors import InputError, ValidationError
-from .yamlio import load_yaml
+from .yamlio import load_yaml, plain
 
 DRILL_DIR = ROOT / "playbooks" / "drills"
 DEFAULT_SCENARIO = DRILL_DIR / "user-database-stolen.yaml"
@@ -146,9 +146,9 @@ def _scope(session, scenario, step, state, now, say) -> None:
 
 
 def _assess(session, scenario, step, state, now, say) -> None:
-    from .assessing import _plain, finish
+    from .assessing import finish
 
-    answers = _plain(scenario["answers"])
+    answers = plain(scenario["answers"])
     result = finish(session, state["incident"], playbook_name="gdpr", answers=answers, now=now)
     say(f"   ENISA SE {result['severity']} ({result['level']}); GDPR risk {result['risk']}; "
         f"notify SA {result['notify_sa']}, notify subjects {result['notify_subjects']}")

@@ -18,7 +18,7 @@ from typing import Any
 
 from . import clock
 from .errors import NotFoundError, Problem, ValidationError
-from .yamlio import load_yaml
+from .yamlio import load_yaml, plain
 
 REGIME_DIR = Path(__file__).parent / "regimes"
 
@@ -410,14 +410,6 @@ def _jurisdiction_ok(value: Any, *, wildcard: bool) -> bool:
     return isinstance(value, str) and bool(_JURISDICTION.match(value)) and (wildcard or "*" not in value)
 
 
-def _plain(value: Any) -> Any:
-    """LineDict/LineList -> dict/list, so rules compare and print as plain data."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
 
 def _to_rule(raw: dict, regime: str, path: str) -> Rule:
     period = raw["period"]
@@ -428,15 +420,15 @@ def _to_rule(raw: dict, regime: str, path: str) -> Rule:
         recipient=raw["recipient"],
         source=raw["source"],
         status=raw["status"],
-        trigger=_plain(raw.get("trigger") or {}),
+        trigger=plain(raw.get("trigger") or {}),
         start=raw["start"],
         period_amount=period.get("amount"),
         period_unit=period["unit"],
         calendar=period.get("calendar"),
         zone=period.get("zone"),
-        cap=_plain(raw.get("cap")),
+        cap=plain(raw.get("cap")),
         binding=raw["binding"],
-        content=tuple(_plain(raw.get("content") or [])),
+        content=tuple(plain(raw.get("content") or [])),
         line=raw.line,
         path=path,
         role=raw.get("role", "controller"),

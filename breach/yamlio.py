@@ -31,6 +31,21 @@ class LineList(list):
         return self.item_lines[index] if index < len(self.item_lines) else self.line
 
 
+def plain(value: Any) -> Any:
+    """LineDict/LineList (and datetimes from YAML) -> plain dict/list/ISO strings, for storage and templates."""
+    from datetime import date, datetime
+
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
 # The C parser when available (about 8x faster on our files); marks and lines are the same.
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     pass

@@ -64,6 +64,18 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def report_problems(problems: list, label: object, *, json_: bool) -> None:
+    """Print validation problems (file:line: message) for people or scripts; exit 1 if any."""
+    if json_:
+        emit_json([{"path": p.path, "line": p.line, "message": p.message} for p in problems])
+    elif not problems:
+        typer.echo(f"{label}: ok")
+    for p in problems:
+        typer.echo(f"Error: {p}", err=True)
+    if problems:
+        raise typer.Exit(1)
+
+
 def emit_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 

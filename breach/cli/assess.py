@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .app import ByOption, HomeOption, JsonOption, app, command, emit_json, fail, now, session
+from .app import ByOption, HomeOption, JsonOption, app, command, emit_json, fail, now, report_problems, session
 
 playbook_app = typer.Typer(help="List, show and validate playbooks (YAML).", no_args_is_help=True)
 app.add_typer(playbook_app, name="playbook")
@@ -291,11 +291,4 @@ def playbook_validate(
     from ..playbook import validate_file
 
     problems = validate_file(file)
-    if json_:
-        emit_json([{"path": p.path, "line": p.line, "message": p.message} for p in problems])
-    elif not problems:
-        typer.echo(f"{file}: ok")
-    for p in problems:
-        typer.echo(f"Error: {p}", err=True)
-    if problems:
-        raise typer.Exit(1)
+    report_problems(problems, file, json_=json_)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .app import ByOption, HomeOption, JsonOption, app, command, emit_json, is_tty, now, session
+from .app import ByOption, HomeOption, JsonOption, app, command, emit_json, is_tty, now, report_problems, session
 
 
 @command()
@@ -196,11 +196,4 @@ def regimes_validate(
     from ..regimes import validate_file, validate_folder
 
     problems = validate_folder(path) if Path(path).is_dir() else validate_file(path)
-    if json_:
-        emit_json([{"path": p.path, "line": p.line, "message": p.message} for p in problems])
-    elif not problems:
-        typer.echo(f"{path}: ok")
-    for p in problems:
-        typer.echo(f"Error: {p}", err=True)
-    if problems:
-        raise typer.Exit(1)
+    report_problems(problems, path, json_=json_)
