@@ -71,9 +71,17 @@ def set_scope(session: Session, incident_id: str, jurisdictions: list[str], *, n
     """Record the affected people by jurisdiction (ISO 3166: BE, US-CA, ...)."""
     incident = get_incident(session, incident_id)
     scope = parse_jurisdictions(jurisdictions)
-    session.store.append_event(incident.id, kind="scope", at=now, author=session.author,
-                               data={"jurisdictions": scope})
+    with session.store.transaction():
+        session.store.append_event(incident.id, kind="scope", at=now, author=session.author,
+                                   data={"jurisdictions": scope})
+        _clock_moved(session, incident, now=now)  # new jurisdictions may start new clocks
     return scope
+
+
+def _clock_moved(session: Session, incident: Incident, *, now: datetime) -> None:
+    from .notify import on_clock_change
+
+    on_clock_change(session, incident, now=now)
 
 
 def parse_jurisdictions(items: list[str]) -> dict[str, int]:
@@ -99,8 +107,10 @@ def mark(session: Session, incident_id: str, event: str, *, at: str | None, now:
         raise InputError(f"unknown clock event {event!r}; one of: {', '.join(MARKABLE)}")
     incident = get_incident(session, incident_id)
     when = parse_time(session, at, what=event, now=now) or now
-    session.store.append_event(incident.id, kind="clock", at=now, author=session.author,
-                               data={"event": event, "at": clock.iso(when)})
+    with session.store.transaction():
+        session.store.append_event(incident.id, kind="clock", at=now, author=session.author,
+                                   data={"event": event, "at": clock.iso(when)})
+        _clock_moved(session, incident, now=now)
     return {"incident": incident.id, "event": event, "at": clock.iso(when)}
 
 

@@ -95,6 +95,22 @@ def on_change(session: Any, incident: Any, what: str, *, now: datetime) -> None:
         _warn(session, f"Slack: nothing queued for {incident.id} ({what}): {exc}")
 
 
+def on_clock_change(session: Any, incident: Any, *, now: datetime) -> None:
+    """A correction or a new start event may move deadlines: reschedule reminders, post no status."""
+    from .clocks import incident_obligations
+
+    try:
+        config = slack.config_from_env()
+    except BreachError:
+        return
+    if config is None or not config.has_bot:
+        return
+    try:
+        _sync_plans(session, incident, incident_obligations(session, incident, now=now), now=now)
+    except BreachError as exc:
+        _warn(session, f"Slack: reminders for {incident.id} not rescheduled: {exc}")
+
+
 def _warn(session: Any, line: str) -> None:
     """A line for stderr at the end of the command (see flush_after_command)."""
     warnings = getattr(session, "slack_warnings", None)

@@ -456,3 +456,14 @@ def test_drill_posts_to_slack_when_configured(stub, tmp_path: Path) -> None:
     assert replies and all(m["thread_ts"] == parents[0]["ts"] for m in replies)
     assert stub.calls("chat.update") and stub.calls("chat.scheduleMessage")
     assert "state closed" in parents[0]["text"]  # the parent shows the final state
+
+
+def test_correcting_awareness_reschedules_the_reminders(stub, cli) -> None:
+    iid = cli.open("x")
+    assert len(stub.scheduled) == 6
+    first = {s["post_at"] for s in stub.scheduled}
+    result = cli("mark", iid, "aware", "--at", "2026-11-28T12:05:00+01:00")  # two hours earlier
+    assert result.exit_code == 0, result.output
+    assert len(stub.calls("chat.deleteScheduledMessage")) == 6
+    now_scheduled = {s["post_at"] for s in stub.scheduled}
+    assert now_scheduled == {t - 7200 for t in first}
