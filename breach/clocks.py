@@ -61,7 +61,9 @@ def status_rows(session: Session, incident_id: str | None, *, now: datetime,
                 continue
             rows.append({"incident": incident.id, **o.to_dict(session.zone), "_due": o.due_at})
     far = datetime.max.replace(tzinfo=now.tzinfo)
-    rows.sort(key=lambda r: (r["_due"] is None, r["_due"] or far, r["incident"], r["obligation"]))
+    # Dated first by due time, then "without undue delay", then what does not apply.
+    rows.sort(key=lambda r: (r["state"] == "not_applicable", r["_due"] is None, r["_due"] or far,
+                             r["incident"], r["obligation"]))
     for r in rows:
         del r["_due"]
     return rows
