@@ -504,10 +504,14 @@ def deadline_for(rule: Rule, facts: Facts) -> datetime | None:
 # --- triggers (a registry: condition name -> check returning a reason or None) ---------
 
 
+#: Before any assessment a rule that depends on its outcome is undecided, not "not applicable".
+AWAITING_ASSESSMENT = "awaiting the risk assessment"
+
+
 def _when_assessment(want: dict, facts: Facts) -> str | None:
     a = facts.assessment
     if not a:
-        return "no risk assessment yet"
+        return AWAITING_ASSESSMENT
     for key, value in want.items():
         if a.get(key) != value:
             return f"latest assessment: {key} is {a.get(key)!r}, not {value!r}"
@@ -627,6 +631,9 @@ def _obligation(rule: Rule, facts: Facts, now: datetime) -> Obligation | None:
     if notice:
         state = "met" if due is None or met_at <= due else "late"
         reason = None if state == "met" else _late_reason(notice, due)
+    elif reason and reason.startswith(AWAITING_ASSESSMENT):
+        state = "pending"
+        due = deadline_for(rule, facts)
     else:
         state = "not_applicable" if reason else "pending"
     return Obligation(

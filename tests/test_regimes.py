@@ -290,8 +290,10 @@ def test_sample_org__to_dict() -> None:
 def test_sample_org__unlikely_then_reassessed() -> None:
     before = by_id(obligations(make_facts(scope={"BE": 10}), now=T0))
     assert before["gdpr-art33-sa"].state == "pending"  # the clock runs from awareness, before any assessment
-    assert before["gdpr-art34-subjects"].state == "not_applicable"
-    assert before["gdpr-art34-subjects"].reason.startswith("no risk assessment yet (Art. 34(1)")
+    # undecided before the assessment: pending, and it says what it waits for
+    assert before["gdpr-art34-subjects"].state == "pending"
+    assert before["gdpr-art34-subjects"].reason.startswith("awaiting the risk assessment (Art. 34(1)")
+    assert before["gdpr-art34-subjects"].due_at is None
 
     unlikely = by_id(obligations(make_facts(scope={"BE": 10}, assessment=UNLIKELY), now=T0))["gdpr-art33-sa"]
     assert (unlikely.state, unlikely.due_at) == ("not_applicable", None)
