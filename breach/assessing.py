@@ -27,6 +27,8 @@ def load_answers_file(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError(f"{path}: an answers file must be a mapping of step id to answer")
     answers = data.get("answers", data)
+    if not isinstance(answers, dict):
+        raise InputError(f"{path}: `answers` must be a mapping of step id to answer")
     return {k: plain(v) for k, v in answers.items() if k not in {"expected", "source", "description"}}
 
 
@@ -75,15 +77,15 @@ def finish(session: Session, incident_id: str, *, playbook_name: str, answers: d
     if missing:
         raise InputError("missing answers: " + ", ".join(s.id for s in missing))
     result = risk.assess(answers).to_dict()
-    state = fold(session.store.events(incident.id))
     data: dict[str, Any] = {"playbook": playbook.name, "answers": answers, "result": result}
     if isinstance(answers.get("jurisdictions"), dict) and answers["jurisdictions"]:
         data["scope"] = answers["jurisdictions"]
-    if result.get("notify_sa") and "assessed_notifiable" not in state.clock_events:
-        # Singapore PDPA s 26D(1): the clock runs from the assessment that a breach is notifiable.
-        data["clock_events"] = {"assessed_notifiable": clock.iso(now)}
-    existing = {t.get("step") for t in state.tasks.values()}
-    with session.store.transaction():
+    with session.store.transaction():  # task numbers are read and written in one transaction
+        state = fold(session.store.events(incident.id))
+        if result.get("notify_sa") and "assessed_notifiable" not in state.clock_events:
+            # Singapore PDPA s 26D(1): the clock runs from the assessment that a breach is notifiable.
+            data["clock_events"] = {"assessed_notifiable": clock.iso(now)}
+        existing = {t.get("step") for t in state.tasks.values()}
         session.store.append_event(incident.id, kind="assessed", at=now, author=session.author, data=data)
         n = max(state.tasks, default=0)
         for task in tasks_for(playbook, answers):

@@ -47,13 +47,21 @@ def _zone(name: str) -> tzinfo:
 _TRAILING_ZONE = re.compile(r"^(?P<when>.+?)\s+(?P<zone>[A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+|UTC)$")
 
 
-def parse_when(text: str, *, default_zone: str) -> datetime:
+#: Earlier instants are typing mistakes ("1200" read as a year), not breaches.
+EARLIEST_YEAR = 1970
+
+
+def parse_when(text: str, *, default_zone: str, now: datetime | None = None) -> datetime:
     """Parse a responder's time: ISO 8601 with offset, or a local time plus an IANA zone.
 
     "2026-11-28T14:05:00+01:00", "2026-11-28 14:05 Europe/Brussels"; a time with no
-    zone is read in `default_zone` (the organization's). The result keeps the offset as
-    entered (or the zone's offset at that moment).
+    zone is read in `default_zone` (the organization's); a time with no date takes
+    the date of `now` there. Zone abbreviations ("EST", "CEST") are refused: they are
+    ambiguous, and a wrong guess moves a statutory clock. The result keeps the offset
+    as entered (or the zone's offset at that moment).
     """
+    import warnings
+
     from dateutil import parser as dateparser
 
     raw = (text or "").strip()
@@ -63,16 +71,28 @@ def parse_when(text: str, *, default_zone: str) -> datetime:
     m = _TRAILING_ZONE.match(raw)
     if m:
         raw, zone_name = m.group("when"), m.group("zone")
+    garbled = InputError(
+        f"cannot read the time {text!r}: use ISO 8601 with offset "
+        "(2026-11-28T14:05:00+01:00) or a local time and zone (2026-11-28 14:05 Europe/Brussels)"
+    )
     try:
         value = dateparser.isoparse(raw)
     except (ValueError, OverflowError):
+        base = in_zone(now, zone_name or default_zone).replace(tzinfo=None) if now else None
+        base = base.replace(hour=0, minute=0, second=0, microsecond=0) if base else None
         try:
-            value = dateparser.parse(raw, dayfirst=False, yearfirst=True)
-        except (ValueError, OverflowError, dateparser.ParserError):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                value = dateparser.parse(raw, dayfirst=False, yearfirst=True, default=base)
+        except dateparser.UnknownTimezoneWarning:
             raise InputError(
-                f"cannot read the time {text!r}: use ISO 8601 with offset "
-                "(2026-11-28T14:05:00+01:00) or a local time and zone (2026-11-28 14:05 Europe/Brussels)"
+                f"the time {text!r} names a zone abbreviation; give an offset (+01:00) or an IANA zone "
+                "name (Europe/Brussels, America/New_York)"
             ) from None
+        except (ValueError, OverflowError, dateparser.ParserError, Warning):
+            raise garbled from None
+    if value.year < EARLIEST_YEAR:
+        raise garbled
     if value.tzinfo is not None and zone_name:
         raise InputError(f"the time {text!r} has both an offset and a zone name; give one")
     if value.tzinfo is None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from . import clock
 from .errors import DeadlineError, InputError, NotFoundError
-from .flows import Session, _after_change, get_incident, list_incidents, parse_time
+from .flows import Session, _after_change, corrected, get_incident, list_incidents, parse_time
 from .models import Incident
 from .state import IncidentState, fold
 
@@ -139,35 +139,39 @@ def record_notification(
         find_rule(obligation)
     except NotFoundError:
         raise InputError(f"unknown obligation {obligation!r} (see `breach status {incident.id}`)") from None
-    state = fold(session.store.events(incident.id))
-    obligations = {o.rule_id: o for o in incident_obligations(session, incident, now=now, state=state)}
-    if obligation not in obligations:
-        raise InputError(f"{obligation} does not apply to {incident.id} (see `breach status {incident.id}`)")
-    current = obligations[obligation]
-    if current.state == "not_applicable":
-        raise InputError(f"{obligation} is not applicable to {incident.id}: {current.reason}")
-    when = parse_time(session, at, what="--at", now=now) or now
-    facts = facts_for(session, incident, state)
-    late = is_late(obligation, facts, when)
-    if late and not (reasons_for_delay or "").strip():
-        due = clock.show(current.due_at, session.zone) if current.due_at else "its deadline"
-        raise DeadlineError(
-            f"{obligation} was due {due}; a notification after the deadline must give "
-            "--reasons-for-delay (GDPR Art. 33(1))"
-        )
     if without_approval and not (reason or "").strip():
         raise InputError("--without-approval needs --reason (it is flagged in the register)")
-    data: dict[str, Any] = {
-        "obligation": obligation, "at": clock.iso(when), "reference": reference,
-        "reasons_for_delay": reasons_for_delay, "late": late, "phase": phase,
-        "phase_number": len(state.notifications.get(obligation, [])) + 1,
-        "recipient": current.recipient, "without_approval": without_approval,
-        "reason": reason,
-    }
-    from .notices import require_approved
-
-    data.update(require_approved(session, incident, state, obligation, without_approval=without_approval))
+    when = parse_time(session, at, what="--at", now=now) or now
+    # Read and write in one immediate transaction: two responders cannot both be "phase 1".
     with session.store.transaction():
+        state = fold(session.store.events(incident.id))
+        aware = corrected(incident, state.clock_events).aware_at
+        if when < aware:
+            raise InputError(f"--at {clock.iso(when)} is before the incident was known "
+                             f"(aware {clock.iso(aware)})")
+        obligations = {o.rule_id: o for o in incident_obligations(session, incident, now=now, state=state)}
+        if obligation not in obligations:
+            raise InputError(f"{obligation} does not apply to {incident.id} (see `breach status {incident.id}`)")
+        current = obligations[obligation]
+        if current.state == "not_applicable":
+            raise InputError(f"{obligation} is not applicable to {incident.id}: {current.reason}")
+        late = is_late(obligation, facts_for(session, incident, state), when)
+        if late and not (reasons_for_delay or "").strip():
+            due = clock.show(current.due_at, session.zone) if current.due_at else "its deadline"
+            raise DeadlineError(
+                f"{obligation} was due {due}; a notification after the deadline must give "
+                "--reasons-for-delay (GDPR Art. 33(1))"
+            )
+        data: dict[str, Any] = {
+            "obligation": obligation, "at": clock.iso(when), "reference": reference,
+            "reasons_for_delay": reasons_for_delay, "late": late, "phase": phase,
+            "phase_number": len(state.notifications.get(obligation, [])) + 1,
+            "recipient": current.recipient, "without_approval": without_approval,
+            "reason": reason,
+        }
+        from .notices import require_approved
+
+        data.update(require_approved(session, incident, state, obligation, without_approval=without_approval))
         session.store.append_event(incident.id, kind="notified", at=now, author=session.author, data=data)
         _after_change(session, incident, f"notified:{obligation}", now=now)
     return {"incident": incident.id, **data}
@@ -202,10 +206,9 @@ def calendar(session: Session, incident_id: str | None, *, now: datetime, out: P
             ev.add_component(alarm)
         cal.add_component(ev)
         count += 1
-    try:
-        Path(out).write_bytes(cal.to_ical())
-    except OSError as exc:
-        raise InputError(f"cannot write {out}: {exc.strerror}") from None
+    from .files import write_private
+
+    write_private(out, cal.to_ical())
     return count
 
 

@@ -59,8 +59,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
         _A + "data_items",
         _A + "records_count",
         _A + "consequences",
-        _A + "measures_taken",
-        _A + "measures_proposed",
+        _A + "measures_taken",  # Art. 33(3)(d): measures taken *or* proposed; proposed ones are shown if given
     ),
     "subject-letter": (
         "org.name",

@@ -77,8 +77,10 @@ def run_drill(
     from .flows import init_home, open_session
 
     scenario = load_scenario(Path(scenario_path))
-    if Path(home).exists() and any(Path(home).iterdir()):
-        raise InputError(f"{home} is not empty: a drill needs a fresh data folder")
+    if speed < 0:
+        raise InputError("--speed must be 0 (no waiting) or more")
+    if Path(home).exists() and (not Path(home).is_dir() or any(Path(home).iterdir())):
+        raise InputError(f"{home} is not an empty folder: a drill needs a fresh data folder")
     init_home(home)
     session = open_session(home, author="drill")
     start = start or _start(scenario)

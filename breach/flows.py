@@ -62,7 +62,7 @@ def open_session(home: Path | None, *, write: bool = True, author: str | None = 
     if not org_path.exists():
         raise StoreError(f"no {FILE_NAME} in {path}: run `breach init --home {path}`")
     org = load_org(org_path)
-    store = Store.open(path, create=True, write=write)
+    store = Store.open(path, create=write, write=write)
     return Session(home=path, store=store, org=org, author=author or default_author())
 
 
@@ -71,11 +71,16 @@ def init_home(home: Path | None, *, org_file: Path | None = None) -> dict[str, A
     path = resolve_home(home)
     source = Path(org_file) if org_file else SAMPLE
     org = load_org(source)  # validate before copying anything
+    target = path / FILE_NAME
+    if org_file and target.exists():
+        raise InputError(f"{target} already exists ({load_org(target).get('name')}); it was not replaced: "
+                         "edit it, or init another data folder")
     store = Store.open(path, create=True)
     store.close()
-    target = path / FILE_NAME
     created_profile = False
-    if not target.exists():
+    if target.exists():
+        org = load_org(target)
+    else:
         try:
             shutil.copyfile(source, target)
         except OSError as exc:
@@ -102,6 +107,18 @@ def incident_from_row(row: dict[str, Any]) -> Incident:
     )
 
 
+def corrected(incident: Incident, clock_events: dict[str, datetime]) -> Incident:
+    """The incident with awareness and detection as corrected by later `clock` events.
+
+    Corrections are new events (`breach mark ID aware --at ...`); the row keeps what was
+    first recorded, and every view, clock, notice and register row uses the correction.
+    """
+    from dataclasses import replace
+
+    return replace(incident, aware_at=clock_events.get("aware", incident.aware_at),
+                   detected_at=clock_events.get("detected", incident.detected_at))
+
+
 def get_incident(session: Session, incident_id: str) -> Incident:
     return incident_from_row(session.store.incident_row(normalize_id(incident_id)))
 
@@ -114,7 +131,7 @@ def parse_time(session: Session, text: str | None, *, what: str, now: datetime) 
     """A responder's time; naive times are read in the organization's zone; no future times."""
     if text is None:
         return None
-    value = clock.parse_when(text, default_zone=session.org_zone)
+    value = clock.parse_when(text, default_zone=session.org_zone, now=now)
     if value > now:
         raise InputError(
             f"{what} {clock.iso(value)} is in the future (now is {clock.iso(now.astimezone(value.tzinfo))})"
@@ -188,19 +205,27 @@ def log_event(session: Session, incident_id: str, text: str, *, kind: str = "not
                                       author=author or session.author, data={"text": text})
 
 
-def close_incident(session: Session, incident_id: str, *, summary: str, now: datetime) -> Incident:
+def close_incident(session: Session, incident_id: str, *, summary: str, now: datetime,
+                   force: bool = False) -> Incident:
+    """Close an incident; refused while a legal obligation is still pending, unless forced."""
+    from .clocks import incident_obligations
+
     incident = get_incident(session, incident_id)
     if incident.status == "closed":
         raise InputError(f"{incident.id} is already closed")
     if not summary.strip():
         raise InputError("the closing summary must not be empty")
+    pending = [o.rule_id for o in incident_obligations(session, incident, now=now) if o.state == "pending"]
+    if pending and not force:
+        raise InputError(f"{incident.id} still has pending obligations: {', '.join(pending)}; record them "
+                         "(breach notified) or close with --force (the pending ones are recorded)")
     store = session.store
     at_utc, at_offset = clock.encode(now)
     with store.transaction():
         store.update_incident(incident.id, {"status": "closed", "closed_at": at_utc,
                                             "closed_at_offset": at_offset, "summary": summary})
         store.append_event(incident.id, kind="closed", at=now, author=session.author,
-                           data={"summary": summary})
+                           data={"summary": summary, "pending_obligations": pending})
         closed = get_incident(session, incident.id)
         _after_change(session, closed, "closed", now=now)
     return closed
@@ -233,20 +258,32 @@ def verify(session: Session, incident_id: str | None = None) -> list[dict[str, A
 
 
 def _verify_opened_matches_row(session: Session, incident_id: str) -> None:
-    """The incident row must still say what its `opened` event recorded."""
+    """The incident row must still say what its `opened` and `closed` events recorded."""
     row = session.store.incident_row(incident_id)
-    opened = next((e for e in session.store.events(incident_id) if e.kind == "opened"), None)
+    events = session.store.events(incident_id)
+    opened = next((e for e in events if e.kind == "opened"), None)
     if opened is None:
         raise ChainError(f"{incident_id}: the log has no `opened` event")
+    closed = next((e for e in events if e.kind == "closed"), None)
     incident = incident_from_row(row)
-    for key in ("title", "role", "aware_at", "occurred_at", "detected_at"):
-        recorded = opened.data.get(key)
+    expected: dict[str, tuple[Any, int]] = {
+        key: (opened.data.get(key), opened.seq)
+        for key in ("title", "role", "aware_at", "occurred_at", "detected_at", "public", "awareness_note")
+    }
+    expected["status"] = ("closed" if closed else "open", closed.seq if closed else opened.seq)
+    expected["closed_at"] = (clock.iso(closed.at) if closed else None, closed.seq if closed else opened.seq)
+    expected["summary"] = (closed.data.get("summary") if closed else None, closed.seq if closed else opened.seq)
+    for key, (recorded, seq) in expected.items():
         value = getattr(incident, key)
         current = clock.iso(value) if isinstance(value, datetime) else (
             value.value if isinstance(value, Role) else value)
-        if recorded != current:
+        if key == "closed_at" and recorded and current:
+            same = datetime.fromisoformat(recorded) == datetime.fromisoformat(current)
+        else:
+            same = recorded == current or (key == "public" and bool(recorded) == bool(current))
+        if not same:
             raise ChainError(f"{incident_id}: the incident's {key} was changed outside the log "
-                             f"(event #{opened.seq} recorded {recorded!r}, the row says {current!r})")
+                             f"(event #{seq} recorded {recorded!r}, the row says {current!r})")
 
 
 def _verify_hooks(session: Session, incident_id: str) -> None:

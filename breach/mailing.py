@@ -20,7 +20,7 @@ from .store import sha256_text
 def approved_letters(session: Session, incident_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """lang -> ApprovedLetter for the newest approved, intact subject-letter of each language, and the approvals."""
     from .letters import ApprovedLetter
-    from .notices import review_rows
+    from .notices import review_rows, without_draft_marker
 
     rows = [r for r in review_rows(session, incident_id) if r["kind"] == "subject-letter" and r["approved_sha256"]]
     texts = {(d["lang"], d["version"]): d for d in session.store.draft_rows(incident_id)
@@ -39,17 +39,6 @@ def approved_letters(session: Session, incident_id: str) -> tuple[dict[str, Any]
         approvals[row["lang"]] = {"version": row["version"], "approved_sha256": row["approved_sha256"],
                                   "approved_by": row["approved_by"]}
     return letters, approvals
-
-
-def without_draft_marker(text: str, lang: str) -> str:
-    """Approved means no longer a draft: drop the DRAFT marker from the subject line, nothing else."""
-    from .drafting import draft_marker
-
-    first, sep, rest = text.partition("\n")
-    marker = f"[{draft_marker(lang)}] "
-    if marker in first:
-        first = first.replace(marker, "", 1)
-    return first + sep + rest
 
 
 def data_labels(langs: list[str]) -> dict[str, dict[str, str]]:

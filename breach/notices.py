@@ -8,14 +8,13 @@ and under the incident's folder, and records every review act on the timeline.
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from . import clock
 from .errors import ApprovalError, ChainError, InputError, NotFoundError
-from .flows import Session, get_incident, incident_dict
+from .flows import Session, corrected, get_incident, incident_dict
 from .models import Incident
 from .review import NOTICE_FOR, approved_for, draft_states, unified_diff
 from .state import IncidentState, fold
@@ -28,6 +27,7 @@ def build_context(session: Session, incident: Incident, state: IncidentState, *,
     from .clocks import incident_obligations
 
     zone = session.org_zone
+    incident = corrected(incident, state.clock_events)
     inc = incident_dict(incident)
     for key in ("aware_at", "occurred_at", "detected_at", "opened_at", "closed_at"):
         value = getattr(incident, key)
@@ -97,14 +97,9 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str = "
 
 
 def _write_file(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        with open(os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600), "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}") from None
+    from .files import write_private
+
+    write_private(path, text)
 
 
 def _draft_rows(session: Session, incident_id: str) -> list[dict[str, Any]]:
@@ -137,7 +132,7 @@ def _check_intact(row: dict[str, Any]) -> None:
 
 
 def review_act(session: Session, incident_id: str, kind: str, *, lang: str, version: int, by: str,
-               decision: str, comment: str | None, now: datetime) -> dict[str, Any]:
+               decision: str, comment: str | None, now: datetime, allow_missing: bool = False) -> dict[str, Any]:
     """Approve a version, or request changes; bound to the version's sha256, recorded as an event."""
     incident = get_incident(session, incident_id)
     if not by.strip():
@@ -146,11 +141,31 @@ def review_act(session: Session, incident_id: str, kind: str, *, lang: str, vers
         raise InputError("request-changes needs --comment saying what to change")
     row = _find_draft(session, incident.id, kind, lang, version)
     _check_intact(row)
-    data = {"kind": kind, "lang": lang, "version": version, "sha256": row["sha256"], "decision": decision,
-            "by": by, "comment": comment}
+    if decision == "approved" and row["missing"] and not allow_missing:
+        raise ApprovalError(f"{kind} ({lang}) v{version} still lacks content the law requires: "
+                            f"{', '.join(row['missing'])}; draft it again once known, or approve with --allow-missing")
+    data: dict[str, Any] = {"kind": kind, "lang": lang, "version": version, "sha256": row["sha256"],
+                            "decision": decision, "by": by, "comment": comment}
+    final_path = None
+    if decision == "approved":
+        # Approved means no longer a draft: the rendition to send drops the DRAFT marker, and
+        # its own hash is recorded with the approval.
+        final = without_draft_marker(row["text"], lang)
+        drafted = Path(row["path"])
+        final_path = drafted.with_name(drafted.name.replace(f".v{version}.", f".v{version}.approved."))
+        data.update(final_sha256=sha256_text(final), final_path=str(final_path))
     with session.store.transaction():
         session.store.append_event(incident.id, kind="reviewed", at=now, author=session.author, data=data)
+        if final_path is not None:
+            _write_file(final_path, final)
     return {"incident": incident.id, **data}
+
+
+def without_draft_marker(text: str, lang: str) -> str:
+    """Remove the DRAFT marker (subject line, html title and heading); nothing else changes."""
+    from .drafting import draft_marker
+
+    return text.replace(f"[{draft_marker(lang)}] ", "")
 
 
 def diff(session: Session, incident_id: str, kind: str, *, lang: str = "en", old: int | None = None,
@@ -158,10 +173,16 @@ def diff(session: Session, incident_id: str, kind: str, *, lang: str = "en", old
     incident = get_incident(session, incident_id)
     versions = sorted(r["version"] for r in _draft_rows(session, incident.id)
                       if r["kind"] == kind and r["lang"] == lang)
-    if len(versions) < 2 and (old is None or new is None):
+    if len(versions) < 2:
         raise InputError(f"{incident.id} has {len(versions)} {kind} ({lang}) version(s); a diff needs two")
-    new = new or versions[-1]
-    old = old or max(v for v in versions if v < new)
+    new = versions[-1] if new is None else new
+    if old is None:
+        earlier = [v for v in versions if v < new]
+        if not earlier:
+            raise InputError(f"there is no {kind} ({lang}) version before v{new} to compare with")
+        old = earlier[-1]
+    if old >= new:
+        raise InputError(f"--from (v{old}) must be an older version than --to (v{new})")
     a = _find_draft(session, incident.id, kind, lang, old)
     b = _find_draft(session, incident.id, kind, lang, new)
     return unified_diff(a["text"], b["text"], old_label=f"{kind}.{lang}.v{old}", new_label=f"{kind}.{lang}.v{new}")
@@ -185,6 +206,11 @@ def require_approved(session: Session, incident: Incident, state: IncidentState,
         raise ApprovalError(f"no approved {kind} draft{where} for {incident.id}: draft it (breach draft "
                             f"{incident.id} {kind}), have legal approve it (breach review approve ...), or "
                             "use --without-approval --reason TEXT in an emergency")
+    newest = max(r["version"] for r in rows if r["kind"] == kind and r["lang"] == approved["lang"])
+    if newest > approved["version"] and approved["state"] != "sent":
+        raise ApprovalError(
+            f"{kind} ({approved['lang']}) v{newest} is newer than the approved v{approved['version']}: have legal "
+            f"approve v{newest} (or request changes), so the notice sent is the latest one")
     row = _find_draft(session, incident.id, kind, approved["lang"], approved["version"])
     current = sha256_text(row["text"])
     if current != approved["approved_sha256"]:
@@ -198,13 +224,33 @@ def verify_drafts(session: Session, incident_id: str) -> None:
     """`breach verify`: every stored draft still hashes to what its `drafted` event recorded."""
     state = fold(session.store.events(incident_id))
     recorded = {(d["kind"], d["lang"], d["version"]): d["sha256"] for d in state.drafts}
-    for row in session.store.draft_rows(incident_id):
-        ident = (row["kind"], row["lang"], row["version"])
+    rows = {(r["kind"], r["lang"], r["version"]): r for r in session.store.draft_rows(incident_id)}
+    for ident in recorded:
+        if ident not in rows:
+            raise ChainError(f"{incident_id}: draft {ident[0]} ({ident[1]}) v{ident[2]} was deleted from the database")
+    for ident, row in rows.items():
+        what = f"{incident_id}: draft {row['kind']} ({row['lang']}) v{row['version']}"
         actual = sha256_text(row["text"])
         if recorded.get(ident) != actual or row["sha256"] != actual:
-            raise ChainError(f"{incident_id}: draft {row['kind']} ({row['lang']}) v{row['version']} was edited "
-                             f"after it was stored: hash mismatch (recorded {str(recorded.get(ident))[:12]}…, "
-                             f"text hashes to {actual[:12]}…)")
+            raise ChainError(f"{what} was edited after it was stored: hash mismatch (recorded "
+                             f"{str(recorded.get(ident))[:12]}…, text hashes to {actual[:12]}…)")
+        _check_file(what, row.get("path"), actual)
+    for review in state.reviews:
+        if review.get("final_path"):
+            _check_file(f"{incident_id}: approved {review['kind']} ({review['lang']}) v{review['version']}",
+                        review["final_path"], review.get("final_sha256"))
+
+
+def _check_file(what: str, path: str | None, expected: str | None) -> None:
+    """The file responders send must still be the text that was stored (or approved)."""
+    if not path or not Path(path).is_file():
+        return  # moved or archived elsewhere: the database copy is the record
+    import hashlib
+
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    if digest != expected:
+        raise ChainError(f"{what}: the file {path} was edited: hash mismatch "
+                         f"(recorded {str(expected)[:12]}…, file hashes to {digest[:12]}…)")
 
 
 def drafts_section(session: Session, incident: Incident, state: IncidentState, now: datetime) -> list:

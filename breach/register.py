@@ -17,7 +17,7 @@ from typing import Any
 
 from . import ROOT, clock
 from .errors import InputError
-from .flows import Session, event_dict, get_incident, incident_dict, list_incidents
+from .flows import Session, corrected, event_dict, get_incident, incident_dict, list_incidents
 from .state import fold
 from .store import sha256_text
 
@@ -35,10 +35,11 @@ def register_rows(session: Session, *, now: datetime, since: datetime | None = N
     from .clocks import incident_obligations
 
     rows = []
-    for incident in list_incidents(session, include_closed=True):
+    for recorded in list_incidents(session, include_closed=True):
+        state = fold(session.store.events(recorded.id))
+        incident = corrected(recorded, state.clock_events)
         if since and incident.aware_at < since:
             continue
-        state = fold(session.store.events(incident.id))
         a = state.assessment or {}
         result, answers = a.get("result") or {}, a.get("answers") or {}
         obligations = []
@@ -162,17 +163,14 @@ def export_incident(session: Session, incident_id: str, *, out: Path, now: datet
     put("README.txt", _export_readme(incident.id))
     files["verify_chain.py"] = VERIFY_SCRIPT.read_bytes()
     manifest = "".join(f"{hashlib_hex(data)}  {name}\n" for name, data in sorted(files.items()))
-    out = Path(out)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_suffix(out.suffix + ".tmp")
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-            for name, data in sorted(files.items()):
-                zf.writestr(name, data)
-            zf.writestr("MANIFEST.sha256", manifest)
-        tmp.replace(out)
-    except OSError as exc:
-        raise InputError(f"cannot write {out}: {exc.strerror}") from None
+    from .files import write_private
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in sorted(files.items()):
+            zf.writestr(name, data)
+        zf.writestr("MANIFEST.sha256", manifest)
+    write_private(out, buffer.getvalue())
     return {"incident": incident.id, "path": str(out), "files": len(files) + 1,
             "manifest_sha256": sha256_text(manifest), "events": len(events)}
 

@@ -91,6 +91,8 @@ class Store:
         """
         home = Path(home)
         path = home / DB_NAME
+        if home.exists() and not home.is_dir():
+            raise StoreError(f"{home} is a file, not a data folder")
         if not home.exists():
             if not create:
                 raise StoreError(f"no data folder at {home}: run `breach init` first")
@@ -98,11 +100,13 @@ class Store:
                 home.mkdir(parents=True, mode=0o700)
             except OSError as exc:
                 raise StoreError(f"cannot create the data folder {home}: {exc.strerror}") from None
+        if not home.is_dir():
+            raise StoreError(f"{home} is not a folder")
         if write and (not writable(home) or not writable(path)):
             raise StoreError(f"the data folder {home} is read-only: cannot record anything there")
         if not path.exists():
-            if not create and not write:
-                raise StoreError(f"no incident log at {path}: run `breach init` first")
+            if not create:
+                raise StoreError(f"no incident log at {path}: run `breach init --home {home}` first")
             try:
                 fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
                 os.close(fd)
@@ -140,7 +144,7 @@ class Store:
         if tables:
             raise sqlite3.DatabaseError("not a breach database")
         if not write:
-            return
+            raise StoreError(f"the incident log {self.path} is empty: run `breach init --home {self.home}`")
         with self.transaction():
             db = self.db
             db["meta"].create({"key": str, "value": str}, pk="key")

@@ -6,14 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from . import clock
-from .flows import Session, get_incident, incident_dict
+from .flows import Session, corrected, get_incident, incident_dict
 from .state import fold
 
 
 def incident_view(session: Session, incident_id: str, *, now: datetime) -> dict[str, Any]:
-    incident = get_incident(session, incident_id)
-    events = session.store.events(incident.id)
+    events = session.store.events(get_incident(session, incident_id).id)
     state = fold(events)
+    incident = corrected(get_incident(session, incident_id), state.clock_events)
     assessment = state.assessment
     view: dict[str, Any] = {
         "incident": incident_dict(incident),

@@ -1,7 +1,7 @@
 """Slack through the CLI: the real WebClient against the stand-in server (tests/slack_stub.py).
 
-Every request the stand-in receives in this module is kept in SENT and scanned at the
-end for the synthetic data subject used in titles, notes and answers.
+Every request the stand-in receives is scanned, when each test ends (the `stub`
+fixture), for the synthetic data subject used in titles, notes and answers.
 """
 
 from __future__ import annotations
@@ -34,8 +34,6 @@ ART33_REMINDERS = [
     1796130300,  # deadline: 2026-12-01T13:05:00Z
 ]
 
-#: Every request body the stand-in received in this module (checked by the last test).
-SENT: list[str] = []
 
 
 class _StubClock:
@@ -54,7 +52,6 @@ def stub(slack_stub, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr("random.random", lambda: 0.0)  # slack_sdk's jitter on Retry-After
     yield slack_stub
     bodies = [json.dumps(r.params, ensure_ascii=False) for r in slack_stub.requests]
-    SENT.extend(bodies)
     assert [b for b in bodies if any(p in b for p in PERSONAL)] == []
 
 
@@ -114,7 +111,7 @@ def test_status__parent_then_replies_in_its_thread_and_parent_updates(cli, stub,
 
     ok(cli("assess", iid, "--answers", str(answers), "--yes"))
     notified(cli, iid)
-    ok(cli("close", iid, "--summary", f"Contained; {NAME} informed"))
+    ok(cli("close", iid, "--summary", f"Contained; {NAME} informed", "--force"))
 
     posts = stub.calls("chat.postMessage")
     assert len(posts) == 4, [p.params.get("text") for p in posts]
@@ -260,7 +257,7 @@ def test_outage__commands_succeed_and_flush_delivers_once_in_order(cli, stub, an
     iid = json.loads(results[0].stdout)["id"]
     results.append(cli("log", iid, f"Called {NAME} at {EMAIL}"))
     results.append(cli("assess", iid, "--answers", str(answers)))
-    results.append(cli("close", iid, "--summary", "Contained"))
+    results.append(cli("close", iid, "--summary", "Contained", "--force"))
     for result in results:
         assert result.exit_code == 0, result.output
         assert "message(s) queued" in result.stderr and "breach slack flush" in result.stderr
@@ -417,13 +414,15 @@ def test_token_never_in_database_drafts_or_output(cli, stub, answers) -> None:
     stub.recover()
     results.append(cli("draft", iid, "sa-notification", "--lang", "fr"))
     results.append(cli("review", "approve", iid, "sa-notification", "--lang", "fr", "--version", "1",
-                       "--as", "legal"))
+                       "--as", "legal", "--allow-missing"))
     results.append(cli("notified", iid, "gdpr-art33-sa", "--reference", "DBN-1"))
     results.append(cli("slack", "post", iid, "--json"))
     results.append(cli("slack", "remind", "--json"))
     results.append(cli("show", iid, "--json"))
+    codes = [r.exit_code for r in results]
+    # only `slack flush` under invalid_auth may fail (it exits 1 while messages stay queued)
+    assert codes == [0, 0, 1, 0, 0, 0, 0, 0, 0], [r.output for r in results]
     for result in results:
-        assert result.exit_code in (0, 1), result.output
         assert TOKEN not in result.stdout + result.stderr
     assert len(stub.calls("chat.update")) >= 2
     files = [p for p in cli.home.rglob("*") if p.is_file()]
@@ -431,14 +430,6 @@ def test_token_never_in_database_drafts_or_output(cli, stub, answers) -> None:
     for path in files:  # breach.db, breach.db-wal if any, drafts, organization.yaml
         assert TOKEN.encode() not in path.read_bytes(), path
         assert b"xoxb-" not in path.read_bytes(), path
-
-
-def test_zz_no_personal_data_in_anything_sent_to_slack() -> None:
-    """Runs last: every request body of this module, including titles, notes and answers."""
-    assert len(SENT) > 100
-    leaks = [body for body in SENT if any(p in body for p in PERSONAL)]
-    assert leaks == []
-    assert any("BR-2026-0001" in body for body in SENT)
 
 
 def test_drill_posts_to_slack_when_configured(stub, tmp_path: Path) -> None:

@@ -23,7 +23,8 @@ UNLIKELY = REPO / "tests/data/wp250/example01.yaml"
 def three(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """A notified incident, a not-notified one, and a late one."""
     ids = {}
-    ids["notified"] = cli.json("open", "--title", "notified", "--aware-at", "2026-11-20 09:00")["id"]
+    ids["notified"] = cli.json("open", "--title", "notified", "--aware-at", "2026-11-20 09:00",
+                               "--occurred-at", "2026-11-19 22:00", "--detected-at", "2026-11-20 08:00")["id"]
     ids["unlikely"] = cli.json("open", "--title", "unlikely", "--aware-at", "2026-11-20 10:00")["id"]
     ids["late"] = cli.json("open", "--title", "late", "--aware-at", "2026-11-20 11:00")["id"]
     for key in ("notified", "late"):
@@ -130,4 +131,4 @@ def test_drill_waits_on_the_simulated_clock(tmp_path: Path) -> None:
 
 def test_drill_refuses_a_non_empty_folder(cli: Cli, home: Path) -> None:
     result = cli("drill", str(DRILLS[0]), "--speed", "0")
-    assert result.exit_code == 1 and "not empty" in result.stderr
+    assert result.exit_code == 1 and "not an empty folder" in result.stderr

@@ -167,18 +167,22 @@ def timeline(
 def close(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
     summary: Annotated[str, typer.Option("--summary", help="What happened and how it ended.")],
+    force: Annotated[bool, typer.Option("--force", help="Close although obligations are still pending "
+                                        "(they are recorded on the closing event).")] = False,
     home: HomeOption = None,
     by: ByOption = None,
     json_: JsonOption = False,
 ) -> None:
-    """Close an incident with a summary (it stays in the register, GDPR Art. 33(5)).
+    """Close an incident with a summary; it stays in the GDPR Art. 33(5) register.
+
+    Refused while an obligation is still pending, unless --force.
 
     Example: breach close BR-2026-0001 --summary "Contained; notified; no misuse seen"
     """
     from ..flows import close_incident, incident_dict
 
     with session(home, by=by) as s:
-        incident = close_incident(s, incident_id, summary=summary, now=now())
+        incident = close_incident(s, incident_id, summary=summary, now=now(), force=force)
         if json_:
             emit_json(incident_dict(incident))
         else:

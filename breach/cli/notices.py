@@ -119,11 +119,16 @@ def review_approve(
     as_: Annotated[str, typer.Option("--as", help="Who approves (legal).")],
     lang: LangOption = "en",
     comment: Annotated[str | None, typer.Option("--comment", help="Optional comment.")] = None,
+    allow_missing: Annotated[bool, typer.Option(
+        "--allow-missing", help="Approve although required content is still a placeholder.")] = False,
     home: HomeOption = None,
     by: ByOption = None,
     json_: JsonOption = False,
 ) -> None:
     """Approve one version; the approval is bound to that version's sha256.
+
+    The approved rendition, without the DRAFT marker, is written next to the draft
+    (`...vN.approved.md`) and its hash recorded with the approval.
 
     Example: breach review approve BR-2026-0001 sa-notification --lang fr --version 2 --as "M. Dupont"
     """
@@ -131,11 +136,12 @@ def review_approve(
 
     with session(home, by=by) as s:
         result = review_act(s, incident_id, kind, lang=lang, version=version, by=as_, decision="approved",
-                            comment=comment, now=now())
+                            comment=comment, now=now(), allow_missing=allow_missing)
     if json_:
         emit_json(result)
     else:
         typer.echo(f"{kind} ({lang}) v{version} approved by {as_} (sha256 {result['sha256'][:12]}).")
+        typer.echo(f"  to send: {result['final_path']}")
 
 
 @command(review_app, name="request-changes")

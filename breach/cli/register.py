@@ -31,12 +31,9 @@ def register(
         rows = register_rows(s, now=current, since=since_at)
     text = format_register(rows, "json" if json_ else fmt)
     if out:
-        try:
-            Path(out).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            from ..errors import InputError
+        from ..files import write_private
 
-            raise InputError(f"cannot write {out}: {exc.strerror}") from None
+        write_private(out, text)
         typer.echo(f"Wrote {len(rows)} incidents to {out}.", err=True)
     else:
         typer.echo(text)
