@@ -141,7 +141,13 @@ def test_log_timeline_list_and_close(cli: Cli) -> None:
     assert cli.json("timeline", iid)[-1]["kind"] == "closed"
 
 
-def test_home_from_environment(home: Path) -> None:
+def test_home_from_environment(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # ./incidents would be here
     result = CliRunner().invoke(app, ["open", "--title", "env", "--json"], env={"BREACH_HOME": str(home)})
     assert result.exit_code == 0, result.output
-    assert (home / "breach.db").exists()
+    iid = json.loads(result.stdout)["id"]
+    listed = CliRunner().invoke(app, ["list", "--json", "--home", str(home)])
+    assert iid in listed.stdout
+    assert not (elsewhere / "incidents").exists()

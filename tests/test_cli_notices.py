@@ -122,5 +122,8 @@ def test_approval_needs_a_name_and_an_existing_version(cli: Cli, assessed: str) 
     draft(cli, assessed, "subject-letter")
     missing = cli("review", "approve", assessed, "subject-letter", "--version", "7", "--as", "legal")
     assert missing.exit_code == 1 and "version 7" in missing.stderr
+    nobody = cli("review", "approve", assessed, "subject-letter", "--version", "1", "--as", " ")
+    assert nobody.exit_code == 1 and "--as NAME" in nobody.stderr
+    assert all(r["state"] == "draft" for r in cli.json("review", assessed))
     unknown = cli("draft", assessed, "love-letter")
     assert unknown.exit_code == 1 and "Traceback" not in unknown.output

@@ -70,6 +70,8 @@ def test_register_markdown_and_since(cli: Cli, three: dict[str, str]) -> None:
     text = cli("register", "--format", "md").stdout
     assert all(i in text for i in three.values())
     assert cli.json("register", "--since", "2026-11-25") == []
+    since = {r["id"] for r in cli.json("register", "--since", "2026-11-20 09:30")}
+    assert since == {three["unlikely"], three["late"]}  # aware at 10:00 and 11:00, not 09:00
 
 
 def test_export_passes_sha256sum_and_the_stdlib_chain_check(cli: Cli, three: dict[str, str], tmp_path: Path) -> None:
