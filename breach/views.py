@@ -43,17 +43,23 @@ def _task_dict(t: dict[str, Any]) -> dict[str, Any]:
             "source": t.get("source"), "step": t.get("step")}
 
 
-def render_view(view: dict[str, Any]) -> str:
+def render_view(view: dict[str, Any], zone: str = "UTC") -> str:
+    """The view for people: times in the responder's zone."""
+    from datetime import datetime
+
+    def when(value: str | None) -> str:
+        return clock.show(datetime.fromisoformat(value), zone) if value else "-"
+
     i = view["incident"]
     lines = [
         f"{i['id']}  {i['title']}",
         f"  status {i['status']}, role {i['role']}",
-        f"  occurred {i['occurred_at'] or '-'}  detected {i['detected_at'] or '-'}  aware {i['aware_at']}",
+        f"  occurred {when(i['occurred_at'])}  detected {when(i['detected_at'])}  aware {when(i['aware_at'])}",
     ]
     if i.get("awareness_note"):
         lines.append(f"  awareness: {i['awareness_note']}")
     if i.get("closed_at"):
-        lines.append(f"  closed {i['closed_at']}: {i['summary']}")
+        lines.append(f"  closed {when(i['closed_at'])}: {i['summary']}")
     a = view.get("assessment")
     if a:
         lines.append(f"  risk {a.get('risk')} (ENISA {a.get('level')}, SE {a.get('severity')}); "
@@ -67,7 +73,8 @@ def render_view(view: dict[str, Any]) -> str:
     for t in view.get("tasks", []):
         lines.append(f"  task {t['n']} [{t['state']}] {t['text']}")
     for o in view.get("obligations") or []:
-        lines.append(f"  {o['obligation']:<22} {o['state']:<14} due {o.get('due_at') or 'without undue delay'}")
+        due = when(o.get("due_at")) if o.get("due_at") else "without undue delay"
+        lines.append(f"  {o['obligation']:<22} {o['state']:<14} due {due}")
     for d in view.get("drafts") or []:
         lines.append(f"  draft {d['kind']} {d['lang']} v{d['version']} [{d['state']}]")
     lines.append(f"  {view['events']} events, head {str(view['head_hash'])[:12]}")

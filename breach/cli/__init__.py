@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from . import assess, clocks, incidents, letters, notices, register, slack  # noqa: F401  (registers commands)
+import importlib
+
 from .app import app
+
+# Importing a module registers its commands; this order is the order of `breach --help`.
+for _module in ("incidents", "assess", "clocks", "notices", "letters", "slack", "register"):
+    importlib.import_module(f"{__name__}.{_module}")
 
 
 def main() -> None:

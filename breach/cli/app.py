@@ -50,7 +50,10 @@ def command(group: typer.Typer = app, name: str | None = None) -> Callable[[F], 
                 typer.echo("\nInterrupted: everything answered so far is saved.", err=True)
                 raise typer.Exit(130) from None
 
-        group.command(name=name)(wrapper)
+        # The first line of the docstring is the one-line help in `breach --help` (click would
+        # cut it at the first period, as in "Art." or "e.g.").
+        short = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else None
+        group.command(name=name, short_help=short)(wrapper)
         return fn
 
     return decorate

@@ -216,8 +216,8 @@ def tasks(
 @command()
 def task(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
-    n: Annotated[int, typer.Argument(help="Task number (see breach tasks).")],
-    action: Annotated[str, typer.Argument(help="done or skip.")],
+    n: Annotated[int, typer.Argument(metavar="N", help="Task number (see breach tasks).")],
+    action: Annotated[str, typer.Argument(metavar="done|skip", help="done or skip.")],
     note: Annotated[str | None, typer.Option("--note", help="What was done, or why it was skipped.")] = None,
     home: HomeOption = None,
     by: ByOption = None,

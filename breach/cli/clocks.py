@@ -141,8 +141,8 @@ def notified(
 
 @command()
 def calendar(
+    out: Annotated[Path, typer.Option("--out", help="The .ics file to write.")],
     incident_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="One incident (default: all open).")] = None,
-    out: Annotated[Path, typer.Option("--out", help="The .ics file to write.")] = Path("deadlines.ics"),
     home: HomeOption = None,
     json_: JsonOption = False,
 ) -> None:

@@ -109,7 +109,7 @@ def show(
         if json_:
             emit_json(view)
         else:
-            typer.echo(render_view(view))
+            typer.echo(render_view(view, s.zone))
 
 
 @command()
