@@ -418,6 +418,9 @@ def _read_columns(reader: Any, csv_path: Path, lang_column: str) -> _Columns:
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise InputError(f"{csv_path} lacks the required column(s): {', '.join(missing)}")
+    if lang_column != "lang" and lang_column not in header:
+        # Named on purpose (--lang-column): a typo must not send everyone the default language.
+        raise InputError(f"{csv_path} has no column {lang_column!r} (columns: {', '.join(header)})")
     dupes = sorted({h for h in header if h and header.count(h) > 1})
     if dupes:
         raise InputError(f"{csv_path} repeats the column(s): {', '.join(dupes)}")

@@ -46,6 +46,12 @@ def approved(cli: Cli) -> str:
     return iid
 
 
+def test_a_misnamed_language_column_is_an_error(cli: Cli, approved: str, tmp_path: Path) -> None:
+    result = cli("letters", approved, "--subjects", str(people(tmp_path / "p.csv", 3)), "--out", str(tmp_path / "o"),
+                 "--lang-column", "langue")
+    assert result.exit_code == 1 and "no column 'langue'" in result.stderr
+
+
 def test_without_an_approved_letter_it_exits_1(cli: Cli, tmp_path: Path) -> None:
     iid = cli.open()
     cli("draft", iid, "subject-letter")

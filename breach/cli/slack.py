@@ -36,6 +36,7 @@ def _report(report, *, json_: bool, extra: dict | None = None) -> None:
     for line in report.notices():
         typer.echo(line, err=True)
     if report.error and report.queued > report.held:
+        typer.echo(f"Error: Slack is unavailable ({report.error}); {report.queued} message(s) stay queued", err=True)
         raise typer.Exit(1)
 
 
