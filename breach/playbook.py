@@ -274,6 +274,11 @@ def _parse_text(step: Step, text: str, zone: str) -> str:
 
 
 def _check_text(step: Step, value: Any) -> str | None:
+    """Text, or the same text per language ({en: ..., fr: ...}) for notices in several languages."""
+    if isinstance(value, dict) and value:
+        bad = [k for k, v in value.items()
+               if not (isinstance(k, str) and len(k) == 2 and isinstance(v, str) and v.strip())]
+        return f"per-language text needs two-letter language codes and text, not {bad!r}" if bad else None
     return None if isinstance(value, str) and value.strip() else f"expected text, got {value!r}"
 
 

@@ -70,7 +70,7 @@ def register_rows(session: Session, *, now: datetime, since: datetime | None = N
             "id": incident.id, "status": incident.status, "title": incident.title,
             "occurred_at": clock.iso(incident.occurred_at), "detected_at": clock.iso(incident.detected_at),
             "aware_at": clock.iso(incident.aware_at), "closed_at": clock.iso(incident.closed_at),
-            "nature": answers.get("nature_summary"), "breach_types": answers.get("breach_types") or [],
+            "nature": _one_language(answers.get("nature_summary")), "breach_types": answers.get("breach_types") or [],
             "data_categories": answers.get("data_categories") or [],
             "subjects_count": answers.get("subjects_count"), "records_count": answers.get("records_count"),
             "risk": result.get("risk"), "enisa_level": result.get("level"),
@@ -79,9 +79,17 @@ def register_rows(session: Session, *, now: datetime, since: datetime | None = N
             "notify_subjects": result.get("notify_subjects"), "obligations": obligations,
             "not_notified_reason": not_notified, "decided_by": a.get("by"),
             "decided_at": clock.iso(a.get("at")) if a else None, "sent_without_approval": unapproved,
-            "remedial_action": "; ".join(filter(None, [answers.get("measures_taken"), *tasks_done])) or None,
+            "remedial_action": "; ".join(filter(None, [_one_language(answers.get("measures_taken")), *tasks_done]))
+            or None,
         })
     return rows
+
+
+def _one_language(value: Any, lang: str = "en") -> Any:
+    """A per-language answer ({en: ..., fr: ...}) in one language for the register."""
+    if isinstance(value, dict):
+        return value.get(lang) or next(iter(value.values()), None)
+    return value
 
 
 def _flat(value: Any) -> str:

@@ -134,3 +134,15 @@ def test_drill_waits_on_the_simulated_clock(tmp_path: Path) -> None:
 def test_drill_refuses_a_non_empty_folder(cli: Cli, home: Path) -> None:
     result = cli("drill", str(DRILLS[0]), "--speed", "0")
     assert result.exit_code == 1 and "not an empty folder" in result.stderr
+
+
+def test_drill_notices_carry_the_responders_text_in_the_notices_language(tmp_path: Path) -> None:
+    from breach.drill import run_drill
+
+    home = tmp_path / "d"
+    run_drill(REPO / "playbooks/drills/user-database-stolen.yaml", home=home, speed=0, say=lambda _line: None)
+    french = next(home.glob("BR-*/drafts/sa-notification.fr.v1.md")).read_text()
+    assert "Un attaquant a utilisé une clé d'API" in french
+    assert "An attacker used" not in french
+    dutch_letter = next(home.glob("BR-*/drafts/subject-letter.nl.v1.md")).read_text()
+    assert "Wijzig uw wachtwoord" in dutch_letter and "Change your password" not in dutch_letter
