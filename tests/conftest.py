@@ -62,6 +62,18 @@ def cli(home: Path) -> Cli:
     return Cli(home)
 
 
+HIGH_RISK_ANSWERS = REPO / "tests" / "data" / "wp250" / "example06.yaml"
+
+
+@pytest.fixture
+def assessed(cli: Cli) -> str:
+    """An incident with its times known and a high-risk assessment (WP250 example 6)."""
+    iid = cli.json("open", "--title", "DB", "--aware-at", "2026-11-28 09:00", "--occurred-at", "2026-11-27 22:00",
+                   "--detected-at", "2026-11-28 08:00")["id"]
+    assert cli("assess", iid, "--answers", str(HIGH_RISK_ANSWERS)).exit_code == 0
+    return iid
+
+
 def run_breach(*args: str, env: dict | None = None, timeout: float = 60, input: str | None = None):
     """Run the installed entry point in a real subprocess."""
     full_env = {**os.environ, **(env or {})}

@@ -5,18 +5,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import pytest
 from conftest import REPO, Cli
 
 HIGH = REPO / "tests/data/wp250/example06.yaml"
-
-
-@pytest.fixture
-def assessed(cli: Cli) -> str:
-    iid = cli.json("open", "--title", "DB", "--aware-at", "2026-11-28 09:00", "--occurred-at", "2026-11-27 22:00",
-                   "--detected-at", "2026-11-28 08:00")["id"]
-    assert cli("assess", iid, "--answers", str(HIGH)).exit_code == 0
-    return iid
 
 
 def draft(cli: Cli, iid: str, kind: str, *args: str) -> dict:

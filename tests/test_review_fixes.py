@@ -17,14 +17,6 @@ from breach.cli import app
 HIGH = REPO / "tests/data/wp250/example06.yaml"
 
 
-@pytest.fixture
-def assessed(cli: Cli) -> str:
-    iid = cli.json("open", "--title", "DB", "--aware-at", "2026-11-28 09:00", "--occurred-at", "2026-11-27 22:00",
-                   "--detected-at", "2026-11-28 08:00")["id"]
-    assert cli("assess", iid, "--answers", str(HIGH)).exit_code == 0
-    return iid
-
-
 def test_read_commands_without_a_database_say_init_and_create_nothing(tmp_path: Path) -> None:
     folder = tmp_path / "incidents"
     folder.mkdir()

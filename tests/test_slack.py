@@ -251,7 +251,7 @@ def test_server_error__unavailable(slack_stub, client, config) -> None:
     assert send(client, config, _post())["ts"]
 
 
-@pytest.mark.parametrize("token", [TOKEN, "xoxb-wrong-1111"])
+@pytest.mark.parametrize("token", [TOKEN, "xoxb-bad-1111"])
 def test_invalid_auth__unavailable(slack_stub, monkeypatch, token: str) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", token)
     if token == TOKEN:
