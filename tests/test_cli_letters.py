@@ -101,13 +101,17 @@ def test_kill_half_way_and_resume_gives_one_letter_per_good_row(cli: Cli, approv
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    partial = len(list((out / "letters").glob("*.eml")))
-    assert 0 < partial < n - 1, "the run should have been killed half way"
+    partial = sorted((out / "letters").glob("*.eml"))
+    assert 0 < len(partial) < n - 1, "the run should have been killed half way"
+    torn = partial[-1]
+    torn.write_bytes(torn.read_bytes()[:40])  # as if the kill came mid-write
     resumed = subprocess.run([*cmd, "--resume", "--json"], env=env, capture_output=True, text=True, timeout=120)
     assert resumed.returncode == 0, resumed.stderr
     files = sorted((out / "letters").glob("*.eml"))
     assert len(files) == n - 1
     assert not list((out / "letters").glob("*.tmp*"))
+    mended = email.message_from_bytes(torn.read_bytes(), policy=email.policy.default)
+    assert mended["To"].addresses[0].addr_spec.endswith("@example.org") and "Person" in mended.get_content()
     recipients = [email.message_from_bytes(f.read_bytes(), policy=email.policy.default)["To"].addresses[0].addr_spec
                   for f in files[::997]]
     assert len(set(recipients)) == len(recipients)
