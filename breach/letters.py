@@ -609,22 +609,8 @@ def _clock_now() -> datetime:
     return clock.now()
 
 
-def _run(
-    *,
-    state: dict[str, Any],
-    compiled: dict[str, _Compiled],
-    labels: dict[str, dict[str, str]],
-    default: str | None,
-    subjects_csv: Path,
-    out_dir: Path,
-    fmt: str,
-    columns: _Columns,
-    envelope: bytes,
-    resume: bool,
-    progress: Callable[[int], None] | None,
-    checkpoint_every: int,
-    summary: Callable[[], LetterSummary],
-) -> LetterSummary:
+def _run(*, state: dict[str, Any], subjects_csv: Path, out_dir: Path, fmt: str, **job: Any) -> LetterSummary:
+    """Open the outputs (cut back to the checkpoint) and the CSV, then fill the letters (`_fill`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     if fmt != "mbox":
         (out_dir / LETTERS_DIR).mkdir(exist_ok=True)
@@ -634,24 +620,8 @@ def _run(
         if fmt == "mbox":
             mbox_fh = stack.enter_context(_open_mbox(out_dir, state["mbox_bytes"]))
         fh = stack.enter_context(open(subjects_csv, encoding="utf-8-sig", newline=""))
-        return _fill(
-            state=state,
-            compiled=compiled,
-            labels=labels,
-            default=default,
-            reader=csv.reader(fh),
-            out_dir=out_dir,
-            fmt=fmt,
-            columns=columns,
-            envelope=envelope,
-            resume=resume,
-            progress=progress,
-            checkpoint_every=checkpoint_every,
-            summary=summary,
-            rejected_fh=rejected_fh,
-            mbox_fh=mbox_fh,
-            subjects_csv=subjects_csv,
-        )
+        return _fill(state=state, subjects_csv=subjects_csv, out_dir=out_dir, fmt=fmt, reader=csv.reader(fh),
+                     rejected_fh=rejected_fh, mbox_fh=mbox_fh, **job)
 
 
 def _open_rejected(out_dir: Path, size: int | None) -> TextIO:

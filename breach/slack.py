@@ -424,16 +424,14 @@ def send(client: WebClient | None, config: SlackConfig, message: Mapping[str, An
         client = build_client(config)
     result: dict = {"ts": None, "channel": None, "scheduled_message_id": None}
     with _translated(gone_ok=op == "delete_scheduled"):
+        # What a post and a scheduled post share: channel, content, thread, idempotency key.
+        new_message = {
+            "channel": message.get("channel") or config.channel, "text": text, "blocks": blocks,
+            "thread_ts": message.get("thread_ts"), "metadata": _metadata(key),
+            "unfurl_links": False, "unfurl_media": False,
+        }
         if op == "post":
-            resp = client.chat_postMessage(
-                channel=message.get("channel") or config.channel,
-                text=text,
-                blocks=blocks,
-                thread_ts=message.get("thread_ts"),
-                metadata=_metadata(key),
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            resp = client.chat_postMessage(**new_message)
             result.update(ts=resp.get("ts"), channel=resp.get("channel"))
         elif op == "update":
             if not message.get("ts"):
@@ -450,16 +448,7 @@ def send(client: WebClient | None, config: SlackConfig, message: Mapping[str, An
             post_at = message.get("post_at")
             if not isinstance(post_at, int):
                 raise InputError("a scheduled Slack message needs post_at as epoch seconds")
-            resp = client.chat_scheduleMessage(
-                channel=message.get("channel") or config.channel,
-                post_at=post_at,
-                text=text,
-                blocks=blocks,
-                thread_ts=message.get("thread_ts"),
-                metadata=_metadata(key),
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            resp = client.chat_scheduleMessage(post_at=post_at, **new_message)
             result.update(channel=resp.get("channel"), scheduled_message_id=resp.get("scheduled_message_id"))
         elif op == "delete_scheduled":
             scheduled_id = message.get("scheduled_message_id")
