@@ -22,7 +22,7 @@ def main() -> None:
     parser.add_argument("--speed", type=float, default=5400.0)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from breach.drill import load_scenario
+    from breach.services.drill import load_scenario
 
     print(f"{'scenario':<28}{'simulated h':>12}{'wall s':>9}{'exit':>6}  under 60 s")
     for path in sorted((ROOT / "playbooks" / "drills").glob("*.yaml")):

@@ -140,7 +140,7 @@ def letter_text(lang: str) -> str:
 
 
 def approved_letters() -> dict:
-    from breach.letters import ApprovedLetter
+    from breach.adapters.letters_engine import ApprovedLetter
 
     return {
         lang: ApprovedLetter.from_text(lang=lang, version=1, text=letter_text(lang))
@@ -166,7 +166,7 @@ def make_csv(path: Path, rows: int, *, seed: int = 34) -> None:
 
 def child(csv_path: str, out_dir: str, fmt: str) -> None:
     """Run write_letters once and print its summary as JSON (runs in a child process)."""
-    from breach.letters import write_letters
+    from breach.adapters.letters_engine import write_letters
 
     summary = write_letters(
         letters=approved_letters(),

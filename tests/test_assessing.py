@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from conftest import HIGH_RISK_ANSWERS, Cli
 
-from breach import clock
-from breach.assessing import finish, known_defaults, load_answers_file, progress, save_answer
+from breach.core import time as clock
 from breach.errors import InputError
-from breach.flows import open_session
+from breach.services.assessment import finish, known_defaults, load_answers_file, progress, save_answer
+from breach.services.session import open_session
 
 
 def test_load_answers_file_drops_test_metadata_and_keeps_answers(tmp_path: Path) -> None:

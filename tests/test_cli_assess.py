@@ -11,7 +11,7 @@ from pathlib import Path
 import pexpect
 from conftest import REPO, T0, Cli
 
-from breach.yamlio import load_yaml
+from breach.core.yamlio import load_yaml
 
 ANSWERS_FILE = REPO / "tests" / "data" / "wp250" / "example06.yaml"
 QUESTION = re.compile(r"\[(\d+)\] \((\w+)\) ")

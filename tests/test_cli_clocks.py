@@ -126,7 +126,7 @@ def test_regimes_validate_names_file_and_line_and_list_shows_sources() -> None:
     import re
 
     assert re.search(r"bad-rule\.yaml:\d+: ", result.stderr)
-    ok = CliRunner().invoke(app, ["regimes", "validate", str(REPO / "breach" / "regimes")])
+    ok = CliRunner().invoke(app, ["regimes", "validate", str(REPO / "breach" / "resources" / "regimes")])
     assert ok.exit_code == 0, ok.output
     rules = CliRunner().invoke(app, ["regimes", "list", "--json"])
     import json

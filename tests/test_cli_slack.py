@@ -14,8 +14,8 @@ import slack_stub as stub_module
 from conftest import REPO
 from slack_stub import CHANNEL_ID, TOKEN
 
-from breach import slack
-from breach.store import Store
+from breach.adapters import slack
+from breach.adapters.store_sqlite import Store
 
 # A synthetic data subject: must never reach Slack.
 NAME = "Zoë Ŋ'Ölçer"

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from breach import clock
+from breach.core import time as clock
 from breach.errors import InputError
 
 

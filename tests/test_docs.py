@@ -15,7 +15,9 @@ def all_commands() -> list[tuple[str, object]]:
     found = []
 
     def walk(group, prefix: str) -> None:
-        for name, cmd in group.commands.items():
+        ctx = click_context(group)
+        for name in group.list_commands(ctx):
+            cmd = group.get_command(ctx, name)
             path = f"{prefix} {name}".strip()
             found.append((path, cmd))
             if hasattr(cmd, "commands"):
@@ -23,6 +25,10 @@ def all_commands() -> list[tuple[str, object]]:
 
     walk(root, "")
     return found
+
+
+def click_context(group):
+    return group.make_context(group.name or "breach", ["--help"], resilient_parsing=True)
 
 
 def test_there_are_commands() -> None:
@@ -53,3 +59,17 @@ def test_readme_starts_with_the_two_commands_and_ci_runs_the_test_one() -> None:
     assert "pytest" in tests
     ci = (REPO / ".ci" / "run").read_text()
     assert tests in ci
+
+
+def test_the_lazy_help_table_says_what_the_commands_say() -> None:
+    """`breach --help` reads COMMANDS without importing the modules: it must not drift from them."""
+    from breach.cli.app import COMMANDS
+
+    root = typer.main.get_command(app)
+    ctx = click_context(root)
+    for name, (module, short) in COMMANDS.items():
+        cmd = root.get_command(ctx, name)
+        assert cmd is not None, name
+        actual = cmd.short_help or (cmd.help or "").strip().splitlines()[0]
+        assert actual == short, f"{name}: COMMANDS says {short!r}, the command says {actual!r}"
+        assert cmd.callback is None or cmd.callback.__module__ in {f"breach.cli.{module}", "breach.cli.app"}

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from markupsafe import escape
 
-from breach import ROOT, drafting
-from breach.drafting import FORMATS, KINDS, LANGS, render
+from breach.core import drafting
+from breach.core.drafting import FORMATS, KINDS, LANGS, render
+from breach.core.resources import CHECKOUT as ROOT
+from breach.core.yamlio import load_yaml
 from breach.errors import InputError
-from breach.yamlio import load_yaml
 
 DATA = Path(__file__).parent / "data"
 I18N = {lang: json.loads(json.dumps(load_yaml(ROOT / "templates" / "i18n" / f"{lang}.yaml"))) for lang in LANGS}

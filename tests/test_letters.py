@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from breach.errors import ApprovalError, InputError
-from breach.letters import (
+from breach.adapters.letters_engine import (
     ApprovedLetter,
     count_rows,
     email_problem,
     split_letter,
     write_letters,
 )
+from breach.errors import ApprovalError, InputError
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 28, 14, 5, tzinfo=UTC)
@@ -441,7 +441,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 sys.path.insert(0, {tests!r})
 from test_letters import approved, LABELS, SENDER
-from breach.letters import write_letters
+from breach.adapters.letters_engine import write_letters
 
 def progress(n):
     if n >= {kill_at}:

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from breach import playbook, yamlio
-from breach.errors import InputError, NotFoundError, ValidationError
-from breach.playbook import (
+from breach.core import playbook, yamlio
+from breach.core.playbook import (
     check_answers,
     describe_effect,
     find_playbook,
@@ -22,6 +21,7 @@ from breach.playbook import (
     tasks_for,
     validate_file,
 )
+from breach.errors import InputError, NotFoundError, ValidationError
 
 DATA = Path(__file__).parent / "data"
 BAD = DATA / "playbooks"

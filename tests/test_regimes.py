@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from breach import ROOT, regimes
+from breach.core import regimes
+from breach.core.models import Notification
+from breach.core.regimes import Facts, deadline_for, find_rule, is_late, obligations
+from breach.core.resources import CHECKOUT as ROOT
+from breach.core.yamlio import load_yaml
 from breach.errors import NotFoundError, ValidationError
-from breach.regimes import Facts, deadline_for, find_rule, is_late, obligations
-from breach.yamlio import load_yaml
 
 DATA = Path(__file__).parent / "data" / "regimes"
 ORG = load_yaml(ROOT / "incidents" / "organization.yaml")
@@ -30,7 +32,14 @@ def make_facts(*, regimes_: list[str] | None = None, **kw) -> Facts:
     org = ORG if regimes_ is None else {**ORG, "regimes": regimes_}
     kw.setdefault("role", "controller")
     kw.setdefault("aware_at", T0)
+    if "notifications" in kw:  # written as dicts here; the fold gives Notification records
+        kw["notifications"] = {rule: tuple(notice(rule, n) for n in ns) for rule, ns in kw["notifications"].items()}
     return Facts(org=org, **kw)
+
+
+def notice(rule: str, n: dict) -> Notification:
+    return Notification(obligation=rule, at=n["at"], recorded_at=n["at"], by="test", phase=n.get("phase") or "final",
+                        reference=n.get("reference"), reasons_for_delay=n.get("reasons_for_delay"))
 
 
 def by_id(obs: list[regimes.Obligation]) -> dict[str, regimes.Obligation]:
@@ -87,7 +96,7 @@ def test_shipped_regimes__keep_reference_status(rule_id: str, status: str) -> No
 
 
 def test_import__does_not_load_holidays() -> None:
-    code = "import sys, breach.regimes as r; r.load_rules(); print('holidays' in sys.modules)"
+    code = "import sys, breach.core.regimes as r; r.load_rules(); print('holidays' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "False"
 

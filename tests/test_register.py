@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, Cli
 
-from breach.register import COLUMNS
+from breach.services.register import COLUMNS
 
 HIGH = REPO / "tests/data/wp250/example06.yaml"
 UNLIKELY = REPO / "tests/data/wp250/example01.yaml"
@@ -120,12 +120,12 @@ def test_drill_runs_each_scenario(scenario: Path, tmp_path: Path) -> None:
 
 
 def test_drill_waits_on_the_simulated_clock(tmp_path: Path) -> None:
-    from breach.drill import run_drill
+    from breach.services.drill import run_drill
 
     slept: list[float] = []
     run_drill(DRILLS[0], home=tmp_path / "d", speed=3600, say=lambda _line: None, sleep=slept.append)
     # at 3600x, one simulated hour takes one real second: the sleeps add up to the scenario's span in hours
-    from breach.drill import load_scenario
+    from breach.services.drill import load_scenario
 
     span = max(s.get("at_h", 0) for s in load_scenario(DRILLS[0])["timeline"])
     assert sum(slept) == pytest.approx(span)
@@ -137,7 +137,7 @@ def test_drill_refuses_a_non_empty_folder(cli: Cli, home: Path) -> None:
 
 
 def test_drill_notices_carry_the_responders_text_in_the_notices_language(tmp_path: Path) -> None:
-    from breach.drill import run_drill
+    from breach.services.drill import run_drill
 
     home = tmp_path / "d"
     run_drill(REPO / "playbooks/drills/user-database-stolen.yaml", home=home, speed=0, say=lambda _line: None)

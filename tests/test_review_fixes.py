@@ -89,9 +89,10 @@ def test_verify_catches_edited_files_and_deleted_drafts(cli: Cli, assessed: str,
 
 
 @pytest.mark.parametrize(("statement", "field"), [
-    ("UPDATE incidents SET status = 'closed', summary = 'nothing happened'", "status"),
-    ("UPDATE incidents SET public = 1", "public"),
-    ("UPDATE incidents SET awareness_note = 'later'", "awareness_note"),
+    ("UPDATE incidents SET status = 'closed'", "status"),
+    # Since schema 2 the incident's facts live only in its events: editing them breaks the chain.
+    ("UPDATE events SET data = json_set(data, '$.public', 1) WHERE seq = 1", "#1"),
+    ("UPDATE events SET data = json_set(data, '$.awareness_note', 'later') WHERE seq = 1", "#1"),
 ])
 def test_verify_catches_edited_incident_fields(cli: Cli, home: Path, statement: str, field: str) -> None:
     iid = cli.open()

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from breach import playbook, yamlio
+from breach.core import playbook, yamlio
+from breach.core.risk import assess, severity_level
 from breach.errors import InputError
-from breach.risk import assess, severity_level
 
 WP250 = sorted((Path(__file__).parent / "data" / "wp250").glob("example*.yaml"))
 GDPR = playbook.PLAYBOOK_DIR / "gdpr.yaml"

@@ -11,9 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from slack_stub import CHANNEL_ID, TOKEN, start_stub
 
-from breach import slack
-from breach.errors import BreachError, InputError
-from breach.slack import (
+from breach.adapters import slack
+from breach.adapters.slack import (
     SlackConfig,
     SlackRejectedError,
     SlackUnavailable,
@@ -27,6 +26,7 @@ from breach.slack import (
     send,
     status_message,
 )
+from breach.errors import BreachError, InputError
 
 T0 = datetime(2026, 11, 28, 14, 5, tzinfo=UTC)  # epoch 1795874700
 
@@ -134,7 +134,7 @@ def test_describe_setup() -> None:
 
 
 def test_import_does_not_load_slack_sdk() -> None:
-    code = "import sys, breach.slack; sys.exit('slack_sdk' in sys.modules)"
+    code = "import sys, breach.adapters.slack; sys.exit('slack_sdk' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], timeout=30).returncode == 0
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import Cli
 
-from breach.flows import open_session, verify
+from breach.services.integrity import verify
+from breach.services.session import open_session
 
 
 def sql(home: Path, statement: str) -> None:
@@ -36,8 +37,9 @@ TAMPERING = [
     ("swap contents",
      "UPDATE events SET data = CASE seq WHEN 2 THEN (SELECT data FROM events WHERE seq = 3) "
      "ELSE (SELECT data FROM events WHERE seq = 2) END WHERE seq IN (2, 3)", "#2"),
-    ("edit incident", "UPDATE incidents SET title = 'Nothing to see'", "title was changed"),
-    ("move aware_at", "UPDATE incidents SET aware_at = '2026-11-28T20:00:00+00:00'", "aware_at"),
+    ("edit incident", "UPDATE incidents SET status = 'closed'", "status was changed"),
+    ("move aware_at", "UPDATE events SET data = json_set(data, '$.aware_at', '2026-11-28T20:00:00+00:00') "
+     "WHERE seq = 1", "#1"),
 ]
 
 
@@ -59,8 +61,9 @@ def test_untouched_log_verifies(cli: Cli, logged: str) -> None:
 
 APPENDER = """
 import sys
-from breach.flows import open_session, log_event
-from breach import clock
+from breach.services.incidents import log_event
+from breach.services.session import open_session
+from breach.core import time as clock
 s = open_session(sys.argv[1], author=sys.argv[3])
 for i in range(200):
     log_event(s, sys.argv[2], f"{sys.argv[3]} {i}", now=clock.now())

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from conftest import Cli
 
-from breach import clock
-from breach.flows import open_session
-from breach.views import incident_view, render_view
+from breach.core import time as clock
+from breach.services.session import open_session
+from breach.services.views import incident_view, render_view
 
 
 def test_view_gathers_incident_assessment_tasks_obligations_and_drafts(cli: Cli, home: Path, assessed: str) -> None:

@@ -1,14 +1,8 @@
-"""The `breach` command line: a thin layer over breach.flows."""
+"""The `breach` command line: thin commands over breach.services, loaded lazily (see app.COMMANDS)."""
 
 from __future__ import annotations
 
-import importlib
-
-from .app import app
-
-# Importing a module registers its commands; this order is the order of `breach --help`.
-for _module in ("incidents", "assess", "clocks", "notices", "letters", "slack", "register"):
-    importlib.import_module(f"{__name__}.{_module}")
+from breach.cli.app import app
 
 
 def main() -> None:

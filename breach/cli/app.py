@@ -1,8 +1,15 @@
-"""The root typer app, shared options, and the one place errors become `Error: ...`."""
+"""The root typer app, shared options, lazy command loading, and the one place errors become `Error: ...`.
+
+Commands live in one module per group (incidents, assess, clocks, notices, letters,
+slack, register). `breach --help` reads their one-line summaries from `COMMANDS`
+below and imports nothing else; running a command imports only its own module.
+tests/test_docs.py checks that `COMMANDS` says what the modules say.
+"""
 
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -11,11 +18,71 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
-from ..errors import BreachError
+from breach import __version__
+from breach.errors import BreachError
+
+#: name -> (module under breach.cli, one-line help); this order is the order of `breach --help`.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("incidents", "Create the data folder, its database and organization.yaml."),
+    "open": ("incidents", "Open an incident and start its clocks; prints the id (BR-<year>-<nnnn>)."),
+    "list": ("incidents", "List open incidents (with --all, closed ones too)."),
+    "show": ("incidents", "Show everything known about one incident."),
+    "log": ("incidents", "Append an event to the incident's timeline (append-only; corrections are new events)."),
+    "timeline": ("incidents", "Print the incident's timeline, oldest first, with hashes in --json."),
+    "close": ("incidents", "Close an incident with a summary; it stays in the GDPR Art. 33(5) register."),
+    "verify": ("incidents",
+               "Check that no event, incident or draft was edited, deleted or reordered; exit 1 if any was."),
+    "assess": ("assess", "Assess the risk to the people affected, one question at a time (resumable)."),
+    "tasks": ("assess", "List the incident's tasks from its playbook (preserve logs, reset passwords, ...)."),
+    "task": ("assess", "Mark a task done or skipped (skipping needs a --note)."),
+    "playbook": ("assess", "List, show and validate playbooks (YAML)."),
+    "status": ("clocks", "Every obligation of every open incident, by due time: who, by when, time left, state."),
+    "scope": ("clocks", "Record how many people are affected in each jurisdiction (decides which laws apply)."),
+    "mark": ("clocks", "Record a clock start event, e.g. the SEC materiality determination or DORA classification."),
+    "notified": ("clocks", "Record that a notification was made (refused after the deadline without reasons)."),
+    "calendar": ("clocks", "Write the deadlines as iCalendar events with alarms, for responders' calendars."),
+    "regimes": ("clocks", "List and validate the regimes (YAML rules behind the clocks)."),
+    "draft": ("notices", "Render a new version of a notice for legal review (a DRAFT until legal approves it)."),
+    "review": ("notices", "Legal review: list drafts, diff versions, approve or request changes."),
+    "letters": ("letters",
+                "Write one letter per person from the approved subject letter, filling only their name and data."),
+    "slack": ("slack", "Slack: post a status, retry queued messages (flush), send due reminders."),
+    "register": ("register",
+                 "The GDPR Art. 33(5) register: one row per incident, notified or not, with every obligation."),
+    "export": ("register", "Export one incident as a zip a third party can verify (sha256sum -c MANIFEST.sha256)."),
+    "drill": ("register", "Run a whole incident on the sample organization on a fast simulated clock."),
+}
+
+
+class LazyGroup(TyperGroup):
+    """A root group that imports a command's module only when that command runs."""
+
+    _groups: dict[str, Any] = {}
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in COMMANDS:
+            return None
+        module_name = COMMANDS[cmd_name][0]
+        group = self._groups.get(module_name)
+        if group is None:
+            module = importlib.import_module(f"breach.cli.{module_name}")
+            group = self._groups[module_name] = typer.main.get_group(module.cli)
+        return group.get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = [(name, short) for name, (_, short) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 app = typer.Typer(
     name="breach",
+    cls=LazyGroup,
     help="Personal data breach response: incident log, risk assessment, regulatory clocks, "
     "notices for legal review, and Slack updates.",
     no_args_is_help=True,
@@ -24,6 +91,22 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"breach {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", callback=_version,
+                                          is_eager=True)] = False,
+) -> None:
+    """Personal data breach response: incident log, risk assessment, regulatory clocks, notices
+    for legal review, and Slack updates."""
+
 
 HomeOption = Annotated[
     Path | None,
@@ -36,7 +119,7 @@ ByOption = Annotated[str | None, typer.Option("--by", help="Who acts (default: $
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def command(group: typer.Typer = app, name: str | None = None) -> Callable[[F], F]:
+def command(group: typer.Typer, name: str | None = None) -> Callable[[F], F]:
     """Register a command whose BreachErrors print `Error: ...` to stderr and exit 1."""
 
     def decorate(fn: F) -> F:
@@ -85,23 +168,24 @@ def emit_json(data: Any) -> None:
 
 @contextmanager
 def session(home: Path | None, *, write: bool = True, by: str | None = None) -> Iterator[Any]:
-    from ..flows import open_session
+    """A Session for one command. Read commands open the store alone (fast); write commands go
+    through breach.api, whose projections and Slack outbox run once the command's work committed."""
+    if write:
+        from breach.api import open_session
+    else:
+        from breach.services.session import open_session
 
     s = open_session(home, write=write, author=by)
     try:
         yield s
-        if write:
-            # After the command's transactions committed: send what they queued for Slack.
-            from ..notify import flush_after_command
-
-            for line in flush_after_command(s):
-                typer.echo(line, err=True)
+        for line in s.finish():
+            typer.echo(line, err=True)
     finally:
         s.close()
 
 
 def now():
-    from .. import clock
+    from breach.core import time as clock
 
     return clock.now()
 

@@ -8,10 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
-from .app import ByOption, HomeOption, JsonOption, app, command, emit_json, fail, now, report_problems, session
+from .app import ByOption, HomeOption, JsonOption, command, emit_json, fail, now, report_problems, session
+
+cli = typer.Typer()
 
 playbook_app = typer.Typer(help="List, show and validate playbooks (YAML).", no_args_is_help=True)
-app.add_typer(playbook_app, name="playbook")
+cli.add_typer(playbook_app, name="playbook")
 
 
 def _fmt_value(value: Any) -> str:
@@ -44,9 +46,9 @@ def _choice_value(choice: Any) -> str:
 def interview(s: Any, incident: Any, playbook: Any, answers: dict[str, Any], defaults: dict[str, Any],
               *, only: list[str] | None = None) -> bool:
     """Ask until the playbook is complete; saves each answer at once. False if input ended."""
-    from ..assessing import save_answer
-    from ..errors import InputError
-    from ..playbook import describe_effect, is_relevant, next_step
+    from breach.core.playbook import describe_effect, is_relevant, next_step
+    from breach.errors import InputError
+    from breach.services.assessment import save_answer
 
     number = len(answers)
     while True:
@@ -76,7 +78,7 @@ def interview(s: Any, incident: Any, playbook: Any, answers: dict[str, Any], def
                 value = None
                 break
             try:
-                from ..playbook import parse_answer
+                from breach.core.playbook import parse_answer
 
                 value = parse_answer(step, raw, default_zone=s.org_zone)
                 break
@@ -106,7 +108,7 @@ def _summary(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-@command()
+@command(cli)
 def assess(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
     playbook: Annotated[str, typer.Option("--playbook", help="Playbook name or file.")] = "gdpr",
@@ -126,9 +128,9 @@ def assess(
 
     Example: breach assess BR-2026-0001 --answers answers.yaml --json
     """
-    from .. import risk
-    from ..assessing import finish, load_answers_file, progress, save_answer
-    from ..playbook import missing_answers
+    from breach.core import risk
+    from breach.core.playbook import missing_answers
+    from breach.services.assessment import finish, load_answers_file, progress, save_answer
 
     tty = sys.stdin.isatty()
     with session(home, by=by) as s:
@@ -189,7 +191,7 @@ def assess(
             typer.echo(_summary(result))
 
 
-@command()
+@command(cli)
 def tasks(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
     home: HomeOption = None,
@@ -199,7 +201,7 @@ def tasks(
 
     Example: breach tasks BR-2026-0001
     """
-    from ..assessing import tasks as list_tasks
+    from breach.services.assessment import tasks as list_tasks
 
     with session(home, write=False) as s:
         rows = list_tasks(s, incident_id)
@@ -213,7 +215,7 @@ def tasks(
         typer.echo(f"{t['n']:>3} [{t['state']:<7}] {t['text']}{note}")
 
 
-@command()
+@command(cli)
 def task(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
     n: Annotated[int, typer.Argument(metavar="N", help="Task number (see breach tasks).")],
@@ -227,8 +229,8 @@ def task(
 
     Example: breach task BR-2026-0001 2 done --note "All sessions revoked"
     """
-    from ..assessing import update_task
-    from ..errors import InputError
+    from breach.errors import InputError
+    from breach.services.assessment import update_task
 
     if action not in {"done", "skip"}:
         raise InputError(f"the action is done or skip, not {action!r}")
@@ -246,7 +248,7 @@ def playbook_list(json_: JsonOption = False) -> None:
 
     Example: breach playbook list
     """
-    from ..playbook import list_playbooks
+    from breach.core.playbook import list_playbooks
 
     books = list_playbooks()
     if json_:
@@ -265,7 +267,7 @@ def playbook_show(
 
     Example: breach playbook show gdpr
     """
-    from ..playbook import find_playbook, load_playbook
+    from breach.core.playbook import find_playbook, load_playbook
 
     book = load_playbook(find_playbook(name))
     steps = [{"id": st.id, "type": st.type, "question": st.question or st.task, "when": st.when,
@@ -288,7 +290,7 @@ def playbook_validate(
 
     Example: breach playbook validate playbooks/gdpr.yaml
     """
-    from ..playbook import validate_file
+    from breach.core.playbook import validate_file
 
     problems = validate_file(file)
     report_problems(problems, file, json_=json_)

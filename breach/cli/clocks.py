@@ -7,10 +7,12 @@ from typing import Annotated
 
 import typer
 
-from .app import ByOption, HomeOption, JsonOption, app, command, emit_json, is_tty, now, report_problems, session
+from .app import ByOption, HomeOption, JsonOption, command, emit_json, is_tty, now, report_problems, session
+
+cli = typer.Typer()
 
 
-@command()
+@command(cli)
 def status(
     incident_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="One incident (default: all open).")] = None,
     pending: Annotated[bool, typer.Option("--pending", help="Hide obligations met or not applicable.")] = False,
@@ -21,13 +23,13 @@ def status(
 
     Example: breach status --pending
     """
-    from .. import clock
-    from ..clocks import status_rows
+    from breach.core import time as clock
+    from breach.services.status import status_rows
 
     with session(home, write=False) as s:
         current = now()
         rows = status_rows(s, incident_id, now=current, pending_only=pending)
-        zone = s.zone
+        zone = s.zone if rows and not json_ else "UTC"
     if json_:
         emit_json(rows)
         return
@@ -59,7 +61,7 @@ def status(
         typer.echo(line)
 
 
-@command()
+@command(cli)
 def scope(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
     jurisdiction: Annotated[list[str], typer.Option(
@@ -72,7 +74,7 @@ def scope(
 
     Example: breach scope BR-2026-0001 --jurisdiction BE=1200 --jurisdiction US-CA=800
     """
-    from ..clocks import set_scope
+    from breach.services.obligations import set_scope
 
     with session(home, by=by) as s:
         result = set_scope(s, incident_id, jurisdiction, now=now())
@@ -82,7 +84,7 @@ def scope(
         typer.echo("Scope recorded: " + ", ".join(f"{k}={v}" for k, v in result.items()))
 
 
-@command()
+@command(cli)
 def mark(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
     event: Annotated[str, typer.Argument(help="determined, determined_material, classified_major, discovered, "
@@ -96,7 +98,7 @@ def mark(
 
     Example: breach mark BR-2026-0001 classified_major --at "2026-11-28 16:00"
     """
-    from ..clocks import mark as mark_event
+    from breach.services.obligations import mark as mark_event
 
     with session(home, by=by) as s:
         result = mark_event(s, incident_id, event, at=at, now=now())
@@ -106,7 +108,7 @@ def mark(
         typer.echo(f"{result['incident']}: {result['event']} at {result['at']} recorded.")
 
 
-@command()
+@command(cli)
 def notified(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
     obligation: Annotated[str, typer.Argument(help="Obligation id, e.g. gdpr-art33-sa (see breach status).")],
@@ -126,7 +128,7 @@ def notified(
 
     Example: breach notified BR-2026-0001 gdpr-art33-sa --at "2026-11-29 10:00" --reference DBN-123
     """
-    from ..clocks import record_notification
+    from breach.services.notifications import record_notification
 
     with session(home, by=by) as s:
         result = record_notification(s, incident_id, obligation, at=at, now=now(), reference=reference,
@@ -139,7 +141,7 @@ def notified(
         typer.echo(f"{result['incident']}: {obligation} notified at {result['at']}, {state}.")
 
 
-@command()
+@command(cli)
 def calendar(
     out: Annotated[Path, typer.Option("--out", help="The .ics file to write.")],
     incident_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="One incident (default: all open).")] = None,
@@ -150,7 +152,7 @@ def calendar(
 
     Example: breach calendar --out deadlines.ics
     """
-    from ..clocks import calendar as write_calendar
+    from breach.services.status import calendar as write_calendar
 
     with session(home, write=False) as s:
         count = write_calendar(s, incident_id, now=now(), out=out)
@@ -161,7 +163,7 @@ def calendar(
 
 
 regimes_app = typer.Typer(help="List and validate the regimes (YAML rules behind the clocks).", no_args_is_help=True)
-app.add_typer(regimes_app, name="regimes")
+cli.add_typer(regimes_app, name="regimes")
 
 
 @command(regimes_app, name="list")
@@ -170,7 +172,7 @@ def regimes_list(json_: JsonOption = False) -> None:
 
     Example: breach regimes list --json
     """
-    from ..regimes import load_rules
+    from breach.core.regimes import load_rules
 
     rules = load_rules()
     rows = [{"id": r.id, "regime": r.regime, "recipient": r.recipient, "start": r.start,
@@ -191,9 +193,9 @@ def regimes_validate(
 ) -> None:
     """Check regime files; prints every problem with its file and line and exits 1 if any.
 
-    Example: breach regimes validate breach/regimes/
+    Example: breach regimes validate breach/resources/regimes/
     """
-    from ..regimes import validate_file, validate_folder
+    from breach.core.regimes import validate_file, validate_folder
 
     problems = validate_folder(path) if Path(path).is_dir() else validate_file(path)
     report_problems(problems, path, json_=json_)

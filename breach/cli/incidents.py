@@ -9,8 +9,10 @@ import typer
 
 from .app import ByOption, HomeOption, JsonOption, command, emit_json, now, session
 
+cli = typer.Typer()
 
-@command()
+
+@command(cli)
 def init(
     home: HomeOption = None,
     org: Annotated[Path | None, typer.Option("--org", help="Organization profile to copy in "
@@ -21,7 +23,7 @@ def init(
 
     Example: breach init --home ./incidents
     """
-    from ..flows import init_home
+    from breach.services.session import init_home
 
     result = init_home(home, org_file=org)
     if json_:
@@ -32,7 +34,7 @@ def init(
         typer.echo(f"Wrote {result['organization']}: check it describes your organization.")
 
 
-@command(name="open")
+@command(cli, name="open")
 def open_(
     title: Annotated[str, typer.Option("--title", help="Short title (kept out of Slack unless --public).")],
     aware_at: Annotated[str | None, typer.Option(
@@ -52,8 +54,8 @@ def open_(
 
     Example: breach open --title "User DB exposed" --aware-at "2026-11-28 14:05 Europe/Brussels"
     """
-    from .. import clock
-    from ..flows import incident_dict, open_incident
+    from breach.core import time as clock
+    from breach.services.incidents import incident_dict, open_incident
 
     with session(home, by=by) as s:
         incident = open_incident(s, title=title, now=now(), aware_at=aware_at, occurred_at=occurred_at,
@@ -67,7 +69,7 @@ def open_(
                    f"GDPR Art. 33(1) clock running. Next: breach assess {incident.id}", err=True)
 
 
-@command(name="list")
+@command(cli, name="list")
 def list_(
     all_: Annotated[bool, typer.Option("--all", help="Include closed incidents.")] = False,
     home: HomeOption = None,
@@ -77,22 +79,26 @@ def list_(
 
     Example: breach list --all --json
     """
-    from .. import clock
-    from ..flows import incident_dict, list_incidents
+    from breach.services.status import incident_list
 
     with session(home, write=False) as s:
-        incidents = list_incidents(s, include_closed=all_)
-        if json_:
-            emit_json([incident_dict(i) for i in incidents])
-            return
-        if not incidents:
-            typer.echo("No incidents." if all_ else "No open incidents (--all shows closed ones).")
-            return
-        for i in incidents:
-            typer.echo(f"{i.id}  {i.status:<6}  aware {clock.show(i.aware_at, s.zone)}  {i.title}")
+        incidents = incident_list(s, include_closed=all_, now=now())
+    if json_:
+        emit_json([{k: v for k, v in i.items() if k != "zone"} for i in incidents])
+        return
+    if not incidents:
+        typer.echo("No incidents." if all_ else "No open incidents (--all shows closed ones).")
+        return
+    from datetime import datetime
+
+    from breach.core import time as clock
+
+    for i in incidents:
+        aware = clock.show(datetime.fromisoformat(i["aware_at"]), i["zone"])
+        typer.echo(f"{i['id']}  {i['status']:<6}  aware {aware}  {i['title']}")
 
 
-@command()
+@command(cli)
 def show(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id, e.g. BR-2026-0001.")],
     home: HomeOption = None,
@@ -102,7 +108,7 @@ def show(
 
     Example: breach show BR-2026-0001 --json
     """
-    from ..views import incident_view, render_view
+    from breach.services.views import incident_view, render_view
 
     with session(home, write=False) as s:
         view = incident_view(s, incident_id, now=now())
@@ -112,7 +118,7 @@ def show(
             typer.echo(render_view(view, s.zone))
 
 
-@command()
+@command(cli)
 def log(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
     text: Annotated[str, typer.Argument(help="What happened, was done, found or decided.")],
@@ -125,7 +131,7 @@ def log(
 
     Example: breach log BR-2026-0001 "Firewall rule reverted" --kind action
     """
-    from ..flows import event_dict, log_event
+    from breach.services.incidents import event_dict, log_event
 
     with session(home, by=by) as s:
         event = log_event(s, incident_id, text, kind=kind, now=now())
@@ -135,7 +141,7 @@ def log(
             typer.echo(f"{event.incident_id} event #{event.seq} ({event.kind}) recorded.")
 
 
-@command()
+@command(cli)
 def timeline(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
     home: HomeOption = None,
@@ -145,9 +151,9 @@ def timeline(
 
     Example: breach timeline BR-2026-0001
     """
-    from .. import clock
-    from ..flows import event_dict
-    from ..flows import timeline as get_timeline
+    from breach.core import time as clock
+    from breach.services.incidents import event_dict
+    from breach.services.incidents import timeline as get_timeline
 
     with session(home, write=False) as s:
         events = get_timeline(s, incident_id)
@@ -163,7 +169,7 @@ def timeline(
                        + (f" [{extra}]" if extra else ""))
 
 
-@command()
+@command(cli)
 def close(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
     summary: Annotated[str, typer.Option("--summary", help="What happened and how it ended.")],
@@ -179,7 +185,8 @@ def close(
 
     Example: breach close BR-2026-0001 --summary "Contained; notified; no misuse seen"
     """
-    from ..flows import close_incident, incident_dict
+    from breach.services.closure import close_incident
+    from breach.services.incidents import incident_dict
 
     with session(home, by=by) as s:
         incident = close_incident(s, incident_id, summary=summary, now=now(), force=force)
@@ -189,7 +196,7 @@ def close(
             typer.echo(f"{incident.id} closed.")
 
 
-@command()
+@command(cli)
 def verify(
     incident_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="One incident (default all).")] = None,
     home: HomeOption = None,
@@ -199,7 +206,7 @@ def verify(
 
     Example: breach verify BR-2026-0001
     """
-    from ..flows import verify as verify_chains
+    from breach.services.integrity import verify as verify_chains
 
     with session(home, write=False) as s:
         results = verify_chains(s, incident_id)

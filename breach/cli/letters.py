@@ -10,8 +10,10 @@ import typer
 
 from .app import ByOption, HomeOption, JsonOption, command, emit_json, now, session
 
+cli = typer.Typer()
 
-@command()
+
+@command(cli)
 def letters(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
     subjects: Annotated[Path, typer.Option("--subjects", help="CSV of the people affected (see docs/letters.md).")],
@@ -34,8 +36,8 @@ def letters(
 
     Example: breach letters BR-2026-0001 --subjects affected.csv --out letters/ --format eml
     """
-    from ..letters import count_rows
-    from ..mailing import write_letters
+    from breach.adapters.letters_engine import count_rows
+    from breach.services.letters import write_letters
 
     with session(home, by=by) as s:
         if sys.stderr.isatty():

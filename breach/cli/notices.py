@@ -7,7 +7,9 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from .app import ByOption, HomeOption, JsonOption, app, command, emit_json, now, session
+from .app import ByOption, HomeOption, JsonOption, command, emit_json, now, session
+
+cli = typer.Typer()
 
 
 class _ListByDefault(TyperGroup):
@@ -25,12 +27,13 @@ review_app = typer.Typer(
     "diff, approve, request-changes act on one.",
     no_args_is_help=True,
 )
-app.add_typer(review_app, name="review")
+cli.add_typer(review_app, name="review",
+              short_help="Legal review: list drafts, diff versions, approve or request changes.")
 
 LangOption = Annotated[str, typer.Option("--lang", help="en, fr, nl or de.")]
 
 
-@command()
+@command(cli)
 def draft(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
     kind: Annotated[str, typer.Argument(help="sa-notification, subject-letter, public-notice, "
@@ -49,7 +52,7 @@ def draft(
 
     Example: breach draft BR-2026-0001 sa-notification --lang fr
     """
-    from ..notices import create_draft
+    from breach.services.notices import create_draft
 
     with session(home, by=by) as s:
         result = create_draft(s, incident_id, kind, lang=lang, fmt=fmt, strict=strict, now=now())
@@ -72,7 +75,7 @@ def review_list(
 
     Example: breach review BR-2026-0001 --json   (same as: breach review list BR-2026-0001)
     """
-    from ..notices import review_rows
+    from breach.services.notices import review_rows
 
     with session(home, write=False) as s:
         rows = review_rows(s, incident_id)
@@ -101,7 +104,7 @@ def review_diff(
 
     Example: breach review diff BR-2026-0001 sa-notification --from 1 --to 2
     """
-    from ..notices import diff
+    from breach.services.notices import diff
 
     with session(home, write=False) as s:
         text = diff(s, incident_id, kind, lang=lang, old=from_, new=to)
@@ -132,7 +135,7 @@ def review_approve(
 
     Example: breach review approve BR-2026-0001 sa-notification --lang fr --version 2 --as "M. Dupont"
     """
-    from ..notices import review_act
+    from breach.services.notices import review_act
 
     with session(home, by=by) as s:
         result = review_act(s, incident_id, kind, lang=lang, version=version, by=as_, decision="approved",
@@ -160,7 +163,7 @@ def review_request_changes(
 
     Example: breach review request-changes BR-2026-0001 subject-letter --version 1 --as legal --comment "..."
     """
-    from ..notices import review_act
+    from breach.services.notices import review_act
 
     with session(home, by=by) as s:
         result = review_act(s, incident_id, kind, lang=lang, version=version, by=as_,

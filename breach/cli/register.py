@@ -9,8 +9,10 @@ import typer
 
 from .app import HomeOption, JsonOption, command, emit_json, now, session
 
+cli = typer.Typer()
 
-@command()
+
+@command(cli)
 def register(
     fmt: Annotated[str, typer.Option("--format", help="csv, json or md.")] = "md",
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: stdout).")] = None,
@@ -22,8 +24,8 @@ def register(
 
     Example: breach register --format csv --out register.csv
     """
-    from .. import clock
-    from ..register import format_register, register_rows
+    from breach.core import time as clock
+    from breach.services.register import format_register, register_rows
 
     with session(home, write=False) as s:
         current = now()
@@ -31,7 +33,7 @@ def register(
         rows = register_rows(s, now=current, since=since_at)
     text = format_register(rows, "json" if json_ else fmt)
     if out:
-        from ..files import write_private
+        from breach.adapters.files import write_private
 
         write_private(out, text)
         typer.echo(f"Wrote {len(rows)} incidents to {out}.", err=True)
@@ -39,7 +41,7 @@ def register(
         typer.echo(text)
 
 
-@command()
+@command(cli)
 def export(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
     out: Annotated[Path, typer.Option("--out", help="The .zip file to write.")],
@@ -50,7 +52,7 @@ def export(
 
     Example: breach export BR-2026-0001 --out BR-2026-0001.zip
     """
-    from ..register import export_incident
+    from breach.services.register import export_incident
 
     with session(home, write=False) as s:
         result = export_incident(s, incident_id, out=out, now=now())
@@ -60,7 +62,7 @@ def export(
         typer.echo(f"Wrote {result['path']} ({result['files']} files, {result['events']} events).")
 
 
-@command()
+@command(cli)
 def drill(
     scenario: Annotated[Path | None, typer.Argument(
         help="Scenario YAML (default: playbooks/drills/user-database-stolen.yaml).")] = None,
@@ -81,7 +83,7 @@ def drill(
     """
     import tempfile
 
-    from ..drill import DEFAULT_SCENARIO, run_drill
+    from breach.services.drill import DEFAULT_SCENARIO, run_drill
 
     path = scenario or DEFAULT_SCENARIO
     say = (lambda line: typer.echo(line, err=True)) if json_ else typer.echo

@@ -6,19 +6,22 @@ from typing import Annotated
 
 import typer
 
-from .app import ByOption, HomeOption, JsonOption, app, command, emit_json, fail, now, session
+from .app import ByOption, HomeOption, JsonOption, command, emit_json, fail, now, session
+
+cli = typer.Typer()
 
 slack_app = typer.Typer(
     help="Slack: post a status update on demand, retry queued messages (flush), send due "
     "deadline reminders (remind, for cron). Setup: docs/slack.md.",
     no_args_is_help=True,
 )
-app.add_typer(slack_app, name="slack")
+cli.add_typer(slack_app, name="slack",
+              short_help="Slack: post a status, retry queued messages (flush), send due reminders.")
 
 
 def _config():
     """The Slack settings, or None after telling the responder how to set them."""
-    from ..slack import config_from_env, describe_setup
+    from breach.adapters.slack import config_from_env, describe_setup
 
     config = config_from_env()
     if config is None:
@@ -54,7 +57,7 @@ def slack_post(
 
     Example: breach slack post BR-2026-0001
     """
-    from ..notify import flush, post_status
+    from breach.services.outbox import flush, post_status
 
     with session(home, by=by) as s:
         queued = post_status(s, incident_id, now=now())
@@ -80,7 +83,7 @@ def slack_flush(
 
     Example: breach slack flush --json
     """
-    from ..notify import flush
+    from breach.services.outbox import flush
 
     with session(home) as s:
         config = _config()
@@ -106,7 +109,7 @@ def slack_remind(
 
     Example (crontab, every 15 minutes): */15 * * * * breach slack remind --home /srv/incidents
     """
-    from ..notify import remind
+    from breach.services.outbox import remind
 
     with session(home) as s:
         config = _config()

@@ -1,0 +1,23 @@
+"""The Python API's composition root: a Session wired to the projections and the Slack outbox.
+
+    from breach.api import open_session
+    with open_session() as s:          # BREACH_HOME, else ./incidents
+        ...                            # Slack messages queued here are sent on exit
+
+The CLI uses exactly this, so a Python caller and `breach` behave the same.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from breach.services.outbox import OutboxNotifier
+from breach.services.projection import ProjectionUpdater
+from breach.services.session import Session
+from breach.services.session import open_session as _open
+
+
+def open_session(home: Path | str | None = None, *, write: bool = True, author: str | None = None) -> Session:
+    """Open a data folder (made by `init_home`); use it as a context manager."""
+    return _open(Path(home) if home is not None else None, write=write, author=author,
+                 notifiers=[ProjectionUpdater(), OutboxNotifier()])

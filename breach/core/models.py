@@ -1,0 +1,152 @@
+"""Frozen records the core passes around. Times are tz-aware datetimes.
+
+Every record here is derived from the timeline by the fold (breach.core.state); the
+writers (breach.services) append events whose kinds come from `EventKind`, the same
+enum the fold dispatches on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Role(StrEnum):
+    CONTROLLER = "controller"
+    PROCESSOR = "processor"
+
+
+class EventKind(StrEnum):
+    OPENED = "opened"
+    NOTE = "note"
+    ACTION = "action"
+    EVIDENCE = "evidence"
+    DECISION = "decision"
+    CLOSED = "closed"
+    ANSWER = "answer"
+    ASSESSED = "assessed"
+    TASK = "task"
+    SCOPE = "scope"
+    CLOCK = "clock"  # a clock start event: determined, classified_major, or a correction of aware/detected
+    NOTIFIED = "notified"
+    DRAFTED = "drafted"
+    REVIEWED = "reviewed"
+    LETTERS = "letters"
+
+
+#: Kinds a responder may add with `breach log`.
+LOG_KINDS = (EventKind.NOTE, EventKind.ACTION, EventKind.EVIDENCE, EventKind.DECISION)
+
+
+@dataclass(frozen=True)
+class Incident:
+    """The incident as its events say: `opened`, corrections (`clock` aware/detected) and `closed`."""
+
+    id: str
+    title: str
+    role: Role
+    status: str  # open | closed
+    aware_at: datetime
+    opened_at: datetime
+    occurred_at: datetime | None = None
+    detected_at: datetime | None = None
+    awareness_note: str | None = None
+    closed_at: datetime | None = None
+    summary: str | None = None
+    public: bool = False
+    #: What was first recorded for a corrected time: {"aware_at": datetime, ...}.
+    first_recorded: dict[str, datetime | None] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Event:
+    incident_id: str
+    seq: int
+    kind: str
+    at: datetime
+    author: str
+    data: dict[str, Any] = field(default_factory=dict)
+    prev_hash: str = ""
+    hash: str = ""
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One completed assessment (`assessed` event); the latest one counts."""
+
+    at: datetime
+    by: str
+    seq: int
+    playbook: str | None
+    answers: dict[str, Any]
+    result: dict[str, Any]  # breach.core.risk.RiskResult.to_dict()
+
+    @property
+    def risk(self) -> str | None:
+        return self.result.get("risk")
+
+
+@dataclass(frozen=True)
+class Task:
+    """A follow-up action from the playbook, open until done or skipped (with a note)."""
+
+    n: int
+    text: str | None
+    step: str | None
+    source: str | None
+    state: str  # open | done | skipped
+    note: str | None
+    updated_at: datetime
+    by: str
+
+
+@dataclass(frozen=True)
+class DraftRef:
+    """A stored draft version (`drafted` event); the text itself is in the store, bound by sha256."""
+
+    kind: str
+    lang: str
+    version: int
+    sha256: str
+    format: str | None = None
+    template: str | None = None
+    missing: tuple[str, ...] = ()
+    at: datetime | None = None
+    by: str | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    """A legal review act on one draft version, bound to its sha256."""
+
+    kind: str
+    lang: str
+    version: int
+    sha256: str
+    decision: str  # approved | changes_requested
+    by: str
+    comment: str | None
+    at: datetime
+    final_path: str | None = None
+    final_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A notice recorded as made (`breach notified`), towards one obligation."""
+
+    obligation: str
+    at: datetime
+    recorded_at: datetime
+    by: str
+    phase: str = "final"
+    phase_number: int = 1
+    reference: str | None = None
+    reasons_for_delay: str | None = None
+    late: bool = False
+    recipient: str | None = None
+    without_approval: bool = False
+    reason: str | None = None
+    draft: DraftRef | None = None

@@ -1,0 +1,96 @@
+"""The organization profile (`organization.yaml` in the data folder), validated on load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from breach.core.resources import shipped
+from breach.core.yamlio import LineDict, LineList, load_yaml
+from breach.errors import Problem, ValidationError
+
+
+def sample_profile() -> Path:
+    """The sample organization (Sparkcentral), shipped with the package."""
+    return shipped("organization.yaml")
+
+FILE_NAME = "organization.yaml"
+
+_TOP = {
+    "name": str, "source": str, "timezone": str, "languages": list, "entities": list,
+    "joint_controllers": bool, "contact": dict, "lead_authority": dict, "regimes": list,
+    "data_inventory": list, "security_measures": list, "sectors": list,
+}
+_REQUIRED = ("name", "timezone", "entities", "contact", "lead_authority")
+_ENTITY = {"id", "name", "registration", "address", "country", "subdivision", "main_establishment",
+           "roles", "source"}
+_CONTACT = {"name", "role", "email", "privacy_email", "phone", "source"}
+_AUTHORITY = {"country", "name", "short", "languages", "basis", "source"}
+_ITEM = {"id", "label", "category", "credential", "source"}
+CATEGORIES = ("simple", "behavioural", "financial", "sensitive")
+
+
+def load_org(path: Path) -> dict[str, Any]:
+    """Load and validate a profile; every problem is reported with file and line."""
+    data = load_yaml(path)
+    problems = validate_org(data, str(path))
+    if problems:
+        raise ValidationError(problems)
+    return data
+
+
+def validate_org(data: Any, path: str) -> list[Problem]:
+    from breach.core import time as clock
+    from breach.errors import InputError
+
+    if not isinstance(data, LineDict):
+        return [Problem(path, None, "the organization profile must be a mapping")]
+    problems: list[Problem] = []
+
+    def bad(node: LineDict, key: str, msg: str) -> None:
+        problems.append(Problem(path, node.line_of(key), msg))
+
+    for key, value in data.items():
+        if key not in _TOP:
+            bad(data, key, f"unknown key {key!r} (known: {', '.join(sorted(_TOP))})")
+        elif not isinstance(value, _TOP[key]):
+            bad(data, key, f"{key!r} must be a {_TOP[key].__name__}")
+    for key in _REQUIRED:
+        if key not in data:
+            problems.append(Problem(path, data.line, f"missing required key {key!r}"))
+    if isinstance(data.get("timezone"), str):
+        try:
+            clock.zone(data["timezone"])
+        except InputError as exc:
+            bad(data, "timezone", str(exc))
+
+    def check_items(key: str, allowed: set[str], required: tuple[str, ...]) -> None:
+        items = data.get(key)
+        if not isinstance(items, LineList):
+            return
+        for i, item in enumerate(items):
+            if not isinstance(item, LineDict):
+                problems.append(Problem(path, items.line_of(i), f"each entry of {key!r} must be a mapping"))
+                continue
+            for k in item:
+                if k not in allowed:
+                    bad(item, k, f"unknown key {k!r} in {key}")
+            for k in required:
+                if k not in item:
+                    problems.append(Problem(path, item.line, f"{key} entry is missing {k!r}"))
+            if key == "data_inventory" and item.get("category") not in CATEGORIES:
+                bad(item, "category", f"category must be one of {', '.join(CATEGORIES)}")
+
+    check_items("entities", _ENTITY, ("name", "country"))
+    check_items("data_inventory", _ITEM, ("id", "category"))
+    for key, allowed, required in (("contact", _CONTACT, ("name", "email")),
+                                   ("lead_authority", _AUTHORITY, ("name", "country"))):
+        node = data.get(key)
+        if isinstance(node, LineDict):
+            for k in node:
+                if k not in allowed:
+                    bad(node, k, f"unknown key {k!r} in {key}")
+            for k in required:
+                if k not in node:
+                    problems.append(Problem(path, node.line, f"{key} is missing {k!r}"))
+    return problems

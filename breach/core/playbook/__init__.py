@@ -1,0 +1,32 @@
+"""Playbooks: YAML questionnaires that drive a breach assessment, validated with file:line.
+
+Questions and their legal sources are data that counsel can review; behaviour lives
+here: step types resolve through the plain dict `STEP_TYPES`, and `when` conditions
+are parsed into a tiny structure that is interpreted, never evaluated as Python
+(STYLE.md rule 4). Validation collects every problem at once, each with its line.
+The format is documented in playbooks/README.md.
+"""
+
+
+
+from breach.core.playbook.answers import (
+    check_answers,
+    describe_effect,
+    is_relevant,
+    missing_answers,
+    next_step,
+    parse_answer,
+    relevant_answers,
+    tasks_for,
+)
+from breach.core.playbook.conditions import holds
+from breach.core.playbook.loader import find_playbook, list_playbooks, load_playbook, validate_file
+from breach.core.playbook.model import PLAYBOOK_DIR, AllOf, AnyOf, Choice, Condition, Leaf, NotOf, Playbook, Step
+from breach.core.playbook.steps import STEP_TYPES, StepType
+
+__all__ = [
+    "PLAYBOOK_DIR", "STEP_TYPES", "AllOf", "AnyOf", "Choice", "Condition", "Leaf", "NotOf", "Playbook", "Step",
+    "StepType", "check_answers", "describe_effect", "find_playbook", "holds", "is_relevant", "list_playbooks",
+    "load_playbook", "missing_answers", "next_step", "parse_answer", "relevant_answers", "tasks_for",
+    "validate_file",
+]

@@ -1,0 +1,136 @@
+"""Answering: which steps are relevant, what is missing, the tasks, feedback after an answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from breach.core.playbook.conditions import holds
+from breach.core.playbook.model import Playbook, Step
+from breach.core.playbook.steps import STEP_TYPES
+from breach.errors import InputError
+
+# --- answering ---------------------------------------------------------------------------
+
+
+def is_relevant(step: Step, answers: dict) -> bool:
+    """Whether the step's condition holds on the answers given so far."""
+    return holds(step.when, answers)
+
+
+def relevant_answers(playbook: Playbook, answers: dict) -> dict:
+    """Answers of relevant steps only, decided in order, so a stale answer (an
+    integrity answer after integrity was removed from breach_types) drops out.
+    Pass this to risk.assess."""
+    kept: dict = {}
+    for step in playbook.steps:
+        if step.id in answers and is_relevant(step, kept):
+            kept[step.id] = answers[step.id]
+    return kept
+
+
+def next_step(playbook: Playbook, answers: dict) -> Step | None:
+    """The first relevant question with no entry in answers (a skipped optional
+    question is stored as None and counts as seen); None when done."""
+    kept = relevant_answers(playbook, answers)
+    for step in playbook.steps:
+        if step.asked and step.id not in answers and is_relevant(step, kept):
+            return step
+    return None
+
+
+def missing_answers(playbook: Playbook, answers: dict) -> list[Step]:
+    """Relevant, required questions still without an answer."""
+    kept = relevant_answers(playbook, answers)
+    return [
+        step
+        for step in playbook.steps
+        if step.asked and not step.optional and kept.get(step.id) is None and is_relevant(step, kept)
+    ]
+
+
+def parse_answer(step: Step, text: str, *, default_zone: str = "Europe/Brussels") -> Any:
+    """Turn terminal input into the stored value; empty input takes the default.
+
+    Raises InputError saying what a valid answer looks like.
+    """
+    kind = STEP_TYPES[step.type]
+    if not (text or "").strip():
+        if step.default is not None:
+            default = step.default
+            return list(default) if isinstance(default, tuple) else default
+        if step.optional:
+            return None
+        raise InputError(f"{step.id}: an answer is required")
+    return kind.parse(step, text, default_zone)
+
+
+def check_answers(playbook: Playbook, answers: dict) -> list[str]:
+    """Problems with an answers file: unknown step ids and values of the wrong type."""
+    if not isinstance(answers, dict):
+        return [f"answers must be a mapping of step id to value, not {type(answers).__name__}"]
+    steps = {s.id: s for s in playbook.steps}
+    problems: list[str] = []
+    for key, value in answers.items():
+        step = steps.get(key)
+        if step is None:
+            problems.append(f"{key}: not a step of playbook {playbook.name!r}")
+            continue
+        if value is None:
+            continue  # skipped; missing_answers reports it if it was required
+        problem = STEP_TYPES[step.type].check(step, value)
+        if problem:
+            problems.append(f"{key}: {problem}")
+    return problems
+
+
+def tasks_for(playbook: Playbook, answers: dict) -> list[dict]:
+    """The actions this breach calls for: task steps whose condition holds."""
+    kept = relevant_answers(playbook, answers)
+    return [
+        {"step": step.id, "text": step.task, "source": step.source}
+        for step in playbook.steps
+        if not step.asked and is_relevant(step, kept)
+    ]
+
+
+# --- feedback after an answer ------------------------------------------------------------
+
+_DPC_STEPS = {"data_categories", "special_categories", "dpc_score", "dpc_reason", "vulnerable_subjects"}
+_CB_STEPS = {"confidentiality", "integrity", "availability", "malicious", "breach_types"}
+
+
+def describe_effect(step: Step, value: Any, answers: dict) -> str | None:
+    """One line shown after an answer: what it did to the score or to the duties."""
+    from breach.core import risk
+
+    merged = {**answers, step.id: value}
+    try:
+        result = risk.assess(merged)
+    except InputError:
+        return None  # an incomplete pair (dpc_score before dpc_reason) or a bad value
+    if step.id == "role" and value == "processor":
+        return "Processor: notify the controller without undue delay (Art. 33(2)); the controller assesses the risk"
+    if step.id in _DPC_STEPS:
+        categories = list(merged.get("data_categories") or [])
+        if merged.get("special_categories") and "sensitive" not in categories:
+            categories.append("sensitive")
+        why = ", ".join(categories) or "not answered"
+        if merged.get("dpc_score") is not None and merged.get("dpc_reason"):
+            why = f"override: {merged['dpc_reason']}"
+        return f"ENISA DPC so far: {result.dpc} ({why})"
+    if step.id == "ease_of_identification":
+        return f"ENISA EI: {result.ei:g}; severity so far {result.severity:g} ({result.level})"
+    if step.id in _CB_STEPS:
+        parts = ", ".join(f"{k} {v:g}" for k, v in result.cb_elements.items() if v)
+        return f"ENISA CB so far: {result.cb:g}" + (f" ({parts})" if parts else "")
+    if step.id == "unintelligible" and value:
+        if result.exemption == "art34_3_a":
+            return "Art. 34(3)(a) exemption now applies: no letters to data subjects"
+        return "Data unintelligible (ENISA flag); other losses still count"
+    if step.id == "mitigated_high_risk" and value and result.exemption == "art34_3_b":
+        return "Art. 34(3)(b) exemption now applies: the high risk is no longer likely"
+    if step.id == "disproportionate_effort" and value and result.exemption == "art34_3_c":
+        return "Art. 34(3)(c) applies: a public communication replaces individual letters"
+    if step.id == "subjects_count" and "more_than_100_people" in result.flags:
+        return "ENISA flag: more than 100 people affected"
+    return None

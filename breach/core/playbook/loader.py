@@ -1,0 +1,417 @@
+"""Loading and validating a playbook file: every problem at once, each with its line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from breach.core.playbook.conditions import _compile, _Ctx, _equal, _freeze, _leaves, _line
+from breach.core.playbook.model import (
+    CHOICE_KEYS,
+    STEP_ID,
+    STEP_KEYS,
+    TOP_KEYS,
+    AnyOf,
+    Choice,
+    Condition,
+    Leaf,
+    NotOf,
+    Playbook,
+    Step,
+)
+from breach.core.playbook.steps import STEP_TYPES, StepType, _check_integer
+from breach.core.resources import search_path, shipped
+from breach.errors import NotFoundError, Problem, ValidationError
+
+# --- loading and validation ------------------------------------------------------------
+
+
+def _read(path: Path) -> tuple[Any, list[Problem]]:
+    """Parse YAML keeping line numbers; report duplicate keys but keep validating.
+
+    yamlio.load_yaml stops at duplicate keys; to list every problem at once we
+    re-read with the same loader, which keeps the first of duplicated keys.
+    """
+    from breach.core import yamlio
+
+    try:
+        return yamlio.load_yaml(path), []
+    except ValidationError as exc:
+        duplicates = [p for p in exc.problems if p.message.startswith("duplicate key")]
+        if not duplicates or len(duplicates) != len(exc.problems):
+            raise
+    loader = yamlio._Loader(path.read_text(encoding="utf-8"))
+    loader.path, loader.problems = str(path), []
+    try:
+        return loader.get_single_data(), duplicates
+    finally:
+        loader.dispose()
+
+
+def _text(node: dict, key: str, ctx: _Ctx, *, required: bool) -> str:
+    value = node.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            ctx.add(_line(node), f"missing {key!r}")
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        ctx.add(_line(node, key), f"{key!r} must be text, not {value!r}")
+        return ""
+    return str(value).strip()
+
+
+def _choices(node: dict, kind: StepType | None, ctx: _Ctx) -> tuple[Choice, ...]:
+    raw = node.get("choices")
+    if raw is None:
+        if kind is not None and kind.takes_choices:
+            ctx.add(_line(node), f"step {node.get('id')!r}: a {node.get('type')} step needs 'choices'")
+        return ()
+    line = _line(node, "choices")
+    if kind is not None and not kind.takes_choices:
+        ctx.add(line, f"'choices' only applies to choice and multi_choice steps, not {node.get('type')}")
+        return ()
+    if not isinstance(raw, list) or not raw:
+        ctx.add(line, "'choices' must be a non-empty list")
+        return ()
+    out: list[Choice] = []
+    seen: dict[str, int | None] = {}
+    for i, item in enumerate(raw):
+        item_line = _line(raw, i, line)
+        if isinstance(item, dict):
+            for key in item:
+                if key not in CHOICE_KEYS:
+                    ctx.add(_line(item, key), f"unknown choice key {key!r} (value, label)")
+            value, label = item.get("value"), item.get("label", item.get("value"))
+        else:
+            value, label = item, item
+        if not isinstance(value, str) or not value.strip():
+            hint = " (quote it: YAML reads yes/no/on/off as booleans)" if isinstance(value, bool) else ""
+            ctx.add(item_line, f"a choice value must be a string, not {value!r}{hint}")
+            continue
+        if value in seen:
+            ctx.add(item_line, f"duplicate choice {value!r} (first at line {seen[value]})")
+            continue
+        seen[value] = item_line
+        out.append(Choice(value, str(label)))
+    return tuple(out)
+
+
+def _step(node: Any, index: int, steps_line: int | None, ctx: _Ctx) -> Step | None:
+    """Validate one step mapping; return a Step when later checks can rely on it.
+
+    Cosmetic problems (an unknown key, missing help) are reported but the step is
+    still returned, so conditions that use it are checked too; a step whose id,
+    type, choices, range or condition is wrong is not, to avoid knock-on reports.
+    """
+    line = _line(node, fallback=steps_line)
+    if not isinstance(node, dict):
+        ctx.add(line, f"step {index + 1} must be a mapping, not {node!r}")
+        return None
+    for key in node:
+        if key not in STEP_KEYS:
+            ctx.add(_line(node, key), f"unknown step key {key!r} (one of {', '.join(STEP_KEYS)})")
+    step_id = node.get("id")
+    if not isinstance(step_id, str) or not STEP_ID.match(step_id):
+        ctx.add(
+            _line(node, "id") if "id" in node else line, f"step id must be snake_case (a-z, 0-9, _), not {step_id!r}"
+        )
+        step_id = None
+    type_name = node.get("type")
+    kind = STEP_TYPES.get(type_name) if isinstance(type_name, str) else None
+    if "type" not in node:
+        ctx.add(line, f"step {step_id!r}: missing 'type' (one of {', '.join(STEP_TYPES)})")
+    elif kind is None:
+        ctx.add(_line(node, "type"), f"unknown step type {type_name!r} (one of {', '.join(STEP_TYPES)})")
+    asked = kind is None or kind.asked
+    question = _text(node, "question", ctx, required=asked)
+    help_text = _text(node, "help", ctx, required=asked)
+    task = _text(node, "task", ctx, required=kind is not None and not kind.asked)
+    if task and asked and kind is not None:
+        ctx.add(_line(node, "task"), "'task' only applies to task steps")
+    source = _text(node, "source", ctx, required=False) or None
+    optional = node.get("optional", False)
+    if not isinstance(optional, bool):
+        ctx.add(_line(node, "optional"), "'optional' must be true or false")
+        optional = False
+    before = len(ctx.problems)  # from here on, problems make the step unusable
+    choices = _choices(node, kind, ctx)
+    bounds: dict[str, int | None] = {}
+    for key in ("min", "max"):
+        value = node.get(key)
+        if value is not None and (kind is not None and not kind.takes_range):
+            ctx.add(_line(node, key), f"{key!r} only applies to integer steps")
+        elif value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            ctx.add(_line(node, key), f"{key!r} must be a whole number, not {value!r}")
+            value = None
+        bounds[key] = value
+    if bounds["min"] is not None and bounds["max"] is not None and bounds["min"] > bounds["max"]:
+        ctx.add(_line(node, "min"), f"min {bounds['min']} is above max {bounds['max']}")
+    when = _compile(node["when"], _line(node, "when"), ctx) if "when" in node else None
+    if len(ctx.problems) != before or step_id is None or kind is None:
+        return None
+    step = Step(
+        id=step_id,
+        type=type_name,
+        question=question,
+        help=help_text,
+        choices=choices,
+        default=_freeze(node.get("default")),
+        when=when,
+        task=task or None,
+        source=source,
+        optional=optional,
+        min=bounds["min"],
+        max=bounds["max"],
+        line=line or 0,
+    )
+    if "default" in node and node["default"] is not None:
+        problem = kind.check(step, node["default"])
+        if problem:
+            ctx.add(_line(node, "default"), f"step {step_id!r}: default {problem}")
+            return None
+    return step
+
+
+def _check_references(
+    step: Step,
+    node: dict,
+    *,
+    known: dict[str, Step],
+    later: dict[str, int],
+    broken: set[str],
+    ctx: _Ctx,
+) -> bool:
+    """Conditions may only use earlier, answerable steps, with operators that fit them.
+
+    `known` holds the earlier valid steps; a condition on an earlier `broken` step
+    (already reported) is skipped rather than reported twice.
+    """
+    ok = True
+    for leaf in _leaves(step.when):
+        line = leaf.line or _line(node, "when")
+        if leaf.step in broken:
+            ok = False
+            continue
+        if leaf.step == step.id:
+            ctx.add(line, f"step {step.id!r}: condition refers to the step itself")
+            ok = False
+        elif leaf.step in known:
+            ref = known[leaf.step]
+            kind = STEP_TYPES[ref.type]
+            if not kind.asked and leaf.op != "answered":
+                ctx.add(line, f"condition on {leaf.step!r}: task steps have no answer")
+                ok = False
+            elif leaf.op == "contains" and not kind.collection:
+                ctx.add(line, f"'contains' needs a list answer; {leaf.step!r} is {ref.type} (use equals or in)")
+                ok = False
+            elif leaf.op in ("gt", "gte", "lt", "lte") and ref.type != "integer":
+                ctx.add(line, f"{leaf.op!r} needs an integer step; {leaf.step!r} is {ref.type}")
+                ok = False
+        elif leaf.step in later:
+            ctx.add(
+                line,
+                f"condition refers to step {leaf.step!r}, which comes later "
+                f"(line {later[leaf.step]}); conditions may only use earlier answers",
+            )
+            ok = False
+        else:
+            ctx.add(line, f"condition refers to unknown step {leaf.step!r}")
+            ok = False
+    return ok
+
+
+# --- reachability: can a condition ever be true? -------------------------------------
+
+
+def _leaf_can_hold(leaf: Leaf, ref: Step, reachable: bool, why: list[str]) -> bool:
+    if leaf.op == "answered":
+        if leaf.value and not reachable:
+            why.append(f"{leaf.step!r} is itself unreachable")
+            return False
+        return True
+    if not reachable:
+        why.append(f"{leaf.step!r} is itself unreachable, so it is never answered")
+        return False
+    values = leaf.value if leaf.op == "in" else (leaf.value,)
+    if leaf.op in ("gt", "gte", "lt", "lte"):
+        lo, hi, n = ref.min, ref.max, leaf.value
+        ok = {
+            "gt": hi is None or hi > n,
+            "gte": hi is None or hi >= n,
+            "lt": lo is None or lo < n,
+            "lte": lo is None or lo <= n,
+        }[leaf.op]
+        if not ok:
+            why.append(f"{leaf} is impossible for {leaf.step!r} (range {lo}..{hi})")
+        return ok
+    if any(_value_possible(leaf.op, v, ref) for v in values):
+        return True
+    if ref.choices:
+        why.append(f"{leaf} needs a value that is not a choice of {leaf.step!r} ({', '.join(ref.choice_values)})")
+    else:
+        why.append(f"{leaf} can never match a {ref.type} answer")
+    return False
+
+
+def _value_possible(op: str, value: Any, ref: Step) -> bool:
+    kind = ref.type
+    if op == "contains":
+        return value in ref.choice_values if kind == "multi_choice" else isinstance(value, str)
+    if kind == "choice":
+        return value in ref.choice_values
+    if kind == "multi_choice":
+        if op == "in":
+            return value in ref.choice_values
+        return isinstance(value, tuple) and all(v in ref.choice_values for v in value)
+    if kind == "yes_no":
+        return isinstance(value, bool)
+    if kind == "integer":
+        return _check_integer(ref, value) is None
+    if kind in ("text", "datetime"):
+        return isinstance(value, str)
+    return False  # jurisdictions: a dict never equals a constant
+
+
+def _can(cond: Condition, steps: dict[str, Step], reachable: dict[str, bool], why: list[str]) -> tuple[bool, bool]:
+    """Return (can be true, can be false), treating leaves as independent.
+
+    Conservative: a condition reported impossible really is; a few impossible ones
+    (contradictions across different operators) go unnoticed.
+    """
+    if isinstance(cond, Leaf):
+        return _leaf_can_hold(cond, steps[cond.step], reachable[cond.step], why), True
+    if isinstance(cond, NotOf):
+        can_true, can_false = _can(cond.item, steps, reachable, why)
+        return can_false, can_true
+    results = [_can(c, steps, reachable, why) for c in cond.items]
+    if isinstance(cond, AnyOf):
+        return any(t for t, _ in results), all(f for _, f in results)
+    can_true = all(t for t, _ in results)
+    wanted: dict[str, Any] = {}
+    for item in cond.items:
+        if isinstance(item, Leaf) and item.op == "equals":
+            if item.step in wanted and not _equal(wanted[item.step], item.value):
+                why.append(f"{item.step!r} cannot equal both {wanted[item.step]!r} and {item.value!r}")
+                can_true = False
+            wanted.setdefault(item.step, item.value)
+    return can_true, any(f for _, f in results)
+
+
+def _build(path: Path) -> tuple[Playbook | None, list[Problem]]:
+    ctx = _Ctx(str(path))
+    try:
+        data, ctx.problems = _read(path)
+    except ValidationError as exc:
+        return None, exc.problems
+    if not isinstance(data, dict):
+        ctx.add(_line(data) or 1, "a playbook is a mapping with name, title and steps")
+        return None, ctx.problems
+    for key in data:
+        if key not in TOP_KEYS:
+            ctx.add(_line(data, key), f"unknown top-level key {key!r} (one of {', '.join(TOP_KEYS)})")
+    name = _text(data, "name", ctx, required=True)
+    if name and not re.match(r"^[a-z][a-z0-9_-]*$", name):
+        ctx.add(_line(data, "name"), f"name must be lower-case letters, digits, - or _: {name!r}")
+    title = _text(data, "title", ctx, required=True)
+    description = _text(data, "description", ctx, required=False)
+    version = _text(data, "version", ctx, required=False)
+    raw_steps = data.get("steps")
+    if not isinstance(raw_steps, list) or not raw_steps:
+        ctx.add(_line(data, "steps") if "steps" in data else _line(data), "'steps' must be a non-empty list")
+        raw_steps = []
+
+    # Ids first, so a condition can tell "comes later" from "unknown".
+    first_line: dict[str, int] = {}
+    for node in raw_steps:
+        if isinstance(node, dict) and isinstance(node.get("id"), str):
+            first_line.setdefault(node["id"], _line(node, "id") or 0)
+
+    steps: list[Step] = []
+    known: dict[str, Step] = {}
+    seen: set[str] = set()
+    reachable: dict[str, bool] = {}
+    broken: set[str] = set()
+    for index, node in enumerate(raw_steps):
+        step = _step(node, index, _line(raw_steps, index), ctx)
+        step_id = node.get("id") if isinstance(node, dict) else None
+        if isinstance(step_id, str):
+            if step_id in seen:
+                ctx.add(_line(node, "id"), f"duplicate step id {step_id!r} (first at line {first_line[step_id]})")
+                continue
+            seen.add(step_id)
+        if step is None:
+            if isinstance(step_id, str):
+                broken.add(step_id)
+            continue
+        later = {k: v for k, v in first_line.items() if k not in seen}
+        if not _check_references(step, node, known=known, later=later, broken=broken, ctx=ctx):
+            broken.add(step.id)
+            continue
+        why: list[str] = []
+        can_true = step.when is None or _can(step.when, known, reachable, why)[0]
+        reachable[step.id] = can_true
+        if not can_true:
+            ctx.add(
+                _line(node, "when"),
+                f"step {step.id!r} is unreachable: its condition {step.when} can never hold ({'; '.join(why)})",
+            )
+        known[step.id] = step
+        steps.append(step)
+    if ctx.problems:
+        return None, sorted(ctx.problems, key=lambda p: p.line or 0)
+    playbook = Playbook(
+        name=name,
+        title=title,
+        description=description,
+        version=version,
+        path=path,
+        steps=tuple(steps),
+    )
+    return playbook, []
+
+
+def validate_file(path: str | Path) -> list[Problem]:
+    """Every problem in a playbook file, each with file:line; empty when valid."""
+    return _build(Path(path))[1]
+
+
+def load_playbook(path: str | Path) -> Playbook:
+    """Load and validate a playbook; raise ValidationError listing every problem."""
+    playbook, problems = _build(Path(path))
+    if problems or playbook is None:
+        raise ValidationError(problems)
+    return playbook
+
+
+def list_playbooks(home: Path | None = None) -> list[Playbook]:
+    """The playbooks by name: the data folder's own `playbooks/*.yaml` win over the shipped ones."""
+    return [load_playbook(p) for p in _playbook_files(home).values()]
+
+
+def _playbook_files(home: Path | None) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for folder in reversed(search_path("playbooks", home)):
+        for path in sorted(folder.glob("*.yaml")):
+            found[path.stem] = path
+    return dict(sorted(found.items()))
+
+
+def find_playbook(name_or_path: str, home: Path | None = None) -> Path:
+    """A playbook by name ('gdpr': the data folder's own first, then the shipped one), or a path."""
+    path = Path(name_or_path).expanduser()
+    looks_like_path = path.suffix in (".yaml", ".yml") or len(path.parts) > 1
+    files = _playbook_files(home)
+    if not looks_like_path and name_or_path in files:
+        return files[name_or_path]
+    if path.is_file():
+        return path
+    shipped_names = ", ".join(p.stem for p in sorted(shipped("playbooks").glob("*.yaml"))) or "none"
+    own = [name for name, p in files.items() if p.parent != shipped("playbooks")]
+    if looks_like_path:
+        raise NotFoundError(f"no playbook file {str(path)!r}")
+    raise NotFoundError(f"no playbook named {name_or_path!r} (shipped: {shipped_names}"
+                        + (f"; the data folder's own: {', '.join(own)}" if own else "")
+                        + "); give a name or a path to a .yaml file")
+
+

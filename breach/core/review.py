@@ -1,0 +1,68 @@
+"""Legal review, pure: approvals are bound to a draft version's sha256.
+
+A draft's state comes from the review events and the notices recorded: approved or
+changes requested (the latest review act counts), superseded by a later version of
+the same kind and language, or sent.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from breach.core.models import Notification, Review
+
+#: Which notice kind an obligation sends (GDPR Art. 33(1) and Art. 34(1)).
+NOTICE_FOR = {"gdpr-art33-sa": "sa-notification", "gdpr-art34-subjects": "subject-letter"}
+
+
+def draft_states(drafts: list[dict[str, Any]], reviews: Sequence[Review],
+                 notifications: Mapping[str, Sequence[Notification]]) -> list[dict[str, Any]]:
+    """One row per stored version with its state, review history and approval."""
+    latest: dict[tuple[str, str], int] = {}
+    for d in drafts:
+        key = (d["kind"], d["lang"])
+        latest[key] = max(latest.get(key, 0), d["version"])
+    sent = {(n.draft.kind, n.draft.lang, n.draft.version)
+            for notices in notifications.values() for n in notices if n.draft}
+    rows = []
+    for d in drafts:
+        ident = (d["kind"], d["lang"], d["version"])
+        history = [r for r in reviews if (r.kind, r.lang, r.version) == ident]
+        last = history[-1] if history else None
+        if ident in sent:
+            state = "sent"
+        elif last and last.decision == "approved":
+            state = "approved"
+        elif last and last.decision == "changes_requested":
+            state = "changes requested"
+        else:
+            state = "draft"
+        if state in {"draft", "changes requested"} and d["version"] < latest[(d["kind"], d["lang"])]:
+            state = "superseded"
+        approval = last if last and last.decision == "approved" else None
+        rows.append({
+            "kind": d["kind"], "lang": d["lang"], "version": d["version"], "state": state,
+            "sha256": d["sha256"], "format": d.get("format"), "path": d.get("path"),
+            "missing": d.get("missing") or [], "created_at": d.get("created_at"),
+            "approved_by": approval.by if approval else None,
+            "approved_sha256": approval.sha256 if approval else None,
+            "reviews": [{"decision": r.decision, "by": r.by, "comment": r.comment,
+                         "sha256": r.sha256, "at": r.at} for r in history],
+        })
+    return rows
+
+
+def approved_for(rows: list[dict[str, Any]], kind: str, langs: list[str] | None = None) -> dict[str, Any] | None:
+    """The newest approved (or already sent) version of `kind`, in one of `langs` if given."""
+    candidates = [r for r in rows if r["kind"] == kind and r["approved_sha256"]
+                  and (not langs or r["lang"] in langs)]
+    return max(candidates, key=lambda r: (r["version"], r["lang"])) if candidates else None
+
+
+def unified_diff(old: str, new: str, *, old_label: str, new_label: str) -> str:
+    """Changed lines only (no context), so legal sees exactly what moved."""
+    lines = difflib.unified_diff(old.splitlines(), new.splitlines(), fromfile=old_label,
+                                 tofile=new_label, lineterm="", n=0)
+    return "\n".join(lines)

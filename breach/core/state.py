@@ -1,0 +1,160 @@
+"""Pure fold of an incident's timeline into its current state.
+
+The timeline is the one source of truth: the incident's facts, answers, assessments,
+tasks, scope, clock start events, notifications, drafts and reviews are all events, so
+the state is always derivable and nothing is ever rewritten in place. Corrections
+(`clock` events for aware/detected) are applied here, once, for every reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from breach.core import time as clock
+from breach.core.models import (
+    Assessment,
+    DraftRef,
+    Event,
+    EventKind,
+    Incident,
+    Notification,
+    Review,
+    Role,
+    Task,
+)
+
+#: Clock events that correct a fact of the incident itself (breach mark ID aware --at ...).
+CORRECTS = {"aware": "aware_at", "detected": "detected_at"}
+
+
+@dataclass(frozen=True)
+class IncidentState:
+    incident: Incident
+    answers: dict[str, Any] = field(default_factory=dict)  # the assessment in progress
+    assessments: tuple[Assessment, ...] = ()  # every completed one, oldest first
+    tasks: dict[int, Task] = field(default_factory=dict)
+    scope: dict[str, int] = field(default_factory=dict)
+    clock_events: dict[str, datetime] = field(default_factory=dict)
+    notifications: dict[str, tuple[Notification, ...]] = field(default_factory=dict)
+    reviews: tuple[Review, ...] = ()
+    drafts: tuple[DraftRef, ...] = ()
+    letters: tuple[dict[str, Any], ...] = ()
+    event_count: int = 0
+    head_hash: str | None = None
+
+    @property
+    def assessment(self) -> Assessment | None:
+        """The latest assessment counts (a reassessment keeps the earlier ones)."""
+        return self.assessments[-1] if self.assessments else None
+
+
+def fold(events: Iterable[Event]) -> IncidentState:
+    """Events (oldest first) -> the incident's state. Raises ValueError without an `opened` event."""
+    incident: Incident | None = None
+    answers: dict[str, Any] = {}
+    assessments: list[Assessment] = []
+    tasks: dict[int, Task] = {}
+    scope: dict[str, int] = {}
+    clock_events: dict[str, datetime] = {}
+    notifications: dict[str, list[Notification]] = {}
+    reviews: list[Review] = []
+    drafts: list[DraftRef] = []
+    letters: list[dict[str, Any]] = []
+    count, head = 0, None
+    for e in events:
+        count, head = e.seq, e.hash
+        d = e.data
+        kind = e.kind
+        if kind == EventKind.OPENED:
+            incident = _opened(e)
+        elif kind == EventKind.CLOSED and incident is not None:
+            incident = replace(incident, status="closed", closed_at=e.at, summary=d.get("summary"))
+        elif kind == EventKind.ANSWER:
+            answers[d["step"]] = d["value"]
+        elif kind == EventKind.ASSESSED:
+            assessments.append(Assessment(at=e.at, by=e.author, seq=e.seq, playbook=d.get("playbook"),
+                                          answers=dict(d.get("answers") or {}), result=dict(d.get("result") or {})))
+            answers = {}
+            for name, at in (d.get("clock_events") or {}).items():
+                clock_events.setdefault(name, clock.decode(at, None))
+            if d.get("scope"):
+                scope = dict(d["scope"])
+        elif kind == EventKind.TASK:
+            tasks[d["n"]] = _task(tasks.get(d["n"]), e)
+        elif kind == EventKind.SCOPE:
+            scope = dict(d.get("jurisdictions") or {})
+        elif kind == EventKind.CLOCK:
+            clock_events[d["event"]] = clock.decode(d["at"], None)
+        elif kind == EventKind.NOTIFIED:
+            n = _notification(e)
+            notifications.setdefault(n.obligation, []).append(n)
+            clock_events[f"submitted:{n.obligation}"] = n.at
+        elif kind == EventKind.DRAFTED:
+            drafts.append(DraftRef(kind=d["kind"], lang=d["lang"], version=d["version"], sha256=d["sha256"],
+                                   format=d.get("format"), template=d.get("template"),
+                                   missing=tuple(d.get("missing") or ()), at=e.at, by=e.author))
+        elif kind == EventKind.REVIEWED:
+            reviews.append(Review(kind=d["kind"], lang=d["lang"], version=d["version"], sha256=d["sha256"],
+                                  decision=d["decision"], by=d.get("by") or e.author, comment=d.get("comment"),
+                                  at=e.at, final_path=d.get("final_path"), final_sha256=d.get("final_sha256")))
+        elif kind == EventKind.LETTERS:
+            letters.append({**d, "at": e.at})
+    if incident is None:
+        raise ValueError("the timeline has no `opened` event")
+    return IncidentState(
+        incident=_corrected(incident, clock_events), answers=answers, assessments=tuple(assessments), tasks=tasks,
+        scope=scope, clock_events=clock_events,
+        notifications={k: tuple(v) for k, v in notifications.items()}, reviews=tuple(reviews),
+        drafts=tuple(drafts), letters=tuple(letters), event_count=count, head_hash=head,
+    )
+
+
+def _opened(e: Event) -> Incident:
+    d = e.data
+
+    def when(key: str) -> datetime | None:
+        return clock.decode(d[key], None) if d.get(key) else None
+
+    return Incident(
+        id=e.incident_id, title=d.get("title") or "", role=Role(d.get("role") or "controller"), status="open",
+        aware_at=when("aware_at") or e.at, opened_at=e.at, occurred_at=when("occurred_at"),
+        detected_at=when("detected_at"), awareness_note=d.get("awareness_note"), public=bool(d.get("public")),
+    )
+
+
+def _corrected(incident: Incident, clock_events: dict[str, datetime]) -> Incident:
+    """Awareness and detection as corrected by later `clock` events; the first values are kept."""
+    changes: dict[str, Any] = {}
+    first: dict[str, datetime | None] = {}
+    for event, attr in CORRECTS.items():
+        if event in clock_events and clock_events[event] != getattr(incident, attr):
+            first[attr] = getattr(incident, attr)
+            changes[attr] = clock_events[event]
+    return replace(incident, **changes, first_recorded=first) if changes else incident
+
+
+def _task(previous: Task | None, e: Event) -> Task:
+    d = e.data
+    base = previous or Task(n=d["n"], text=None, step=None, source=None, state="open", note=None,
+                            updated_at=e.at, by=e.author)
+    return replace(
+        base,
+        text=d.get("text") or base.text, step=d.get("step") or base.step, source=d.get("source") or base.source,
+        state=d.get("state", base.state), note=d.get("note") or base.note, updated_at=e.at, by=e.author,
+    )
+
+
+def _notification(e: Event) -> Notification:
+    d = e.data
+    draft = d.get("draft")
+    return Notification(
+        obligation=d["obligation"], at=clock.decode(d["at"], None), recorded_at=e.at, by=e.author,
+        phase=d.get("phase") or "final", phase_number=d.get("phase_number") or 1, reference=d.get("reference"),
+        reasons_for_delay=d.get("reasons_for_delay"), late=bool(d.get("late")), recipient=d.get("recipient"),
+        without_approval=bool(d.get("without_approval")), reason=d.get("reason"),
+        draft=DraftRef(kind=draft["kind"], lang=draft["lang"], version=draft["version"], sha256=draft["sha256"])
+        if draft else None,
+    )

@@ -1,0 +1,248 @@
+"""The only place that reads the time, plus parsing of human times and period arithmetic.
+
+`BREACH_NOW` (ISO 8601 with offset) overrides the wall clock, so tests, drills and
+reproductions are deterministic. Instants are stored as UTC plus the offset as entered.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from breach.errors import InputError
+
+UNITS = ("hours", "calendar_days", "business_days", "months", "none")
+
+
+def now() -> datetime:
+    """Return the current instant, tz-aware; `BREACH_NOW` overrides the wall clock."""
+    fixed = os.environ.get("BREACH_NOW")
+    if fixed:
+        try:
+            value = datetime.fromisoformat(fixed.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError(f"BREACH_NOW is not an ISO 8601 time: {fixed!r}") from None
+        if value.tzinfo is None:
+            raise InputError(f"BREACH_NOW needs an offset, e.g. 2026-11-28T14:05:00+01:00: {fixed!r}")
+        return value
+    return datetime.now(UTC)
+
+
+def zone(name: str) -> tzinfo:
+    """Resolve an IANA zone name, with a clear error."""
+    try:
+        return _zone(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"unknown time zone {name!r} (use an IANA name such as Europe/Brussels)") from None
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> tzinfo:
+    return ZoneInfo(name)
+
+
+_TRAILING_ZONE = re.compile(r"^(?P<when>.+?)\s+(?P<zone>[A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+|UTC)$")
+
+
+#: Earlier instants are typing mistakes ("1200" read as a year), not breaches.
+EARLIEST_YEAR = 1970
+
+
+def parse_when(text: str, *, default_zone: str, now: datetime | None = None) -> datetime:
+    """Parse a responder's time: ISO 8601 with offset, or a local time plus an IANA zone.
+
+    "2026-11-28T14:05:00+01:00", "2026-11-28 14:05 Europe/Brussels"; a time with no
+    zone is read in `default_zone` (the organization's); a time with no date takes
+    the date of `now` there. Zone abbreviations ("EST", "CEST") are refused: they are
+    ambiguous, and a wrong guess moves a statutory clock. The result keeps the offset
+    as entered (or the zone's offset at that moment).
+    """
+    import warnings
+
+    from dateutil import parser as dateparser
+
+    raw = (text or "").strip()
+    if not raw:
+        raise InputError("empty time")
+    zone_name = None
+    m = _TRAILING_ZONE.match(raw)
+    if m:
+        raw, zone_name = m.group("when"), m.group("zone")
+    garbled = InputError(
+        f"cannot read the time {text!r}: use ISO 8601 with offset "
+        "(2026-11-28T14:05:00+01:00) or a local time and zone (2026-11-28 14:05 Europe/Brussels)"
+    )
+    try:
+        value = dateparser.isoparse(raw)
+    except (ValueError, OverflowError):
+        base = in_zone(now, zone_name or default_zone).replace(tzinfo=None) if now else None
+        base = base.replace(hour=0, minute=0, second=0, microsecond=0) if base else None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                value = dateparser.parse(raw, dayfirst=False, yearfirst=True, default=base)
+        except dateparser.UnknownTimezoneWarning:
+            raise InputError(
+                f"the time {text!r} names a zone abbreviation; give an offset (+01:00) or an IANA zone "
+                "name (Europe/Brussels, America/New_York)"
+            ) from None
+        except (ValueError, OverflowError, dateparser.ParserError, Warning):
+            raise garbled from None
+    if value.year < EARLIEST_YEAR:
+        raise garbled
+    if value.tzinfo is not None and zone_name:
+        raise InputError(f"the time {text!r} has both an offset and a zone name; give one")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone(zone_name or default_zone))
+    # Freeze the offset as entered so it survives storage and display.
+    offset = value.utcoffset()
+    return value.replace(tzinfo=timezone(offset)) if offset is not None else value
+
+
+def encode(value: datetime) -> tuple[str, str]:
+    """Split an aware instant into (UTC ISO string, offset as entered, e.g. '+01:00')."""
+    if value.tzinfo is None:
+        raise InputError("refusing a time without a zone")
+    utc = value.astimezone(UTC).isoformat(timespec="seconds")
+    return utc, format_offset(value.utcoffset() or timedelta(0))
+
+
+def decode(utc: str | None, offset: str | None) -> datetime | None:
+    """Rebuild the instant in the offset it was entered with."""
+    if not utc:
+        return None
+    value = datetime.fromisoformat(utc)
+    if offset:
+        value = value.astimezone(timezone(parse_offset(offset)))
+    return value
+
+
+def format_offset(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    minutes = abs(minutes)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def parse_offset(text: str) -> timedelta:
+    sign = -1 if text.startswith("-") else 1
+    hours, minutes = text.lstrip("+-").split(":")
+    return sign * timedelta(hours=int(hours), minutes=int(minutes))
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 with offset, seconds precision; None stays None."""
+    return value.isoformat(timespec="seconds") if value is not None else None
+
+
+def in_zone(value: datetime, zone_name: str) -> datetime:
+    return value.astimezone(zone(zone_name))
+
+
+def show(value: datetime | None, zone_name: str) -> str:
+    """A time as a responder reads it: local time with zone abbreviation."""
+    if value is None:
+        return "-"
+    local = in_zone(value, zone_name)
+    return local.strftime("%Y-%m-%d %H:%M %Z")
+
+
+def humanize(delta: timedelta) -> str:
+    """'2d 03h 10m', or 'overdue by 5h 02m' for negative values."""
+    seconds = int(delta.total_seconds())
+    prefix = "overdue by " if seconds < 0 else ""
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    text = f"{days}d {hours:02d}h {minutes:02d}m" if days else f"{hours}h {minutes:02d}m"
+    return prefix + text
+
+
+# --- period arithmetic (pure) -------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _holidays(calendar: str, year: int) -> frozenset[date]:
+    """Holidays of a named calendar: 'BR', 'US', 'US-CA' (country-subdivision), 'NYSE'."""
+    import holidays
+
+    country, _, subdiv = calendar.partition("-")
+    try:
+        if country in {"NYSE", "XNYS"}:
+            cal = holidays.financial_holidays("NYSE", years=year)
+        else:
+            cal = holidays.country_holidays(country, subdiv=subdiv or None, years=year)
+    except NotImplementedError:
+        raise InputError(f"unknown holiday calendar {calendar!r}") from None
+    return frozenset(cal.keys())
+
+
+def is_business_day(day: date, calendar: str) -> bool:
+    return day.weekday() < 5 and day not in _holidays(calendar, day.year)
+
+
+def add_business_days(start: datetime, days: int, *, calendar: str, zone_name: str) -> datetime:
+    """Count `days` business days after the start's local date (the start day not counted).
+
+    The due time keeps the start's local clock time, a conservative reading (earlier
+    than "end of the last day").
+    """
+    local = in_zone(start, zone_name)
+    day = local.date()
+    counted = 0
+    while counted < days:
+        day += timedelta(days=1)
+        if is_business_day(day, calendar):
+            counted += 1
+    return _same_local_time(local, day, zone_name)
+
+
+def add_calendar_days(start: datetime, days: int, *, zone_name: str) -> datetime:
+    local = in_zone(start, zone_name)
+    return _same_local_time(local, local.date() + timedelta(days=days), zone_name)
+
+
+def add_months(start: datetime, months: int, *, zone_name: str) -> datetime:
+    """'One month' = the same date next month, or that month's last day (Reg. 1182/71)."""
+    from dateutil.relativedelta import relativedelta
+
+    local = in_zone(start, zone_name)
+    target = local.date() + relativedelta(months=months)
+    return _same_local_time(local, target, zone_name)
+
+
+def _same_local_time(local: datetime, day: date, zone_name: str) -> datetime:
+    naive = datetime.combine(day, local.time().replace(tzinfo=None))
+    return naive.replace(tzinfo=zone(zone_name), fold=local.fold)
+
+
+def add_period(
+    start: datetime,
+    *,
+    amount: int,
+    unit: str,
+    zone_name: str = "UTC",
+    calendar: str | None = None,
+) -> datetime | None:
+    """Due time of a period from `start`; None for 'none' (without undue delay).
+
+    Hours are elapsed hours (72 h across a DST change is still 72 real hours); day and
+    month periods are counted on the local calendar of `zone_name`.
+    """
+    if unit == "hours":
+        return start + timedelta(hours=amount)
+    if unit == "calendar_days":
+        return add_calendar_days(start, amount, zone_name=zone_name)
+    if unit == "business_days":
+        if not calendar:
+            raise InputError("a business-day period needs a holiday calendar")
+        return add_business_days(start, amount, calendar=calendar, zone_name=zone_name)
+    if unit == "months":
+        return add_months(start, amount, zone_name=zone_name)
+    if unit == "none":
+        return None
+    raise InputError(f"unknown period unit {unit!r} (one of {', '.join(UNITS)})")

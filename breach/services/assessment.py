@@ -1,0 +1,128 @@
+"""Orchestration of the guided assessment: answers saved one by one, results as events.
+
+Each answer is an `answer` event the moment it is given, so killing the process loses
+at most the current question and `breach assess ID` resumes where it stopped. The
+finished assessment is an `assessed` event; earlier ones are kept, the latest counts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from breach.core import risk
+from breach.core import time as clock
+from breach.core.models import EventKind, Incident
+from breach.core.playbook import (
+    check_answers,
+    find_playbook,
+    load_playbook,
+    missing_answers,
+    relevant_answers,
+    tasks_for,
+)
+from breach.core.state import IncidentState
+from breach.core.yamlio import load_yaml, plain
+from breach.errors import InputError
+from breach.services.incidents import get_incident
+from breach.services.session import Session
+from breach.services.views import task_dict
+
+
+def load_answers_file(path: Path) -> dict[str, Any]:
+    """An answers file: YAML or JSON mapping of step id -> answer (extra keys ignored)."""
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: an answers file must be a mapping of step id to answer")
+    answers = data.get("answers", data)
+    if not isinstance(answers, dict):
+        raise InputError(f"{path}: `answers` must be a mapping of step id to answer")
+    return {k: plain(v) for k, v in answers.items() if k not in {"expected", "source", "description"}}
+
+
+
+
+def known_defaults(incident: Incident, state: IncidentState) -> dict[str, Any]:
+    """What is already known: the previous assessment's answers, the role, the scope."""
+    defaults: dict[str, Any] = {}
+    if state.assessment:
+        defaults.update(state.assessment.answers)
+    defaults["role"] = incident.role.value
+    if state.scope:
+        defaults["jurisdictions"] = dict(state.scope)
+    return defaults
+
+
+def progress(session: Session, incident_id: str, playbook_name: str = "gdpr"):
+    """(incident, playbook, state, answers so far, defaults) for a session in progress."""
+    state = session.state(incident_id)
+    incident = state.incident
+    playbook = load_playbook(find_playbook(playbook_name, session.home))
+    return incident, playbook, state, dict(state.answers), known_defaults(incident, state)
+
+
+def save_answer(session: Session, incident: Incident, *, playbook: str, step: str, value: Any,
+                now: datetime) -> None:
+    session.store.append_event(incident.id, kind=EventKind.ANSWER, at=now, author=session.author,
+                               data={"playbook": playbook, "step": step, "value": plain(value)})
+
+
+def assess(session: Session, incident_id: str, answers: dict[str, Any], *, now: datetime,
+           playbook: str = "gdpr") -> dict[str, Any]:
+    """Record a complete assessment from a dict of answers (step id -> answer); returns the result."""
+    return finish(session, incident_id, playbook_name=playbook, answers=plain(answers), now=now)
+
+
+def finish(session: Session, incident_id: str, *, playbook_name: str, answers: dict[str, Any],
+           now: datetime) -> dict[str, Any]:
+    """Compute the risk, record the `assessed` event and the playbook's tasks; one transaction."""
+    incident = get_incident(session, incident_id)
+    playbook = load_playbook(find_playbook(playbook_name, session.home))
+    answers = relevant_answers(playbook, answers)  # a changed answer can make earlier ones moot
+    problems = check_answers(playbook, answers)
+    if problems:
+        raise InputError("the answers do not fit the playbook:\n" + "\n".join(problems))
+    missing = missing_answers(playbook, answers)
+    if missing:
+        raise InputError("missing answers: " + ", ".join(s.id for s in missing))
+    result = risk.assess(answers).to_dict()
+    data: dict[str, Any] = {"playbook": playbook.name, "answers": answers, "result": result}
+    if isinstance(answers.get("jurisdictions"), dict) and answers["jurisdictions"]:
+        data["scope"] = answers["jurisdictions"]
+    with session.store.transaction():  # task numbers are read and written in one transaction
+        state = session.state(incident.id)
+        if result.get("notify_sa") and "assessed_notifiable" not in state.clock_events:
+            # Singapore PDPA s 26D(1): the clock runs from the assessment that a breach is notifiable.
+            data["clock_events"] = {"assessed_notifiable": clock.iso(now)}
+        existing = {t.step for t in state.tasks.values()}
+        session.store.append_event(incident.id, kind=EventKind.ASSESSED, at=now, author=session.author, data=data)
+        n = max(state.tasks, default=0)
+        for task in tasks_for(playbook, answers):
+            if task["step"] in existing:
+                continue
+            n += 1
+            session.store.append_event(incident.id, kind=EventKind.TASK, at=now, author=session.author, data={
+                "n": n, "step": task["step"], "text": task["text"], "source": task.get("source"),
+                "state": "open"})
+        session.changed(incident.id, "assessed", now=now)
+    return {"incident": incident.id, **result}
+
+
+def tasks(session: Session, incident_id: str) -> list[dict[str, Any]]:
+    state = session.state(incident_id)
+    return [task_dict(t) for t in sorted(state.tasks.values(), key=lambda t: t.n)]
+
+
+def update_task(session: Session, incident_id: str, n: int, *, done: bool, note: str | None,
+                now: datetime) -> dict[str, Any]:
+    state = session.state(incident_id)
+    incident = state.incident
+    if n not in state.tasks:
+        raise InputError(f"{incident.id} has no task {n} (see `breach tasks {incident.id}`)")
+    new_state = "done" if done else "skipped"
+    if not done and not (note or "").strip():
+        raise InputError("skipping a task needs --note saying why (it goes on the record)")
+    session.store.append_event(incident.id, kind=EventKind.TASK, at=now, author=session.author,
+                               data={"n": n, "state": new_state, "note": note})
+    return {**task_dict(state.tasks[n]), "state": new_state, "note": note}

@@ -1,0 +1,218 @@
+"""Tabletop drills: a whole incident on the sample organization, on a simulated clock.
+
+A scenario (YAML, playbooks/drills/) lists actions at hours after awareness; the drill
+runs them through the same flows responders use, with `now` advancing in simulated
+time (`speed` simulated seconds per real second), and prints the clocks, the drafts
+and the register row as it goes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from breach.core import time as clock
+from breach.core.resources import shipped
+from breach.core.yamlio import load_yaml, plain
+from breach.errors import InputError, Problem, ValidationError
+from breach.services.assessment import finish, update_task
+from breach.services.assessment import tasks as list_tasks
+from breach.services.closure import close_incident
+from breach.services.incidents import log_event, open_incident
+from breach.services.notices import create_draft, review_act, review_rows
+from breach.services.notifications import record_notification
+from breach.services.obligations import set_scope
+from breach.services.outbox import OutboxNotifier, drill_preview
+from breach.services.projection import ProjectionUpdater
+from breach.services.register import format_register, register_rows
+from breach.services.session import init_home, open_session
+from breach.services.status import status_rows
+
+DRILL_DIR = shipped("playbooks") / "drills"
+DEFAULT_SCENARIO = DRILL_DIR / "user-database-stolen.yaml"
+#: 72 simulated hours in 48 real seconds, so a three-day drill fits in a minute.
+DEFAULT_SPEED = 72 * 3600 / 48
+
+ACTIONS = ("open", "log", "scope", "assess", "status", "draft", "approve", "notified", "task", "close")
+_KEYS = {"name", "title", "description", "public", "role", "occurred_h", "detected_h", "awareness_note",
+         "answers", "timeline", "start"}
+_STEP_KEYS = {"at_h", "do", "text", "kind", "lang", "as", "obligation", "reference", "reasons_for_delay",
+              "phase", "summary", "jurisdictions", "n", "note", "done", "without_approval", "reason"}
+
+
+def load_scenario(path: Path) -> dict[str, Any]:
+    data = load_yaml(path)
+    problems = []
+    if not isinstance(data, dict):
+        raise ValidationError([Problem(str(path), None, "a scenario is a mapping")])
+    for key in data:
+        if key not in _KEYS:
+            problems.append(Problem(str(path), data.line_of(key), f"unknown key {key!r}"))
+    for key in ("name", "title", "answers", "timeline"):
+        if key not in data:
+            problems.append(Problem(str(path), data.line, f"missing key {key!r}"))
+    last = -1.0
+    for i, step in enumerate(data.get("timeline") or []):
+        line = data["timeline"].line_of(i)
+        if not isinstance(step, dict):
+            problems.append(Problem(str(path), line, "each timeline entry is a mapping"))
+            continue
+        for key in step:
+            if key not in _STEP_KEYS:
+                problems.append(Problem(str(path), step.line_of(key), f"unknown key {key!r}"))
+        if step.get("do") not in ACTIONS:
+            problems.append(Problem(str(path), line, f"do must be one of {', '.join(ACTIONS)}"))
+        at = step.get("at_h", 0)
+        if not isinstance(at, int | float) or at < last:
+            problems.append(Problem(str(path), line, "at_h must be a number, in increasing order"))
+        else:
+            last = float(at)
+    if problems:
+        raise ValidationError(problems)
+    return data
+
+
+def run_drill(
+    scenario_path: Path,
+    *,
+    home: Path,
+    speed: float = DEFAULT_SPEED,
+    say: Callable[[str], None] = print,
+    start: datetime | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
+    """Run one scenario in `home` (a fresh data folder); returns the incident id and register row."""
+    scenario = load_scenario(Path(scenario_path))
+    if speed < 0:
+        raise InputError("--speed must be 0 (no waiting) or more")
+    if Path(home).exists() and (not Path(home).is_dir() or any(Path(home).iterdir())):
+        raise InputError(f"{home} is not an empty folder: a drill needs a fresh data folder")
+    init_home(home)
+    session = open_session(home, author="drill", notifiers=[ProjectionUpdater(), OutboxNotifier()])
+    start = start or _start(scenario)
+    say(f"== Drill: {scenario['title']} ({scenario['name']})")
+    say(f"   data folder {home}; simulated clock starts {clock.show(start, session.zone)}, speed x{speed:g}")
+    state: dict[str, Any] = {"incident": None}
+    previous = 0.0
+    try:
+        for step in scenario["timeline"]:
+            at_h = float(step.get("at_h", 0))
+            if speed > 0 and at_h > previous:
+                sleep((at_h - previous) * 3600 / speed)
+            previous = at_h
+            now = start + timedelta(hours=at_h)
+            say(f"\n-- T+{at_h:g} h  {clock.show(now, session.zone)}  {step['do']}")
+            _ACTIONS[step["do"]](session, scenario, step, state, now, say)
+            if step["do"] in {"open", "assess", "notified", "close"}:
+                _slack(session, state, now, say)
+        end = start + timedelta(hours=previous)
+        row = next(r for r in register_rows(session, now=end) if r["id"] == state["incident"])
+        say("\n== Register row (GDPR Art. 33(5))")
+        say(format_register([row], "md"))
+        return {"incident": state["incident"], "register": row}
+    finally:
+        session.close()
+
+
+def _start(scenario: dict[str, Any]) -> datetime:
+    if scenario.get("start"):
+        value = scenario["start"]
+        return value if isinstance(value, datetime) else clock.parse_when(str(value), default_zone="UTC")
+    return clock.now().replace(second=0, microsecond=0)
+
+
+def _open(session, scenario, step, state, now, say) -> None:
+    occurred = now - timedelta(hours=float(scenario.get("occurred_h", 0))) if "occurred_h" in scenario else None
+    detected = now - timedelta(hours=float(scenario.get("detected_h", 0))) if "detected_h" in scenario else None
+    incident = open_incident(session, title=scenario["title"], now=now, aware_at=clock.iso(now),
+                             occurred_at=clock.iso(occurred) if occurred else None,
+                             detected_at=clock.iso(detected) if detected else None,
+                             awareness_note=scenario.get("awareness_note"), role=scenario.get("role", "controller"),
+                             public=bool(scenario.get("public", False)))
+    state["incident"] = incident.id
+    say(f"   opened {incident.id}: aware {clock.show(incident.aware_at, session.zone)}; GDPR Art. 33(1) clock runs")
+    _status(session, scenario, step, state, now, say)
+
+
+def _log(session, scenario, step, state, now, say) -> None:
+    event = log_event(session, state["incident"], step["text"], kind=step.get("kind", "note"), now=now)
+    say(f"   {event.kind}: {step['text']}")
+
+
+def _scope(session, scenario, step, state, now, say) -> None:
+    items = [f"{k}={v}" for k, v in (step.get("jurisdictions") or scenario["answers"].get("jurisdictions")).items()]
+    scope = set_scope(session, state["incident"], items, now=now)
+    say("   people affected: " + ", ".join(f"{k}={v}" for k, v in scope.items()))
+
+
+def _assess(session, scenario, step, state, now, say) -> None:
+    answers = plain(scenario["answers"])
+    result = finish(session, state["incident"], playbook_name="gdpr", answers=answers, now=now)
+    say(f"   ENISA SE {result['severity']} ({result['level']}); GDPR risk {result['risk']}; "
+        f"notify SA {result['notify_sa']}, notify subjects {result['notify_subjects']}")
+    for line in result["rationale"]:
+        say(f"     - {line}")
+    _status(session, scenario, step, state, now, say)
+
+
+def _status(session, scenario, step, state, now, say) -> None:
+    say("   clocks:")
+    for r in status_rows(session, state["incident"], now=now):
+        due = clock.show(datetime.fromisoformat(r["due_at"]), session.zone) if r["due_at"] else "without undue delay"
+        left = ""
+        if r["remaining_seconds"] is not None and r["state"] == "pending":
+            left = " " + clock.humanize(timedelta(seconds=r["remaining_seconds"]))
+        label = "OVERDUE" if r["overdue"] else r["state"]
+        say(f"     {r['obligation']:<24} {label:<14} due {due}{left} -> {r['recipient']}")
+
+
+def _draft(session, scenario, step, state, now, say) -> None:
+    d = create_draft(session, state["incident"], step["kind"], lang=step.get("lang", "en"), now=now)
+    missing = f"; MISSING: {', '.join(d['missing'])}" if d["missing"] else ""
+    say(f"   draft {d['kind']} ({d['lang']}) v{d['version']} sha256 {d['sha256'][:12]} -> {d['path']}{missing}")
+
+
+def _approve(session, scenario, step, state, now, say) -> None:
+    kind, lang = step["kind"], step.get("lang", "en")
+    version = max(r["version"] for r in review_rows(session, state["incident"])
+                  if r["kind"] == kind and r["lang"] == lang)
+    review_act(session, state["incident"], kind, lang=lang, version=version, by=step.get("as", "Legal (drill)"),
+               decision="approved", comment=step.get("note"), now=now)
+    say(f"   {kind} ({lang}) v{version} approved by {step.get('as', 'Legal (drill)')}")
+
+
+def _notified(session, scenario, step, state, now, say) -> None:
+    r = record_notification(session, state["incident"], step["obligation"], at=clock.iso(now), now=now,
+                            reference=step.get("reference"), reasons_for_delay=step.get("reasons_for_delay"),
+                            phase=step.get("phase", "final"), without_approval=bool(step.get("without_approval")),
+                            reason=step.get("reason"))
+    sent = f" (sent {r['draft']['kind']} {r['draft']['lang']} v{r['draft']['version']})" if r.get("draft") else ""
+    say(f"   {step['obligation']} notified{' LATE' if r['late'] else ''}{sent}")
+    _status(session, scenario, step, state, now, say)
+
+
+def _task(session, scenario, step, state, now, say) -> None:
+    numbers = [t["n"] for t in list_tasks(session, state["incident"]) if t["state"] == "open"]
+    for n in numbers if step.get("n") is None else [step["n"]]:
+        t = update_task(session, state["incident"], n, done=step.get("done", True), note=step.get("note"), now=now)
+        say(f"   task {n} {t['state']}: {t['text']}")
+
+
+def _close(session, scenario, step, state, now, say) -> None:
+    close_incident(session, state["incident"], summary=step.get("summary", "Drill finished"), now=now)
+    say(f"   {state['incident']} closed")
+
+
+_ACTIONS = {"open": _open, "log": _log, "scope": _scope, "assess": _assess, "status": _status, "draft": _draft,
+            "approve": _approve, "notified": _notified, "task": _task, "close": _close}
+
+
+def _slack(session, state, now, say) -> None:
+    """Deliver queued Slack messages if Slack is configured; else say what would be posted."""
+    if not state.get("incident"):
+        return
+    for line in drill_preview(session, state["incident"], now=now):
+        say(f"   slack: {line}")

@@ -1,0 +1,120 @@
+"""The incident log: open an incident, add to its timeline, read it back.
+
+Every fact about an incident is an event (breach.core.state folds them); the store's
+incident row is only an index and the chain's head.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from breach.core import time as clock
+from breach.core.models import LOG_KINDS, Event, EventKind, Incident, Role
+from breach.errors import InputError
+from breach.services.session import Session, normalize_id
+
+__all__ = ["event_dict", "get_incident", "incident_dict", "list_incidents", "log_event", "normalize_id",
+           "open_incident", "parse_time", "timeline"]
+
+
+# --- incidents ---------------------------------------------------------------------
+
+
+def get_incident(session: Session, incident_id: str) -> Incident:
+    """The incident as its events say, corrections applied."""
+    return session.state(incident_id).incident
+
+
+def parse_time(session: Session, text: str | None, *, what: str, now: datetime) -> datetime | None:
+    """A responder's time; naive times are read in the organization's zone; no future times."""
+    if text is None:
+        return None
+    value = clock.parse_when(text, default_zone=session.org_zone, now=now)
+    if value > now:
+        raise InputError(
+            f"{what} {clock.iso(value)} is in the future (now is {clock.iso(now.astimezone(value.tzinfo))})"
+        )
+    return value
+
+
+def open_incident(
+    session: Session,
+    *,
+    title: str,
+    now: datetime,
+    aware_at: str | None = None,
+    occurred_at: str | None = None,
+    detected_at: str | None = None,
+    awareness_note: str | None = None,
+    role: str = "controller",
+    public: bool = False,
+) -> Incident:
+    """Open an incident; the GDPR Art. 33(1) clock runs from `aware_at` (default: now)."""
+    if not title.strip():
+        raise InputError("the title must not be empty")
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise InputError(f"role must be controller or processor, not {role!r}") from None
+    aware = parse_time(session, aware_at, what="aware_at", now=now) or now
+    occurred = parse_time(session, occurred_at, what="occurred_at", now=now)
+    detected = parse_time(session, detected_at, what="detected_at", now=now)
+    if occurred and aware < occurred:
+        raise InputError(
+            f"aware_at {clock.iso(aware)} is before occurred_at {clock.iso(occurred)}: "
+            "one cannot become aware of a breach before it happens"
+        )
+    if detected and occurred and detected < occurred:
+        raise InputError(f"detected_at {clock.iso(detected)} is before occurred_at {clock.iso(occurred)}")
+    year = clock.in_zone(now, session.org_zone).year
+    with session.store.transaction():
+        event = session.store.create_incident(year=year, at=now, author=session.author, data={
+            "title": title.strip(), "role": role_value.value, "public": public,
+            "aware_at": clock.iso(aware), "occurred_at": clock.iso(occurred),
+            "detected_at": clock.iso(detected), "awareness_note": awareness_note,
+        })
+        incident = get_incident(session, event.incident_id)
+        session.changed(incident.id, "opened", now=now)
+    return incident
+
+
+def log_event(session: Session, incident_id: str, text: str, *, kind: str = "note",
+              now: datetime, author: str | None = None) -> Event:
+    """Append a responder's note, action, evidence or decision to the timeline."""
+    if kind not in LOG_KINDS:
+        raise InputError(f"kind must be one of {', '.join(LOG_KINDS)}, not {kind!r}")
+    if not text.strip():
+        raise InputError("the text must not be empty")
+    incident = get_incident(session, incident_id)
+    return session.store.append_event(incident.id, kind=EventKind(kind), at=now,
+                                      author=author or session.author, data={"text": text})
+
+
+def list_incidents(session: Session, *, include_closed: bool = False) -> list[Incident]:
+    """Every incident (folded); `breach list` reads the projections instead (breach.services.projection)."""
+    return [get_incident(session, r["id"]) for r in session.store.incident_rows(include_closed=include_closed)]
+
+
+def timeline(session: Session, incident_id: str) -> list[Event]:
+    incident = get_incident(session, incident_id)
+    return session.store.events(incident.id)
+
+
+# --- views --------------------------------------------------------------------------
+
+
+def incident_dict(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.id, "title": incident.title, "role": incident.role.value,
+        "status": incident.status, "aware_at": clock.iso(incident.aware_at),
+        "occurred_at": clock.iso(incident.occurred_at), "detected_at": clock.iso(incident.detected_at),
+        "opened_at": clock.iso(incident.opened_at), "closed_at": clock.iso(incident.closed_at),
+        "awareness_note": incident.awareness_note, "summary": incident.summary,
+        "public": incident.public,
+    }
+
+
+def event_dict(event: Event) -> dict[str, Any]:
+    return {"incident": event.incident_id, "seq": event.seq, "kind": event.kind, "at": clock.iso(event.at),
+            "author": event.author, "data": event.data, "prev_hash": event.prev_hash, "hash": event.hash}

@@ -1,0 +1,250 @@
+"""Notices: draft, store, review, approve, and guard what is sent.
+
+Rendering is in breach.core.drafting (templates from the data folder first, then the
+shipped ones); this module builds the context from the
+incident, stores each version (text, sha256, version, template, time) in the database
+and under the incident's folder, and records every review act on the timeline.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from breach.adapters.files import write_private
+from breach.adapters.store_sqlite import sha256_text
+from breach.core import time as clock
+from breach.core.drafting import draft_marker, render
+from breach.core.models import EventKind
+from breach.core.resources import search_path
+from breach.core.review import NOTICE_FOR, approved_for, draft_states, unified_diff
+from breach.core.state import IncidentState
+from breach.errors import ApprovalError, ChainError, InputError, NotFoundError
+from breach.services.incidents import get_incident, incident_dict
+from breach.services.obligations import incident_obligations
+from breach.services.session import Session
+
+
+def build_context(session: Session, state: IncidentState, *, now: datetime,
+                  notice: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything a template may use; times already formatted in the organization's zone."""
+    zone = session.org_zone
+    incident = state.incident
+    inc = incident_dict(incident)
+    for key in ("aware_at", "occurred_at", "detected_at", "opened_at", "closed_at"):
+        value = getattr(incident, key)
+        inc[key] = clock.show(value, zone) if value else None
+    assessment = None
+    if state.assessment:
+        assessment = {**state.assessment.result, "answers": dict(state.assessment.answers)}
+    found = incident_obligations(session, incident.id, now=now, state=state)
+    obligations = [
+        {"obligation": o.rule_id, "recipient": o.recipient,
+         "due_at": clock.show(o.due_at, zone) if o.due_at else None,
+         "state": o.state, "reason": o.reason, "source": o.source}
+        for o in found
+    ]
+    sa = next((o for o in obligations if o["obligation"] == "gdpr-art33-sa"), None)
+    sa_notices = state.notifications.get("gdpr-art33-sa", ())
+    overdue = any(o.rule_id == "gdpr-art33-sa" and o.overdue for o in found)
+    late = bool(sa and sa["state"] == "late") or bool(sa and sa["state"] == "pending" and sa["due_at"] and overdue)
+    last = sa_notices[-1] if sa_notices else None
+    ctx_notice = {"late": late, "reasons_for_delay": last.reasons_for_delay if last else None,
+                  "reference": last.reference if last else None,
+                  "previous_reference": last.reference if last else None,
+                  "phase": len(sa_notices) + 1 if sa_notices else None}
+    ctx_notice.update(notice or {})
+    return {"incident": inc, "org": session.org, "assessment": assessment, "obligations": obligations,
+            "notice": ctx_notice, "generated_at": clock.show(now, zone)}
+
+
+def incident_dir(session: Session, incident_id: str) -> Path:
+    return session.home / incident_id
+
+
+def create_draft(session: Session, incident_id: str, kind: str, *, lang: str = "en", fmt: str = "md",
+                 strict: bool = False, now: datetime) -> dict[str, Any]:
+    """Render a new version of a notice, store it and write it to the incident's folder."""
+    state = session.state(incident_id)
+    incident = state.incident
+    dirs = tuple(search_path("templates", session.home))
+    rendered = render(kind, lang, fmt, build_context(session, state, now=now), template_dirs=dirs)
+    if strict and rendered.missing:
+        raise InputError(f"{kind} ({lang}) is missing content the law requires: " + ", ".join(rendered.missing))
+    digest = sha256_text(rendered.text)
+    folder = incident_dir(session, incident.id) / "drafts"
+    store = session.store
+    with store.transaction():
+        version = store.next_draft_version(incident.id, kind, lang)
+        path = folder / f"{kind}.{lang}.v{version}.{fmt}"
+        row = {"incident_id": incident.id, "kind": kind, "lang": lang, "version": version, "format": fmt,
+               "text": rendered.text, "sha256": digest, "template": rendered.template,
+               "created_at": clock.iso(now), "path": str(path), "missing": json.dumps(rendered.missing)}
+        store.insert_draft(row)
+        store.append_event(incident.id, kind=EventKind.DRAFTED, at=now, author=session.author, data={
+            "kind": kind, "lang": lang, "version": version, "format": fmt, "sha256": digest,
+            "template": rendered.template, "missing": rendered.missing})
+        _write_file(path, rendered.text)
+    return {"incident": incident.id, "kind": kind, "lang": lang, "version": version, "format": fmt,
+            "sha256": digest, "path": str(path), "missing": rendered.missing, "template": rendered.template,
+            "subject": rendered.subject, "template_origin": rendered.origin}
+
+
+def _write_file(path: Path, text: str) -> None:
+    write_private(path, text)
+
+
+def _draft_rows(session: Session, incident_id: str) -> list[dict[str, Any]]:
+    rows = session.store.draft_rows(incident_id)
+    for r in rows:
+        r["missing"] = json.loads(r["missing"] or "[]")
+    return rows
+
+
+def review_rows(session: Session, incident_id: str) -> list[dict[str, Any]]:
+    state = session.state(incident_id)
+    return draft_states(_draft_rows(session, state.incident.id), state.reviews, state.notifications)
+
+
+def _find_draft(session: Session, incident_id: str, kind: str, lang: str, version: int) -> dict[str, Any]:
+    for row in _draft_rows(session, incident_id):
+        if (row["kind"], row["lang"], row["version"]) == (kind, lang, version):
+            return row
+    raise NotFoundError(f"{incident_id} has no {kind} draft in {lang!r} version {version} (see `breach review "
+                        f"{incident_id}`)")
+
+
+def _check_intact(row: dict[str, Any]) -> None:
+    actual = sha256_text(row["text"])
+    if actual != row["sha256"]:
+        raise ApprovalError(
+            f"{row['kind']} ({row['lang']}) v{row['version']} was changed after it was drafted: its text hashes to "
+            f"{actual[:12]}…, not the recorded {row['sha256'][:12]}… (hash mismatch)")
+
+
+def review_act(session: Session, incident_id: str, kind: str, *, lang: str, version: int, by: str,
+               decision: str, comment: str | None, now: datetime, allow_missing: bool = False) -> dict[str, Any]:
+    """Approve a version, or request changes; bound to the version's sha256, recorded as an event."""
+    incident = get_incident(session, incident_id)
+    if not by.strip():
+        raise InputError("--as NAME is required: an approval names the person who gives it")
+    if decision == "changes_requested" and not (comment or "").strip():
+        raise InputError("request-changes needs --comment saying what to change")
+    row = _find_draft(session, incident.id, kind, lang, version)
+    _check_intact(row)
+    if decision == "approved" and row["missing"] and not allow_missing:
+        raise ApprovalError(f"{kind} ({lang}) v{version} still lacks content the law requires: "
+                            f"{', '.join(row['missing'])}; draft it again once known, or approve with --allow-missing")
+    data: dict[str, Any] = {"kind": kind, "lang": lang, "version": version, "sha256": row["sha256"],
+                            "decision": decision, "by": by, "comment": comment}
+    final_path = None
+    if decision == "approved":
+        # Approved means no longer a draft: the rendition to send drops the DRAFT marker, and
+        # its own hash is recorded with the approval.
+        final = without_draft_marker(row["text"], lang)
+        drafted = Path(row["path"])
+        final_path = drafted.with_name(drafted.name.replace(f".v{version}.", f".v{version}.approved."))
+        data.update(final_sha256=sha256_text(final), final_path=str(final_path))
+    with session.store.transaction():
+        session.store.append_event(incident.id, kind=EventKind.REVIEWED, at=now, author=session.author, data=data)
+        if final_path is not None:
+            _write_file(final_path, final)
+    return {"incident": incident.id, **data}
+
+
+def without_draft_marker(text: str, lang: str) -> str:
+    """Remove the DRAFT marker (subject line, html title and heading); nothing else changes."""
+    return text.replace(f"[{draft_marker(lang)}] ", "")
+
+
+def diff(session: Session, incident_id: str, kind: str, *, lang: str = "en", old: int | None = None,
+         new: int | None = None) -> str:
+    incident = get_incident(session, incident_id)
+    versions = sorted(r["version"] for r in _draft_rows(session, incident.id)
+                      if r["kind"] == kind and r["lang"] == lang)
+    if len(versions) < 2:
+        raise InputError(f"{incident.id} has {len(versions)} {kind} ({lang}) version(s); a diff needs two")
+    new = versions[-1] if new is None else new
+    if old is None:
+        earlier = [v for v in versions if v < new]
+        if not earlier:
+            raise InputError(f"there is no {kind} ({lang}) version before v{new} to compare with")
+        old = earlier[-1]
+    if old >= new:
+        raise InputError(f"--from (v{old}) must be an older version than --to (v{new})")
+    a = _find_draft(session, incident.id, kind, lang, old)
+    b = _find_draft(session, incident.id, kind, lang, new)
+    return unified_diff(a["text"], b["text"], old_label=f"{kind}.{lang}.v{old}", new_label=f"{kind}.{lang}.v{new}")
+
+
+def require_approved(session: Session, state: IncidentState, obligation: str, *,
+                     without_approval: bool) -> dict[str, Any]:
+    """Before `breach notified`: the notice sent must be an approved, unchanged draft."""
+    incident = state.incident
+    kind = NOTICE_FOR.get(obligation)
+    if kind is None:
+        return {}
+    rows = draft_states(_draft_rows(session, incident.id), state.reviews, state.notifications)
+    langs = None
+    if obligation == "gdpr-art33-sa":
+        langs = list(session.org.get("lead_authority", {}).get("languages") or []) or None
+    approved = approved_for(rows, kind, langs)
+    if approved is None:
+        if without_approval:
+            return {"draft": None}
+        where = f" in {', '.join(langs)} (the lead authority's languages)" if langs else ""
+        raise ApprovalError(f"no approved {kind} draft{where} for {incident.id}: draft it (breach draft "
+                            f"{incident.id} {kind}), have legal approve it (breach review approve ...), or "
+                            "use --without-approval --reason TEXT in an emergency")
+    newest = max(r["version"] for r in rows if r["kind"] == kind and r["lang"] == approved["lang"])
+    if newest > approved["version"] and approved["state"] != "sent":
+        raise ApprovalError(
+            f"{kind} ({approved['lang']}) v{newest} is newer than the approved v{approved['version']}: have legal "
+            f"approve v{newest} (or request changes), so the notice sent is the latest one")
+    row = _find_draft(session, incident.id, kind, approved["lang"], approved["version"])
+    current = sha256_text(row["text"])
+    if current != approved["approved_sha256"]:
+        raise ApprovalError(
+            f"{kind} ({row['lang']}) v{row['version']} changed after approval: hash mismatch (approved "
+            f"{approved['approved_sha256'][:12]}…, now {current[:12]}…); draft and approve it again")
+    return {"draft": {"kind": kind, "lang": row["lang"], "version": row["version"], "sha256": current}}
+
+
+def verify_drafts(session: Session, incident_id: str) -> None:
+    """`breach verify`: every stored draft still hashes to what its `drafted` event recorded."""
+    state = session.state(incident_id)
+    recorded = {(d.kind, d.lang, d.version): d.sha256 for d in state.drafts}
+    rows = {(r["kind"], r["lang"], r["version"]): r for r in session.store.draft_rows(incident_id)}
+    for ident in recorded:
+        if ident not in rows:
+            raise ChainError(f"{incident_id}: draft {ident[0]} ({ident[1]}) v{ident[2]} was deleted from the database")
+    for ident, row in rows.items():
+        what = f"{incident_id}: draft {row['kind']} ({row['lang']}) v{row['version']}"
+        actual = sha256_text(row["text"])
+        if recorded.get(ident) != actual or row["sha256"] != actual:
+            raise ChainError(f"{what} was edited after it was stored: hash mismatch (recorded "
+                             f"{str(recorded.get(ident))[:12]}…, text hashes to {actual[:12]}…)")
+        _check_file(what, row.get("path"), actual)
+    for review in state.reviews:
+        if review.final_path:
+            _check_file(f"{incident_id}: approved {review.kind} ({review.lang}) v{review.version}",
+                        review.final_path, review.final_sha256)
+
+
+def _check_file(what: str, path: str | None, expected: str | None) -> None:
+    """The file responders send must still be the text that was stored (or approved)."""
+    if not path or not Path(path).is_file():
+        return  # moved or archived elsewhere: the database copy is the record
+    import hashlib
+
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    if digest != expected:
+        raise ChainError(f"{what}: the file {path} was edited: hash mismatch "
+                         f"(recorded {str(expected)[:12]}…, file hashes to {digest[:12]}…)")
+
+
+def drafts_section(session: Session, state: IncidentState) -> list[dict[str, Any]]:
+    return [{k: r[k] for k in ("kind", "lang", "version", "state", "sha256")}
+            for r in draft_states(_draft_rows(session, state.incident.id), state.reviews, state.notifications)]

@@ -1,0 +1,78 @@
+"""Recording that a notice was made: after approval, and after the deadline only with reasons.
+
+GDPR Art. 33(1): a notification made after 72 hours "shall be accompanied by reasons
+for the delay"; a notice sent must be the approved, unchanged draft (breach.services.notices).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from breach.core import time as clock
+from breach.core.models import EventKind
+from breach.core.regimes import find_rule, is_late
+from breach.errors import DeadlineError, InputError, NotFoundError
+from breach.services.incidents import get_incident, parse_time
+from breach.services.notices import require_approved
+from breach.services.obligations import facts_for, incident_obligations
+from breach.services.session import Session
+
+PHASES = ("final", "initial", "update")
+
+
+def record_notification(
+    session: Session,
+    incident_id: str,
+    obligation: str,
+    *,
+    at: str | None,
+    now: datetime,
+    reference: str | None = None,
+    reasons_for_delay: str | None = None,
+    phase: str = "final",
+    without_approval: bool = False,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """Record that a notification was made; after the deadline only with reasons (Art. 33(1))."""
+    incident = get_incident(session, incident_id)
+    if phase not in PHASES:
+        raise InputError(f"phase must be one of {', '.join(PHASES)}")
+    try:
+        find_rule(obligation)
+    except NotFoundError:
+        raise InputError(f"unknown obligation {obligation!r} (see `breach status {incident.id}`)") from None
+    if without_approval and not (reason or "").strip():
+        raise InputError("--without-approval needs --reason (it is flagged in the register)")
+    when = parse_time(session, at, what="--at", now=now) or now
+    # Read and write in one immediate transaction: two responders cannot both be "phase 1".
+    with session.store.transaction():
+        state = session.state(incident.id)
+        aware = state.incident.aware_at
+        if when < aware:
+            raise InputError(f"--at {clock.iso(when)} is before the incident was known "
+                             f"(aware {clock.iso(aware)})")
+        obligations = {o.rule_id: o for o in incident_obligations(session, incident.id, now=now, state=state)}
+        if obligation not in obligations:
+            raise InputError(f"{obligation} does not apply to {incident.id} (see `breach status {incident.id}`)")
+        current = obligations[obligation]
+        if current.state == "not_applicable":
+            raise InputError(f"{obligation} is not applicable to {incident.id}: {current.reason}")
+        late = is_late(obligation, facts_for(session, state), when)
+        if late and not (reasons_for_delay or "").strip():
+            due = clock.show(current.due_at, session.zone) if current.due_at else "its deadline"
+            raise DeadlineError(
+                f"{obligation} was due {due}; a notification after the deadline must give "
+                "--reasons-for-delay (GDPR Art. 33(1))"
+            )
+        data: dict[str, Any] = {
+            "obligation": obligation, "at": clock.iso(when), "reference": reference,
+            "reasons_for_delay": reasons_for_delay, "late": late, "phase": phase,
+            "phase_number": len(state.notifications.get(obligation, ())) + 1,
+            "recipient": current.recipient, "without_approval": without_approval,
+            "reason": reason,
+        }
+        data.update(require_approved(session, state, obligation, without_approval=without_approval))
+        session.store.append_event(incident.id, kind=EventKind.NOTIFIED, at=now, author=session.author, data=data)
+        session.changed(incident.id, f"notified:{obligation}", now=now)
+    return {"incident": incident.id, **data}

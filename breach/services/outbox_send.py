@@ -1,0 +1,390 @@
+"""Sending the Slack outbox: strictly in order, idempotent, nothing lost on an outage.
+
+`flush` sends queued rows once the command's transactions have committed; a row found
+in `sending` was interrupted between send and mark, so it is looked up in Slack first
+and only sent again when Slack has not got it (see breach.services.outbox for the keys).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from breach.adapters import slack
+from breach.core import time as clock
+from breach.errors import BreachError, InputError
+
+#: Statutory reminders are never held back by quiet hours; status chatter may be.
+STATUS_KINDS = ("parent", "reply", "update")
+#: A "DEADLINE now" reminder that could not be scheduled is still worth posting this late.
+DEADLINE_GRACE = timedelta(hours=1)
+#: Slack refuses to schedule a message for (almost) now; post those directly instead.
+SCHEDULE_MARGIN_SECONDS = 60
+UNSENT = ("queued", "sending")
+#: Unavailable answers that prove Slack did not take the message: such a row goes back
+#: to `queued` and is not looked up before the next attempt.
+NOT_DELIVERED = frozenset({"ratelimited", "no_bot", *slack._AUTH, *slack._CHANNEL})
+PARENT_EVENT = "Incident status"
+
+
+def _utc(value: datetime) -> str:
+    return clock.encode(value)[0]
+
+
+# --- sending -------------------------------------------------------------------------
+
+
+@dataclass
+class FlushReport:
+    sent: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    held: int = 0
+    queued: int = 0
+    error: str | None = None
+    quiet_hours: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sent": self.sent, "failed": self.failed, "skipped": self.skipped, "held": self.held,
+                "queued": self.queued, "error": self.error}
+
+    def notices(self) -> list[str]:
+        """What a responder should read on stderr after a command."""
+        lines = [f"Slack refused {f['key']} ({f['error']}); marked failed, it will not be retried."
+                 for f in self.failed]
+        if self.held:
+            lines.append(f"Slack: {self.held} status message(s) held back for quiet hours ({self.quiet_hours}); "
+                         "they go out with the first command after.")
+        waiting = self.queued - self.held
+        if waiting > 0:
+            reason = f" ({self.error})" if self.error else ""
+            lines.append(f"Slack: {waiting} message(s) queued{reason}. `breach slack flush` retries "
+                         "(and so does every later command).")
+        return lines
+
+
+def _count_unsent(store: Any) -> int:
+    return sum(1 for r in store.outbox_rows() if r["state"] in UNSENT)
+
+
+def flush(session: Any, *, now: datetime | None = None, config: slack.SlackConfig | None = None) -> FlushReport:
+    """Send queued outbox rows in order; stop at the first SlackUnavailable.
+
+    A refused message (SlackRejectedError) is marked `failed` with the error and the
+    flush goes on. During quiet hours status messages wait; reminders do not.
+    """
+    now = now or clock.now()
+    config = config or slack.config_from_env()
+    store = session.store
+    session.slack_flushed = True  # the end of the command need not try again
+    report = FlushReport(quiet_hours=config.quiet_hours if config else None)
+    if config is None:
+        report.queued = _count_unsent(store)
+        report.error = "Slack is not configured"
+        return report
+    quiet = slack.is_quiet(now, config.quiet_hours, session.org_zone)
+    sender = _Sender(session, config, now)
+    seen: set[int] = set()
+    with _flush_lock(session.home):
+        stop = False
+        while not stop:
+            # Re-read after each pass: another process may have queued more meanwhile.
+            rows = [r for r in store.outbox_rows() if r["state"] in UNSENT and r["id"] not in seen]
+            if not rows:
+                break
+            for row in rows:
+                seen.add(row["id"])
+                if quiet and not row["statutory"]:
+                    report.held += 1
+                    continue
+                try:
+                    outcome = sender.deliver(row)
+                except slack.SlackUnavailable as exc:
+                    report.error = str(exc)
+                    fields: dict[str, Any] = {"last_error": str(exc)}
+                    if row["state"] == "queued" and exc.error in NOT_DELIVERED:
+                        fields["state"] = "queued"  # Slack did not act: no look-up needed next time
+                    store.update_outbox(row["key"], fields)
+                    stop = True
+                    break
+                except (slack.SlackRejectedError, InputError) as exc:
+                    error = getattr(exc, "error", None) or str(exc)
+                    store.update_outbox(row["key"], {"state": "failed", "last_error": str(exc)})
+                    report.failed.append({"key": row["key"], "error": error})
+                    continue
+                if outcome == "sent":
+                    report.sent += 1
+                else:
+                    report.skipped.append({"key": row["key"], "reason": sender.note or outcome})
+    report.queued = _count_unsent(store)
+    return report
+
+
+@contextmanager
+def _flush_lock(home: Any) -> Iterator[None]:
+    """One flusher per data folder at a time, so two processes never send the same row."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: flushes are not serialized
+        yield
+        return
+    fd = os.open(os.path.join(home, ".slack-flush.lock"), os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+class _Sender:
+    """Carries out one outbox row at a time through breach.slack."""
+
+    def __init__(self, session: Any, config: slack.SlackConfig, now: datetime):
+        self.session = session
+        self.store = session.store
+        self.config = config
+        self.now = now
+        self._client = None
+        self._channel: str | None = None
+        self.note: str | None = None
+
+    # --- helpers -------------------------------------------------------------------
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = slack.build_client(self.config)
+        return self._client
+
+    @property
+    def _channel_key(self) -> str:
+        return f"channel:{self.config.channel}"
+
+    def channel(self) -> str:
+        """The channel ID (look-ups need it); a '#name' resolved once is remembered."""
+        if self._channel is None:
+            self._channel = self.store.get_state(self._channel_key) or slack.channel_id(self.client, self.config)
+        return self._channel
+
+    def send(self, message: dict[str, Any]) -> dict[str, Any]:
+        client = self.client if self.config.has_bot and message["op"] != "webhook" else None
+        return slack.send(client, self.config, message)
+
+    def need_bot(self, what: str) -> None:
+        if not self.config.has_bot:
+            raise slack.SlackUnavailable(
+                f"{what} need SLACK_BOT_TOKEN and BREACH_SLACK_CHANNEL (a webhook cannot do them)",
+                error="no_bot")
+
+    def claim(self, row: dict[str, Any]) -> None:
+        self.store.update_outbox(row["key"], {"state": "sending", "attempts": (row["attempts"] or 0) + 1})
+        row["attempts"] = (row["attempts"] or 0) + 1
+
+    def mark(self, row: dict[str, Any], state: str, *, result: dict | None = None, error: str | None = None,
+             slack_state: dict[str, str | None] | None = None) -> str:
+        self.note = error
+        slack_state = dict(slack_state or {})
+        channel = (result or {}).get("channel")
+        if channel and self.config.channel and channel != self.config.channel:
+            slack_state.setdefault(self._channel_key, channel)  # '#name' -> ID, for later look-ups
+        with self.store.transaction():
+            fields: dict[str, Any] = {"state": state, "last_error": error}
+            if result is not None:
+                fields["result"] = json.dumps(result, sort_keys=True)
+            if state == "sent":
+                fields["sent_at"] = _utc(self.now)
+            self.store.update_outbox(row["key"], fields)
+            for key, value in slack_state.items():
+                self.store.set_state(key, value)
+        return state
+
+    def parent(self, iid: str) -> dict[str, Any] | None:
+        raw = self.store.get_state(f"parent:{iid}")
+        return json.loads(raw) if raw else None
+
+    def posted(self, row: dict[str, Any], thread_ts: str | None, channel: str | None = None) -> str | None:
+        """After a crash between send and mark: the ts of the earlier post, if Slack has it."""
+        if row["state"] != "sending":
+            return None
+        return slack.find_posted(self.client, self.config, row["key"], thread_ts, channel=channel or self.channel())
+
+    # --- one row -------------------------------------------------------------------
+
+    def deliver(self, row: dict[str, Any]) -> str:
+        self.note = None
+        payload = json.loads(row["payload"])
+        handler = {
+            "parent": self._status,
+            "reply": self._status,
+            "update": self._update,
+            "reminder": self._reminder,
+            "unschedule": self._unschedule,
+            "alert": self._alert,
+        }.get(payload.get("kind"))
+        if handler is None:
+            raise InputError(f"unknown outbox message kind {payload.get('kind')!r}")
+        return handler(row, payload)
+
+    def _message(self, row: dict[str, Any], payload: dict[str, Any], op: str, **extra: Any) -> dict[str, Any]:
+        return {"op": op, "key": row["key"], "text": payload.get("text"), "blocks": payload.get("blocks"), **extra}
+
+    def _status(self, row: dict[str, Any], payload: dict[str, Any]) -> str:
+        """A parent message, or a reply in its thread (webhook: both flattened to plain posts)."""
+        iid = payload["incident"]
+        if not self.config.has_bot:
+            self.claim(row)
+            self.send(self._message(row, payload, "webhook"))
+            return self.mark(row, "sent", result={"webhook": True})
+        parent = self.parent(iid) if payload["kind"] == "reply" else None
+        thread_ts = parent["ts"] if parent else None
+        ts = self.posted(row, thread_ts, parent["channel"] if parent else None)
+        channel = parent["channel"] if parent else None
+        if ts is None:
+            self.claim(row)
+            result = self.send(self._message(row, payload, "post", thread_ts=thread_ts))
+            ts, channel = result["ts"], result["channel"]
+        channel = channel or self.channel()
+        # A reply whose parent never made it to Slack becomes the parent.
+        becomes_parent = payload["kind"] == "parent" or parent is None
+        state = {f"parent:{iid}": json.dumps({"ts": ts, "channel": channel})} if becomes_parent else None
+        return self.mark(row, "sent", result={"ts": ts, "channel": channel, "thread_ts": thread_ts},
+                         slack_state=state)
+
+    def _update(self, row: dict[str, Any], payload: dict[str, Any]) -> str:
+        if not self.config.has_bot:
+            return self.mark(row, "skipped", error="a webhook cannot edit messages")
+        parent = self.parent(payload["incident"])
+        if parent is None:
+            return self.mark(row, "skipped", error="no parent message in Slack to update")
+        self.claim(row)
+        result = self.send(self._message(row, payload, "update", ts=parent["ts"], channel=parent["channel"]))
+        return self.mark(row, "sent", result={"ts": result["ts"], "channel": result["channel"]})
+
+    def _add_scheduled(self, payload: dict[str, Any], row: dict[str, Any], scheduled_id: str,
+                       channel: str) -> dict[str, str]:
+        key = f"sched:{payload['incident']}:{payload['obligation']}"
+        current = json.loads(self.store.get_state(key) or "null") or {"items": []}
+        items = [i for i in current.get("items", []) if i.get("key") != row["key"]]
+        items.append({"label": payload["label"], "post_at": payload["post_at"],
+                      "scheduled_message_id": scheduled_id, "key": row["key"]})
+        value = {"due_at": payload["due_at"], "channel": channel, "items": items}
+        return {key: json.dumps(value, sort_keys=True)}
+
+    def _reminder(self, row: dict[str, Any], payload: dict[str, Any]) -> str:
+        self.need_bot("deadline reminders")
+        post_at = int(payload["post_at"])
+        if row["state"] == "sending":
+            channel = self.channel()
+            scheduled_id = slack.find_scheduled(self.client, self.config, post_at=post_at, text=payload["text"],
+                                                channel=channel)
+            if scheduled_id:
+                return self.mark(row, "sent", result={"scheduled_message_id": scheduled_id, "channel": channel},
+                                 slack_state=self._add_scheduled(payload, row, scheduled_id, channel))
+            ts = self.posted(row, None)
+            if ts:
+                return self.mark(row, "sent", result={"ts": ts, "channel": channel})
+        now_ts = self.now.timestamp()
+        if post_at <= now_ts + SCHEDULE_MARGIN_SECONDS:
+            # Queued while Slack was unavailable and its time has come: post it now, unless
+            # a later reminder has taken over (`breach slack remind` posts that one).
+            if now_ts >= int(payload.get("until") or 0):
+                return self.mark(row, "skipped", error="its time passed while it was queued")
+            self.claim(row)
+            result = self.send(self._message(row, payload, "post"))
+            return self.mark(row, "sent", result={"ts": result["ts"], "channel": result["channel"], "late": True})
+        self.claim(row)
+        result = self.send(self._message(row, payload, "schedule", post_at=post_at))
+        channel = result["channel"] or self.channel()
+        return self.mark(row, "sent", result={"scheduled_message_id": result["scheduled_message_id"],
+                                              "channel": channel},
+                         slack_state=self._add_scheduled(payload, row, result["scheduled_message_id"], channel))
+
+    def _unschedule(self, row: dict[str, Any], payload: dict[str, Any]) -> str:
+        """Delete the obligation's scheduled reminders that Slack has not posted yet."""
+        self.need_bot("deadline reminders")
+        key = f"sched:{payload['incident']}:{payload['obligation']}"
+        current = json.loads(self.store.get_state(key) or "null")
+        deleted = 0
+        if current and current.get("items"):
+            self.claim(row)
+            items = list(current["items"])
+            channel = current.get("channel")
+            while items:
+                item = items[0]
+                if item.get("scheduled_message_id") and int(item.get("post_at") or 0) > self.now.timestamp():
+                    self.send({"op": "delete_scheduled", "scheduled_message_id": item["scheduled_message_id"],
+                               "channel": channel})
+                    deleted += 1
+                items.pop(0)
+                # Keep what is left, so a crash here resumes with the next id.
+                self.store.set_state(key, json.dumps({**current, "items": items}, sort_keys=True))
+        return self.mark(row, "sent", result={"deleted": deleted}, slack_state={key: None})
+
+    def _alert(self, row: dict[str, Any], payload: dict[str, Any]) -> str:
+        """An OVERDUE alert or a reminder posted late: a plain channel post."""
+        self.need_bot("deadline reminders")
+        ts = self.posted(row, None)
+        channel = None
+        if ts is None:
+            self.claim(row)
+            result = self.send(self._message(row, payload, "post"))
+            ts, channel = result["ts"], result["channel"]
+        return self.mark(row, "sent", result={"ts": ts, "channel": channel or self.channel()})
+
+
+# --- the end of every write command ---------------------------------------------------
+
+
+def flush_after_command(session: Any) -> list[str]:
+    """Send what the command queued; return the lines to print on stderr.
+
+    Never raises a BreachError: the command's own work is already recorded. Says once per
+    data folder how to turn Slack on (and, with a webhook only, that reminders are off).
+    """
+    warnings: list[str] = []
+    if getattr(session, "slack_flushed", False):
+        return warnings
+    store = session.store
+    try:
+        config = slack.config_from_env()
+    except BreachError as exc:
+        return [*warnings, f"Slack settings are not usable: {exc}. Nothing was sent."]
+    try:
+        lines = warnings + _hints(store, config)
+        if config is None:
+            waiting = _count_unsent(store)
+            if waiting:
+                lines.append(f"Slack: {waiting} message(s) queued but Slack is not configured in this "
+                             "environment; `breach slack flush` sends them once it is.")
+            return lines
+        if not any(r["state"] in UNSENT for r in store.outbox_rows()):
+            return lines
+        return lines + flush(session, config=config).notices()
+    except BreachError as exc:
+        return [*warnings, f"Slack: {exc}"]
+
+
+def _hints(store: Any, config: slack.SlackConfig | None) -> list[str]:
+    if config is None:
+        if store.get_state("setup_hint_shown"):
+            return []
+        store.set_state("setup_hint_shown", "1")
+        return [slack.describe_setup()]
+    if not config.has_bot and not store.get_state("webhook_hint_shown"):
+        store.set_state("webhook_hint_shown", "1")
+        return [WEBHOOK_HINT]
+    return []
+
+
+WEBHOOK_HINT = (
+    "Slack: webhook only, so status updates are posted but deadline reminders are not scheduled; "
+    "set SLACK_BOT_TOKEN and BREACH_SLACK_CHANNEL for reminders."
+)
+
+

@@ -1,0 +1,117 @@
+"""Read models kept up to date on write: each incident's facts and its obligations.
+
+`breach list` and `breach status` of many incidents would otherwise fold every
+timeline and evaluate every rule (loading the YAML regimes) on each call. Instead each
+incident's projection is stored with the event count it was built from and a digest
+of what else it depends on (the organization profile, the regime files, this
+release); it is rebuilt when any of them changes. Only what does not depend on the
+time is stored: the time left and "overdue" are computed when read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from breach import __version__
+from breach.core import time as clock
+from breach.core.resources import shipped
+from breach.errors import StoreError
+from breach.services.incidents import incident_dict
+from breach.services.obligations import incident_obligations
+from breach.services.session import Session
+
+#: Bump when the shape of a stored projection changes.
+SHAPE = "1"
+#: Obligation fields shown in the responder's zone (stored in UTC).
+LOCAL_TIMES = ("due_at", "started_at", "met_at")
+
+
+def dependencies(session: Session) -> str:
+    """Digest of what obligations depend on besides the events."""
+    digest = hashlib.sha256(f"{__version__}/{SHAPE}/{session.profile_digest()}".encode())
+    for path in sorted(shipped("regimes").glob("*.yaml")):
+        digest.update(path.name.encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def build(session: Session, incident_id: str, *, now: datetime) -> dict[str, Any]:
+    """An incident's projection: its facts and its obligations, times in UTC."""
+    state = session.state(incident_id)
+    obligations = []
+    for o in incident_obligations(session, incident_id, now=now, state=state):
+        row = o.to_dict("UTC")
+        del row["remaining_seconds"], row["overdue"]
+        obligations.append(row)
+    return {"incident": incident_dict(state.incident), "org_zone": session.org_zone, "obligations": obligations}
+
+
+def refresh(session: Session, incident_ids: list[str] | set[str], *, now: datetime) -> None:
+    """Rebuild and store the projections of incidents just written to."""
+    if not incident_ids:
+        return
+    deps = dependencies(session)
+    for iid in sorted(incident_ids):
+        count = session.store.incident_row(iid)["event_count"]
+        _save(session, iid, count, deps, build(session, iid, now=now))
+
+
+def incident_projections(session: Session, *, now: datetime, include_closed: bool = False,
+                         incident_id: str | None = None) -> list[dict[str, Any]]:
+    """The projections of the incidents asked for, rebuilding any that are stale."""
+    rows = ([session.store.incident_row(incident_id.strip().upper())] if incident_id
+            else session.store.incident_rows(include_closed=include_closed))
+    if not rows:
+        return []
+    stored = session.store.projections()
+    deps = dependencies(session)
+    found = []
+    for row in rows:
+        p = stored.get(row["id"])
+        if p is not None and p["event_count"] == row["event_count"] and p["deps"] == deps:
+            found.append(p["data"])
+            continue
+        data = build(session, row["id"], now=now)
+        _save(session, row["id"], row["event_count"], deps, data)
+        found.append(data)
+    return found
+
+
+def _save(session: Session, incident_id: str, count: int, deps: str, data: dict[str, Any]) -> None:
+    try:
+        session.store.save_projection(incident_id, event_count=count, deps=deps, data=data)
+    except (StoreError, sqlite3.OperationalError):
+        pass  # a read-only data folder: the projection is rebuilt on the next read
+
+
+def obligation_rows(projection: dict[str, Any], *, zone: str, now: datetime) -> list[dict[str, Any]]:
+    """Stored obligations as Obligation.to_dict(zone) gives them at `now`."""
+    out = []
+    for stored in projection["obligations"]:
+        row = dict(stored)
+        for key in LOCAL_TIMES:
+            if row.get(key):
+                row[key] = clock.iso(clock.in_zone(datetime.fromisoformat(row[key]), zone))
+        remaining = None
+        if row["state"] == "pending" and stored.get("due_at"):
+            remaining = int((datetime.fromisoformat(stored["due_at"]) - now).total_seconds())
+        out.append({**row, "overdue": remaining is not None and remaining < 0, "remaining_seconds": remaining})
+    return out
+
+
+class ProjectionUpdater:
+    """A Session notifier: after a write commits, rebuild the projections it touched."""
+
+    def changed(self, session: Session, incident_id: str, what: str, *, now: datetime) -> None:
+        return None
+
+    def clock_moved(self, session: Session, incident_id: str, *, now: datetime) -> None:
+        return None
+
+    def after_commit(self, session: Session) -> list[str]:
+        touched = session.store.take_touched()
+        refresh(session, touched, now=clock.now())
+        return []

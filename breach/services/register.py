@@ -1,0 +1,211 @@
+"""The GDPR Art. 33(5) register and the incident export bundle.
+
+Art. 33(5): "The controller shall document any personal data breaches, comprising the
+facts relating to the personal data breach, its effects and the remedial action taken."
+One row per incident, notified or not, with every obligation's state and why.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from breach.adapters.files import write_private
+from breach.adapters.store_sqlite import sha256_text
+from breach.core import time as clock
+from breach.core.resources import shipped
+from breach.errors import InputError
+from breach.services.incidents import event_dict, incident_dict, list_incidents
+from breach.services.integrity import verify
+from breach.services.notices import review_rows
+from breach.services.obligations import incident_obligations
+from breach.services.session import Session
+
+#: The CSV header, documented in docs/register.md.
+COLUMNS = [
+    "id", "status", "title", "occurred_at", "detected_at", "aware_at", "closed_at", "nature",
+    "breach_types", "data_categories", "subjects_count", "records_count", "risk", "enisa_level",
+    "enisa_severity", "rationale", "exemption", "notify_sa", "notify_subjects", "obligations",
+    "not_notified_reason", "decided_by", "decided_at", "sent_without_approval", "remedial_action",
+]
+UNLIKELY = "not notified because unlikely to result in a risk (GDPR Art. 33(1)); recorded under Art. 33(5)"
+
+
+def register_rows(session: Session, *, now: datetime, since: datetime | None = None) -> list[dict[str, Any]]:
+    rows = []
+    for listed in list_incidents(session, include_closed=True):
+        state = session.state(listed.id)
+        incident = state.incident
+        if since and incident.aware_at < since:
+            continue
+        a = state.assessment
+        result, answers = (a.result, a.answers) if a else ({}, {})
+        obligations = []
+        for o in incident_obligations(session, incident.id, now=now, state=state):
+            notices = state.notifications.get(o.rule_id, ())
+            how = "; ".join(
+                f"{n.phase} notice at {clock.iso(n.at)}"
+                + (f" ref {n.reference}" if n.reference else "")
+                + (f", draft {n.draft.kind} {n.draft.lang} v{n.draft.version}" if n.draft else "")
+                + (" WITHOUT LEGAL APPROVAL: " + (n.reason or "") if n.without_approval else "")
+                + (f"; reasons for delay: {n.reasons_for_delay}" if n.reasons_for_delay else "")
+                for n in notices
+            )
+            obligations.append({
+                "obligation": o.rule_id, "recipient": o.recipient, "state": o.state,
+                "due_at": clock.iso(o.due_at), "met_at": clock.iso(o.met_at), "how": how or None,
+                "reason": o.reason, "source": o.source,
+            })
+        unapproved = sorted({ob for ob, ns in state.notifications.items() for n in ns if n.without_approval})
+        not_notified = None
+        if result.get("risk") == "unlikely":
+            not_notified = UNLIKELY
+        elif result.get("exemption"):
+            not_notified = f"data subjects not told: exemption {result['exemption']} (GDPR Art. 34(3))"
+        tasks_done = [t.text for t in state.tasks.values() if t.state == "done" and t.text]
+        rows.append({
+            "id": incident.id, "status": incident.status, "title": incident.title,
+            "occurred_at": clock.iso(incident.occurred_at), "detected_at": clock.iso(incident.detected_at),
+            "aware_at": clock.iso(incident.aware_at), "closed_at": clock.iso(incident.closed_at),
+            "nature": _one_language(answers.get("nature_summary")), "breach_types": answers.get("breach_types") or [],
+            "data_categories": answers.get("data_categories") or [],
+            "subjects_count": answers.get("subjects_count"), "records_count": answers.get("records_count"),
+            "risk": result.get("risk"), "enisa_level": result.get("level"),
+            "enisa_severity": result.get("severity"), "rationale": result.get("rationale") or [],
+            "exemption": result.get("exemption"), "notify_sa": result.get("notify_sa"),
+            "notify_subjects": result.get("notify_subjects"), "obligations": obligations,
+            "not_notified_reason": not_notified, "decided_by": a.by if a else None,
+            "decided_at": clock.iso(a.at) if a else None, "sent_without_approval": unapproved,
+            "remedial_action": "; ".join(filter(None, [_one_language(answers.get("measures_taken")), *tasks_done]))
+            or None,
+        })
+    return rows
+
+
+def _one_language(value: Any, lang: str = "en") -> Any:
+    """A per-language answer ({en: ..., fr: ...}) in one language for the register."""
+    if isinstance(value, dict):
+        return value.get(lang) or next(iter(value.values()), None)
+    return value
+
+
+def _flat(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        if value and isinstance(value[0], dict):
+            return " | ".join(
+                f"{o['obligation']}: {o['state']}"
+                + (f", due {o['due_at']}" if o.get("due_at") else ", no fixed deadline")
+                + (f", met {o['met_at']}" if o.get("met_at") else "")
+                + (f" ({o['how']})" if o.get("how") else "")
+                + (f" [{o['reason']}]" if o.get("reason") else "")
+                for o in value)
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def format_register(rows: list[dict[str, Any]], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(rows, indent=2, ensure_ascii=False)
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=COLUMNS)
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: _flat(r[k]) for k in COLUMNS})
+        return buf.getvalue()
+    if fmt == "md":
+        out = ["# Register of personal data breaches (GDPR Art. 33(5))", ""]
+        for r in rows:
+            out.append(f"## {r['id']}: {r['title']}")
+            for key in COLUMNS[1:]:
+                if key in {"title", "obligations", "rationale"}:
+                    continue
+                out.append(f"- **{key}**: {_flat(r[key]) or '-'}")
+            out.append("- **rationale**:")
+            out += [f"  - {line}" for line in r["rationale"]] or ["  - -"]
+            out.append("- **obligations**:")
+            for o in r["obligations"]:
+                out.append(f"  - {_flat([o])}")
+            out.append("")
+        return "\n".join(out)
+    raise InputError(f"format must be csv, json or md, not {fmt!r}")
+
+
+# --- export -----------------------------------------------------------------------------
+
+#: The stdlib-only chain verifier that travels in every export bundle.
+VERIFY_SCRIPT = shipped("verify_chain.py")
+
+
+def export_incident(session: Session, incident_id: str, *, out: Path, now: datetime) -> dict[str, Any]:
+    """Write a zip a third party can check without this tool (MANIFEST.sha256 + verify_chain.py)."""
+    state = session.state(incident_id)
+    incident = state.incident
+    events = session.store.events(incident.id)
+    files: dict[str, bytes] = {}
+
+    def put(name: str, data: Any) -> None:
+        text = data if isinstance(data, str) else json.dumps(data, indent=2, ensure_ascii=False, default=str)
+        files[name] = text.encode("utf-8")
+
+    put("incident.json", incident_dict(incident))
+    put("timeline.json", [event_dict(e) for e in events])
+    put("assessments.json", [record_dict(a) for a in state.assessments])
+    put("notifications.json", {k: [record_dict(n) for n in v] for k, v in state.notifications.items()})
+    reviews = review_rows(session, incident.id)
+    put("drafts.json", reviews)
+    for row in session.store.draft_rows(incident.id):
+        files[f"drafts/{row['kind']}.{row['lang']}.v{row['version']}.{row['format']}"] = row["text"].encode("utf-8")
+    put("verify.json", verify(session, incident.id))
+    put("register-row.json", [r for r in register_rows(session, now=now) if r["id"] == incident.id])
+    put("README.txt", _export_readme(incident.id))
+    files["verify_chain.py"] = VERIFY_SCRIPT.read_bytes()
+    manifest = "".join(f"{hashlib_hex(data)}  {name}\n" for name, data in sorted(files.items()))
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in sorted(files.items()):
+            zf.writestr(name, data)
+        zf.writestr("MANIFEST.sha256", manifest)
+    write_private(out, buffer.getvalue())
+    return {"incident": incident.id, "path": str(out), "files": len(files) + 1,
+            "manifest_sha256": sha256_text(manifest), "events": len(events)}
+
+
+def record_dict(record: Any) -> dict[str, Any]:
+    """A frozen record (breach.core.models) as JSON-ready data, times in ISO 8601 with offset."""
+    def plain(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return clock.iso(value)
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        return value
+
+    return plain(dataclasses.asdict(record))
+
+
+def hashlib_hex(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _export_readme(incident_id: str) -> str:
+    return (
+        f"Export of incident {incident_id} from breach.\n\n"
+        "Check the files:        sha256sum -c MANIFEST.sha256\n"
+        "Check the event chain:  python3 verify_chain.py timeline.json\n\n"
+        "timeline.json holds every event with its hash and the previous event's hash;\n"
+        "each hash is SHA-256 over canonical JSON (sorted keys, no spaces, UTF-8) of\n"
+        "{incident, seq, kind, at, at_offset, author, data, prev_hash}.\n"
+    )

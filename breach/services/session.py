@@ -1,0 +1,184 @@
+"""An open data folder: its store, its organization profile, who acts, and a notifier.
+
+Services take a Session and return plain data. A Session is a context manager: when
+a block that wrote something ends without an error, its notifier (the Slack outbox,
+breach.services.outbox) sends what the block's transactions queued, so a Python
+caller gets the same behaviour as the CLI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from breach.adapters.store_sqlite import DB_NAME, Store
+from breach.core.state import IncidentState, fold
+from breach.errors import InputError, NotFoundError, StoreError
+
+FILE_NAME = "organization.yaml"
+
+
+class Notifier(Protocol):
+    """What a service tells about a state change; the outbox implements it."""
+
+    def changed(self, session: Session, incident_id: str, what: str, *, now: datetime) -> None: ...
+
+    def clock_moved(self, session: Session, incident_id: str, *, now: datetime) -> None: ...
+
+    def after_commit(self, session: Session) -> list[str]: ...
+
+
+def resolve_home(home: Path | None) -> Path:
+    """--home, else BREACH_HOME, else ./incidents."""
+    if home is not None:
+        return Path(home)
+    env = os.environ.get("BREACH_HOME")
+    return Path(env) if env else Path("incidents")
+
+
+def default_author() -> str:
+    return os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
+
+
+@dataclass
+class Session:
+    """An open data folder. `org` is read on first use, so commands that need no profile start fast."""
+
+    home: Path
+    store: Store
+    author: str = field(default_factory=default_author)
+    notifiers: list[Notifier] = field(default_factory=list)
+    write: bool = True
+    warnings: list[str] = field(default_factory=list)
+    _org: dict[str, Any] | None = field(default=None, repr=False)
+    _states: dict[str, IncidentState] = field(default_factory=dict, repr=False)
+
+    # --- the organization profile -------------------------------------------------
+
+    @property
+    def org_path(self) -> Path:
+        return self.home / FILE_NAME
+
+    @property
+    def org(self) -> dict[str, Any]:
+        if self._org is None:
+            from breach.core.organization import load_org
+
+            self._org = load_org(self.org_path)
+        return self._org
+
+    def profile_digest(self) -> str:
+        """sha256 of organization.yaml: part of what the projections depend on."""
+        try:
+            return hashlib.sha256(self.org_path.read_bytes()).hexdigest()
+        except OSError as exc:
+            raise StoreError(f"cannot read {self.org_path}: {exc.strerror}") from None
+
+    @property
+    def org_zone(self) -> str:
+        return self.org.get("timezone", "UTC")
+
+    @property
+    def zone(self) -> str:
+        """The responder's zone: BREACH_TZ, else the organization's."""
+        return os.environ.get("BREACH_TZ") or self.org_zone
+
+    # --- state ------------------------------------------------------------------------
+
+    def state(self, incident_id: str) -> IncidentState:
+        """The fold of an incident's events, computed once per command (again only after a write)."""
+        iid = normalize_id(incident_id)
+        count = self.store.incident_row(iid)["event_count"]
+        cached = self._states.get(iid)
+        if cached is None or cached.event_count != count:
+            try:
+                cached = self._states[iid] = fold(self.store.events(iid))
+            except ValueError:
+                raise NotFoundError(f"{iid} has no `opened` event: run `breach verify {iid}`") from None
+        return cached
+
+    # --- telling others -----------------------------------------------------------------
+
+    def changed(self, incident_id: str, what: str, *, now: datetime) -> None:
+        """Inside the transaction of a state change: queue what the notifier sends about it."""
+        for notifier in self.notifiers:
+            notifier.changed(self, incident_id, what, now=now)
+
+    def clock_moved(self, incident_id: str, *, now: datetime) -> None:
+        for notifier in self.notifiers:
+            notifier.clock_moved(self, incident_id, now=now)
+
+    def warn(self, line: str) -> None:
+        self.warnings.append(line)
+
+    # --- lifetime -------------------------------------------------------------------------
+
+    def finish(self) -> list[str]:
+        """After the command's transactions committed: send what they queued; lines to show."""
+        lines = list(self.warnings)
+        self.warnings.clear()
+        if self.write:
+            for notifier in self.notifiers:
+                lines += notifier.after_commit(self)
+        return lines
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        try:
+            if exc_type is None:
+                self.messages = self.finish()
+        finally:
+            self.close()
+
+
+def normalize_id(incident_id: str) -> str:
+    return incident_id.strip().upper()
+
+
+def open_session(home: Path | None = None, *, write: bool = True, author: str | None = None,
+                 notifiers: list[Notifier] | None = None) -> Session:
+    """Open a data folder made by `breach init`; breach.api.open_session adds the projections and outbox."""
+    path = resolve_home(home)
+    if not path.exists():
+        raise StoreError(f"no data folder at {path}: run `breach init --home {path}` first")
+    if not (path / FILE_NAME).exists():
+        raise StoreError(f"no {FILE_NAME} in {path}: run `breach init --home {path}`")
+    store = Store.open(path, create=write, write=write)
+    return Session(home=path, store=store, author=author or default_author(), notifiers=list(notifiers or []),
+                   write=write)
+
+
+def init_home(home: Path | None, *, org_file: Path | None = None) -> dict[str, Any]:
+    """Create the data folder, its database (0600) and, if absent, organization.yaml."""
+    from breach.core.organization import load_org, sample_profile
+
+    path = resolve_home(home)
+    source = Path(org_file) if org_file else sample_profile()
+    org = load_org(source)  # validate before copying anything
+    target = path / FILE_NAME
+    if org_file and target.exists():
+        raise InputError(f"{target} already exists ({load_org(target).get('name')}); it was not replaced: "
+                         "edit it, or init another data folder")
+    store = Store.open(path, create=True)
+    store.close()
+    created_profile = False
+    if target.exists():
+        org = load_org(target)
+    else:
+        try:
+            shutil.copyfile(source, target)
+        except OSError as exc:
+            raise StoreError(f"cannot write {target}: {exc.strerror}") from None
+        created_profile = True
+    return {"home": str(path), "database": str(path / DB_NAME), "organization": str(target),
+            "created_profile": created_profile, "name": org.get("name")}

@@ -1,0 +1,76 @@
+"""Read-side views: everything known about an incident, as data and as text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from breach.core import time as clock
+from breach.core.models import Assessment, Task
+from breach.services.incidents import incident_dict
+from breach.services.notices import drafts_section
+from breach.services.obligations import obligations_section
+from breach.services.session import Session
+
+
+def incident_view(session: Session, incident_id: str, *, now: datetime) -> dict[str, Any]:
+    state = session.state(incident_id)
+    assessment = state.assessment
+    return {
+        "incident": incident_dict(state.incident),
+        "events": state.event_count,
+        "head_hash": state.head_hash,
+        "assessment": assessment_dict(assessment) if assessment else None,
+        "assessments": len(state.assessments),
+        "assessment_in_progress": sorted(state.answers) if state.answers else [],
+        "scope": state.scope,
+        "tasks": [task_dict(t) for t in sorted(state.tasks.values(), key=lambda t: t.n)],
+        "obligations": obligations_section(session, state, now),
+        "drafts": drafts_section(session, state),
+    }
+
+
+def assessment_dict(a: Assessment) -> dict[str, Any]:
+    return {"at": clock.iso(a.at), "by": a.by, "playbook": a.playbook, **a.result, "answers": a.answers}
+
+
+def task_dict(t: Task) -> dict[str, Any]:
+    return {"n": t.n, "text": t.text, "state": t.state, "note": t.note, "source": t.source, "step": t.step}
+
+
+def render_view(view: dict[str, Any], zone: str = "UTC") -> str:
+    """The view for people: times in the responder's zone."""
+    from datetime import datetime
+
+    def when(value: str | None) -> str:
+        return clock.show(datetime.fromisoformat(value), zone) if value else "-"
+
+    i = view["incident"]
+    lines = [
+        f"{i['id']}  {i['title']}",
+        f"  status {i['status']}, role {i['role']}",
+        f"  occurred {when(i['occurred_at'])}  detected {when(i['detected_at'])}  aware {when(i['aware_at'])}",
+    ]
+    if i.get("awareness_note"):
+        lines.append(f"  awareness: {i['awareness_note']}")
+    if i.get("closed_at"):
+        lines.append(f"  closed {when(i['closed_at'])}: {i['summary']}")
+    a = view.get("assessment")
+    if a:
+        lines.append(f"  risk {a.get('risk')} (ENISA {a.get('level')}, SE {a.get('severity')}); "
+                     f"notify SA: {a.get('notify_sa')}, notify subjects: {a.get('notify_subjects')}")
+    elif view.get("assessment_in_progress"):
+        lines.append(f"  assessment in progress ({len(view['assessment_in_progress'])} answers)")
+    else:
+        lines.append("  not assessed yet: breach assess " + i["id"])
+    if view.get("scope"):
+        lines.append("  people by jurisdiction: " + ", ".join(f"{k}={v}" for k, v in view["scope"].items()))
+    for t in view.get("tasks", []):
+        lines.append(f"  task {t['n']} [{t['state']}] {t['text']}")
+    for o in view.get("obligations") or []:
+        due = when(o.get("due_at")) if o.get("due_at") else "without undue delay"
+        lines.append(f"  {o['obligation']:<22} {o['state']:<14} due {due}")
+    for d in view.get("drafts") or []:
+        lines.append(f"  draft {d['kind']} {d['lang']} v{d['version']} [{d['state']}]")
+    lines.append(f"  {view['events']} events, head {str(view['head_hash'])[:12]}")
+    return "\n".join(lines)
