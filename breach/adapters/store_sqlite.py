@@ -16,11 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from breach.core import time as clock
-from breach.core.models import Event, EventKind
 from breach.errors import ChainError, NotFoundError, StoreError
+
+if TYPE_CHECKING:
+    from breach.core.models import Event
 
 DB_NAME = "breach.db"
 SCHEMA_VERSION = 2
@@ -317,6 +319,8 @@ class Store:
 
         The only writer of the incident row: its head hash, event count and status.
         """
+        from breach.core.models import Event, EventKind  # not at the top: reads need no models (start-up)
+
         kind = EventKind(kind).value
         data = json.loads(canonical(data or {}))  # what is hashed is what is stored
         at_utc, at_offset = clock.encode(at)
@@ -349,6 +353,8 @@ class Store:
         return self._rows("SELECT * FROM events WHERE incident_id = ? ORDER BY id", [incident_id])
 
     def events(self, incident_id: str) -> list[Event]:
+        from breach.core.models import Event
+
         return [
             Event(incident_id=r["incident_id"], seq=r["seq"], kind=r["kind"],
                   at=clock.decode(r["at"], r["at_offset"]), author=r["author"],

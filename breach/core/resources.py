@@ -9,11 +9,12 @@ win file by file over the shipped ones (`search_path`).
 
 from __future__ import annotations
 
-from importlib.resources import files
 from pathlib import Path
 
-#: Inside the installed package.
-PACKAGED = Path(str(files("breach"))) / "resources"
+#: Inside the installed package. `importlib.resources.files("breach")` names this same folder
+#: for a package installed on disk (wheels are); it is not imported here because it costs
+#: ~6 ms (zipfile, tempfile) on every command, and `breach status` must start fast.
+PACKAGED = Path(__file__).resolve().parents[1] / "resources"
 #: A source checkout: the folder that holds pyproject.toml.
 CHECKOUT = Path(__file__).resolve().parents[2]
 

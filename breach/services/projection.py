@@ -19,8 +19,6 @@ from breach import __version__
 from breach.core import time as clock
 from breach.core.resources import shipped
 from breach.errors import StoreError
-from breach.services.incidents import incident_dict
-from breach.services.obligations import incident_obligations
 from breach.services.session import Session
 
 #: Bump when the shape of a stored projection changes.
@@ -40,6 +38,10 @@ def dependencies(session: Session) -> str:
 
 def build(session: Session, incident_id: str, *, now: datetime) -> dict[str, Any]:
     """An incident's projection: its facts and its obligations, times in UTC."""
+    # Imported here, not above: reading fresh projections must not load the rules (YAML).
+    from breach.services.incidents import incident_dict
+    from breach.services.obligations import incident_obligations
+
     state = session.state(incident_id)
     obligations = []
     for o in incident_obligations(session, incident_id, now=now, state=state):

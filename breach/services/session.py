@@ -14,11 +14,13 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from breach.adapters.store_sqlite import DB_NAME, Store
-from breach.core.state import IncidentState, fold
 from breach.errors import InputError, NotFoundError, StoreError
+
+if TYPE_CHECKING:
+    from breach.core.state import IncidentState
 
 FILE_NAME = "organization.yaml"
 
@@ -92,6 +94,8 @@ class Session:
 
     def state(self, incident_id: str) -> IncidentState:
         """The fold of an incident's events, computed once per command (again only after a write)."""
+        from breach.core.state import fold  # here: `list` and `status` read projections, no fold
+
         iid = normalize_id(incident_id)
         count = self.store.incident_row(iid)["event_count"]
         cached = self._states.get(iid)
