@@ -1,7 +1,7 @@
 """Time `breach --help`, `breach list --json` and `breach status --json` against bare `python -c "import typer"`.
 
 The data folder holds 200 open incidents, each assessed (the user-database-stolen
-drill's answers) and scoped to BE, FR, NL and US-CA, so each has five or more
+drill's answers) and scoped to BE, FR, NL, US-CA, US-TX and US-NY, so each has five or more
 obligations. Runs are interleaved (one of each command per round) and the median of
 each is printed with its ratio to importing typer alone; the target is 1.5 or less.
 
@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 NOW = "2026-11-28T14:05:00+01:00"
+SCOPE = ["BE=1200", "FR=300", "NL=250", "US-CA=800", "US-TX=600", "US-NY=300"]
 
 
 def populate(home: Path, count: int) -> int:
@@ -39,7 +40,7 @@ def populate(home: Path, count: int) -> int:
         for n in range(count):
             incident = breach.open_incident(s, title=f"bench {n}", now=now)
             breach.assess(s, incident.id, answers, now=now)
-            breach.set_scope(s, incident.id, ["BE=1200", "FR=300", "NL=250", "US-CA=800"], now=now)
+            breach.set_scope(s, incident.id, SCOPE, now=now)
         per = len(breach.incident_obligations(s, incident.id, now=now))
     return per
 

@@ -303,13 +303,47 @@ class Store:
         return {r[0]: {"event_count": r[1], "deps": r[2], "data": json.loads(r[3])}
                 for r in self.conn.execute("SELECT incident_id, event_count, deps, data FROM projection")}
 
-    def save_projection(self, incident_id: str, *, event_count: int, deps: str, data: Any) -> None:
+    def projection_heads(self, *, include_closed: bool = True) -> list[tuple[str, int, int | None, str | None]]:
+        """(incident id, event count, projected event count, projected deps) per incident, by sequence."""
+        where = "" if include_closed else "WHERE i.status != 'closed'"
+        return self.conn.execute(
+            "SELECT i.id, i.event_count, p.event_count, p.deps FROM incidents i "
+            f"LEFT JOIN projection p ON p.incident_id = i.id {where} ORDER BY i.seq").fetchall()
+
+    def save_projection(self, incident_id: str, *, event_count: int, deps: str, data: Any,
+                        rows: list[tuple[str, str, float | None, str]] = ()) -> None:
+        """Store an incident's read model and its obligation rows (obligation, state, due epoch, JSON body)."""
         with self.transaction():
             self.conn.execute(
-                "INSERT INTO projection(incident_id, event_count, deps, data) VALUES(?, ?, ?, ?) "
+                "INSERT INTO projection(incident_id, event_count, deps, data, incident_json) VALUES(?, ?, ?, ?, ?) "
                 "ON CONFLICT(incident_id) DO UPDATE SET event_count = excluded.event_count, "
-                "deps = excluded.deps, data = excluded.data",
-                [incident_id, event_count, deps, canonical(data).decode()])
+                "deps = excluded.deps, data = excluded.data, incident_json = excluded.incident_json",
+                [incident_id, event_count, deps, canonical(data).decode(),
+                 json.dumps(data["incident"], ensure_ascii=False, separators=(",", ":"))])
+            self.conn.execute("DELETE FROM projected_obligations WHERE incident_id = ?", [incident_id])
+            self.conn.executemany(
+                "INSERT INTO projected_obligations(incident_id, obligation, state, due_ts, body) VALUES(?, ?, ?, ?, ?)",
+                [(incident_id, *row) for row in rows])
+
+    def projected_org_zone(self) -> str | None:
+        row = self.conn.execute("SELECT json_extract(data, '$.org_zone') FROM projection LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def projected_incidents_json(self, *, include_closed: bool) -> list[str]:
+        where = "" if include_closed else "WHERE i.status != 'closed'"
+        return [r[0] for r in self.conn.execute(
+            f"SELECT p.incident_json FROM incidents i JOIN projection p ON p.incident_id = i.id {where} "
+            "ORDER BY i.seq")]
+
+    def projected_obligations(self, *, incident_id: str | None, pending_only: bool) -> list[tuple[str, str, Any]]:
+        """(JSON body, state, due epoch) of open incidents' obligations, in `breach status` order."""
+        where = ["i.status != 'closed'"] if incident_id is None else ["i.id = ?"]
+        if pending_only:
+            where.append("o.state NOT IN ('met', 'late', 'not_applicable')")
+        return self.conn.execute(
+            "SELECT o.body, o.state, o.due_ts FROM projected_obligations o JOIN incidents i ON i.id = o.incident_id "
+            f"WHERE {' AND '.join(where)} ORDER BY o.state = 'not_applicable', o.due_ts IS NULL, o.due_ts, "
+            "o.incident_id, o.obligation", [incident_id] if incident_id else []).fetchall()
 
     # --- events -----------------------------------------------------------------
 
@@ -452,7 +486,10 @@ def _create_v2_tables(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                  "description TEXT NOT NULL, applied_at TEXT NOT NULL)")
     conn.execute("CREATE TABLE IF NOT EXISTS projection (incident_id TEXT PRIMARY KEY REFERENCES incidents(id), "
-                 "event_count INTEGER NOT NULL, deps TEXT NOT NULL, data TEXT NOT NULL)")
+                 "event_count INTEGER NOT NULL, deps TEXT NOT NULL, data TEXT NOT NULL, incident_json TEXT NOT NULL)")
+    conn.execute("CREATE TABLE IF NOT EXISTS projected_obligations (incident_id TEXT NOT NULL REFERENCES "
+                 "incidents(id), obligation TEXT NOT NULL, state TEXT NOT NULL, due_ts REAL, body TEXT NOT NULL, "
+                 "PRIMARY KEY (incident_id, obligation))")
 
 
 #: Columns release 1 kept on the incident row; the fold of the events says all of them.

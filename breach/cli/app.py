@@ -174,6 +174,14 @@ def emit_json(data: Any) -> None:
         typer.echo(json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":")))
 
 
+def emit_json_text(text: str) -> None:
+    """JSON already encoded (breach.services.status reads it from the projections)."""
+    if is_tty():
+        emit_json(json.loads(text))
+    else:
+        typer.echo(text)
+
+
 @contextmanager
 def session(home: Path | None, *, write: bool = True, by: str | None = None) -> Iterator[Any]:
     """A Session for one command. Read commands open the store alone (fast); write commands go

@@ -7,7 +7,18 @@ from typing import Annotated
 
 import typer
 
-from .app import ByOption, HomeOption, JsonOption, command, emit_json, is_tty, now, report_problems, session
+from .app import (
+    ByOption,
+    HomeOption,
+    JsonOption,
+    command,
+    emit_json,
+    emit_json_text,
+    is_tty,
+    now,
+    report_problems,
+    session,
+)
 
 cli = typer.Typer()
 
@@ -24,15 +35,15 @@ def status(
     Example: breach status --pending
     """
     from breach.core import time as clock
-    from breach.services.status import status_rows
+    from breach.services.status import status_json, status_rows
 
     with session(home, write=False) as s:
         current = now()
+        if json_:
+            emit_json_text(status_json(s, incident_id, now=current, pending_only=pending))
+            return
         rows = status_rows(s, incident_id, now=current, pending_only=pending)
-        zone = s.zone if rows and not json_ else "UTC"
-    if json_:
-        emit_json(rows)
-        return
+        zone = s.zone if rows else "UTC"
     if not rows:
         typer.echo("Nothing due.")
         return

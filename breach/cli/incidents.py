@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .app import ByOption, HomeOption, JsonOption, command, emit_json, now, session
+from .app import ByOption, HomeOption, JsonOption, command, emit_json, emit_json_text, now, session
 
 cli = typer.Typer()
 
@@ -79,13 +79,13 @@ def list_(
 
     Example: breach list --all --json
     """
-    from breach.services.status import incident_list
+    from breach.services.status import incident_list, list_json
 
     with session(home, write=False) as s:
+        if json_:
+            emit_json_text(list_json(s, include_closed=all_, now=now()))
+            return
         incidents = incident_list(s, include_closed=all_, now=now())
-    if json_:
-        emit_json([{k: v for k, v in i.items() if k != "zone"} for i in incidents])
-        return
     if not incidents:
         typer.echo("No incidents." if all_ else "No open incidents (--all shows closed ones).")
         return

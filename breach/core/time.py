@@ -10,7 +10,6 @@ import os
 import re
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from breach.errors import InputError
 
@@ -33,6 +32,8 @@ def now() -> datetime:
 
 def zone(name: str) -> tzinfo:
     """Resolve an IANA zone name, with a clear error."""
+    from zoneinfo import ZoneInfoNotFoundError  # imported on first use: most reads show no local time
+
     try:
         return _zone(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -41,6 +42,8 @@ def zone(name: str) -> tzinfo:
 
 @lru_cache(maxsize=64)
 def _zone(name: str) -> tzinfo:
+    from zoneinfo import ZoneInfo
+
     return ZoneInfo(name)
 
 

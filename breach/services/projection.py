@@ -11,6 +11,7 @@ time is stored: the time left and "overdue" are computed when read.
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from datetime import datetime
 from typing import Any
@@ -22,8 +23,8 @@ from breach.errors import StoreError
 from breach.services.session import Session
 
 #: Bump when the shape of a stored projection changes.
-SHAPE = "1"
-#: Obligation fields shown in the responder's zone (stored in UTC).
+SHAPE = "2"
+#: Obligation fields shown in the responder's zone (stored in the organization's).
 LOCAL_TIMES = ("due_at", "started_at", "met_at")
 
 
@@ -37,7 +38,7 @@ def dependencies(session: Session) -> str:
 
 
 def build(session: Session, incident_id: str, *, now: datetime) -> dict[str, Any]:
-    """An incident's projection: its facts and its obligations, times in UTC."""
+    """An incident's projection: its facts and its obligations, times in the organization's zone."""
     # Imported here, not above: reading fresh projections must not load the rules (YAML).
     from breach.services.incidents import incident_dict
     from breach.services.obligations import incident_obligations
@@ -45,10 +46,24 @@ def build(session: Session, incident_id: str, *, now: datetime) -> dict[str, Any
     state = session.state(incident_id)
     obligations = []
     for o in incident_obligations(session, incident_id, now=now, state=state):
-        row = o.to_dict("UTC")
+        row = o.to_dict(session.org_zone)
         del row["remaining_seconds"], row["overdue"]
+        # The epoch of the due time, so reading needs no date parsing to say how long is left.
+        row["_due_ts"] = o.due_at.timestamp() if o.due_at is not None else None
         obligations.append(row)
     return {"incident": incident_dict(state.incident), "org_zone": session.org_zone, "obligations": obligations}
+
+
+def _rows(data: dict[str, Any]) -> list[tuple[str, str, float | None, str]]:
+    """Obligation rows for `breach status --json`: each body is the JSON of the row without its closing
+    brace, so the time-dependent `overdue` and `remaining_seconds` are appended when read."""
+    iid = data["incident"]["id"]
+    out = []
+    for o in data["obligations"]:
+        body = {"incident": iid, **{k: v for k, v in o.items() if k != "_due_ts"}}
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))[:-1]
+        out.append((o["obligation"], o["state"], o["_due_ts"], text))
+    return out
 
 
 def refresh(session: Session, incident_ids: list[str] | set[str], *, now: datetime) -> None:
@@ -82,25 +97,41 @@ def incident_projections(session: Session, *, now: datetime, include_closed: boo
     return found
 
 
+def ensure_fresh(session: Session, *, now: datetime, include_closed: bool = False) -> None:
+    """Rebuild the projections that are stale (new events, changed profile or regimes)."""
+    heads = session.store.projection_heads(include_closed=include_closed)
+    if not heads:
+        return
+    deps = dependencies(session)
+    for iid, count, projected, projected_deps in heads:
+        if projected != count or projected_deps != deps:
+            _save(session, iid, count, deps, build(session, iid, now=now))
+
+
 def _save(session: Session, incident_id: str, count: int, deps: str, data: dict[str, Any]) -> None:
     try:
-        session.store.save_projection(incident_id, event_count=count, deps=deps, data=data)
+        session.store.save_projection(incident_id, event_count=count, deps=deps, data=data, rows=_rows(data))
     except (StoreError, sqlite3.OperationalError):
         pass  # a read-only data folder: the projection is rebuilt on the next read
 
 
 def obligation_rows(projection: dict[str, Any], *, zone: str, now: datetime) -> list[dict[str, Any]]:
     """Stored obligations as Obligation.to_dict(zone) gives them at `now`."""
+    now_ts = now.timestamp()
+    convert = zone != projection["org_zone"]
     out = []
     for stored in projection["obligations"]:
         row = dict(stored)
-        for key in LOCAL_TIMES:
-            if row.get(key):
-                row[key] = clock.iso(clock.in_zone(datetime.fromisoformat(row[key]), zone))
-        remaining = None
-        if row["state"] == "pending" and stored.get("due_at"):
-            remaining = int((datetime.fromisoformat(stored["due_at"]) - now).total_seconds())
-        out.append({**row, "overdue": remaining is not None and remaining < 0, "remaining_seconds": remaining})
+        due_ts = row.pop("_due_ts")
+        if convert:
+            for key in LOCAL_TIMES:
+                if row.get(key):
+                    row[key] = clock.iso(clock.in_zone(datetime.fromisoformat(row[key]), zone))
+        remaining = int(due_ts - now_ts) if row["state"] == "pending" and due_ts is not None else None
+        row["overdue"] = remaining is not None and remaining < 0
+        row["remaining_seconds"] = remaining
+        row["_due_ts"] = due_ts
+        out.append(row)
     return out
 
 

@@ -6,13 +6,14 @@ status of many incidents needs no fold and no rules at read time.
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from breach.adapters.files import write_private
-from breach.services.projection import incident_projections, obligation_rows
+from breach.services.projection import ensure_fresh, incident_projections, obligation_rows
 from breach.services.session import Session
 
 
@@ -25,14 +26,12 @@ def status_rows(session: Session, incident_id: str | None, *, now: datetime,
         for o in obligation_rows(p, zone=zone, now=now):
             if pending_only and o["state"] in {"met", "late", "not_applicable"}:
                 continue
-            due = datetime.fromisoformat(o["due_at_utc"]) if o.get("due_at_utc") else None
-            rows.append({"incident": p["incident"]["id"], **o, "_due": due})
-    far = datetime.max.replace(tzinfo=now.tzinfo)
+            rows.append({"incident": p["incident"]["id"], **o})
     # Dated first by due time, then "without undue delay", then what does not apply.
-    rows.sort(key=lambda r: (r["state"] == "not_applicable", r["_due"] is None, r["_due"] or far,
+    rows.sort(key=lambda r: (r["state"] == "not_applicable", r["_due_ts"] is None, r["_due_ts"] or 0.0,
                              r["incident"], r["obligation"]))
     for r in rows:
-        del r["_due"]
+        del r["_due_ts"]
     return rows
 
 
@@ -67,6 +66,36 @@ def calendar(session: Session, incident_id: str | None, *, now: datetime, out: P
     return count
 
 
+
+
+def status_json(session: Session, incident_id: str | None, *, now: datetime, pending_only: bool = False) -> str:
+    """`breach status --json` straight from the stored rows: what status_rows gives, as JSON text.
+
+    The rows are stored as JSON in the organization's zone; with another BREACH_TZ the
+    slower status_rows path converts them.
+    """
+    if incident_id is None:
+        ensure_fresh(session, now=now)
+    else:
+        incident_id = incident_projections(session, now=now, incident_id=incident_id)[0]["incident"]["id"]
+    zone = os.environ.get("BREACH_TZ")
+    if zone and zone != session.store.projected_org_zone():
+        return json.dumps(status_rows(session, incident_id, now=now, pending_only=pending_only),
+                          ensure_ascii=False, default=str, separators=(",", ":"))
+    now_ts = now.timestamp()
+    parts = []
+    for body, state, due_ts in session.store.projected_obligations(incident_id=incident_id,
+                                                                    pending_only=pending_only):
+        remaining = int(due_ts - now_ts) if state == "pending" and due_ts is not None else None
+        overdue = "true" if remaining is not None and remaining < 0 else "false"
+        parts.append(f'{body},"overdue":{overdue},"remaining_seconds":{"null" if remaining is None else remaining}}}')
+    return "[" + ",".join(parts) + "]"
+
+
+def list_json(session: Session, *, include_closed: bool, now: datetime) -> str:
+    """`breach list --json` straight from the stored incident rows."""
+    ensure_fresh(session, now=now, include_closed=include_closed)
+    return "[" + ",".join(session.store.projected_incidents_json(include_closed=include_closed)) + "]"
 
 
 def incident_list(session: Session, *, include_closed: bool, now: datetime) -> list[dict[str, Any]]:
