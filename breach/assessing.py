@@ -19,8 +19,11 @@ from .state import IncidentState, fold
 from .yamlio import plain
 
 
-def load_answers_file(path: Path) -> dict[str, Any]:
-    """An answers file: YAML or JSON mapping of step id -> answer (extra keys ignored)."""
+def load_answers_file(path: Path, *, playbook: Any = None) -> dict[str, Any]:
+    """An answers file: YAML or JSON mapping of step id -> answer. The test metadata keys
+    (expected, source, description) are dropped; given the playbook, any other key that
+    is not one of its questions is refused (a typo must not silently drop a fact)."""
+    from .playbook import unknown_answers
     from .yamlio import load_yaml
 
     data = load_yaml(path)
@@ -29,7 +32,11 @@ def load_answers_file(path: Path) -> dict[str, Any]:
     answers = data.get("answers", data)
     if not isinstance(answers, dict):
         raise InputError(f"{path}: `answers` must be a mapping of step id to answer")
-    return {k: plain(v) for k, v in answers.items() if k not in {"expected", "source", "description"}}
+    answers = {k: plain(v) for k, v in answers.items() if k not in {"expected", "source", "description"}}
+    problems = unknown_answers(playbook, answers) if playbook is not None else []
+    if problems:
+        raise InputError(f"{path}: unknown answer keys:\n" + "\n".join(problems))
+    return answers
 
 
 
@@ -65,11 +72,22 @@ def finish(session: Session, incident_id: str, *, playbook_name: str, answers: d
            now: datetime) -> dict[str, Any]:
     """Compute the risk, record the `assessed` event and the playbook's tasks; one transaction."""
     from . import risk
-    from .playbook import check_answers, find_playbook, load_playbook, missing_answers, relevant_answers, tasks_for
+    from .playbook import (
+        check_answers,
+        find_playbook,
+        load_playbook,
+        missing_answers,
+        relevant_answers,
+        tasks_for,
+        unknown_answers,
+    )
 
     incident = get_incident(session, incident_id)
     playbook = load_playbook(find_playbook(playbook_name))
+    if unknown := unknown_answers(playbook, answers):  # before relevant_answers drops them silently
+        raise InputError("unknown answer keys:\n" + "\n".join(unknown))
     answers = relevant_answers(playbook, answers)  # a changed answer can make earlier ones moot
+    risk.check_judgeable(answers)  # an empty or contradictory answer is refused with its reason
     problems = check_answers(playbook, answers)
     if problems:
         raise InputError("the answers do not fit the playbook:\n" + "\n".join(problems))
