@@ -150,7 +150,8 @@ def _dpc(answers: dict, reasons: list[str], *, facts: edpb.Facts) -> tuple[int, 
         basic = max(DPC_BASIC[c] for c in categories)
         why = f"data categories {', '.join(categories)}"
         if special:
-            why += " (Art. 9/10 data counted as sensitive)"
+            why += " (Art. 9/10 data counted as sensitive" + ("; health is an Art. 9 item" if "health" in facts.items
+                                                              else "") + ")"
         if implied:
             # ENISA Table 1 names the category of these items; an item cannot score below it.
             why += " (from data items: " + ", ".join(f"{i} is {c}" for i, c in implied.items()) + ")"
