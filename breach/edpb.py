@@ -137,7 +137,7 @@ class Decision:
 # --- reading the answers ---------------------------------------------------------------------
 
 
-def _list(answers: dict, key: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+def _list(answers: dict, key: str, *, allowed: tuple[str, ...]) -> tuple[str, ...]:
     value = answers.get(key)
     if value is None:
         return ()
@@ -169,8 +169,8 @@ def _text(answers: dict, key: str) -> str:
 
 def read_facts(answers: dict) -> Facts:
     """Validate and derive the facts the EDPB factors use; raise InputError on a bad value."""
-    items = _list(answers, "data_items", DATA_ITEMS)
-    categories = _list(answers, "subject_categories", SUBJECT_CATEGORIES)
+    items = _list(answers, "data_items", allowed=DATA_ITEMS)
+    categories = _list(answers, "subject_categories", allowed=SUBJECT_CATEGORIES)
     subjects = answers.get("subjects_count")
     if subjects is not None and (isinstance(subjects, bool) or not isinstance(subjects, int) or subjects < 0):
         raise InputError(f"subjects_count: expected a whole number of people, got {subjects!r}")

@@ -451,3 +451,12 @@ def test_property__never_below_enisa_without_a_named_mitigating_fact(a: dict) ->
     assert bool(raised) == bool(result.factors)
     if result.factors:
         assert result.risk == "high"
+
+
+def test_guided_session_warns_when_an_override_lowers_the_risk() -> None:
+    gdpr = playbook.load_playbook(GDPR)
+    step = gdpr.step("risk_override")
+    so_far = answers(data_items=["national_id"])
+    assert playbook.describe_effect(step, "risk", so_far) == (
+        "Computed risk: high; lowering it to risk needs a reason (next question)")
+    assert playbook.describe_effect(step, "high", so_far) == "Computed risk: high; your decision: high"

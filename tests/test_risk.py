@@ -349,7 +349,12 @@ def test_to_dict__keys() -> None:
         "document",
         "exemption",
         "rationale",
+        "factors",
+        "computed_risk",
+        "risk_override",
+        "risk_override_reason",
     } <= set(data)
+    assert data["computed_risk"] == data["risk"] == "high" and data["risk_override"] is None
     assert isinstance(data["flags"], list) and isinstance(data["rationale"], list)
 
 
