@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pexpect
+import pytest
 from conftest import REPO, T0, Cli
 
 from breach.core.yamlio import load_yaml
@@ -124,3 +125,88 @@ def test_tasks_from_the_playbook_can_be_done_or_skipped(cli: Cli) -> None:
     states = {t["n"]: t["state"] for t in cli.json("tasks", iid)}
     assert states[1] == "done" and states[2] == "skipped"
     assert json.dumps(cli.json("show", iid)["tasks"]).count("done") >= 1
+
+
+# --- the EDPB layer through the CLI (issue 12) -----------------------------------------------
+
+
+def answers_file(tmp_path: Path, name: str = "answers.yaml", **changes: object) -> Path:
+    """WP250 example 6's answers with changes; a change to None removes the key."""
+    answers = load_yaml(ANSWERS_FILE)
+    data = {k: v for k, v in answers.items() if k not in {"expected", "source"}}
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    path = tmp_path / name
+    path.write_text(json.dumps(data))  # JSON is YAML
+    return path
+
+
+RANSOMWARE_ON_PATIENTS = {
+    "nature_summary": "Ransomware encrypted the clinic's patient records; restored from backup the same day.",
+    "breach_types": ["availability"],
+    "data_categories": ["simple", "sensitive"],
+    "data_items": ["name", "date_of_birth", "health"],
+    "subject_categories": ["patients"],
+    "special_categories": True,
+    "availability": "recoverable",
+    "critical_service": True,
+    "malicious": True,
+    "malware": True,
+    "exfiltration_ruled_out": False,
+    "subjects_count": 5000,
+    "records_count": 60000,
+    "vulnerable_subjects": True,
+    "confidentiality": None,
+    "unintelligible": None,
+    "password_storage": None,
+    "jurisdictions": None,
+}
+
+
+def test_ransomware_on_patients_restored_from_backup_notifies_authority_and_patients(cli: Cli, tmp_path: Path) -> None:
+    result = cli.json("assess", cli.open(), "--answers", str(answers_file(tmp_path, **RANSOMWARE_ON_PATIENTS)))
+    assert (result["risk"], result["notify_sa"], result["notify_subjects"]) == ("high", True, True)
+    assert result["cb_elements"]["confidentiality"] == 0.5  # exfiltration not ruled out
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"breach_types": [], "confidentiality": None, "unintelligible": None}, "breach_types is empty"),
+        ({"subject_categorie": ["children"]}, "did you mean 'subject_categories'"),
+        ({"risk_override": "unlikely"}, "lowers the computed risk 'high' without a reason"),
+        ({"breach_types": ["confidentiality", "availability"], "availability": "none"},
+         "contradictory answers: availability"),
+    ],
+    ids=["empty-breach-types", "unknown-key", "lowering-without-reason", "contradiction"],
+)
+def test_answers_that_cannot_be_judged_are_refused(cli: Cli, tmp_path: Path, changes: dict, message: str) -> None:
+    iid = cli.open()
+    result = cli("assess", iid, "--answers", str(answers_file(tmp_path, **changes)))
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: ") and message in result.stderr, result.stderr
+    assert "Traceback" not in result.output
+    assert cli.json("show", iid)["assessment"] is None  # nothing recorded
+
+
+def test_unknown_key_is_refused_even_when_the_answers_are_otherwise_complete(cli: Cli, tmp_path: Path) -> None:
+    """An optional answer with a typo would otherwise drop silently (children not counted)."""
+    path = answers_file(tmp_path, subject_categories=None, subject_categries=["children"])
+    result = cli("assess", cli.open(), "--answers", str(path))
+    assert result.exit_code == 1 and "subject_categries" in result.stderr
+
+
+def test_override_with_a_reason_is_in_the_register_with_who_decided(cli: Cli, tmp_path: Path) -> None:
+    iid = cli.open()
+    path = answers_file(tmp_path, risk_override="risk",
+                        risk_override_reason="passwords were bcrypt-hashed and all reset before publication")
+    result = cli.json("assess", iid, "--answers", str(path), "--by", "DPO Jane")
+    assert (result["computed_risk"], result["risk"], result["notify_subjects"]) == ("high", "risk", False)
+    row = next(r for r in cli.json("register") if r["id"] == iid)
+    assert (row["computed_risk"], row["risk_override"], row["risk"]) == ("high", "risk", "risk")
+    assert row["risk_override_reason"].startswith("passwords were bcrypt-hashed")
+    assert row["decided_by"] == "DPO Jane"
+    assert any("LOWERED" in line for line in row["rationale"])

@@ -22,10 +22,12 @@ def load_example(path: Path) -> tuple[dict, dict, str]:
 
 
 def base(**overrides) -> dict:
-    """Simple data, EI 1, no circumstances: SE = 1 before overrides."""
+    """Simple data, EI 1, no circumstances: SE = 1 before overrides.
+
+    No breach_types: the element answers count as given (a `none` element under a
+    breach type that names it would be refused as contradictory)."""
     answers = {
         "role": "controller",
-        "breach_types": ["confidentiality", "integrity", "availability"],
         "data_categories": ["simple"],
         "ease_of_identification": "maximum",
         "confidentiality": "none",
@@ -142,8 +144,9 @@ def test_cb__malicious_adds_half_and_elements_add_up() -> None:
 
 
 def test_cb__element_outside_breach_types_does_not_count() -> None:
-    result = assess(base(breach_types=["availability"], confidentiality="unknown_recipients"))
+    result = assess(base(breach_types=["availability"], availability="temporary", confidentiality="unknown_recipients"))
     assert result.cb_elements["confidentiality"] == 0
+    assert result.cb_elements["availability"] == 0.25
 
 
 @pytest.mark.parametrize(
@@ -346,7 +349,12 @@ def test_to_dict__keys() -> None:
         "document",
         "exemption",
         "rationale",
+        "factors",
+        "computed_risk",
+        "risk_override",
+        "risk_override_reason",
     } <= set(data)
+    assert data["computed_risk"] == data["risk"] == "high" and data["risk_override"] is None
     assert isinstance(data["flags"], list) and isinstance(data["rationale"], list)
 
 

@@ -136,7 +136,7 @@ def assess(
     with session(home, by=by) as s:
         incident, pb, state, answers, defaults = progress(s, incident_id, playbook)
         if answers_file is not None:
-            given = load_answers_file(answers_file)
+            given = load_answers_file(answers_file, playbook=pb)
             for key, value in given.items():
                 if answers.get(key) != value:
                     answers[key] = value

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from breach.core import edpb
 from breach.errors import InputError
 
 # ENISA Annex 1, Assessment Table 1: basic DPC score per data category.
@@ -36,7 +37,7 @@ MALICIOUS_POINTS = 0.5  # ENISA Annex 3: +0.5 for an intentional act; no value f
 
 BREACH_TYPES = ("confidentiality", "integrity", "availability")
 LEVELS = ("low", "medium", "high", "very_high")
-RISKS = ("unlikely", "risk", "high")
+RISKS = edpb.RISKS
 EXEMPTIONS = ("art34_3_a", "art34_3_b", "art34_3_c")
 MANY_PEOPLE = 100  # ENISA section 3.3 flag: "more than 100 individuals"
 
@@ -62,6 +63,10 @@ class RiskResult:
     rationale: tuple[str, ...]
     document: bool = True  # Art. 33(5): every breach is documented, whatever the risk
     role: str = "controller"
+    factors: tuple[str, ...] = ()  # the EDPB factors that raised the risk above the ENISA baseline
+    computed_risk: str | None = None  # before the responder's override; equals risk without one
+    risk_override: str | None = None
+    risk_override_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (copies, so callers cannot change the result)."""
@@ -82,6 +87,10 @@ class RiskResult:
             "public_communication": self.public_communication,
             "document": self.document,
             "exemption": self.exemption,
+            "factors": list(self.factors),
+            "computed_risk": self.computed_risk if self.computed_risk is not None else self.risk,
+            "risk_override": self.risk_override,
+            "risk_override_reason": self.risk_override_reason,
             "rationale": list(self.rationale),
         }
 
@@ -120,7 +129,7 @@ def _flag(answers: dict, key: str) -> bool:
     return value
 
 
-def _dpc(answers: dict, reasons: list[str]) -> tuple[int, int]:
+def _dpc(answers: dict, reasons: list[str], *, facts: edpb.Facts) -> tuple[int, int]:
     """Return (final DPC, basic DPC) and append the DPC rationale line(s)."""
     categories = answers.get("data_categories") or []
     if isinstance(categories, str):
@@ -129,28 +138,35 @@ def _dpc(answers: dict, reasons: list[str]) -> tuple[int, int]:
     if unknown:
         raise InputError(f"data_categories: unknown {', '.join(map(str, unknown))} (one of {', '.join(DPC_BASIC)})")
     categories = list(dict.fromkeys(categories))
-    special = _flag(answers, "special_categories")
+    special = facts.special
     if special and "sensitive" not in categories:
         # Art. 9/10 data is ENISA's "sensitive" category (basic 4); EDPB 9/2022 para 103:
         # damage "should be considered likely to occur".
         categories.append("sensitive")
+    implied = {item: cat for item, cat in edpb.implied_categories(facts).items() if cat not in categories}
+    for category in dict.fromkeys(implied.values()):
+        categories.append(category)
     if categories:
         basic = max(DPC_BASIC[c] for c in categories)
         why = f"data categories {', '.join(categories)}"
         if special:
-            why += " (Art. 9/10 data counted as sensitive)"
+            why += " (Art. 9/10 data counted as sensitive" + ("; health is an Art. 9 item" if "health" in facts.items
+                                                              else "") + ")"
+        if implied:
+            # ENISA Table 1 names the category of these items; an item cannot score below it.
+            why += " (from data items: " + ", ".join(f"{i} is {c}" for i, c in implied.items()) + ")"
         reasons.append(f"DPC {basic}: {why} -> highest basic score {basic} (ENISA Annex 1, Table 1)")
     else:
         basic = 1
         reasons.append("DPC 1: no data category answered yet; assumed simple (ENISA Table 1)")
     dpc = basic
 
-    if _flag(answers, "vulnerable_subjects") and dpc < 4:
+    if facts.vulnerable and dpc < 4:
         # ENISA A2 contextual factor "special characteristics of the individuals" raises the
         # score; we raise by one level. Table 1 allows simple -> 4 when the data is critical
         # to the safety of vulnerable people: that judgement is left to dpc_score.
         reasons.append(
-            f"DPC raised {dpc} -> {dpc + 1}: vulnerable people (children, patients...) "
+            f"DPC raised {dpc} -> {dpc + 1}: vulnerable people ({', '.join(facts.vulnerable)}) "
             "(ENISA contextual factor, Annex 1; use dpc_score 4 if the data is critical "
             "to their safety)"
         )
@@ -174,18 +190,25 @@ def _dpc(answers: dict, reasons: list[str]) -> tuple[int, int]:
     return dpc, basic
 
 
+check_judgeable = edpb.check_judgeable
+
+
 def assess(answers: dict) -> RiskResult:
-    """Score the breach (ENISA 2013) and derive GDPR duties (Arts. 33, 34) with reasons.
+    """Score the breach (ENISA 2013), weigh it (EDPB) and derive GDPR duties (Arts. 33, 34) with reasons.
 
     `answers` are the gdpr playbook's answers; pass only those relevant to the
     breach (playbook.relevant_answers). Unanswered factors take conservative
-    defaults (EI maximum, no circumstance points) and say so in the rationale.
-    Raises InputError on an answer outside the method's scales.
+    defaults (EI maximum, no circumstance points, passwords usable) and say so in the
+    rationale. Raises InputError on an answer outside the method's scales and on
+    answers that cannot be judged (no breach type, contradictions, an unexplained
+    lowering override): guessing there is how a breach goes unnotified.
     """
+    edpb.check_judgeable(answers)
     reasons: list[str] = []
     role = _choice(answers, "role", ("controller", "processor"), "controller")
+    facts = edpb.read_facts(answers)
 
-    dpc, dpc_basic = _dpc(answers, reasons)
+    dpc, dpc_basic = _dpc(answers, reasons, facts=facts)
 
     ei_answer = answers.get("ease_of_identification")
     if ei_answer is None:
@@ -205,7 +228,14 @@ def assess(answers: dict) -> RiskResult:
             kinds[element] = "none"
         else:
             kinds[element] = _choice(answers, element, CB_POINTS[element], "none")
+    kinds["confidentiality"], presumed = edpb.presume_confidentiality(facts, kinds["confidentiality"])
+    if presumed:
+        reasons.append(presumed)
     malicious = _flag(answers, "malicious")
+    if facts.malware and not malicious:
+        # ENISA Annex 3: malware is an intentional act against the controller or the people.
+        malicious = True
+        reasons.append("Malicious: malware is an intentional act (ENISA Annex 3, +0.5)")
     cb_elements = {element: CB_POINTS[element][kinds[element]] for element in BREACH_TYPES}
     cb_elements["malicious"] = MALICIOUS_POINTS if malicious else 0.0
     cb = sum(cb_elements.values())
@@ -221,8 +251,8 @@ def assess(answers: dict) -> RiskResult:
     )
 
     flags: list[str] = []
-    subjects = answers.get("subjects_count")
-    if isinstance(subjects, int) and not isinstance(subjects, bool) and subjects > MANY_PEOPLE:
+    subjects = facts.subjects
+    if subjects is not None and subjects > MANY_PEOPLE:
         flags.append("more_than_100_people")
     unintelligible = _flag(answers, "unintelligible")
     if unintelligible:
@@ -233,11 +263,28 @@ def assess(answers: dict) -> RiskResult:
         )
     else:
         reasons.append("Flags: none (ENISA section 3.3)")
+    if "password" in facts.items:
+        storage = facts.password_storage or "not answered: assumed usable (plaintext or crackable)"
+        reasons.append(f"Passwords stored as {storage} (EDPB 9/2022 para 77 on keyed hashes; EDPB 01/2021 case 06)")
+    if not facts.items:
+        reasons.append("Data items not answered: the item factors (identity, credentials, location...) "
+                       "could not be weighed (EDPB 9/2022, nature of the data)")
 
-    risk, why_risk, would_be_high = _gdpr_risk(
-        answers, kinds=kinds, level=level, malicious=malicious, unintelligible=unintelligible
+    decision = edpb.decide(
+        answers,
+        facts=facts,
+        kinds=kinds,
+        level=level,
+        dpc_basic=dpc_basic,
+        malicious=malicious,
+        unintelligible=unintelligible,
     )
-    reasons.append(f"GDPR risk '{risk}': {why_risk}")
+    reasons.extend(decision.reasons)
+    computed = decision.risk
+    risk, override, override_reason, override_line = edpb.apply_override(answers, computed=computed)
+    if override_line:
+        reasons.append(override_line)
+    would_be_high = decision.would_be_high
 
     exemption: str | None = None
     notify_controller = role == "processor"
@@ -260,7 +307,7 @@ def assess(answers: dict) -> RiskResult:
         )
         notify_subjects = risk == "high"
         public = False
-        if risk == "unlikely" and would_be_high and unintelligible:
+        if risk == "unlikely" and computed == "unlikely" and would_be_high and unintelligible:
             exemption = "art34_3_a"
             reasons.append(
                 "Art. 34(3)(a): the data is unintelligible to anyone without the key "
@@ -312,74 +359,8 @@ def assess(answers: dict) -> RiskResult:
         public_communication=public,
         exemption=exemption,
         rationale=tuple(reasons),
-    )
-
-
-def _gdpr_risk(
-    answers: dict, *, kinds: dict[str, str], level: str, malicious: bool, unintelligible: bool
-) -> tuple[str, str, bool]:
-    """Map the facts onto Art. 33/34: return (risk, why, would be high without encryption).
-
-    ENISA sets no threshold (section 4), so this follows the EDPB's examples: first ask
-    whether any harm can reach people at all, then whether it is high.
-    """
-    conf, integ, avail = kinds["confidentiality"], kinds["integrity"], kinds["availability"]
-    special = _flag(answers, "special_categories")
-    vulnerable = _flag(answers, "vulnerable_subjects")
-    medium_up = level != "low"
-
-    high_reasons: list[str] = []
-    if level in ("high", "very_high"):
-        high_reasons.append(f"ENISA severity {level.replace('_', ' ')}: significant consequences")
-    if special:
-        high_reasons.append("Art. 9/10 data: damage should be considered likely (EDPB 9/2022 para 103)")
-    if vulnerable and medium_up:
-        high_reasons.append(
-            "vulnerable people and at least medium severity (EDPB 9/2022 risk "
-            "factor: special characteristics of the individual)"
-        )
-    if avail == "permanent" and medium_up:
-        high_reasons.append("permanent loss of data of at least medium severity (WP250 example 4)")
-    would_be_high = bool(high_reasons)
-
-    # Is there any way for harm to reach people? Confidentiality first.
-    contained: list[str] = []
-    conf_harm = conf != "none"
-    if conf_harm and unintelligible:
-        conf_harm = False
-        contained.append(
-            "the disclosed data is unintelligible and the key is safe (EDPB 9/2022 on Art. 34(3)(a); WP250 example 1)"
-        )
-    elif (
-        conf == "known_recipients"
-        and _flag(answers, "recipient_trusted_and_deleted")
-        and level == "low"
-        and not malicious
-        and not special
-    ):
-        conf_harm = False
-        contained.append(
-            "the known recipient is trusted and has deleted the data, severity low "
-            "(EDPB 9/2022: a trusted recipient can make a risk unlikely)"
-        )
-    integ_harm = integ != "none"
-    avail_harm = avail in ("temporary", "permanent")
-    if avail == "recoverable":
-        contained.append("availability restored quickly without difficulty (WP250 examples 3, 4)")
-
-    if not (conf_harm or integ_harm or avail_harm):
-        why = "; ".join(contained) or "no confidentiality, integrity or availability loss answered"
-        return "unlikely", f"{why} -> unlikely to result in a risk (Art. 33(1))", would_be_high
-
-    if would_be_high:
-        return "high", "; ".join(high_reasons) + " -> likely high risk (Art. 34(1))", True
-    touched = [
-        name
-        for name, harm in (("confidentiality", conf_harm), ("integrity", integ_harm), ("availability", avail_harm))
-        if harm
-    ]
-    return (
-        "risk",
-        f"loss of {', '.join(touched)} at {level} severity -> a risk that is not high (Art. 33(1))",
-        False,
+        factors=decision.factors,
+        computed_risk=computed,
+        risk_override=override,
+        risk_override_reason=override_reason,
     )

@@ -21,6 +21,7 @@ from breach.core.playbook import (
     missing_answers,
     relevant_answers,
     tasks_for,
+    unknown_answers,
 )
 from breach.core.state import IncidentState
 from breach.core.yamlio import load_yaml, plain
@@ -30,15 +31,21 @@ from breach.services.session import Session
 from breach.services.views import task_dict
 
 
-def load_answers_file(path: Path) -> dict[str, Any]:
-    """An answers file: YAML or JSON mapping of step id -> answer (extra keys ignored)."""
+def load_answers_file(path: Path, *, playbook: Any = None) -> dict[str, Any]:
+    """An answers file: YAML or JSON mapping of step id -> answer. The test metadata keys
+    (expected, source, description) are dropped; given the playbook, any other key that
+    is not one of its questions is refused (a typo must not silently drop a fact)."""
     data = load_yaml(path)
     if not isinstance(data, dict):
         raise InputError(f"{path}: an answers file must be a mapping of step id to answer")
     answers = data.get("answers", data)
     if not isinstance(answers, dict):
         raise InputError(f"{path}: `answers` must be a mapping of step id to answer")
-    return {k: plain(v) for k, v in answers.items() if k not in {"expected", "source", "description"}}
+    answers = {k: plain(v) for k, v in answers.items() if k not in {"expected", "source", "description"}}
+    problems = unknown_answers(playbook, answers) if playbook is not None else []
+    if problems:
+        raise InputError(f"{path}: unknown answer keys:\n" + "\n".join(problems))
+    return answers
 
 
 
@@ -79,7 +86,11 @@ def finish(session: Session, incident_id: str, *, playbook_name: str, answers: d
     """Compute the risk, record the `assessed` event and the playbook's tasks; one transaction."""
     incident = get_incident(session, incident_id)
     playbook = load_playbook(find_playbook(playbook_name, session.home))
+    if unknown := unknown_answers(playbook, answers):  # before relevant_answers drops them silently
+        raise InputError("unknown answer keys:\n" + "\n".join(unknown))
     answers = relevant_answers(playbook, answers)  # a changed answer can make earlier ones moot
+    risk.check_judgeable(answers)  # an empty or contradictory answer is refused with its reason
+    risk.check_judgeable(answers)  # an empty or contradictory answer is refused with its reason
     problems = check_answers(playbook, answers)
     if problems:
         raise InputError("the answers do not fit the playbook:\n" + "\n".join(problems))

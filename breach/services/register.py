@@ -30,7 +30,8 @@ from breach.services.session import Session
 #: The CSV header, documented in docs/register.md.
 COLUMNS = [
     "id", "status", "title", "occurred_at", "detected_at", "aware_at", "closed_at", "nature",
-    "breach_types", "data_categories", "subjects_count", "records_count", "risk", "enisa_level",
+    "breach_types", "data_categories", "subjects_count", "records_count", "risk", "computed_risk",
+    "risk_override", "risk_override_reason", "enisa_level",
     "enisa_severity", "rationale", "exemption", "notify_sa", "notify_subjects", "obligations",
     "not_notified_reason", "decided_by", "decided_at", "sent_without_approval", "remedial_action",
 ]
@@ -76,7 +77,9 @@ def register_rows(session: Session, *, now: datetime, since: datetime | None = N
             "nature": _one_language(answers.get("nature_summary")), "breach_types": answers.get("breach_types") or [],
             "data_categories": answers.get("data_categories") or [],
             "subjects_count": answers.get("subjects_count"), "records_count": answers.get("records_count"),
-            "risk": result.get("risk"), "enisa_level": result.get("level"),
+            "risk": result.get("risk"), "computed_risk": result.get("computed_risk", result.get("risk")),
+            "risk_override": result.get("risk_override"), "risk_override_reason": result.get("risk_override_reason"),
+            "enisa_level": result.get("level"),
             "enisa_severity": result.get("severity"), "rationale": result.get("rationale") or [],
             "exemption": result.get("exemption"), "notify_sa": result.get("notify_sa"),
             "notify_subjects": result.get("notify_subjects"), "obligations": obligations,

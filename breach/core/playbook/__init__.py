@@ -18,6 +18,7 @@ from breach.core.playbook.answers import (
     parse_answer,
     relevant_answers,
     tasks_for,
+    unknown_answers,
 )
 from breach.core.playbook.conditions import holds
 from breach.core.playbook.loader import find_playbook, list_playbooks, load_playbook, validate_file
@@ -28,5 +29,5 @@ __all__ = [
     "PLAYBOOK_DIR", "STEP_TYPES", "AllOf", "AnyOf", "Choice", "Condition", "Leaf", "NotOf", "Playbook", "Step",
     "StepType", "check_answers", "describe_effect", "find_playbook", "holds", "is_relevant", "list_playbooks",
     "load_playbook", "missing_answers", "next_step", "parse_answer", "relevant_answers", "tasks_for",
-    "validate_file",
+    "unknown_answers", "validate_file",
 ]

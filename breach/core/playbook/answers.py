@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from breach.core.playbook.conditions import holds
@@ -64,6 +65,18 @@ def parse_answer(step: Step, text: str, *, default_zone: str = "Europe/Brussels"
     return kind.parse(step, text, default_zone)
 
 
+def unknown_answers(playbook: Playbook, answers: dict) -> list[str]:
+    """Answer keys that are not steps of the playbook: a typo must not silently drop a fact."""
+    ids = [s.id for s in playbook.steps]
+    problems = []
+    for key in answers:
+        if key not in ids:
+            near = difflib.get_close_matches(str(key), ids, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            problems.append(f"{key}: not a question of playbook {playbook.name!r}{hint}")
+    return problems
+
+
 def check_answers(playbook: Playbook, answers: dict) -> list[str]:
     """Problems with an answers file: unknown step ids and values of the wrong type."""
     if not isinstance(answers, dict):
@@ -96,7 +109,8 @@ def tasks_for(playbook: Playbook, answers: dict) -> list[dict]:
 # --- feedback after an answer ------------------------------------------------------------
 
 _DPC_STEPS = {"data_categories", "special_categories", "dpc_score", "dpc_reason", "vulnerable_subjects"}
-_CB_STEPS = {"confidentiality", "integrity", "availability", "malicious", "breach_types"}
+_CB_STEPS = {"confidentiality", "integrity", "availability", "malicious", "breach_types", "malware",
+             "exfiltration_ruled_out"}
 
 
 def describe_effect(step: Step, value: Any, answers: dict) -> str | None:
@@ -104,6 +118,14 @@ def describe_effect(step: Step, value: Any, answers: dict) -> str | None:
     from breach.core import risk
 
     merged = {**answers, step.id: value}
+    if step.id == "risk_override" and value is not None:
+        try:  # the computed risk, before the override (a lower one fails until its reason is given)
+            computed = risk.assess({k: v for k, v in answers.items() if not k.startswith("risk_override")}).risk
+        except InputError:
+            return None
+        if risk.RISKS.index(value) < risk.RISKS.index(computed):
+            return f"Computed risk: {computed}; lowering it to {value} needs a reason (next question)"
+        return f"Computed risk: {computed}; your decision: {value}"
     try:
         result = risk.assess(merged)
     except InputError:

@@ -1,0 +1,481 @@
+"""The EDPB layer: from the ENISA severity and the facts to the GDPR risk, never below ENISA.
+
+Pure: no I/O, no clock. `breach/risk.py` scores severity with the ENISA 2013 method;
+this module turns the score and the facts the score cannot see (which data items,
+which people, how many, a ransomware attack whose exfiltration is not ruled out, a
+hospital's outage) into Art. 33 "risk" and Art. 34 "high risk", following the factors
+of EDPB Guidelines 9/2022 (section on assessing risk) and the lessons of EDPB
+Guidelines 01/2021 (examples of breach notification).
+
+One rule holds the design together: a combination of facts can only RAISE the risk
+above what the ENISA level gives. Only a named mitigating fact (data unintelligible
+with the key safe, a trusted recipient who deleted it, data already public, a backup
+that restored the data quickly, exfiltration ruled out with evidence, passwords under
+a strong hash) can keep a loss from counting, and the rationale names it. Answers that
+cannot be judged (no breach type, contradictions) are refused rather than guessed.
+Every threshold is explained in playbooks/README.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from breach.errors import InputError
+
+RISKS = ("unlikely", "risk", "high")
+RISK_RANK = {name: rank for rank, name in enumerate(RISKS)}
+
+#: Answer keys of `data_items`. The first seven are the historical names: answers files
+#: in the wild use them, so they stay.
+DATA_ITEMS = (
+    "name", "email", "password", "account", "ip_address", "cookies",
+    "national_id", "passport", "date_of_birth", "address", "phone", "bank_account", "payment_card",
+    "health", "location", "communications", "security_questions", "session_tokens",
+    "other",
+)
+SUBJECT_CATEGORIES = (
+    "registered_users", "users", "customers", "prospects", "website_visitors",
+    "employees", "children", "patients", "vulnerable_groups",
+)
+PASSWORD_STORAGE = ("plaintext", "weak_hash", "strong_hash", "not_applicable")
+
+# EDPB 9/2022 para 52 and Recital 85: identity theft and fraud are the damage the
+# guidelines name first; these items are what a fraudster needs to open accounts,
+# borrow, or pay in someone's name. Date of birth or address alone is not enough;
+# together (with the name that nearly every breach holds) they are.
+IDENTITY_FRAUD_ITEMS = ("national_id", "passport", "payment_card", "bank_account")
+IDENTITY_FRAUD_PAIR = ("date_of_birth", "address")
+# EDPB 01/2021 cases 06-07: credentials usable by an attacker lead to account takeover
+# here and, through reuse, elsewhere (credential stuffing).
+CREDENTIAL_ITEMS = ("security_questions", "session_tokens")
+# Location and communications content show a person's life in detail (ENISA Table 1,
+# behavioural; EDPB 9/2022, nature and sensitivity of the data).
+INTIMATE_ITEMS = ("location", "communications")
+# ENISA Table 1: the category an item belongs to, whatever category was answered.
+ITEM_CATEGORIES = {
+    "health": "sensitive",
+    "payment_card": "financial",
+    "bank_account": "financial",
+    "location": "behavioural",
+    "communications": "behavioural",
+}
+# ENISA Annex 1 contextual factor and EDPB 9/2022 "special characteristics of the
+# individual": minors, patients, groups with special needs.
+VULNERABLE_CATEGORIES = ("children", "patients", "vulnerable_groups")
+# WP29 Guidelines on DPIA (WP248 rev.01, endorsed by the EDPB), criterion 7: employees are
+# vulnerable data subjects because of the power imbalance with their employer.
+DEPENDENT_CATEGORIES = ("employees",)
+# EDPB 9/2022 "special characteristics of the controller" (a medical organisation) and
+# WP250 example 8: for a health service the outage itself harms people.
+CRITICAL_CATEGORIES = ("patients",)
+
+#: Scale (EDPB 9/2022 factor "number of affected individuals"). ENISA flags >100 people
+#: (section 3.3). From LARGE_SCALE people a medium-severity breach whose data is in
+#: unknown hands is high risk: among a thousand people some will be the ones phished,
+#: defrauded or harassed. From VERY_LARGE_SCALE people any medium-severity loss that is
+#: not contained is high risk. Below 1,000 the ENISA level decides on its own.
+LARGE_SCALE = 1_000
+VERY_LARGE_SCALE = 10_000
+
+CONFIDENTIALITY_ORDER = ("none", "exposed", "known_recipients", "unknown_recipients")
+#: Answer keys this layer reads, beside the ENISA ones read by breach/risk.py.
+ANSWER_KEYS = (
+    "data_items", "subject_categories", "subjects_count", "vulnerable_subjects", "special_categories",
+    "password_storage", "malware", "exfiltration_ruled_out", "exfiltration_evidence", "critical_service",
+    "data_already_public", "recipient_trusted_and_deleted", "risk_override", "risk_override_reason",
+)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the answers say beyond the ENISA scales, validated and derived once."""
+
+    items: tuple[str, ...]
+    subject_categories: tuple[str, ...]
+    subjects: int | None
+    special: bool
+    vulnerable: tuple[str, ...]  # why the people are vulnerable: categories or "vulnerable_subjects"
+    dependent: bool
+    critical: tuple[str, ...]  # why the service is critical: "patients" or "critical_service"
+    password_storage: str | None
+    malware: bool
+    exfiltration_ruled_out: bool
+    exfiltration_evidence: str
+    data_already_public: bool
+
+    @property
+    def identity_fraud(self) -> tuple[str, ...]:
+        found = [i for i in IDENTITY_FRAUD_ITEMS if i in self.items]
+        if all(i in self.items for i in IDENTITY_FRAUD_PAIR):
+            found.append("+".join(IDENTITY_FRAUD_PAIR))
+        return tuple(found)
+
+    @property
+    def credentials(self) -> tuple[str, ...]:
+        """Credentials an attacker can use; passwords unless stored under a strong hash."""
+        found = []
+        if "password" in self.items and self.password_storage not in ("strong_hash", "not_applicable"):
+            found.append(f"password ({self.password_storage or 'storage not answered, assumed usable'})")
+        found += [i for i in CREDENTIAL_ITEMS if i in self.items]
+        return tuple(found)
+
+    @property
+    def intimate(self) -> tuple[str, ...]:
+        return tuple(i for i in INTIMATE_ITEMS if i in self.items)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The GDPR risk, the factors that set it, and the reasons (one line each)."""
+
+    risk: str
+    reasons: tuple[str, ...]
+    factors: tuple[str, ...]
+    would_be_high: bool  # high but for the encryption: Art. 34(3)(a) is what spares the letters
+
+
+# --- reading the answers ---------------------------------------------------------------------
+
+
+def _list(answers: dict, key: str, *, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    value = answers.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        raise InputError(f"{key}: expected a list of {', '.join(allowed)}, got {value!r}")
+    unknown = [v for v in value if v not in allowed]
+    if unknown:
+        raise InputError(f"{key}: unknown {', '.join(map(repr, unknown))} (one of {', '.join(allowed)})")
+    return tuple(dict.fromkeys(value))
+
+
+def _yes(answers: dict, key: str) -> bool:
+    value = answers.get(key)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise InputError(f"{key}: expected yes or no, got {value!r}")
+    return value
+
+
+def _text(answers: dict, key: str) -> str:
+    value = answers.get(key)
+    if isinstance(value, dict):  # per-language text
+        value = next((v for v in value.values() if isinstance(v, str) and v.strip()), "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def read_facts(answers: dict) -> Facts:
+    """Validate and derive the facts the EDPB factors use; raise InputError on a bad value."""
+    items = _list(answers, "data_items", allowed=DATA_ITEMS)
+    categories = _list(answers, "subject_categories", allowed=SUBJECT_CATEGORIES)
+    subjects = answers.get("subjects_count")
+    if subjects is not None and (isinstance(subjects, bool) or not isinstance(subjects, int) or subjects < 0):
+        raise InputError(f"subjects_count: expected a whole number of people, got {subjects!r}")
+    storage = answers.get("password_storage")
+    if storage is not None and storage not in PASSWORD_STORAGE:
+        raise InputError(f"password_storage: {storage!r} is not one of {', '.join(PASSWORD_STORAGE)}")
+    vulnerable = [c for c in categories if c in VULNERABLE_CATEGORIES]
+    if _yes(answers, "vulnerable_subjects"):
+        vulnerable.append("vulnerable_subjects")
+    critical = [c for c in categories if c in CRITICAL_CATEGORIES]
+    if _yes(answers, "critical_service"):
+        critical.append("critical_service")
+    return Facts(
+        items=items,
+        subject_categories=categories,
+        subjects=subjects,
+        special=_yes(answers, "special_categories") or "health" in items,
+        vulnerable=tuple(vulnerable),
+        dependent=any(c in DEPENDENT_CATEGORIES for c in categories),
+        critical=tuple(critical),
+        password_storage=storage,
+        malware=_yes(answers, "malware"),
+        exfiltration_ruled_out=_yes(answers, "exfiltration_ruled_out"),
+        exfiltration_evidence=_text(answers, "exfiltration_evidence"),
+        data_already_public=_yes(answers, "data_already_public"),
+    )
+
+
+def check_judgeable(answers: dict) -> None:
+    """Refuse answers that cannot be judged: no breach type, or answers that contradict.
+
+    A guess here is how a breach ends up not notified, so the responder is asked to
+    correct the answers instead. Defensive about types: it runs before type checks.
+    """
+    types = answers.get("breach_types")
+    if types is not None:
+        if isinstance(types, str):
+            types = [types]
+        if not isinstance(types, list | tuple) or not types:
+            raise InputError(
+                "breach_types is empty: say which kinds of loss happened (confidentiality, integrity, "
+                "availability); a breach without one cannot be assessed (EDPB 9/2022, types of breach)"
+            )
+        unknown = [t for t in types if t not in ("confidentiality", "integrity", "availability")]
+        if unknown:
+            raise InputError(f"breach_types: unknown {', '.join(map(repr, unknown))} "
+                             "(one of confidentiality, integrity, availability)")
+        for element, meaning in (("confidentiality", "no disclosure"), ("availability", "no loss")):
+            if element in types and answers.get(element) == "none":
+                raise InputError(
+                    f"contradictory answers: {element} is 'none' ({meaning}) but breach_types includes "
+                    f"{element}; remove {element} from breach_types, or say how far the loss went"
+                )
+    if _yes(answers, "exfiltration_ruled_out"):
+        if _yes(answers, "malware") and answers.get("confidentiality") == "unknown_recipients":
+            raise InputError(
+                "contradictory answers: exfiltration_ruled_out is yes but confidentiality is "
+                "unknown_recipients; if data left, exfiltration is not ruled out"
+            )
+        if _yes(answers, "malware") and not _text(answers, "exfiltration_evidence"):
+            raise InputError(
+                "exfiltration_ruled_out needs exfiltration_evidence (e.g. forensic report, egress logs): "
+                "without evidence, a ransomware or malware attack counts as a confidentiality breach "
+                "(EDPB 01/2021, ransomware cases)"
+            )
+    if _text(answers, "risk_override_reason") and answers.get("risk_override") is None:
+        raise InputError("risk_override_reason given without risk_override: say which risk you decide")
+
+
+# --- the ENISA inputs the facts change -------------------------------------------------------
+
+
+def implied_categories(facts: Facts) -> dict[str, str]:
+    """ENISA Table 1 categories the data items belong to: {item: category}."""
+    return {item: ITEM_CATEGORIES[item] for item in facts.items if item in ITEM_CATEGORIES}
+
+
+def presume_confidentiality(facts: Facts, confidentiality: str) -> tuple[str, str | None]:
+    """Ransomware or malware: a confidentiality breach with unknown recipients until exfiltration
+    is ruled out with evidence. Returns (confidentiality to score, rationale line or None)."""
+    if not facts.malware:
+        return confidentiality, None
+    if facts.exfiltration_ruled_out:
+        return confidentiality, (
+            f"Malware: exfiltration ruled out; evidence: {facts.exfiltration_evidence} "
+            "(EDPB 01/2021 cases 01 and 03: encryption only, no exfiltration, shown by the investigation)"
+        )
+    if CONFIDENTIALITY_ORDER.index(confidentiality) >= CONFIDENTIALITY_ORDER.index("unknown_recipients"):
+        return confidentiality, (
+            "Malware: exfiltration not ruled out; confidentiality already unknown recipients (EDPB 01/2021 case 04)"
+        )
+    return "unknown_recipients", (
+        f"Malware: exfiltration not ruled out -> treated as a confidentiality breach with unknown "
+        f"recipients (answered: {confidentiality}) until evidence rules it out (EDPB 01/2021, ransomware "
+        "cases 01-04: whether data was exfiltrated decides the confidentiality risk; ENISA Annex 3 +0.5)"
+    )
+
+
+# --- the decision ----------------------------------------------------------------------------
+
+
+def decide(
+    answers: dict,
+    *,
+    facts: Facts,
+    kinds: dict[str, str],
+    level: str,
+    dpc_basic: int,
+    malicious: bool,
+    unintelligible: bool,
+) -> Decision:
+    """Map the score and the facts onto Art. 33/34.
+
+    First, which losses can reach people at all (a loss counts unless a named
+    mitigating fact contains it). If none can: unlikely. Otherwise the ENISA level gives
+    a baseline ('high' from ENISA high, else 'risk'), and each EDPB factor that holds can
+    raise it to 'high'; the highest wins. Nothing here lowers the baseline.
+    """
+    conf, integ, avail = kinds["confidentiality"], kinds["integrity"], kinds["availability"]
+    medium_up = level != "low"
+    reasons: list[str] = []
+
+    # 1. Which losses count. Each containment is a named mitigating fact.
+    contained: list[str] = []
+    conf_loss = conf != "none"
+    conf_harm = conf_loss
+    if conf_loss and unintelligible:
+        conf_harm = False
+        contained.append(
+            "confidentiality contained: the data is unintelligible and the key is safe "
+            "(EDPB 9/2022 on Art. 34(3)(a); WP250 example 1)"
+        )
+    elif (
+        conf == "known_recipients"
+        and _yes(answers, "recipient_trusted_and_deleted")
+        and level == "low"
+        and not malicious
+        and not facts.special
+    ):
+        conf_harm = False
+        contained.append(
+            "confidentiality contained: the known recipient is trusted and has deleted the data, severity low, "
+            "not malicious, no Art. 9/10 data (EDPB 9/2022, trusted recipient; EDPB 01/2021 case 09)"
+        )
+    elif conf_loss and facts.data_already_public:
+        blocking = [*facts.credentials, *facts.identity_fraud, *facts.intimate] + (["Art. 9/10 data"] if facts.special
+                                                                                    else [])
+        if blocking:
+            reasons.append(
+                f"Data already public does not contain this disclosure: {', '.join(blocking)} is not "
+                "public data (ENISA Annex 1, public availability lowers only what was public)"
+            )
+        else:
+            conf_harm = False
+            contained.append(
+                "confidentiality contained: the data was already lawfully public before the breach "
+                "(ENISA Annex 1 contextual factor, public availability; EDPB 9/2022, likelihood of harm)"
+            )
+    integ_harm = integ != "none"
+    if "integrity" in (answers.get("breach_types") or ()) and integ == "none":
+        contained.append("integrity contained: the original was recovered before any use (ENISA Annex 3)")
+    avail_harm = avail in ("temporary", "permanent")
+    if avail == "recoverable":
+        if facts.critical:
+            avail_harm = True
+            reasons.append(
+                f"Availability restored from backup, but the service is critical to health or safety "
+                f"({', '.join(facts.critical)}): the outage itself counts (EDPB 9/2022 on availability "
+                "breaches: a hospital's temporary loss may be a risk; EDPB 01/2021 case 03)"
+            )
+        else:
+            contained.append(
+                "availability contained: restored quickly without difficulty (WP250 examples 3, 4; "
+                "it contains only the availability loss, never a confidentiality one)"
+            )
+
+    def floors(conf_counts: bool) -> list[tuple[str, str]]:
+        """(factor, reason) for every EDPB factor that makes the risk high."""
+        any_harm = conf_counts or integ_harm or avail_harm
+        wide = conf_counts and (conf == "unknown_recipients" or malicious)
+        out: list[tuple[str, str]] = []
+        if not any_harm:
+            return out
+        if facts.special:
+            why = "Art. 9/10 data" + (" (health data item)" if "health" in facts.items else "")
+            out.append(("special_categories", f"{why}: damage should be considered likely (EDPB 9/2022 para 103)"))
+        if facts.vulnerable and medium_up:
+            out.append((
+                "vulnerable_people",
+                f"vulnerable people ({', '.join(facts.vulnerable)}) at {level.replace('_', ' ')} severity "
+                "(EDPB 9/2022 risk factor: special characteristics of the individual; ENISA Annex 1)",
+            ))
+        if facts.dependent and medium_up and dpc_basic >= 2:
+            out.append((
+                "employees",
+                "employees' data beyond contact details at medium severity or above: the harm reaches their "
+                "employment (WP248 rev.01 criterion 7, employees as vulnerable data subjects; ENISA 3.2 "
+                "high level: loss of employment)",
+            ))
+        if avail == "permanent" and medium_up:
+            out.append(("permanent_loss", "permanent loss of data of at least medium severity (WP250 example 4)"))
+        if conf_counts and facts.identity_fraud:
+            out.append((
+                "identity_fraud",
+                f"data enabling identity theft or fraud disclosed ({', '.join(facts.identity_fraud)}) "
+                "(EDPB 9/2022 paras 52 and 102, Recital 85: identity theft or fraud, financial loss)",
+            ))
+        if conf_counts and facts.credentials:
+            out.append((
+                "credentials",
+                f"credentials usable by whoever holds them ({', '.join(facts.credentials)}): account takeover "
+                "here and, through reuse, elsewhere (EDPB 01/2021 cases 06-07, credential stuffing; WP250 "
+                "example 6)",
+            ))
+        if wide and facts.intimate:
+            out.append((
+                "location_or_communications",
+                f"{' and '.join(facts.intimate)} in unknown or hostile hands: movements or private "
+                "correspondence exposed (EDPB 9/2022, nature and sensitivity of the data; ENISA Table 1)",
+            ))
+        if facts.critical and (avail in ("temporary", "permanent") or integ in ("recoverable", "unrecoverable")):
+            lost = "outage" if avail in ("temporary", "permanent") else "altered records"
+            out.append((
+                "critical_service",
+                f"{lost} of a service critical to health or safety ({', '.join(facts.critical)}) "
+                "(WP250 example 8; EDPB 01/2021 case 03; EDPB 9/2022, special characteristics of the controller)",
+            ))
+        people = facts.subjects or 0
+        if people >= VERY_LARGE_SCALE and medium_up:
+            out.append((
+                "very_large_scale",
+                f"{people} people (>= {VERY_LARGE_SCALE}) at {level.replace('_', ' ')} severity "
+                "(EDPB 9/2022 risk factor: number of affected individuals)",
+            ))
+        elif people >= LARGE_SCALE and medium_up and wide:
+            out.append((
+                "large_scale",
+                f"{people} people (>= {LARGE_SCALE}) at {level.replace('_', ' ')} severity, the data in unknown "
+                "or hostile hands (EDPB 9/2022 risk factor: number of affected individuals)",
+            ))
+        return out
+
+    enisa_high = level in ("high", "very_high")
+    raised = floors(conf_harm)
+    # Art. 34(3)(a) is recorded when encryption is what keeps the breach from being high.
+    would_be_high = enisa_high or bool(floors(conf_loss))
+
+    if not (conf_harm or integ_harm or avail_harm):
+        why = "; ".join(contained) or "no confidentiality, integrity or availability loss answered"
+        reasons.append(f"GDPR risk 'unlikely': {why} -> unlikely to result in a risk (Art. 33(1))")
+        return Decision(risk="unlikely", reasons=tuple(reasons), factors=(), would_be_high=would_be_high)
+
+    baseline = "high" if enisa_high else "risk"
+    touched = [n for n, h in (("confidentiality", conf_harm), ("integrity", integ_harm),
+                              ("availability", avail_harm)) if h]
+    reasons.append(
+        f"ENISA baseline '{baseline}': loss of {', '.join(touched)} at {level.replace('_', ' ')} severity "
+        "(ENISA sets no threshold, section 4; our mapping: high or very high -> high risk, else risk)"
+    )
+    for _factor, why in raised:
+        reasons.append(f"EDPB factor -> high: {why}")
+    if contained:
+        reasons.append("Mitigating facts: " + "; ".join(contained))
+    risk = "high" if raised or enisa_high else "risk"
+    if risk == "high" and not enisa_high:
+        names = ", ".join(f for f, _ in raised)
+        why_risk = f"EDPB factors ({names}) raise the ENISA baseline 'risk' -> likely high risk (Art. 34(1))"
+    elif risk == "high":
+        why_risk = (f"ENISA severity {level.replace('_', ' ')}: significant consequences "
+                    "-> likely high risk (Art. 34(1))")
+    else:
+        why_risk = (f"loss of {', '.join(touched)} at {level} severity, no EDPB factor raises it "
+                    "-> a risk that is not high (Art. 33(1))")
+    reasons.append(f"GDPR risk '{risk}': {why_risk}")
+    reasons.append(
+        "Combination rule: the EDPB factors only raise the ENISA baseline; only a named mitigating "
+        "fact keeps a loss from counting (playbooks/README.md)"
+    )
+    return Decision(risk=risk, reasons=tuple(reasons), factors=tuple(f for f, _ in raised),
+                    would_be_high=would_be_high)
+
+
+def apply_override(answers: dict, *, computed: str) -> tuple[str, str | None, str | None, str | None]:
+    """The responder's decision on the risk: (final risk, override, reason, rationale line).
+
+    Raising needs no reason (the cautious side); lowering does, because the register
+    must show why a computed duty was not followed (Art. 5(2), 33(5)).
+    """
+    override = answers.get("risk_override")
+    if override is None:
+        return computed, None, None, None
+    if override not in RISKS:
+        raise InputError(f"risk_override: {override!r} is not one of {', '.join(RISKS)}")
+    reason = _text(answers, "risk_override_reason") or None
+    if RISK_RANK[override] < RISK_RANK[computed] and not reason:
+        raise InputError(
+            f"risk_override '{override}' lowers the computed risk '{computed}' without a reason: give "
+            "risk_override_reason naming the fact that makes the risk lower (it goes in the Art. 33(5) register)"
+        )
+    if override == computed:
+        line = f"Risk override: '{override}' confirms the computed risk"
+    elif RISK_RANK[override] > RISK_RANK[computed]:
+        line = f"Risk override: raised from the computed '{computed}' to '{override}' by the responder"
+    else:
+        line = f"Risk override: LOWERED from the computed '{computed}' to '{override}' by the responder"
+    line += f"; reason: {reason}" if reason else "; no reason given"
+    line += " (GDPR Art. 5(2) accountability, Art. 33(5) record; the SA may decide otherwise, Art. 34(4))"
+    return override, override, reason, line
