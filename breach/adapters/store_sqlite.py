@@ -178,17 +178,24 @@ class Store:
     def migrate(self) -> list[int]:
         """Apply the pending migrations in one transaction; returns the versions applied."""
         applied = []
-        with self.transaction():
-            version = self.schema_version()
-            for target, (description, step) in sorted(MIGRATIONS.items()):
-                if target <= version:
-                    continue
-                step(self.conn)
-                self.conn.execute("INSERT INTO schema_migrations(version, description, applied_at) VALUES(?, ?, ?)",
-                                  [target, description, clock.encode(clock.now())[0]])
-                self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", [str(target)])
-                applied.append(target)
+        version = self.schema_version()
+        try:
+            with self.transaction():
+                self._apply(version, applied)
+        except sqlite3.Error as exc:
+            raise StoreError(f"migrating {self.path} from schema {version} to {SCHEMA_VERSION} failed ({exc}); "
+                             "the database was left as it was") from None
         return applied
+
+    def _apply(self, version: int, applied: list[int]) -> None:
+        for target, (description, step) in sorted(MIGRATIONS.items()):
+            if target <= version:
+                continue
+            step(self.conn)
+            self.conn.execute("INSERT INTO schema_migrations(version, description, applied_at) VALUES(?, ?, ?)",
+                              [target, description, clock.encode(clock.now())[0]])
+            self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", [str(target)])
+            applied.append(target)
 
     def _create_schema(self) -> None:
         db = self.db

@@ -243,24 +243,30 @@ def task(
 
 
 @command(playbook_app, name="list")
-def playbook_list(json_: JsonOption = False) -> None:
-    """List the shipped playbooks.
+def playbook_list(home: HomeOption = None, json_: JsonOption = False) -> None:
+    """List the playbooks: the data folder's own `playbooks/*.yaml` first, then the shipped ones.
 
-    Example: breach playbook list
+    Example: breach playbook list --json
     """
     from breach.core.playbook import list_playbooks
+    from breach.core.resources import describe
+    from breach.services.session import resolve_home
 
-    books = list_playbooks()
+    folder = resolve_home(home)
+    books = list_playbooks(folder)
     if json_:
-        emit_json([{"name": b.name, "title": b.title, "steps": len(b.steps), "path": str(b.path)} for b in books])
+        emit_json([{"name": b.name, "title": b.title, "steps": len(b.steps), "path": str(b.path),
+                    "source": describe(b.path, folder)} for b in books])
         return
     for b in books:
-        typer.echo(f"{b.name:<12} {b.title} ({len(b.steps)} steps)")
+        origin = describe(b.path, folder)
+        typer.echo(f"{b.name:<12} {b.title} ({len(b.steps)} steps; {origin}: {b.path})")
 
 
 @command(playbook_app, name="show")
 def playbook_show(
     name: Annotated[str, typer.Argument(help="Playbook name (e.g. gdpr) or file.")],
+    home: HomeOption = None,
     json_: JsonOption = False,
 ) -> None:
     """Show a playbook's questions, with their conditions and legal sources.
@@ -268,8 +274,9 @@ def playbook_show(
     Example: breach playbook show gdpr
     """
     from breach.core.playbook import find_playbook, load_playbook
+    from breach.services.session import resolve_home
 
-    book = load_playbook(find_playbook(name))
+    book = load_playbook(find_playbook(name, resolve_home(home)))
     steps = [{"id": st.id, "type": st.type, "question": st.question or st.task, "when": st.when,
               "source": st.source} for st in book.steps]
     if json_:

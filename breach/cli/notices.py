@@ -57,9 +57,12 @@ def draft(
     with session(home, by=by) as s:
         result = create_draft(s, incident_id, kind, lang=lang, fmt=fmt, strict=strict, now=now())
     if json_:
-        emit_json({k: result[k] for k in ("kind", "lang", "version", "sha256", "path", "missing", "template")})
+        emit_json({k: result[k] for k in ("kind", "lang", "version", "sha256", "path", "missing", "template",
+                                          "template_origin")})
         return
     typer.echo(f"{result['kind']} ({result['lang']}) v{result['version']} written to {result['path']}")
+    if result["template_origin"] != "shipped":
+        typer.echo(f"  template: {result['template']} (the data folder's own)")
     typer.echo(f"  sha256 {result['sha256']}")
     if result["missing"]:
         typer.echo("  MISSING (shown as placeholders): " + ", ".join(result["missing"]))

@@ -196,11 +196,21 @@ def render(kind: str, lang: str, fmt: str, context: dict[str, Any],
     dirs = tuple(template_dirs) if template_dirs else (shipped("templates"),)
     name = template_name(kind, lang)
     misses: list[str] = []
-    template = _environment(fmt, dirs).get_template(name)
-    text = _tidy(template.render(_variables(context, lang, fmt, misses, dirs)))
-    # The subject is the template's `subject` block, rendered without escaping.
-    md = _environment("md", dirs).get_template(name)
-    block = md.blocks["subject"](md.new_context(_variables(context, lang, "md", [], dirs)))
+    from jinja2 import TemplateError
+
+    try:
+        template = _environment(fmt, dirs).get_template(name)
+        text = _tidy(template.render(_variables(context, lang, fmt, misses, dirs)))
+        # The subject is the template's `subject` block, rendered without escaping.
+        md = _environment("md", dirs).get_template(name)
+        block = md.blocks["subject"](md.new_context(_variables(context, lang, "md", [], dirs)))
+    except TemplateError as exc:
+        # The sandbox refused something, or the template is broken: say which file, no traceback.
+        where = getattr(exc, "filename", None) or _template_file(dirs, name)
+        line = f":{exc.lineno}" if getattr(exc, "lineno", None) else ""
+        raise InputError(f"template {where}{line} cannot be rendered: {exc.__class__.__name__}: {exc}") from None
+    except KeyError as exc:
+        raise InputError(f"template {_template_file(dirs, name)} has no block {exc}") from None
     subject = " ".join("".join(block).split())
     keys = [f.key for f in missing_fields(kind, context)]
     keys += [k for k in dict.fromkeys(misses) if k not in keys]
@@ -208,6 +218,10 @@ def render(kind: str, lang: str, fmt: str, context: dict[str, Any],
     own = dirs[0] != shipped("templates") and used.is_relative_to(dirs[0])
     return Rendered(text=text, missing=keys, template=str(used) if own else f"templates/{name}", subject=subject,
                     origin="data folder" if own else "shipped")
+
+
+def _template_file(dirs: tuple[Path, ...], name: str) -> str:
+    return str(next((d / name for d in dirs if (d / name).is_file()), name))
 
 
 def template_name(kind: str, lang: str) -> str:
