@@ -390,17 +390,18 @@ class Store:
                      at=clock.decode(at_utc, at_offset), author=author, data=data,
                      prev_hash=prev_hash, hash=digest)
 
-    def event_rows(self, incident_id: str) -> list[dict[str, Any]]:
-        return self._rows("SELECT * FROM events WHERE incident_id = ? ORDER BY id", [incident_id])
+    def event_rows(self, incident_id: str, *, after: int = 0) -> list[dict[str, Any]]:
+        return self._rows("SELECT * FROM events WHERE incident_id = ? AND seq > ? ORDER BY id", [incident_id, after])
 
-    def events(self, incident_id: str) -> list[Event]:
+    def events(self, incident_id: str, *, after: int = 0) -> list[Event]:
+        """The incident's events in order (those after event #`after` only, if given)."""
         from breach.core.models import Event
 
         return [
             Event(incident_id=r["incident_id"], seq=r["seq"], kind=r["kind"],
                   at=clock.decode(r["at"], r["at_offset"]), author=r["author"],
                   data=json.loads(r["data"] or "{}"), prev_hash=r["prev_hash"], hash=r["hash"])
-            for r in self.event_rows(incident_id)
+            for r in self.event_rows(incident_id, after=after)
         ]
 
     def verify_chain(self, incident_id: str) -> None:

@@ -51,19 +51,26 @@ class IncidentState:
         return self.assessments[-1] if self.assessments else None
 
 
-def fold(events: Iterable[Event]) -> IncidentState:
-    """Events (oldest first) -> the incident's state. Raises ValueError without an `opened` event."""
-    incident: Incident | None = None
-    answers: dict[str, Any] = {}
-    assessments: list[Assessment] = []
-    tasks: dict[int, Task] = {}
-    scope: dict[str, int] = {}
-    clock_events: dict[str, datetime] = {}
-    notifications: dict[str, list[Notification]] = {}
-    reviews: list[Review] = []
-    drafts: list[DraftRef] = []
-    letters: list[dict[str, Any]] = []
-    count, head = 0, None
+def fold(events: Iterable[Event], start: IncidentState | None = None) -> IncidentState:
+    """Events (oldest first) -> the incident's state. Raises ValueError without an `opened` event.
+
+    With `start`, continue from that state with the events that follow it, so a command
+    that appends folds each event once.
+    """
+    s = start
+    incident: Incident | None = s.incident if s else None
+    if s is not None and s.incident.first_recorded:  # corrections are re-applied below, from clock_events
+        incident = replace(s.incident, **s.incident.first_recorded, first_recorded={})
+    answers: dict[str, Any] = dict(s.answers) if s else {}
+    assessments: list[Assessment] = list(s.assessments) if s else []
+    tasks: dict[int, Task] = dict(s.tasks) if s else {}
+    scope: dict[str, int] = dict(s.scope) if s else {}
+    clock_events: dict[str, datetime] = dict(s.clock_events) if s else {}
+    notifications: dict[str, list[Notification]] = {k: list(v) for k, v in s.notifications.items()} if s else {}
+    reviews: list[Review] = list(s.reviews) if s else []
+    drafts: list[DraftRef] = list(s.drafts) if s else []
+    letters: list[dict[str, Any]] = list(s.letters) if s else []
+    count, head = (s.event_count, s.head_hash) if s else (0, None)
     for e in events:
         count, head = e.seq, e.hash
         d = e.data

@@ -99,11 +99,16 @@ class Session:
         iid = normalize_id(incident_id)
         count = self.store.incident_row(iid)["event_count"]
         cached = self._states.get(iid)
-        if cached is None or cached.event_count != count:
-            try:
-                cached = self._states[iid] = fold(self.store.events(iid))
-            except ValueError:
-                raise NotFoundError(f"{iid} has no `opened` event: run `breach verify {iid}`") from None
+        if cached is not None and cached.event_count == count:
+            return cached
+        try:
+            if cached is not None and cached.event_count < count:  # only the events appended since
+                cached = fold(self.store.events(iid, after=cached.event_count), start=cached)
+            else:
+                cached = fold(self.store.events(iid))
+        except ValueError:
+            raise NotFoundError(f"{iid} has no `opened` event: run `breach verify {iid}`") from None
+        self._states[iid] = cached
         return cached
 
     # --- telling others -----------------------------------------------------------------
