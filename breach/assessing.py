@@ -16,6 +16,7 @@ from .errors import InputError
 from .flows import Session, get_incident
 from .models import Incident
 from .state import IncidentState, fold
+from .textsafe import MAX_ANSWER, check_length
 from .yamlio import plain
 
 
@@ -29,6 +30,8 @@ def load_answers_file(path: Path) -> dict[str, Any]:
     answers = data.get("answers", data)
     if not isinstance(answers, dict):
         raise InputError(f"{path}: `answers` must be a mapping of step id to answer")
+    for key, value in answers.items():
+        check_length(value, what=f"{path}: the answer to {key!r}", limit=MAX_ANSWER)
     return {k: plain(v) for k, v in answers.items() if k not in {"expected", "source", "description"}}
 
 
@@ -57,6 +60,7 @@ def progress(session: Session, incident_id: str, playbook_name: str = "gdpr"):
 
 def save_answer(session: Session, incident: Incident, *, playbook: str, step: str, value: Any,
                 now: datetime) -> None:
+    check_length(value, what=f"the answer to {step!r}", limit=MAX_ANSWER)
     session.store.append_event(incident.id, kind="answer", at=now, author=session.author,
                                data={"playbook": playbook, "step": step, "value": plain(value)})
 

@@ -18,6 +18,7 @@ from .errors import ChainError, InputError, StoreError
 from .models import LOG_KINDS, Event, Incident, Role
 from .organization import FILE_NAME, SAMPLE, load_org
 from .store import Store
+from .textsafe import MAX_LOG_TEXT, MAX_TITLE, check_length
 
 
 def resolve_home(home: Path | None) -> Path:
@@ -154,6 +155,8 @@ def open_incident(
     """Open an incident; the GDPR Art. 33(1) clock runs from `aware_at` (default: now)."""
     if not title.strip():
         raise InputError("the title must not be empty")
+    check_length(title.strip(), what="the title (--title)", limit=MAX_TITLE)
+    check_length(awareness_note, what="the awareness note (--awareness-note)", limit=MAX_LOG_TEXT)
     try:
         role_value = Role(role)
     except ValueError:
@@ -200,6 +203,7 @@ def log_event(session: Session, incident_id: str, text: str, *, kind: str = "not
         raise InputError(f"kind must be one of {', '.join(LOG_KINDS)}, not {kind!r}")
     if not text.strip():
         raise InputError("the text must not be empty")
+    check_length(text, what=f"the {kind} text", limit=MAX_LOG_TEXT)
     incident = get_incident(session, incident_id)
     return session.store.append_event(incident.id, kind=kind, at=now,
                                       author=author or session.author, data={"text": text})
@@ -215,6 +219,7 @@ def close_incident(session: Session, incident_id: str, *, summary: str, now: dat
         raise InputError(f"{incident.id} is already closed")
     if not summary.strip():
         raise InputError("the closing summary must not be empty")
+    check_length(summary, what="the closing summary (--summary)", limit=MAX_LOG_TEXT)
     pending = [o.rule_id for o in incident_obligations(session, incident, now=now) if o.state == "pending"]
     if pending and not force:
         raise InputError(f"{incident.id} still has pending obligations: {', '.join(pending)}; record them "

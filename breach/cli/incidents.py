@@ -79,6 +79,7 @@ def list_(
     """
     from .. import clock
     from ..flows import incident_dict, list_incidents
+    from ..textsafe import for_terminal_block
 
     with session(home, write=False) as s:
         incidents = list_incidents(s, include_closed=all_)
@@ -89,7 +90,8 @@ def list_(
             typer.echo("No incidents." if all_ else "No open incidents (--all shows closed ones).")
             return
         for i in incidents:
-            typer.echo(f"{i.id}  {i.status:<6}  aware {clock.show(i.aware_at, s.zone)}  {i.title}")
+            title = for_terminal_block(i.title, "    ")  # no escape sequences, no fake rows
+            typer.echo(f"{i.id}  {i.status:<6}  aware {clock.show(i.aware_at, s.zone)}  {title}")
 
 
 @command()
@@ -148,6 +150,7 @@ def timeline(
     from .. import clock
     from ..flows import event_dict
     from ..flows import timeline as get_timeline
+    from ..textsafe import for_terminal_block
 
     with session(home, write=False) as s:
         events = get_timeline(s, incident_id)
@@ -159,8 +162,10 @@ def timeline(
             extra = ", ".join(f"{k}={v}" for k, v in e.data.items()
                               if k not in {"text", "summary", "title"} and v not in (None, "", [], {})
                               and not isinstance(v, dict | list))
-            typer.echo(f"#{e.seq:<4} {clock.show(e.at, s.zone)}  {e.kind:<9} {e.author}: {detail}"
-                       + (f" [{extra}]" if extra else ""))
+            # Responder text may hold escape sequences or newlines: neutralised and indented,
+            # so it can neither drive the terminal nor print a line that looks like an entry.
+            line = f"{e.kind:<9} {e.author}: {detail}" + (f" [{extra}]" if extra else "")
+            typer.echo(f"#{e.seq:<4} {clock.show(e.at, s.zone)}  {for_terminal_block(line, ' ' * 8)}")
 
 
 @command()
