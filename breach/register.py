@@ -20,6 +20,7 @@ from .errors import InputError
 from .flows import Session, corrected, event_dict, get_incident, incident_dict, list_incidents
 from .state import fold
 from .store import sha256_text
+from .textsafe import csv_cell
 
 #: The CSV header, documented in docs/register.md.
 COLUMNS = [
@@ -116,7 +117,7 @@ def format_register(rows: list[dict[str, Any]], fmt: str) -> str:
         writer = csv.DictWriter(buf, fieldnames=COLUMNS)
         writer.writeheader()
         for r in rows:
-            writer.writerow({k: _flat(r[k]) for k in COLUMNS})
+            writer.writerow({k: csv_cell(_flat(r[k])) for k in COLUMNS})  # no formulas in spreadsheets
         return buf.getvalue()
     if fmt == "md":
         out = ["# Register of personal data breaches (GDPR Art. 33(5))", ""]
