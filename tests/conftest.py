@@ -9,10 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from slack_stub import slack_stub  # noqa: F401
 from typer.testing import CliRunner
 
 from breach.cli import app
+
+# Property tests: no example database left in the worktree; each test sets its own max_examples.
+settings.register_profile("breach", database=None, deadline=None)
+settings.load_profile("breach")
 
 T0 = "2026-11-28T14:05:00+01:00"
 REPO = Path(__file__).resolve().parent.parent

@@ -29,12 +29,24 @@ from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
+from breach.adapters.subjects_csv import (
+    REQUIRED_COLUMNS,
+    Columns,
+    count_rows,
+    file_identity,
+    open_subjects,
+    read_header,
+    read_rows,
+)
+from breach.core.textsafe import csv_cell
 from breach.errors import ApprovalError, InputError
+
+__all__ = ["REQUIRED_COLUMNS", "ApprovedLetter", "LetterSummary", "count_rows", "email_problem", "split_letter",
+           "write_letters"]
 
 NAME_MARKER = "[[recipient_name]]"
 DATA_MARKER = "[[recipient_data]]"
 FORMATS = ("eml", "mbox", "md")
-REQUIRED_COLUMNS = ("email", "name")
 
 LETTERS_DIR = "letters"
 MBOX_FILE = "letters.mbox"
@@ -128,6 +140,7 @@ class LetterSummary:
     duration_seconds: float
     fmt: str = "eml"
     resumed: bool = False
+    rows: int = 0  # data rows read: always written + rejected
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -333,28 +346,6 @@ def _to_header(name: str, address: str, fold: str) -> bytes:
 # --- the run -------------------------------------------------------------------------
 
 
-def count_rows(path: Path) -> int:
-    """Estimate the data rows of a CSV fast (newlines less the header), for a progress total.
-
-    Quoted fields that span lines and blank lines make it an overestimate.
-    """
-    lines = 0
-    last = b"\n"
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            lines += chunk.count(b"\n")
-            last = chunk[-1:]
-    if last != b"\n":
-        lines += 1
-    return max(0, lines - 1)
-
-
-def _csv_identity(path: Path) -> dict[str, Any]:
-    with open(path, "rb") as fh:
-        head = fh.read(1 << 16)
-    return {"size": path.stat().st_size, "head_sha256": hashlib.sha256(head).hexdigest()}
-
-
 def _open_private(path: Path, flags: int) -> int:
     # Letters and rejects hold personal data: owner-only permissions.
     return os.open(path, flags | os.O_CREAT, 0o600)
@@ -396,43 +387,6 @@ def _has_output(out_dir: Path) -> bool:
                 return True
     mbox = out_dir / MBOX_FILE
     return mbox.exists() and mbox.stat().st_size > 0
-
-
-@dataclass(frozen=True)
-class _Columns:
-    email: int
-    name: int
-    lang: int | None
-    data: int | None
-
-    @property
-    def width(self) -> int:
-        return max(self.email, self.name, self.lang or 0, self.data or 0) + 1
-
-
-def _read_columns(reader: Any, csv_path: Path, lang_column: str) -> _Columns:
-    """Read and check the header row; column names are matched case-insensitively."""
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise InputError(f"{csv_path} is empty: it needs a header row with email,name") from None
-    except (csv.Error, UnicodeDecodeError) as err:
-        raise InputError(f"{csv_path}:1: unreadable header row ({err})") from None
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise InputError(f"{csv_path} lacks the required column(s): {', '.join(missing)}")
-    if lang_column != "lang" and lang_column not in header:
-        # Named on purpose (--lang-column): a typo must not send everyone the default language.
-        raise InputError(f"{csv_path} has no column {lang_column!r} (columns: {', '.join(header)})")
-    dupes = sorted({h for h in header if h and header.count(h) > 1})
-    if dupes:
-        raise InputError(f"{csv_path} repeats the column(s): {', '.join(dupes)}")
-    return _Columns(
-        email=header.index("email"),
-        name=header.index("name"),
-        lang=header.index(lang_column) if lang_column in header else None,
-        data=header.index("data") if "data" in header else None,
-    )
 
 
 def write_letters(
@@ -487,8 +441,8 @@ def write_letters(
     for key, letter in approved.items():  # fail before touching out_dir
         _check_letter(key, letter)
     lang_column = lang_column.strip().lower()
-    with open(subjects_csv, encoding="utf-8-sig", newline="") as fh:
-        columns = _read_columns(csv.reader(fh), subjects_csv, lang_column)
+    with open_subjects(subjects_csv) as fh:
+        columns = read_header(fh, subjects_csv, lang_column)
     if columns.data is None:
         lacking = [k for k in sorted(approved) if DEFAULT_DATA_KEY not in labels.get(k, {})]
         if lacking:
@@ -508,7 +462,7 @@ def write_letters(
         "data_labels": labels,
     }
     fingerprint = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
-    csv_id = _csv_identity(subjects_csv)
+    csv_id = file_identity(subjects_csv)  # the whole file: a resume must read the very same people
 
     progress_path = out_dir / PROGRESS_FILE
     state: dict[str, Any] | None = None
@@ -523,7 +477,8 @@ def write_letters(
                 "same approved letters, format, sender and labels, or use a new out_dir"
             )
         if state.get("csv") != csv_id:
-            raise InputError(f"{subjects_csv} changed since {progress_path} was written")
+            raise InputError(f"{subjects_csv} changed since {progress_path} was written (its sha256 differs): "
+                             "resume only with the very same file, or start afresh in a new out_dir")
     elif not resume and out_dir.exists() and _has_output(out_dir):
         raise InputError(
             f"{out_dir} already holds letters; resume to finish that run, or use an empty out_dir"
@@ -534,9 +489,9 @@ def write_letters(
         if when.tzinfo is None:
             raise InputError("the letters' Date needs a time zone (naive datetime given)")
         date = when.astimezone(UTC).replace(microsecond=0)
-        id_seed = f"{fingerprint}|{csv_id['head_sha256']}|{csv_id['size']}|{date.isoformat()}"
+        id_seed = f"{fingerprint}|{csv_id['sha256']}|{csv_id['size']}|{date.isoformat()}"
         state = {
-            "version": 1,
+            "version": 2,
             "fingerprint": fingerprint,
             "csv": csv_id,
             "date": date.isoformat(),
@@ -556,6 +511,7 @@ def write_letters(
         return LetterSummary(
             written=state["written"],
             rejected=state["rejected"],
+            rows=state["index"],
             by_lang=dict(sorted(state["by_lang"].items())),
             out_bytes=state["out_bytes"],
             template_sha256=template_sha,
@@ -619,8 +575,8 @@ def _run(*, state: dict[str, Any], subjects_csv: Path, out_dir: Path, fmt: str, 
         mbox_fh = None
         if fmt == "mbox":
             mbox_fh = stack.enter_context(_open_mbox(out_dir, state["mbox_bytes"]))
-        fh = stack.enter_context(open(subjects_csv, encoding="utf-8-sig", newline=""))
-        return _fill(state=state, subjects_csv=subjects_csv, out_dir=out_dir, fmt=fmt, reader=csv.reader(fh),
+        fh = stack.enter_context(open_subjects(subjects_csv))
+        return _fill(state=state, subjects_csv=subjects_csv, out_dir=out_dir, fmt=fmt, fh=fh,
                      rejected_fh=rejected_fh, mbox_fh=mbox_fh, **job)
 
 
@@ -655,10 +611,10 @@ def _fill(
     compiled: dict[str, _Compiled],
     labels: dict[str, dict[str, str]],
     default: str | None,
-    reader: Any,
+    fh: TextIO,
     out_dir: Path,
     fmt: str,
-    columns: _Columns,
+    columns: Columns,
     envelope: bytes,
     resume: bool,
     progress: Callable[[int], None] | None,
@@ -672,6 +628,9 @@ def _fill(
     progress_path = out_dir / PROGRESS_FILE
     letters_dir = out_dir / LETTERS_DIR
     rejects = csv.writer(rejected_fh)
+
+    def reject(line: int, reason: str, email: str) -> None:
+        rejects.writerow([line, csv_cell(reason), csv_cell(email[:320])])  # no formulas in spreadsheets
 
     def checkpoint(line: int, index: int, done: bool = False) -> None:
         rejected_fh.flush()
@@ -716,100 +675,99 @@ def _fill(
         wording = dict.fromkeys(table.get(i.lower(), i) for i in items)
         return DATA_SEPARATOR.join(wording).encode()
 
-    next(reader, None)  # the header, checked in write_letters
     i_email, i_name, i_lang, i_data = columns.email, columns.name, columns.lang, columns.data
     width = columns.width
     if state["rejected_bytes"] is None:
-        checkpoint(reader.line_num, 0)
+        checkpoint(1, 0)
 
-    line_end = reader.line_num
+    def is_row(fields: list[str]) -> bool:  # a person's row, not the rest of a quoted field
+        return len(fields) > i_email and email_problem(fields[i_email].strip()) is None
+
+    line = 1
     index = 0
-    try:
-        for row in reader:
-            line = line_end + 1  # the physical line where this record starts
-            line_end = reader.line_num
-            if not row:
-                continue  # a blank line is not a person
-            index += 1
-            if index <= done_index:
-                if progress and index % PROGRESS_EVERY == 0:
-                    progress(index)
-                continue
-            if len(row) < width:
-                row = row + [""] * (width - len(row))
-
-            tpl: _Compiled | None = None
-            email = row[i_email].strip()
-            reason = email_problem(email)
-            if reason is None:
-                name = _clean(row[i_name])
-                if not name:
-                    reason = "missing name"
-                elif len(name) > MAX_NAME_CHARS:
-                    reason = f"name longer than {MAX_NAME_CHARS} characters"
-            if reason is None:
-                raw_lang = row[i_lang] if i_lang is not None else ""
-                cached = lang_cache.get(raw_lang)
-                if cached is None:
-                    cached = resolve_lang(raw_lang)
-                    if len(lang_cache) < 1024:
-                        lang_cache[raw_lang] = cached
-                tpl, reason = cached
-            if tpl is not None and not reason:
-                raw_data = row[i_data] if i_data is not None else ""
-                data_key = (tpl.lang, raw_data)
-                if data_key in data_cache:
-                    data = data_cache[data_key]
-                else:
-                    data = render_data(tpl.lang, raw_data)
-                    if len(data_cache) < 4096:
-                        data_cache[data_key] = data
-                if data is None:
-                    reason = (
-                        "no exposed data listed and no "
-                        f"'{DEFAULT_DATA_KEY}' wording for language {tpl.lang}"
-                    )
-            if reason:
-                rejects.writerow([line, reason, email])
-                rejected += 1
-            else:
-                name_b = name.encode()
-                fill = {b"n": name_b, b"d": data, b"i": index}
-                if fmt != "md":
-                    fill[b"t"] = _to_header(name, email, fold)
-                if fmt != "md" and tpl.needs_qp(len(name_b), len(data)):
-                    out = tpl.head_qp % fill + binascii.b2a_qp(tpl.body % fill, istext=True)
-                else:
-                    out = tpl.whole % fill
-                if mbox_fh is not None:
-                    if b"\nFrom " in out:
-                        out = _FROM_LINE.sub(b">From ", out)
-                    mbox_fh.write(envelope)
-                    mbox_fh.write(out)
-                    mbox_fh.write(b"\n")
-                    out_bytes += envelope_len + len(out) + 1
-                else:
-                    # After the checkpoint a killed run may have left this letter half written:
-                    # always (re)write it, so each row has exactly one whole letter.
-                    _write_file(f"{base}{index:0{INDEX_WIDTH}d}{ext}", out)
-                    out_bytes += len(out)
-                written += 1
-                by_lang[tpl.lang] = by_lang.get(tpl.lang, 0) + 1
-
-            if index % checkpoint_every == 0:
-                state.update(written=written, rejected=rejected, out_bytes=out_bytes)
-                checkpoint(line_end, index)
+    rejected_before = rejected
+    for line, row, unreadable in read_rows(fh, is_row=is_row):
+        index += 1
+        if index <= done_index:
             if progress and index % PROGRESS_EVERY == 0:
                 progress(index)
-    except UnicodeDecodeError:
-        raise InputError(
-            f"{subjects_csv} is not UTF-8 text (near line {line_end + 1}); save it as UTF-8"
-        ) from None
-    except csv.Error as err:
-        raise InputError(f"{subjects_csv}:{line_end}: {err}") from None
+            continue
+        if unreadable:
+            reject(line, unreadable, "")
+            rejected += 1
+            continue
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+
+        tpl: _Compiled | None = None
+        email = row[i_email].strip()
+        reason = email_problem(email)
+        if reason is None:
+            name = _clean(row[i_name])
+            if not name:
+                reason = "missing name"
+            elif len(name) > MAX_NAME_CHARS:
+                reason = f"name longer than {MAX_NAME_CHARS} characters"
+        if reason is None:
+            raw_lang = row[i_lang] if i_lang is not None else ""
+            cached = lang_cache.get(raw_lang)
+            if cached is None:
+                cached = resolve_lang(raw_lang)
+                if len(lang_cache) < 1024:
+                    lang_cache[raw_lang] = cached
+            tpl, reason = cached
+        if tpl is not None and not reason:
+            raw_data = row[i_data] if i_data is not None else ""
+            data_key = (tpl.lang, raw_data)
+            if data_key in data_cache:
+                data = data_cache[data_key]
+            else:
+                data = render_data(tpl.lang, raw_data)
+                if len(data_cache) < 4096:
+                    data_cache[data_key] = data
+            if data is None:
+                reason = (
+                    "no exposed data listed and no "
+                    f"'{DEFAULT_DATA_KEY}' wording for language {tpl.lang}"
+                )
+        if reason:
+            reject(line, reason, email)
+            rejected += 1
+        else:
+            name_b = name.encode()
+            fill = {b"n": name_b, b"d": data, b"i": index}
+            if fmt != "md":
+                fill[b"t"] = _to_header(name, email, fold)
+            if fmt != "md" and tpl.needs_qp(len(name_b), len(data)):
+                out = tpl.head_qp % fill + binascii.b2a_qp(tpl.body % fill, istext=True)
+            else:
+                out = tpl.whole % fill
+            if mbox_fh is not None:
+                if b"\nFrom " in out:
+                    out = _FROM_LINE.sub(b">From ", out)
+                mbox_fh.write(envelope)
+                mbox_fh.write(out)
+                mbox_fh.write(b"\n")
+                out_bytes += envelope_len + len(out) + 1
+            else:
+                # After the checkpoint a killed run may have left this letter half written:
+                # always (re)write it, so each row has exactly one whole letter.
+                _write_file(f"{base}{index:0{INDEX_WIDTH}d}{ext}", out)
+                out_bytes += len(out)
+            written += 1
+            by_lang[tpl.lang] = by_lang.get(tpl.lang, 0) + 1
+
+        if index % checkpoint_every == 0:
+            state.update(written=written, rejected=rejected, out_bytes=out_bytes)
+            checkpoint(line, index)
+        if progress and index % PROGRESS_EVERY == 0:
+            progress(index)
 
     state.update(written=written, rejected=rejected, out_bytes=out_bytes)
-    checkpoint(line_end, max(index, done_index), done=True)
+    if index > done_index and written + rejected != index:  # every row is a letter or a rejection
+        raise InputError(f"{subjects_csv}: {index} rows read but {written} letters written and {rejected} "
+                         f"rows rejected ({rejected - rejected_before} in this run); the run is not complete")
+    checkpoint(line, max(index, done_index), done=True)
     if progress:
         progress(max(index, done_index))
     return summary()

@@ -92,10 +92,12 @@ def list_(
     from datetime import datetime
 
     from breach.core import time as clock
+    from breach.core.textsafe import for_terminal_block
 
     for i in incidents:
         aware = clock.show(datetime.fromisoformat(i["aware_at"]), i["zone"])
-        typer.echo(f"{i['id']}  {i['status']:<6}  aware {aware}  {i['title']}")
+        title = for_terminal_block(i["title"], "    ")  # no escape sequences, no fake rows
+        typer.echo(f"{i['id']}  {i['status']:<6}  aware {aware}  {title}")
 
 
 @command(cli)
@@ -152,6 +154,7 @@ def timeline(
     Example: breach timeline BR-2026-0001
     """
     from breach.core import time as clock
+    from breach.core.textsafe import for_terminal_block
     from breach.services.incidents import event_dict
     from breach.services.incidents import timeline as get_timeline
 
@@ -165,8 +168,10 @@ def timeline(
             extra = ", ".join(f"{k}={v}" for k, v in e.data.items()
                               if k not in {"text", "summary", "title"} and v not in (None, "", [], {})
                               and not isinstance(v, dict | list))
-            typer.echo(f"#{e.seq:<4} {clock.show(e.at, s.zone)}  {e.kind:<9} {e.author}: {detail}"
-                       + (f" [{extra}]" if extra else ""))
+            # Responder text may hold escape sequences or newlines: neutralised and indented,
+            # so it can neither drive the terminal nor print a line that looks like an entry.
+            line = f"{e.kind:<9} {e.author}: {detail}" + (f" [{extra}]" if extra else "")
+            typer.echo(f"#{e.seq:<4} {clock.show(e.at, s.zone)}  {for_terminal_block(line, ' ' * 8)}")
 
 
 @command(cli)

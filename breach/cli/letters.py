@@ -36,8 +36,7 @@ def letters(
 
     Example: breach letters BR-2026-0001 --subjects affected.csv --out letters/ --format eml
     """
-    from breach.adapters.letters_engine import count_rows
-    from breach.services.letters import write_letters
+    from breach.services.letters import count_rows, write_letters
 
     with session(home, by=by) as s:
         if sys.stderr.isatty():
@@ -67,5 +66,7 @@ def letters(
         emit_json(result)
         return
     by_lang = ", ".join(f"{k}={v}" for k, v in sorted(result["by_lang"].items()))
-    typer.echo(f"{result['written']} letters written to {out} ({by_lang}); {result['rejected']} rows rejected"
-               + (f" (see {out}/rejected.csv)" if result["rejected"] else "") + ".")
+    # Nothing silently lost: every data row read is a letter or a rejection.
+    typer.echo(f"{result['rows']} rows read: {result['written']} letters written to {out} ({by_lang}); "
+               f"{result['rejected']} rows rejected" + (f" (see {out}/rejected.csv)" if result["rejected"] else "")
+               + ".")

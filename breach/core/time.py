@@ -30,13 +30,16 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+_current = now  # parse_when's `now` parameter shadows the function
+
+
 def zone(name: str) -> tzinfo:
     """Resolve an IANA zone name, with a clear error."""
     from zoneinfo import ZoneInfoNotFoundError  # imported on first use: most reads show no local time
 
     try:
         return _zone(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a tzdata folder such as America/Argentina
         raise InputError(f"unknown time zone {name!r} (use an IANA name such as Europe/Brussels)") from None
 
 
@@ -48,61 +51,126 @@ def _zone(name: str) -> tzinfo:
 
 
 _TRAILING_ZONE = re.compile(r"^(?P<when>.+?)\s+(?P<zone>[A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+|UTC)$")
+_TRAILING_ABBREVIATION = re.compile(r"^.+?\s+[A-Z]{2,6}$")
 
+#: ISO 8601 extended format, date first; the only shapes accepted. ASCII digits only.
+_ISO = re.compile(
+    r"^(?P<y>[0-9]{4})-(?P<mo>[0-9]{2})-(?P<d>[0-9]{2})"
+    r"(?:[Tt ](?P<h>[0-9]{2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2})(?:[.,](?P<f>[0-9]{1,6}))?)?"
+    r"\s*(?P<off>[Zz]|[+\-][0-9]{2}(?::?[0-9]{2})?)?)?$"
+)
+_TIME_ONLY = re.compile(r"^(?P<h>[0-9]{1,2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2}))?$")
+_DAY_MONTH = re.compile(r"^[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{2,4}\b")
+_NUMBER = re.compile(r"^[+\-]?[0-9]+(?:[.,][0-9]+)?$")
+_RELATIVE = re.compile(
+    r"\b(now|today|tonight|yesterday|tomorrow|ago|last|next|this|noon|midnight|am|pm|hours?|days?|weeks?)\b",
+    re.IGNORECASE,
+)
 
 #: Earlier instants are typing mistakes ("1200" read as a year), not breaches.
 EARLIEST_YEAR = 1970
+#: Leaves room for offset and period arithmetic without overflowing datetime.
+LATEST_YEAR = 9990
+#: Real UTC offsets run from -12:00 (Baker Island) to +14:00 (Kiribati).
+MAX_OFFSET = timedelta(hours=14)
+
+_HOW = ("use ISO 8601 with offset (2026-11-28T14:05:00+01:00) "
+        "or a local time and zone (2026-11-28 14:05 Europe/Brussels)")
 
 
 def parse_when(text: str, *, default_zone: str, now: datetime | None = None) -> datetime:
     """Parse a responder's time: ISO 8601 with offset, or a local time plus an IANA zone.
 
     "2026-11-28T14:05:00+01:00", "2026-11-28 14:05 Europe/Brussels"; a time with no
-    zone is read in `default_zone` (the organization's); a time with no date takes
-    the date of `now` there. Zone abbreviations ("EST", "CEST") are refused: they are
-    ambiguous, and a wrong guess moves a statutory clock. The result keeps the offset
-    as entered (or the zone's offset at that moment).
+    zone is read in `default_zone` (the organization's); a time of day alone ("10:00")
+    takes the date of `now` there. Refused, because a wrong guess moves a statutory
+    clock: zone abbreviations ("EST"), day/month forms ("01/02/2026"), bare numbers,
+    relative words, offsets beyond +/-14:00, and local times that do not exist (the
+    spring-forward gap) or exist twice (the fall-back hour: give an offset). The
+    result keeps the offset as entered (or the zone's offset at that moment).
     """
-    import warnings
-
-    from dateutil import parser as dateparser
-
     raw = (text or "").strip()
     if not raw:
         raise InputError("empty time")
+    if len(raw) > 100:
+        raise InputError(f"cannot read the time {raw[:40]!r}...: too long; {_HOW}")
+
+    def garbled(reason: str = "") -> InputError:
+        return InputError(f"cannot read the time {text!r}: {reason + '; ' if reason else ''}{_HOW}")
+
     zone_name = None
     m = _TRAILING_ZONE.match(raw)
     if m:
-        raw, zone_name = m.group("when"), m.group("zone")
-    garbled = InputError(
-        f"cannot read the time {text!r}: use ISO 8601 with offset "
-        "(2026-11-28T14:05:00+01:00) or a local time and zone (2026-11-28 14:05 Europe/Brussels)"
-    )
-    try:
-        value = dateparser.isoparse(raw)
-    except (ValueError, OverflowError):
-        base = in_zone(now, zone_name or default_zone).replace(tzinfo=None) if now else None
-        base = base.replace(hour=0, minute=0, second=0, microsecond=0) if base else None
+        raw, zone_name = m.group("when").strip(), m.group("zone")
+    elif _TRAILING_ABBREVIATION.match(raw):
+        raise InputError(
+            f"the time {text!r} names a zone abbreviation; give an offset (+01:00) or an IANA zone "
+            "name (Europe/Brussels, America/New_York)"
+        )
+    if _DAY_MONTH.match(raw):
+        raise garbled("day/month or month/day is ambiguous, write the date as YYYY-MM-DD")
+    if _NUMBER.match(raw):
+        raise garbled("a bare number is not a time")
+    iso_match = _ISO.match(raw)
+    time_match = None if iso_match else _TIME_ONLY.match(raw)
+    if time_match:
+        local_zone = zone(zone_name or default_zone)
+        today = in_zone(now if now is not None else _current(), zone_name or default_zone).date()
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")
-                value = dateparser.parse(raw, dayfirst=False, yearfirst=True, default=base)
-        except dateparser.UnknownTimezoneWarning:
+            naive = datetime(today.year, today.month, today.day, int(time_match["h"]), int(time_match["mi"]),
+                             int(time_match["s"] or 0))
+        except ValueError as exc:
+            raise garbled(str(exc)) from None
+        return _localize(naive, local_zone, text)
+    if not iso_match:
+        raise garbled("relative words are not read, give the date" if _RELATIVE.search(raw) else "")
+    g = iso_match.groupdict()
+    try:
+        naive = datetime(int(g["y"]), int(g["mo"]), int(g["d"]), int(g["h"] or 0), int(g["mi"] or 0),
+                         int(g["s"] or 0), int((g["f"] or "0").ljust(6, "0")))
+    except ValueError as exc:
+        raise garbled(str(exc)) from None
+    if not EARLIEST_YEAR <= naive.year <= LATEST_YEAR:
+        raise garbled(f"the year must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
+    if g["off"] is not None:
+        if zone_name:
+            raise InputError(f"the time {text!r} has both an offset and a zone name; give one")
+        offset = _read_offset(g["off"], text)
+        return naive.replace(tzinfo=timezone(offset))
+    return _localize(naive, zone(zone_name or default_zone), text)
+
+
+def _read_offset(text: str, original: str) -> timedelta:
+    """'Z', '+01:00', '+0100', '+01' as a timedelta within +/-14:00."""
+    if text in ("Z", "z"):
+        return timedelta(0)
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:] or 0)
+    if minutes >= 60:
+        raise InputError(f"the offset in {original!r} has {minutes} minutes; write it as +HH:MM")
+    offset = (-1 if text[0] == "-" else 1) * timedelta(hours=hours, minutes=minutes)
+    if abs(offset) > MAX_OFFSET:
+        raise InputError(f"the offset {text} in {original!r} is outside -14:00 to +14:00; no place on Earth uses it")
+    return offset
+
+
+def _localize(naive: datetime, local_zone: tzinfo, original: str) -> datetime:
+    """Attach a zone to a wall-clock time, refusing times the zone skips or repeats."""
+    first, second = naive.replace(tzinfo=local_zone, fold=0), naive.replace(tzinfo=local_zone, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        back = first.astimezone(UTC).astimezone(local_zone).replace(tzinfo=None)
+        if back != naive:
             raise InputError(
-                f"the time {text!r} names a zone abbreviation; give an offset (+01:00) or an IANA zone "
-                "name (Europe/Brussels, America/New_York)"
-            ) from None
-        except (ValueError, OverflowError, dateparser.ParserError, Warning):
-            raise garbled from None
-    if value.year < EARLIEST_YEAR:
-        raise garbled
-    if value.tzinfo is not None and zone_name:
-        raise InputError(f"the time {text!r} has both an offset and a zone name; give one")
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone(zone_name or default_zone))
+                f"the local time {original!r} does not exist: the clocks skip it (daylight saving time "
+                "starts); check the time, or give an offset"
+            )
+        raise InputError(
+            f"the local time {original!r} happens twice (daylight saving time ends); give the offset, "
+            f"e.g. {first.isoformat(timespec='minutes')} or {second.isoformat(timespec='minutes')}"
+        )
     # Freeze the offset as entered so it survives storage and display.
-    offset = value.utcoffset()
-    return value.replace(tzinfo=timezone(offset)) if offset is not None else value
+    offset = first.utcoffset()
+    return naive.replace(tzinfo=timezone(offset)) if offset is not None else first
 
 
 def encode(value: datetime) -> tuple[str, str]:

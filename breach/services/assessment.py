@@ -24,6 +24,7 @@ from breach.core.playbook import (
     unknown_answers,
 )
 from breach.core.state import IncidentState
+from breach.core.textsafe import MAX_ANSWER, check_length
 from breach.core.yamlio import load_yaml, plain
 from breach.errors import InputError
 from breach.services.incidents import get_incident
@@ -41,6 +42,8 @@ def load_answers_file(path: Path, *, playbook: Any = None) -> dict[str, Any]:
     answers = data.get("answers", data)
     if not isinstance(answers, dict):
         raise InputError(f"{path}: `answers` must be a mapping of step id to answer")
+    for key, value in answers.items():
+        check_length(value, what=f"{path}: the answer to {key!r}", limit=MAX_ANSWER)
     answers = {k: plain(v) for k, v in answers.items() if k not in {"expected", "source", "description"}}
     problems = unknown_answers(playbook, answers) if playbook is not None else []
     if problems:
@@ -71,6 +74,7 @@ def progress(session: Session, incident_id: str, playbook_name: str = "gdpr"):
 
 def save_answer(session: Session, incident: Incident, *, playbook: str, step: str, value: Any,
                 now: datetime) -> None:
+    check_length(value, what=f"the answer to {step!r}", limit=MAX_ANSWER)
     session.store.append_event(incident.id, kind=EventKind.ANSWER, at=now, author=session.author,
                                data={"playbook": playbook, "step": step, "value": plain(value)})
 

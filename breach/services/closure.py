@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from breach.core.models import EventKind, Incident
+from breach.core.textsafe import MAX_LOG_TEXT, check_length
 from breach.errors import InputError
 from breach.services.incidents import get_incident
 from breach.services.obligations import incident_obligations
@@ -19,6 +20,7 @@ def close_incident(session: Session, incident_id: str, *, summary: str, now: dat
         raise InputError(f"{incident.id} is already closed")
     if not summary.strip():
         raise InputError("the closing summary must not be empty")
+    check_length(summary, what="the closing summary (--summary)", limit=MAX_LOG_TEXT)
     pending = [o.rule_id for o in incident_obligations(session, incident.id, now=now) if o.state == "pending"]
     if pending and not force:
         raise InputError(f"{incident.id} still has pending obligations: {', '.join(pending)}; record them "

@@ -11,6 +11,7 @@ from typing import Any
 
 from breach.core import time as clock
 from breach.core.models import LOG_KINDS, Event, EventKind, Incident, Role
+from breach.core.textsafe import MAX_LOG_TEXT, MAX_TITLE, check_length
 from breach.errors import InputError
 from breach.services.session import Session, normalize_id
 
@@ -53,6 +54,8 @@ def open_incident(
     """Open an incident; the GDPR Art. 33(1) clock runs from `aware_at` (default: now)."""
     if not title.strip():
         raise InputError("the title must not be empty")
+    check_length(title.strip(), what="the title (--title)", limit=MAX_TITLE)
+    check_length(awareness_note, what="the awareness note (--awareness-note)", limit=MAX_LOG_TEXT)
     try:
         role_value = Role(role)
     except ValueError:
@@ -86,6 +89,7 @@ def log_event(session: Session, incident_id: str, text: str, *, kind: str = "not
         raise InputError(f"kind must be one of {', '.join(LOG_KINDS)}, not {kind!r}")
     if not text.strip():
         raise InputError("the text must not be empty")
+    check_length(text, what=f"the {kind} text", limit=MAX_LOG_TEXT)
     incident = get_incident(session, incident_id)
     return session.store.append_event(incident.id, kind=EventKind(kind), at=now,
                                       author=author or session.author, data={"text": text})

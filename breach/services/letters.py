@@ -15,6 +15,7 @@ from typing import Any
 from breach.adapters import letters_engine as engine
 from breach.adapters.letters_engine import ApprovedLetter
 from breach.adapters.store_sqlite import sha256_text
+from breach.adapters.subjects_csv import count_rows
 from breach.core.models import EventKind
 from breach.core.resources import search_path
 from breach.core.yamlio import load_yaml
@@ -22,6 +23,8 @@ from breach.errors import ApprovalError
 from breach.services.incidents import get_incident
 from breach.services.notices import review_rows, without_draft_marker
 from breach.services.session import Session
+
+__all__ = ["approved_letters", "count_rows", "data_labels", "write_letters"]
 
 
 def approved_letters(session: Session, incident_id: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -20,6 +20,7 @@ from breach.adapters.files import write_private
 from breach.adapters.store_sqlite import sha256_text
 from breach.core import time as clock
 from breach.core.resources import shipped
+from breach.core.textsafe import csv_cell
 from breach.errors import InputError
 from breach.services.incidents import event_dict, incident_dict, list_incidents
 from breach.services.integrity import verify
@@ -122,7 +123,7 @@ def format_register(rows: list[dict[str, Any]], fmt: str) -> str:
         writer = csv.DictWriter(buf, fieldnames=COLUMNS)
         writer.writeheader()
         for r in rows:
-            writer.writerow({k: _flat(r[k]) for k in COLUMNS})
+            writer.writerow({k: csv_cell(_flat(r[k])) for k in COLUMNS})  # no formulas in spreadsheets
         return buf.getvalue()
     if fmt == "md":
         out = ["# Register of personal data breaches (GDPR Art. 33(5))", ""]

@@ -7,6 +7,7 @@ from typing import Any
 
 from breach.core import time as clock
 from breach.core.models import Assessment, Task
+from breach.core.textsafe import for_terminal_block
 from breach.services.incidents import incident_dict
 from breach.services.notices import drafts_section
 from breach.services.obligations import obligations_section
@@ -45,16 +46,19 @@ def render_view(view: dict[str, Any], zone: str = "UTC") -> str:
     def when(value: str | None) -> str:
         return clock.show(datetime.fromisoformat(value), zone) if value else "-"
 
+    def text(value: Any) -> str:  # responder text: no escape sequences, continuation lines indented
+        return for_terminal_block(value, "      ")
+
     i = view["incident"]
     lines = [
-        f"{i['id']}  {i['title']}",
+        f"{i['id']}  {text(i['title'])}",
         f"  status {i['status']}, role {i['role']}",
         f"  occurred {when(i['occurred_at'])}  detected {when(i['detected_at'])}  aware {when(i['aware_at'])}",
     ]
     if i.get("awareness_note"):
-        lines.append(f"  awareness: {i['awareness_note']}")
+        lines.append(f"  awareness: {text(i['awareness_note'])}")
     if i.get("closed_at"):
-        lines.append(f"  closed {when(i['closed_at'])}: {i['summary']}")
+        lines.append(f"  closed {when(i['closed_at'])}: {text(i['summary'])}")
     a = view.get("assessment")
     if a:
         lines.append(f"  risk {a.get('risk')} (ENISA {a.get('level')}, SE {a.get('severity')}); "
@@ -64,9 +68,9 @@ def render_view(view: dict[str, Any], zone: str = "UTC") -> str:
     else:
         lines.append("  not assessed yet: breach assess " + i["id"])
     if view.get("scope"):
-        lines.append("  people by jurisdiction: " + ", ".join(f"{k}={v}" for k, v in view["scope"].items()))
+        lines.append("  people by jurisdiction: " + text(", ".join(f"{k}={v}" for k, v in view["scope"].items())))
     for t in view.get("tasks", []):
-        lines.append(f"  task {t['n']} [{t['state']}] {t['text']}")
+        lines.append(f"  task {t['n']} [{t['state']}] {text(t['text'])}")
     for o in view.get("obligations") or []:
         due = when(o.get("due_at")) if o.get("due_at") else "without undue delay"
         lines.append(f"  {o['obligation']:<22} {o['state']:<14} due {due}")
