@@ -124,6 +124,41 @@ def test_every_event_kind_folds(kind: EventKind) -> None:
         EventKind.DRAFTED: {"kind": "k", "lang": "en", "version": 1, "sha256": "a"},
         EventKind.REVIEWED: {"kind": "k", "lang": "en", "version": 1, "sha256": "a", "decision": "approved"},
         EventKind.LETTERS: {"written": 3},
+        EventKind.EDITED: {"fields": {"title": "y"}},
+        EventKind.RETRACTED: {"obligation": "x", "reason": "r"},
     }
     state = fold([OPENED, event(2, kind, samples[kind])]) if kind != EventKind.OPENED else fold([OPENED])
     assert state.event_count == (1 if kind == EventKind.OPENED else 2)
+
+
+def test_edits_apply_in_order_and_are_listed_with_who_and_when() -> None:
+    earlier = T0 - timedelta(hours=3)
+    state = fold([OPENED,
+                  event(2, EventKind.EDITED, {"fields": {"title": "Customer DB exposed", "aware_at": iso(earlier)},
+                                              "note": "typo; forensics dated awareness"}, hours=1, author="bob"),
+                  event(3, EventKind.CLOCK, {"event": "aware", "at": iso(earlier + timedelta(hours=1))}, hours=2),
+                  event(4, EventKind.EDITED, {"fields": {"occurred_at": None}}, hours=3)])
+    i = state.incident
+    assert (i.title, i.aware_at, i.occurred_at) == ("Customer DB exposed", earlier + timedelta(hours=1), None)
+    assert i.first_recorded == {"title": "DB exposed", "aware_at": T0, "occurred_at": T0 - timedelta(days=1)}
+    assert [(c.field, c.by, c.seq) for c in state.corrections] == [
+        ("title", "bob", 2), ("aware_at", "bob", 2), ("aware_at", "ana", 3), ("occurred_at", "ana", 4)]
+    assert state.corrections[0].note == "typo; forensics dated awareness"
+    assert state.clock_events["aware"] == earlier + timedelta(hours=1)
+
+
+def test_a_retraction_undoes_the_notice_and_keeps_it_on_record() -> None:
+    first, second = T0 + timedelta(hours=5), T0 + timedelta(hours=9)
+    state = fold([OPENED,
+                  event(2, EventKind.NOTIFIED, {"obligation": "gdpr-art33-sa", "at": iso(first)}, hours=5),
+                  event(3, EventKind.NOTIFIED, {"obligation": "gdpr-art33-sa", "at": iso(second)}, hours=9),
+                  event(4, EventKind.RETRACTED, {"obligation": "gdpr-art33-sa", "notified_seq": 3,
+                                                 "reason": "recorded on the wrong incident"}, hours=10)])
+    assert [n.at for n in state.notifications["gdpr-art33-sa"]] == [first]
+    assert state.clock_events["submitted:gdpr-art33-sa"] == first
+    r = state.retractions[0]
+    assert (r.notification.at, r.reason, r.by) == (second, "recorded on the wrong incident", "ana")
+    state = fold([event(5, EventKind.RETRACTED, {"obligation": "gdpr-art33-sa", "notified_seq": 2,
+                                                 "reason": "no"}, hours=11)], start=state)
+    assert state.notifications["gdpr-art33-sa"] == ()
+    assert "submitted:gdpr-art33-sa" not in state.clock_events

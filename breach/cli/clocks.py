@@ -153,6 +153,30 @@ def notified(
 
 
 @command(cli)
+def retract(
+    incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
+    obligation: Annotated[str, typer.Argument(help="The obligation whose latest recorded notice was a mistake.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the notice was recorded by mistake.")],
+    home: HomeOption = None,
+    by: ByOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Undo a notice recorded by mistake; the obligation is pending again and the register keeps both.
+
+    Example: breach retract BR-2026-0001 gdpr-art33-sa --reason "recorded on the wrong incident"
+    """
+    from breach.services.notifications import retract_notification
+
+    with session(home, by=by) as s:
+        result = retract_notification(s, incident_id, obligation, reason=reason, now=now())
+    if json_:
+        emit_json(result)
+    else:
+        typer.echo(f"{result['incident']}: the {result['obligation']} notice recorded for "
+                   f"{result['retracted_notice_at']} is retracted; {result['obligation']} is pending again.")
+
+
+@command(cli)
 def calendar(
     out: Annotated[Path, typer.Option("--out", help="The .ics file to write.")],
     incident_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="One incident (default: all open).")] = None,

@@ -121,6 +121,49 @@ def show(
 
 
 @command(cli)
+def edit(
+    incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
+    title: Annotated[str | None, typer.Option("--title", help="The corrected title.")] = None,
+    occurred_at: Annotated[str | None, typer.Option("--occurred-at", help="When the breach happened.")] = None,
+    detected_at: Annotated[str | None, typer.Option("--detected-at", help="When it was detected.")] = None,
+    aware_at: Annotated[str | None, typer.Option(
+        "--aware-at", help="When you became aware (moves the GDPR Art. 33(1) 72 h clock).")] = None,
+    awareness_note: Annotated[str | None, typer.Option(
+        "--awareness-note", help="Why this is the moment of awareness.")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why the correction (kept on the timeline).")] = None,
+    home: HomeOption = None,
+    by: ByOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Correct the incident's title, times or awareness note (a new event; the first values are kept).
+
+    Every view, clock, notice and register row uses the corrected value.
+
+    Example: breach edit BR-2026-0001 --occurred-at "2026-11-27 22:00" --note "per the firewall logs"
+    """
+    from breach.core import time as clock
+    from breach.services.incidents import edit_incident
+
+    with session(home, by=by) as s:
+        result = edit_incident(s, incident_id, now=now(), title=title, occurred_at=occurred_at,
+                               detected_at=detected_at, aware_at=aware_at, awareness_note=awareness_note, note=note)
+        zone = s.zone
+    if json_:
+        emit_json(result)
+        return
+    from datetime import datetime
+
+    def shown(name: str, value: object) -> str:
+        if name.endswith("_at") and isinstance(value, str):
+            return clock.show(datetime.fromisoformat(value), zone)
+        return "-" if value is None else str(value)
+
+    for name, value in result["changed"].items():
+        typer.echo(f"{result['incident']}: {name} {shown(name, result['was'][name])} -> {shown(name, value)}")
+    typer.echo(f"  corrected by {result['by']} (event #{result['seq']}); the first value stays on the timeline.")
+
+
+@command(cli)
 def log(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
     text: Annotated[str, typer.Argument(help="What happened, was done, found or decided.")],

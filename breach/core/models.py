@@ -34,6 +34,8 @@ class EventKind(StrEnum):
     DRAFTED = "drafted"
     REVIEWED = "reviewed"
     LETTERS = "letters"
+    EDITED = "edited"  # a correction of the incident's facts (title, times, awareness note)
+    RETRACTED = "retracted"  # a notice recorded by mistake; the obligation is pending again
 
 
 #: Kinds a responder may add with `breach log`.
@@ -56,8 +58,21 @@ class Incident:
     closed_at: datetime | None = None
     summary: str | None = None
     public: bool = False
-    #: What was first recorded for a corrected time: {"aware_at": datetime, ...}.
-    first_recorded: dict[str, datetime | None] = field(default_factory=dict, compare=False)
+    #: What was first recorded for a corrected fact: {"aware_at": datetime, "title": str, ...}.
+    first_recorded: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One corrected fact of the incident: what it was, what it is now, who said so and when."""
+
+    field: str
+    old: Any
+    new: Any
+    at: datetime
+    by: str
+    seq: int
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -150,3 +165,14 @@ class Notification:
     without_approval: bool = False
     reason: str | None = None
     draft: DraftRef | None = None
+    seq: int = 0  # the `notified` event
+
+
+@dataclass(frozen=True)
+class Retraction:
+    """A notice recorded by mistake, undone by a later event; the register keeps both."""
+
+    notification: Notification
+    reason: str
+    at: datetime
+    by: str

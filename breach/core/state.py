@@ -16,11 +16,13 @@ from typing import Any
 from breach.core import time as clock
 from breach.core.models import (
     Assessment,
+    Correction,
     DraftRef,
     Event,
     EventKind,
     Incident,
     Notification,
+    Retraction,
     Review,
     Role,
     Task,
@@ -28,6 +30,9 @@ from breach.core.models import (
 
 #: Clock events that correct a fact of the incident itself (breach mark ID aware --at ...).
 CORRECTS = {"aware": "aware_at", "detected": "detected_at"}
+#: Facts `breach edit` may correct; times are stored as ISO 8601 with offset.
+EDITABLE = ("title", "occurred_at", "detected_at", "aware_at", "awareness_note")
+TIMES = ("occurred_at", "detected_at", "aware_at")
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,8 @@ class IncidentState:
     reviews: tuple[Review, ...] = ()
     drafts: tuple[DraftRef, ...] = ()
     letters: tuple[dict[str, Any], ...] = ()
+    corrections: tuple[Correction, ...] = ()
+    retractions: tuple[Retraction, ...] = ()
     event_count: int = 0
     head_hash: str | None = None
 
@@ -59,8 +66,8 @@ def fold(events: Iterable[Event], start: IncidentState | None = None) -> Inciden
     """
     s = start
     incident: Incident | None = s.incident if s else None
-    if s is not None and s.incident.first_recorded:  # corrections are re-applied below, from clock_events
-        incident = replace(s.incident, **s.incident.first_recorded, first_recorded={})
+    corrections: list[Correction] = list(s.corrections) if s else []
+    retractions: list[Retraction] = list(s.retractions) if s else []
     answers: dict[str, Any] = dict(s.answers) if s else {}
     assessments: list[Assessment] = list(s.assessments) if s else []
     tasks: dict[int, Task] = dict(s.tasks) if s else {}
@@ -95,6 +102,27 @@ def fold(events: Iterable[Event], start: IncidentState | None = None) -> Inciden
             scope = dict(d.get("jurisdictions") or {})
         elif kind == EventKind.CLOCK:
             clock_events[d["event"]] = clock.decode(d["at"], None)
+            if d["event"] in CORRECTS and incident is not None:
+                incident = _correct(incident, CORRECTS[d["event"]], clock_events[d["event"]], e, corrections)
+        elif kind == EventKind.EDITED and incident is not None:
+            for name, value in (d.get("fields") or {}).items():
+                new = clock.decode(value, None) if name in TIMES and value else value
+                incident = _correct(incident, name, new, e, corrections, note=d.get("note"))
+                for event, attr in CORRECTS.items():  # the clocks follow the corrected times
+                    if name == attr:
+                        clock_events.pop(event, None)
+                        if new is not None:
+                            clock_events[event] = new
+        elif kind == EventKind.RETRACTED:
+            kept = notifications.get(d["obligation"], [])
+            undone = next((n for n in reversed(kept) if n.seq == d.get("notified_seq")), kept[-1] if kept else None)
+            if undone is not None:
+                kept.remove(undone)
+                retractions.append(Retraction(notification=undone, reason=d.get("reason") or "", at=e.at, by=e.author))
+                if kept:
+                    clock_events[f"submitted:{undone.obligation}"] = kept[-1].at
+                else:
+                    clock_events.pop(f"submitted:{undone.obligation}", None)
         elif kind == EventKind.NOTIFIED:
             n = _notification(e)
             notifications.setdefault(n.obligation, []).append(n)
@@ -112,7 +140,8 @@ def fold(events: Iterable[Event], start: IncidentState | None = None) -> Inciden
     if incident is None:
         raise ValueError("the timeline has no `opened` event")
     return IncidentState(
-        incident=_corrected(incident, clock_events), answers=answers, assessments=tuple(assessments), tasks=tasks,
+        incident=incident, answers=answers, corrections=tuple(corrections), retractions=tuple(retractions),
+        assessments=tuple(assessments), tasks=tasks,
         scope=scope, clock_events=clock_events,
         notifications={k: tuple(v) for k, v in notifications.items()}, reviews=tuple(reviews),
         drafts=tuple(drafts), letters=tuple(letters), event_count=count, head_hash=head,
@@ -132,15 +161,16 @@ def _opened(e: Event) -> Incident:
     )
 
 
-def _corrected(incident: Incident, clock_events: dict[str, datetime]) -> Incident:
-    """Awareness and detection as corrected by later `clock` events; the first values are kept."""
-    changes: dict[str, Any] = {}
-    first: dict[str, datetime | None] = {}
-    for event, attr in CORRECTS.items():
-        if event in clock_events and clock_events[event] != getattr(incident, attr):
-            first[attr] = getattr(incident, attr)
-            changes[attr] = clock_events[event]
-    return replace(incident, **changes, first_recorded=first) if changes else incident
+def _correct(incident: Incident, name: str, new: Any, e: Event, corrections: list[Correction], *,
+             note: str | None = None) -> Incident:
+    """Apply one correction in timeline order; the value first recorded is kept beside it."""
+    old = getattr(incident, name)
+    if old == new:
+        return incident
+    corrections.append(Correction(field=name, old=old, new=new, at=e.at, by=e.author, seq=e.seq, note=note))
+    first = dict(incident.first_recorded)
+    first.setdefault(name, old)
+    return replace(incident, **{name: new}, first_recorded=first)
 
 
 def _task(previous: Task | None, e: Event) -> Task:
@@ -164,4 +194,5 @@ def _notification(e: Event) -> Notification:
         without_approval=bool(d.get("without_approval")), reason=d.get("reason"),
         draft=DraftRef(kind=draft["kind"], lang=draft["lang"], version=draft["version"], sha256=draft["sha256"])
         if draft else None,
+        seq=e.seq,
     )

@@ -82,6 +82,63 @@ def open_incident(
     return incident
 
 
+def edit_incident(
+    session: Session,
+    incident_id: str,
+    *,
+    now: datetime,
+    title: str | None = None,
+    occurred_at: str | None = None,
+    detected_at: str | None = None,
+    aware_at: str | None = None,
+    awareness_note: str | None = None,
+    note: str | None = None,
+) -> dict[str, Any]:
+    """Correct the incident's facts with an `edited` event; every view, clock, notice and register row follows.
+
+    Nothing is rewritten: the value first recorded stays on the timeline and in `breach show`.
+    """
+    state = session.state(incident_id)
+    incident = state.incident
+    fields: dict[str, Any] = {}
+    if title is not None:
+        if not title.strip():
+            raise InputError("the title must not be empty")
+        check_length(title.strip(), what="the title (--title)", limit=MAX_TITLE)
+        fields["title"] = title.strip()
+    if awareness_note is not None:
+        check_length(awareness_note, what="the awareness note (--awareness-note)", limit=MAX_LOG_TEXT)
+        fields["awareness_note"] = awareness_note.strip() or None
+    times = {name: parse_time(session, value, what=f"--{name.replace('_', '-')}", now=now)
+             for name, value in (("occurred_at", occurred_at), ("detected_at", detected_at), ("aware_at", aware_at))
+             if value is not None}
+    after = {"occurred_at": incident.occurred_at, "detected_at": incident.detected_at,
+             "aware_at": incident.aware_at, **times}
+    if after["occurred_at"] and after["aware_at"] < after["occurred_at"]:
+        raise InputError(f"aware_at {clock.iso(after['aware_at'])} would be before occurred_at "
+                         f"{clock.iso(after['occurred_at'])}: one cannot become aware of a breach before it happens")
+    if after["occurred_at"] and after["detected_at"] and after["detected_at"] < after["occurred_at"]:
+        raise InputError(f"detected_at {clock.iso(after['detected_at'])} would be before occurred_at "
+                         f"{clock.iso(after['occurred_at'])}")
+    fields.update({name: clock.iso(value) for name, value in times.items()})
+    changed = {name: value for name, value in fields.items()
+               if (getattr(incident, name) if name not in times else clock.iso(getattr(incident, name))) != value}
+    if not fields:
+        raise InputError("give at least one of --title, --occurred-at, --detected-at, --aware-at, --awareness-note")
+    if not changed:
+        raise InputError(f"{incident.id} already says that: nothing to correct")
+    check_length(note, what="the note (--note)", limit=MAX_LOG_TEXT)
+    with session.store.transaction():
+        event = session.store.append_event(incident.id, kind=EventKind.EDITED, at=now, author=session.author,
+                                           data={"fields": changed, "note": note})
+        if {"aware_at", "detected_at", "occurred_at"} & set(changed):
+            session.clock_moved(incident.id, now=now)  # a corrected time moves deadlines
+    return {"incident": incident.id, "seq": event.seq, "changed": changed,
+            "was": {name: (clock.iso(v) if isinstance(v, datetime) else v)
+                    for name, v in ((n, getattr(incident, n)) for n in changed)},
+            "by": session.author, "at": clock.iso(now)}
+
+
 def log_event(session: Session, incident_id: str, text: str, *, kind: str = "note",
               now: datetime, author: str | None = None) -> Event:
     """Append a responder's note, action, evidence or decision to the timeline."""

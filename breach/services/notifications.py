@@ -76,3 +76,26 @@ def record_notification(
         session.store.append_event(incident.id, kind=EventKind.NOTIFIED, at=now, author=session.author, data=data)
         session.changed(incident.id, f"notified:{obligation}", now=now)
     return {"incident": incident.id, **data}
+
+
+def retract_notification(session: Session, incident_id: str, obligation: str, *, reason: str,
+                         now: datetime) -> dict[str, Any]:
+    """Undo a notice recorded by mistake: a `retracted` event; the obligation is pending again.
+
+    The register keeps both the notice and its retraction (GDPR Art. 33(5): document the facts).
+    """
+    if not (reason or "").strip():
+        raise InputError("--reason is required: a retraction says why the notice was recorded by mistake")
+    state = session.state(incident_id)
+    incident = state.incident
+    notices = state.notifications.get(obligation) or ()
+    if not notices:
+        raise InputError(f"{incident.id} has no recorded {obligation} notice to retract "
+                         f"(see `breach show {incident.id}`)")
+    undone = notices[-1]
+    with session.store.transaction():
+        session.store.append_event(incident.id, kind=EventKind.RETRACTED, at=now, author=session.author,
+                                   data={"obligation": obligation, "notified_seq": undone.seq, "reason": reason})
+        session.changed(incident.id, f"retracted:{obligation}", now=now)
+    return {"incident": incident.id, "obligation": obligation, "retracted_notice_at": clock.iso(undone.at),
+            "reference": undone.reference, "reason": reason, "by": session.author}

@@ -35,6 +35,7 @@ COLUMNS = [
     "risk_override", "risk_override_reason", "enisa_level",
     "enisa_severity", "rationale", "exemption", "notify_sa", "notify_subjects", "obligations",
     "not_notified_reason", "decided_by", "decided_at", "sent_without_approval", "remedial_action",
+    "corrections", "retracted",
 ]
 UNLIKELY = "not notified because unlikely to result in a risk (GDPR Art. 33(1)); recorded under Art. 33(5)"
 
@@ -86,10 +87,19 @@ def register_rows(session: Session, *, now: datetime, since: datetime | None = N
             "notify_subjects": result.get("notify_subjects"), "obligations": obligations,
             "not_notified_reason": not_notified, "decided_by": a.by if a else None,
             "decided_at": clock.iso(a.at) if a else None, "sent_without_approval": unapproved,
+            "corrections": [f"{c.field}: {_plain(c.old)} -> {_plain(c.new)} by {c.by} at {clock.iso(c.at)}"
+                            + (f" ({c.note})" if c.note else "") for c in state.corrections],
+            "retracted": [f"{r.notification.obligation} notice at {clock.iso(r.notification.at)}"
+                          + (f" ref {r.notification.reference}" if r.notification.reference else "")
+                          + f" retracted by {r.by} at {clock.iso(r.at)}: {r.reason}" for r in state.retractions],
             "remedial_action": "; ".join(filter(None, [_one_language(answers.get("measures_taken")), *tasks_done]))
             or None,
         })
     return rows
+
+
+def _plain(value: Any) -> str:
+    return clock.iso(value) if isinstance(value, datetime) else ("-" if value is None else str(value))
 
 
 def _one_language(value: Any, lang: str = "en") -> Any:

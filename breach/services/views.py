@@ -26,9 +26,17 @@ def incident_view(session: Session, incident_id: str, *, now: datetime) -> dict[
         "assessment_in_progress": sorted(state.answers) if state.answers else [],
         "scope": state.scope,
         "tasks": [task_dict(t) for t in sorted(state.tasks.values(), key=lambda t: t.n)],
+        "corrections": [{"field": c.field, "old": _iso(c.old), "new": _iso(c.new), "by": c.by,
+                         "at": clock.iso(c.at), "note": c.note} for c in state.corrections],
+        "retracted": [{"obligation": r.notification.obligation, "notice_at": clock.iso(r.notification.at),
+                       "by": r.by, "at": clock.iso(r.at), "reason": r.reason} for r in state.retractions],
         "obligations": obligations_section(session, state, now),
         "drafts": drafts_section(session, state),
     }
+
+
+def _iso(value: Any) -> Any:
+    return clock.iso(value) if isinstance(value, datetime) else value
 
 
 def assessment_dict(a: Assessment) -> dict[str, Any]:
@@ -59,6 +67,14 @@ def render_view(view: dict[str, Any], zone: str = "UTC") -> str:
         lines.append(f"  awareness: {text(i['awareness_note'])}")
     if i.get("closed_at"):
         lines.append(f"  closed {when(i['closed_at'])}: {text(i['summary'])}")
+    for c in view.get("corrections") or []:
+        old, new = (when(v) if c["field"].endswith("_at") and v else text(str(v)) if v else "-"
+                    for v in (c["old"], c["new"]))
+        why = f" ({text(c['note'])})" if c.get("note") else ""
+        lines.append(f"  corrected {c['field']}: {old} -> {new}, by {text(c['by'])} {when(c['at'])}{why}")
+    for r in view.get("retracted") or []:
+        lines.append(f"  retracted {r['obligation']} notice of {when(r['notice_at'])}, by {text(r['by'])} "
+                     f"{when(r['at'])}: {text(r['reason'])}")
     a = view.get("assessment")
     if a:
         lines.append(f"  risk {a.get('risk')} (ENISA {a.get('level')}, SE {a.get('severity')}); "
