@@ -122,7 +122,9 @@ HomeOption = Annotated[
                  show_default=False),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-ByOption = Annotated[str | None, typer.Option("--by", help="Who acts (default: $USER).")]
+ByOption = Annotated[str | None, typer.Option(
+    "--as", "--by", help="Who acts, recorded on every event (default: $BREACH_USER, else your login name).",
+    show_default=False)]
 
 F = TypeVar("F", bound=Callable[..., Any])
 

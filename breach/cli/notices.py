@@ -89,8 +89,10 @@ def review_list(
     if not rows:
         typer.echo("No drafts yet: breach draft ID KIND")
     for r in rows:
-        who = f" by {r['approved_by']}" if r["approved_by"] and r["state"] in {"approved", "sent"} else ""
-        typer.echo(f"{r['kind']:<18} {r['lang']}  v{r['version']:<3} {r['state']}{who}  {r['sha256'][:12]}")
+        # "sent" was done by whoever recorded it; the approver is named as the approver.
+        who = f"approved by {r['approved_by']}" if r["approved_by"] and r["state"] in {"approved", "sent"} else ""
+        typer.echo(f"{r['kind']:<18} {r['lang']:<3} v{r['version']:<3} {r['state']:<18} {r['sha256'][:12]}  {who}"
+                   .rstrip())
 
 
 @command(review_app, name="diff")
@@ -122,13 +124,13 @@ def review_approve(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
     kind: Annotated[str, typer.Argument(help="Notice kind.")],
     version: Annotated[int, typer.Option("--version", help="The version approved.")],
-    as_: Annotated[str, typer.Option("--as", help="Who approves (legal).")],
+    as_: Annotated[str, typer.Option("--as", "--by", help="Who approves (legal), by name: recorded with the "
+                                     "approval.")],
     lang: LangOption = "en",
     comment: Annotated[str | None, typer.Option("--comment", help="Optional comment.")] = None,
     allow_missing: Annotated[bool, typer.Option(
         "--allow-missing", help="Approve although required content is still a placeholder.")] = False,
     home: HomeOption = None,
-    by: ByOption = None,
     json_: JsonOption = False,
 ) -> None:
     """Approve one version; the approval is bound to that version's sha256.
@@ -140,7 +142,7 @@ def review_approve(
     """
     from breach.services.notices import review_act
 
-    with session(home, by=by) as s:
+    with session(home, by=as_) as s:
         result = review_act(s, incident_id, kind, lang=lang, version=version, by=as_, decision="approved",
                             comment=comment, now=now(), allow_missing=allow_missing)
     if json_:
@@ -155,11 +157,10 @@ def review_request_changes(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
     kind: Annotated[str, typer.Argument(help="Notice kind.")],
     version: Annotated[int, typer.Option("--version", help="The version reviewed.")],
-    as_: Annotated[str, typer.Option("--as", help="Who reviews (legal).")],
+    as_: Annotated[str, typer.Option("--as", "--by", help="Who reviews (legal), by name.")],
     comment: Annotated[str, typer.Option("--comment", help="What must change.")],
     lang: LangOption = "en",
     home: HomeOption = None,
-    by: ByOption = None,
     json_: JsonOption = False,
 ) -> None:
     """Send a version back with a comment saying what must change.
@@ -168,7 +169,7 @@ def review_request_changes(
     """
     from breach.services.notices import review_act
 
-    with session(home, by=by) as s:
+    with session(home, by=as_) as s:
         result = review_act(s, incident_id, kind, lang=lang, version=version, by=as_,
                             decision="changes_requested", comment=comment, now=now())
     if json_:

@@ -43,8 +43,25 @@ def resolve_home(home: Path | None) -> Path:
     return Path(env) if env else Path("incidents")
 
 
-def default_author() -> str:
-    return os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
+def default_author() -> str | None:
+    """Who acts when nobody said: BREACH_USER, else the login name; None if neither is known."""
+    named = (os.environ.get("BREACH_USER") or "").strip()
+    if named:
+        return named
+    for variable in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        if (os.environ.get(variable) or "").strip():
+            return os.environ[variable].strip()
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name or None
+    except (KeyError, ImportError, OSError):
+        return None
+
+
+#: Every event names a person; a record "by unknown" is worth nothing in front of a regulator.
+NO_AUTHOR = ("who acts is not known: give --as NAME (or set BREACH_USER=NAME); every event on the timeline "
+             "names the person who recorded it")
 
 
 @dataclass
@@ -53,7 +70,7 @@ class Session:
 
     home: Path
     store: Store
-    author: str = field(default_factory=default_author)
+    author: str = ""
     notifiers: list[Notifier] = field(default_factory=list)
     write: bool = True
     warnings: list[str] = field(default_factory=list)
@@ -162,9 +179,11 @@ def open_session(home: Path | None = None, *, write: bool = True, author: str | 
         raise StoreError(f"no data folder at {path}: run `breach init --home {path}` first")
     if not (path / FILE_NAME).exists():
         raise StoreError(f"no {FILE_NAME} in {path}: run `breach init --home {path}`")
+    who = (author or "").strip() or default_author()
+    if write and not who:
+        raise InputError(NO_AUTHOR)
     store = Store.open(path, create=write, write=write)
-    return Session(home=path, store=store, author=author or default_author(), notifiers=list(notifiers or []),
-                   write=write)
+    return Session(home=path, store=store, author=who or "", notifiers=list(notifiers or []), write=write)
 
 
 def init_home(home: Path | None, *, org_file: Path | None = None) -> dict[str, Any]:
