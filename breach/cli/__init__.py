@@ -6,7 +6,13 @@ from breach.cli.app import app
 
 
 def main() -> None:
-    app()
+    import os
+
+    if "_BREACH_COMPLETE" in os.environ:  # the shell asks for completions (see `breach completion`)
+        from typer.completion import completion_init
+
+        completion_init()
+    app(prog_name="breach")
 
 
 __all__ = ["app", "main"]

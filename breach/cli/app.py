@@ -56,6 +56,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "register": ("register",
                  "The GDPR Art. 33(5) register: one row per incident, notified or not, with every obligation."),
     "export": ("register", "Export one incident as a zip a third party can verify (sha256sum -c MANIFEST.sha256)."),
+    "completion": ("incidents", "Print the shell completion script; add it to your shell's start-up file."),
     "drill": ("register", "Run a whole incident on the sample organization on a fast simulated clock."),
 }
 

@@ -270,3 +270,20 @@ def verify(
     if bad:
         typer.echo(f"Error: {bad[0]['problem']}", err=True)
         raise typer.Exit(1)
+
+
+@command(cli)
+def completion(
+    shell: Annotated[str, typer.Argument(help="bash, zsh or fish.")],
+) -> None:
+    """Print the shell completion script; add it to your shell's start-up file.
+
+    Example: breach completion bash >> ~/.bashrc   (zsh: breach completion zsh >> ~/.zshrc)
+    """
+    from typer._completion_shared import get_completion_script
+
+    from breach.errors import InputError
+
+    if shell not in ("bash", "zsh", "fish"):
+        raise InputError(f"shell must be bash, zsh or fish, not {shell!r}")
+    typer.echo(get_completion_script(prog_name="breach", complete_var="_BREACH_COMPLETE", shell=shell))
