@@ -329,8 +329,9 @@ class Store:
                  json.dumps(data["incident"], ensure_ascii=False, separators=(",", ":"))])
             self.conn.execute("DELETE FROM projected_obligations WHERE incident_id = ?", [incident_id])
             self.conn.executemany(
-                "INSERT INTO projected_obligations(incident_id, obligation, state, due_ts, body) VALUES(?, ?, ?, ?, ?)",
-                [(incident_id, *row) for row in rows])
+                "INSERT INTO projected_obligations(incident_id, obligation, state, due_ts, body, sort_key) "
+                "VALUES(?, ?, ?, ?, ?, ?)",
+                [(incident_id, *row, _sort_key(incident_id, *row[:3])) for row in rows])
 
     def projected_org_zone(self) -> str | None:
         row = self.conn.execute("SELECT json_extract(data, '$.org_zone') FROM projection LIMIT 1").fetchone()
@@ -349,8 +350,7 @@ class Store:
             where.append("o.state NOT IN ('met', 'late', 'not_applicable')")
         return self.conn.execute(
             "SELECT o.body, o.state, o.due_ts FROM projected_obligations o JOIN incidents i ON i.id = o.incident_id "
-            f"WHERE {' AND '.join(where)} ORDER BY o.state = 'not_applicable', o.due_ts IS NULL, o.due_ts, "
-            "o.incident_id, o.obligation", [incident_id] if incident_id else []).fetchall()
+            f"WHERE {' AND '.join(where)} ORDER BY o.sort_key", [incident_id] if incident_id else []).fetchall()
 
     # --- events -----------------------------------------------------------------
 
@@ -487,6 +487,12 @@ class Store:
                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
 
 
+def _sort_key(incident_id: str, obligation: str, state: str, due_ts: float | None) -> str:
+    """Not applicable last; dated before undated; by due time, incident, obligation."""
+    due = f"{due_ts + 1e11:020.3f}" if due_ts is not None else "9" * 20
+    return f"{int(state == 'not_applicable')}{int(due_ts is None)}{due}\x1f{incident_id}\x1f{obligation}"
+
+
 # --- migrations -------------------------------------------------------------------------
 
 
@@ -497,7 +503,9 @@ def _create_v2_tables(conn: sqlite3.Connection) -> None:
                  "event_count INTEGER NOT NULL, deps TEXT NOT NULL, data TEXT NOT NULL, incident_json TEXT NOT NULL)")
     conn.execute("CREATE TABLE IF NOT EXISTS projected_obligations (incident_id TEXT NOT NULL REFERENCES "
                  "incidents(id), obligation TEXT NOT NULL, state TEXT NOT NULL, due_ts REAL, body TEXT NOT NULL, "
-                 "PRIMARY KEY (incident_id, obligation))")
+                 "sort_key TEXT NOT NULL, PRIMARY KEY (incident_id, obligation))")
+    # `breach status` order: what applies first, dated by due time, then "without undue delay".
+    conn.execute("CREATE INDEX IF NOT EXISTS projected_obligations_order ON projected_obligations(sort_key)")
 
 
 #: Columns release 1 kept on the incident row; the fold of the events says all of them.
