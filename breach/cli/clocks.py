@@ -27,15 +27,23 @@ cli = typer.Typer()
 def status(
     incident_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="One incident (default: all open).")] = None,
     pending: Annotated[bool, typer.Option("--pending", help="Hide obligations met or not applicable.")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Also list what is met or not applicable.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Say for each obligation why, since when, and "
+                                          "the law behind it.")] = False,
     home: HomeOption = None,
     json_: JsonOption = False,
 ) -> None:
     """Every obligation of every open incident, by due time: who, by when, time left, state.
 
-    Example: breach status --pending
+    The first line names the next deadline. Duties "without undue delay" are due now and lead.
+
+    Example: breach status --explain
     """
-    from breach.core import time as clock
+    import shutil
+
     from breach.services.status import status_json, status_rows
+
+    from .status_view import render_status
 
     with session(home, write=False) as s:
         current = now()
@@ -45,30 +53,15 @@ def status(
         rows = status_rows(s, incident_id, now=current, pending_only=pending)
         zone = s.zone if rows else "UTC"
     if not rows:
-        typer.echo("Nothing due.")
+        typer.echo("Nothing due: no open incident has an obligation.")
         return
-    from datetime import datetime, timedelta
-
+    width = shutil.get_terminal_size((100, 24)).columns
+    lines = render_status(rows, zone=zone, width=width, show_all=all_ and not pending, explain=explain,
+                          single=incident_id is not None)
     colour = is_tty()
-    for r in rows:
-        due = datetime.fromisoformat(r["due_at"]) if r["due_at"] else None
-        if due is None:
-            when = "without undue delay (no fixed period)"
-        else:
-            when = f"{clock.show(due, zone)} ({r['due_at_utc'][:16].replace('T', ' ')} UTC)"
-        left = ""
-        if r["remaining_seconds"] is not None and r["state"] == "pending":
-            left = clock.humanize(timedelta(seconds=r["remaining_seconds"]))
-        label = "OVERDUE" if r["overdue"] else r["state"]
-        if r["state"] == "not_applicable":
-            label = f"not applicable: {r['reason']}"
-        elif r["state"] == "late" and r.get("reason"):
-            label = f"late: {r['reason']}"
-        line = (f"{r['incident']}  {r['obligation']:<26} {label:<10} {when}  {left}\n"
-                f"    -> {r['recipient']}  [{r['source']}]")
-        if colour:
-            fg = {"OVERDUE": "red", "pending": "yellow", "met": "green"}.get(label.split(":")[0], None)
-            line = typer.style(line, fg=fg, bold=label == "OVERDUE")
+    for n, line in enumerate(lines):
+        if colour and ("OVERDUE" in line or "DUE NOW" in line or n == 0):
+            line = typer.style(line, fg="red" if "OVERDUE" in line else None, bold=True)
         typer.echo(line)
 
 

@@ -1,0 +1,145 @@
+"""`breach status` for people: the next deadline first, one line per obligation, at the terminal's width.
+
+Pure presentation over the rows breach.services.status gives (Obligation.to_dict plus the
+incident id); tested at 80 columns. JSON output does not come through here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from breach.core import time as clock
+
+#: Internal source tokens of shared/reference/regimes.md ([S1], [S27]): not for readers.
+_TOKENS = re.compile(r"\s*\[S\d+\]")
+_BOOL = {"True": "yes", "False": "no"}
+DONE = ("met", "late", "not_applicable")
+LABEL = {"met": "met", "late": "met late", "not_applicable": "not applicable"}
+
+
+def short_source(source: str | None) -> str:
+    """'GDPR Art. 33(1); EDPB Guidelines 9/2022 on awareness [S1][S2]' -> without the [S..] tokens."""
+    return _TOKENS.sub("", source or "").strip()
+
+
+def human_reason(reason: str | None) -> str:
+    """A rule's reason in words: no Python booleans, no internal keys."""
+    if not reason:
+        return ""
+    text = re.sub(r"\b(True|False)\b", lambda m: _BOOL[m.group(1)], reason)
+    text = re.sub(r"latest assessment: (\w+) is (yes|no), not (yes|no)",
+                  lambda m: f"the assessment answered {m.group(1).replace('_', ' ')}: {m.group(2)}", text)
+    return _TOKENS.sub("", text)
+
+
+def _cut(text: str, width: int) -> str:
+    if width <= 1:
+        return ""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _due(row: dict[str, Any], zone: str) -> str:
+    if not row["due_at"]:
+        return "no fixed period"
+    return clock.in_zone(datetime.fromisoformat(row["due_at"]), zone).strftime("%a %d %b %H:%M %Z")
+
+
+def _left(row: dict[str, Any]) -> str:
+    if row["state"] in DONE:
+        return LABEL[row["state"]]
+    if row["remaining_seconds"] is None:
+        return "DUE NOW"
+    seconds = row["remaining_seconds"]
+    if seconds < 0:
+        return "OVERDUE " + clock.humanize(timedelta(seconds=-seconds))
+    return clock.humanize(timedelta(seconds=seconds))
+
+
+def order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pending first: duties "without undue delay" are due now and lead, then dated ones by due time;
+    what is met or does not apply comes after."""
+
+    def key(r: dict[str, Any]) -> tuple:
+        done = r["state"] in DONE
+        due = datetime.fromisoformat(r["due_at_utc"]).timestamp() if r.get("due_at_utc") else None
+        return (done, r["state"] == "not_applicable", due is not None if not done else due is None,
+                due or 0.0, r["incident"], r["obligation"])
+
+    return sorted(rows, key=key)
+
+
+def render_status(rows: list[dict[str, Any]], *, zone: str, width: int = 80, show_all: bool = False,
+                  explain: bool = False, single: bool = False) -> list[str]:
+    """Lines for the terminal, none wider than `width`."""
+    width = max(width, 60)
+    rows = order(rows)
+    pending = [r for r in rows if r["state"] not in DONE]
+    done = [r for r in rows if r["state"] in DONE]
+    lines = [_headline(pending, zone, single)]
+    shown = rows if show_all else pending
+    if not shown:
+        lines.append("Nothing pending.")
+    else:
+        obl = max(len("OBLIGATION"), *(len(r["obligation"]) for r in shown))
+        obl = min(obl, 22)
+        due_w = max(len("DUE"), *(len(_due(r, zone)) for r in shown))
+        left_w = max(len("LEFT"), *(len(_left(r)) for r in shown))
+        inc_w = 0 if single else 12
+        fixed = (inc_w + 2 if inc_w else 0) + obl + 2 + due_w + 2 + left_w + 2
+        to_w = max(width - fixed, 8)
+
+        def line(incident: str, ob: str, due: str, left: str, to: str) -> str:
+            head = f"{incident:<{inc_w}}  " if inc_w else ""
+            return f"{head}{_cut(ob, obl):<{obl}}  {due:<{due_w}}  {left:<{left_w}}  {_cut(to, to_w)}".rstrip()
+
+        lines.append(line("INCIDENT", "OBLIGATION", "DUE", "LEFT", "TO"))
+        for r in shown:
+            lines.append(line(r["incident"], r["obligation"], _due(r, zone), _left(r), r["recipient"] or ""))
+            if explain:
+                lines += _explain(r, zone, width)
+    if done and not show_all:
+        met = sum(1 for r in done if r["state"] in ("met", "late"))
+        na = len(done) - met
+        parts = [f"{met} met"] if met else []
+        parts += [f"{na} not applicable"] if na else []
+        lines.append(f"+ {', '.join(parts)} (--all shows them; --explain says why)")
+    return [_cut(x, width) for x in lines]
+
+
+def _headline(pending: list[dict[str, Any]], zone: str, single: bool) -> str:
+    if not pending:
+        return "No deadline pending."
+    first = pending[0]
+    where = "" if single else f" ({first['incident']})"
+    # The time and what is left come first: a narrow terminal cuts only the name at the end.
+    if first["remaining_seconds"] is None:
+        return f"Due now, without undue delay: {first['obligation']}{where}"
+    left = _left(first)
+    due = clock.in_zone(datetime.fromisoformat(first["due_at"]), zone).strftime("%d %b %H:%M %Z")
+    if left.startswith("OVERDUE"):
+        return f"OVERDUE by {left[8:]} (was due {due}): {first['obligation']}{where}"
+    return f"Next deadline: {due}, in {left}: {first['obligation']}{where}"
+
+
+def _explain(r: dict[str, Any], zone: str, width: int) -> list[str]:
+    out = [f"    {r['title']}"]
+    if r.get("started_at"):
+        start = clock.show(datetime.fromisoformat(r["started_at"]), zone)
+        taken = f" (from {r['start_taken_from']})" if r.get("start_taken_from") else ""
+        out.append(f"    clock started {start}: {r['start_event'].replace('_', ' ')}{taken}")
+    if r.get("reason"):
+        out.append(f"    why: {human_reason(r['reason'])}")
+    out.append(f"    source: {short_source(r['source'])} ({r['status']}, {r['binding']})")
+    if r.get("note"):
+        out.append(f"    note: {short_source(r['note'])}")
+    wrapped: list[str] = []
+    for text in out:
+        while len(text) > width:
+            cut = text.rfind(" ", 0, width)
+            cut = cut if cut > 8 else width
+            wrapped.append(text[:cut])
+            text = "      " + text[cut:].lstrip()
+        wrapped.append(text)
+    return wrapped
