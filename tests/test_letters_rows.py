@@ -111,7 +111,7 @@ def test_cli_summary_says_rows_read_written_and_rejected(cli: Cli, approved_inci
     result = cli("letters", approved_incident, "--subjects", str(csv_path), "--out", str(tmp_path / "out"),
                  "--format", "mbox")
     assert result.exit_code == 0, result.output
-    assert "1000 rows read: 999 letters written" in result.stdout and "1 rows rejected" in result.stdout
+    assert "1000 rows read: 999 letters written" in result.stdout and "1 row rejected" in result.stdout
     recorded = cli.json("letters", approved_incident, "--subjects", str(csv_path), "--out", str(tmp_path / "out"),
                         "--format", "mbox", "--resume")
     assert (recorded["rows"], recorded["written"], recorded["rejected"]) == (1000, 999, 1)

@@ -104,12 +104,15 @@ def mark(
     """
     from breach.services.obligations import mark as mark_event
 
+    from .words import when
+
     with session(home, by=by) as s:
         result = mark_event(s, incident_id, event, at=at, now=now())
+        zone = s.zone
     if json_:
         emit_json(result)
     else:
-        typer.echo(f"{result['incident']}: {result['event']} at {result['at']} recorded.")
+        typer.echo(f"{result['incident']}: {result['event']} at {when(result['at'], zone)} recorded.")
 
 
 @command(cli)
@@ -134,15 +137,18 @@ def notified(
     """
     from breach.services.notifications import record_notification
 
+    from .words import when
+
     with session(home, by=by) as s:
         result = record_notification(s, incident_id, obligation, at=at, now=now(), reference=reference,
                                      reasons_for_delay=reasons_for_delay, phase=phase,
                                      without_approval=without_approval, reason=reason)
+        zone = s.zone
     if json_:
         emit_json(result)
     else:
         state = "LATE (reasons recorded)" if result["late"] else "in time"
-        typer.echo(f"{result['incident']}: {obligation} notified at {result['at']}, {state}.")
+        typer.echo(f"{result['incident']}: {obligation} notified at {when(result['at'], zone)}, {state}.")
 
 
 @command(cli)
@@ -160,13 +166,17 @@ def retract(
     """
     from breach.services.notifications import retract_notification
 
+    from .words import when
+
     with session(home, by=by) as s:
         result = retract_notification(s, incident_id, obligation, reason=reason, now=now())
+        zone = s.zone
     if json_:
         emit_json(result)
     else:
         typer.echo(f"{result['incident']}: the {result['obligation']} notice recorded for "
-                   f"{result['retracted_notice_at']} is retracted; {result['obligation']} is pending again.")
+                   f"{when(result['retracted_notice_at'], zone)} is retracted; {result['obligation']} is pending "
+                   "again.")
 
 
 @command(cli)
@@ -187,7 +197,9 @@ def calendar(
     if json_:
         emit_json({"path": str(out), "events": count})
     else:
-        typer.echo(f"Wrote {count} deadlines to {out}.")
+        from .words import plural
+
+        typer.echo(f"Wrote {plural(count, 'deadline')} to {out}.")
 
 
 regimes_app = typer.Typer(help="List and validate the regimes (YAML rules behind the clocks).", no_args_is_help=True)

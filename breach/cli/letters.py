@@ -67,6 +67,8 @@ def letters(
         return
     by_lang = ", ".join(f"{k}={v}" for k, v in sorted(result["by_lang"].items()))
     # Nothing silently lost: every data row read is a letter or a rejection.
-    typer.echo(f"{result['rows']} rows read: {result['written']} letters written to {out} ({by_lang}); "
-               f"{result['rejected']} rows rejected" + (f" (see {out}/rejected.csv)" if result["rejected"] else "")
-               + ".")
+    from .words import plural
+
+    typer.echo(f"{plural(result['rows'], 'row')} read: {plural(result['written'], 'letter')} written to {out} "
+               f"({by_lang}); {plural(result['rejected'], 'row')} rejected"
+               + (f" (see {out}/rejected.csv)" if result["rejected"] else "") + ".")

@@ -36,7 +36,9 @@ def register(
         from breach.adapters.files import write_private
 
         write_private(out, text)
-        typer.echo(f"Wrote {len(rows)} incidents to {out}.", err=True)
+        from .words import plural
+
+        typer.echo(f"Wrote {plural(len(rows), 'incident')} to {out}.", err=True)
     else:
         typer.echo(text)
 
@@ -59,7 +61,9 @@ def export(
     if json_:
         emit_json(result)
     else:
-        typer.echo(f"Wrote {result['path']} ({result['files']} files, {result['events']} events).")
+        from .words import plural
+
+        typer.echo(f"Wrote {result['path']} ({plural(result['files'], 'file')}, {plural(result['events'], 'event')}).")
 
 
 @command(cli)
@@ -86,7 +90,7 @@ def drill(
     from breach.services.drill import DEFAULT_SCENARIO, run_drill
 
     path = scenario or DEFAULT_SCENARIO
-    say = (lambda line: typer.echo(line, err=True)) if json_ else typer.echo
+    say = wrapped((lambda line: typer.echo(line, err=True)) if json_ else typer.echo)
     if home is None:
         with tempfile.TemporaryDirectory(prefix="breach-drill-") as tmp:
             result = run_drill(path, home=Path(tmp) / "incidents", speed=speed, say=say)
@@ -94,3 +98,23 @@ def drill(
         result = run_drill(path, home=home, speed=speed, say=say)
     if json_:
         emit_json(result)
+
+
+def wrapped(echo):  # noqa: ANN001, ANN201
+    """Print each drill line wrapped at the terminal's width, continuation lines indented under it."""
+    import shutil
+    import textwrap
+
+    width = max(shutil.get_terminal_size((100, 24)).columns, 40)
+
+    def say(text: str) -> None:
+        for line in str(text).splitlines() or [""]:
+            if len(line) <= width:
+                echo(line)
+                continue
+            indent = " " * (len(line) - len(line.lstrip()) + 4)
+            for part in textwrap.wrap(line, width=width, subsequent_indent=indent, break_long_words=True,
+                                      break_on_hyphens=False):
+                echo(part)
+
+    return say

@@ -93,7 +93,8 @@ def run_drill(
     init_home(home)
     session = open_session(home, author="drill", notifiers=[ProjectionUpdater(), OutboxNotifier()])
     start = start or _start(scenario)
-    say(f"== Drill: {scenario['title']} ({scenario['name']})")
+    title = str(scenario["title"]).removeprefix("Drill:").strip()
+    say(f"== Drill: {title} ({scenario['name']})")
     say(f"   data folder {home}; simulated clock starts {clock.show(start, session.zone)}, speed x{speed:g}")
     state: dict[str, Any] = {"incident": None}
     previous = 0.0
@@ -152,7 +153,8 @@ def _assess(session, scenario, step, state, now, say) -> None:
     answers = plain(scenario["answers"])
     result = finish(session, state["incident"], playbook_name="gdpr", answers=answers, now=now)
     say(f"   ENISA SE {result['severity']} ({result['level']}); GDPR risk {result['risk']}; "
-        f"notify SA {result['notify_sa']}, notify subjects {result['notify_subjects']}")
+        f"notify the authority: {'yes' if result['notify_sa'] else 'no'}, "
+        f"tell the people: {'yes' if result['notify_subjects'] else 'no'}")
     for line in result["rationale"]:
         say(f"     - {line}")
     _status(session, scenario, step, state, now, say)

@@ -92,10 +92,20 @@ def register_rows(session: Session, *, now: datetime, since: datetime | None = N
             "retracted": [f"{r.notification.obligation} notice at {clock.iso(r.notification.at)}"
                           + (f" ref {r.notification.reference}" if r.notification.reference else "")
                           + f" retracted by {r.by} at {clock.iso(r.at)}: {r.reason}" for r in state.retractions],
-            "remedial_action": "; ".join(filter(None, [_one_language(answers.get("measures_taken")), *tasks_done]))
-            or None,
+            "remedial_action": _remedial(_one_language(answers.get("measures_taken")), tasks_done),
         })
     return rows
+
+
+def _remedial(measures: Any, tasks_done: list[str]) -> str | None:
+    """The measures as written, then the playbook tasks done: 'Logs preserved. Tasks done: Reset passwords.'"""
+    parts = []
+    if measures:
+        text = str(measures).strip()
+        parts.append(text if text.endswith((".", "!", "?")) else text + ".")
+    if tasks_done:
+        parts.append("Tasks done: " + "; ".join(t.strip().rstrip(".") for t in tasks_done) + ".")
+    return " ".join(parts) or None
 
 
 def _plain(value: Any) -> str:

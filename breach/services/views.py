@@ -35,6 +35,10 @@ def incident_view(session: Session, incident_id: str, *, now: datetime) -> dict[
     }
 
 
+def _yes(value: Any) -> str:
+    return "yes" if value is True else "no" if value is False else "-"
+
+
 def _iso(value: Any) -> Any:
     return clock.iso(value) if isinstance(value, datetime) else value
 
@@ -78,9 +82,11 @@ def render_view(view: dict[str, Any], zone: str = "UTC") -> str:
     a = view.get("assessment")
     if a:
         lines.append(f"  risk {a.get('risk')} (ENISA {a.get('level')}, SE {a.get('severity')}); "
-                     f"notify SA: {a.get('notify_sa')}, notify subjects: {a.get('notify_subjects')}")
+                     f"notify the authority: {_yes(a.get('notify_sa'))}, "
+                     f"tell the people: {_yes(a.get('notify_subjects'))}")
     elif view.get("assessment_in_progress"):
-        lines.append(f"  assessment in progress ({len(view['assessment_in_progress'])} answers)")
+        n = len(view["assessment_in_progress"])
+        lines.append(f"  assessment in progress ({n} answer{'' if n == 1 else 's'})")
     else:
         lines.append("  not assessed yet: breach assess " + i["id"])
     if view.get("scope"):
