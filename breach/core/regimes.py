@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import operator
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from breach.core import authorities as sa
 from breach.core import time as clock
 from breach.core.models import Notification
 from breach.core.resources import shipped
@@ -27,15 +28,25 @@ REGIME_DIR = shipped("regimes")
 STATUSES = ("confirmed-primary", "confirmed-secondary", "partial", "unconfirmed")
 BINDINGS = ("law", "guidance")
 ROLES = ("controller", "processor", "any")
-MET_BY = ("any", "final")
+MET_BY = ("any", "final", "assessed")
+#: `notice`: something to send (an obligation in `breach status`); `record`: something to keep
+#: (a register duty, e.g. PIPEDA s 10.3: a record of every breach for 24 months).
+DUTIES = ("notice", "record")
 #: Clock start events a caller records (plus `submitted:<rule id>`, `year_end:<event>`).
 EVENTS = (
     "aware", "detected", "determined", "discovered", "classified_major", "assessed_notifiable", "determined_material",
+    "suspected",
 )  # fmt: skip
 #: Events a responder often does not record separately fall back to awareness, so their
 #: clocks run from the moment the organization knew; record the real event when it differs
 #: (HIPAA "discovery" counts from when the breach would have been known, maybe earlier).
-FALLBACK = {"detected": "aware", "discovered": "aware", "determined": "aware"}
+#: `suspected` (Australia s 26WH: "reasonable grounds to suspect") falls back to detection,
+#: which itself falls back to awareness: the earliest recorded moment counts.
+FALLBACK = {"detected": "aware", "discovered": "aware", "determined": "aware", "suspected": "detected"}
+#: The event `met_by: assessed` looks at: the first completed risk assessment.
+ASSESSED = "assessed"
+#: Clock event recording legal's decision to notify one more authority (`breach scope --notify-authority`).
+NOTIFY_AUTHORITY = "notify_authority:"
 #: Why a rule does not apply while its (trigger-like) start event is missing.
 MISSING_START = {
     "classified_major": "not classified as a major ICT-related incident (no classified_major event)",
@@ -75,6 +86,14 @@ class Rule:
     recipient_from: str | None = None
     met_by: str = "any"
     note: str | None = None
+    #: One obligation per supervisory authority concerned (GDPR Art. 33 with Art. 56).
+    per_authority: bool = False
+    #: Set on a rule derived for one member state's authority (`gdpr-art33-sa:NL`).
+    authority: str | None = None
+    duty: str = "notice"
+    #: Jurisdictions under `jurisdiction` that this file does not model (CA-AB, CA-QC):
+    #: their people do not count here, and they raise an advisory instead.
+    not_modelled: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -158,10 +177,11 @@ class Obligation:
 
 RULE_KEYS = {
     "id", "title", "recipient", "recipient_from", "role", "jurisdiction", "source", "status", "binding",
-    "trigger", "start", "period", "cap", "met_by", "content", "note",
+    "trigger", "start", "period", "cap", "met_by", "content", "note", "per_authority", "duty",
 }  # fmt: skip
 RULE_REQUIRED = ("id", "title", "recipient", "source", "status", "binding", "start", "period")
-FILE_KEYS = {"regime", "title", "source", "rules"}
+FILE_KEYS = {"regime", "title", "source", "rules", "not_modelled"}
+NOT_MODELLED_KEYS = {"jurisdiction", "regime", "recipient", "note", "source", "status"}
 PERIOD_KEYS = {"amount", "unit", "calendar", "zone"}
 CAP_KEYS = {"start", "amount", "unit", "calendar", "zone"}
 PEOPLE_KEYS = {"where", "op", "count", "per"}
@@ -238,6 +258,7 @@ def _check_file(path: Path) -> tuple[list[Problem], list[Rule]]:
             bad(data.line_of("rules"), "rules must be a non-empty list")
         return problems, []
     ids = {r.get("id") for r in items if isinstance(r, dict)}
+    not_modelled = _validate_not_modelled(data, bad)
     rules: list[Rule] = []
     for i, raw in enumerate(items):
         if not isinstance(raw, dict):
@@ -246,13 +267,36 @@ def _check_file(path: Path) -> tuple[list[Problem], list[Rule]]:
         before = len(problems)
         _validate_rule(raw, ids, bad)
         if len(problems) == before:
-            rules.append(_to_rule(raw, str(regime), p))
+            rules.append(_to_rule(raw, str(regime), p, not_modelled))
     seen: dict[str, int] = {}
     for raw in (r for r in items if isinstance(r, dict) and isinstance(r.get("id"), str)):
         if raw["id"] in seen:
             bad(raw.line_of("id"), f"duplicate rule id {raw['id']!r} (first at line {seen[raw['id']]})")
         seen.setdefault(raw["id"], raw.line_of("id"))
     return sorted(problems, key=lambda pr: pr.line or 0), rules
+
+
+def _validate_not_modelled(data: dict, bad) -> tuple[dict[str, str], ...]:
+    """File key `not_modelled`: jurisdictions with a regime of their own that the file does not cover."""
+    if "not_modelled" not in data:
+        return ()
+    items = data["not_modelled"]
+    if not isinstance(items, list) or not items:
+        bad(data.line_of("not_modelled"), "not_modelled must be a non-empty list of {jurisdiction, regime, ...}")
+        return ()
+    out = []
+    for j, item in enumerate(items):
+        if not isinstance(item, dict):
+            bad(items.line_of(j), "a not_modelled entry is a mapping")
+            continue
+        _keys(item, NOT_MODELLED_KEYS, ("jurisdiction", "regime", "note", "source", "status"), "not_modelled", bad)
+        for key in NOT_MODELLED_KEYS - {"status"}:
+            _text(item, key, bad)
+        _text(item, "status", bad, choices=STATUSES)
+        if "jurisdiction" in item and not _jurisdiction_ok(item["jurisdiction"], wildcard=False):
+            bad(item.line_of("jurisdiction"), f"jurisdiction must be a code like CA-QC, got {item['jurisdiction']!r}")
+        out.append({k: str(v) for k, v in item.items()})
+    return tuple(out)
 
 
 def _keys(node: dict, allowed: set[str], required: tuple[str, ...], what: str, bad) -> None:
@@ -285,6 +329,11 @@ def _validate_rule(raw: dict, ids: set, bad) -> None:
     _text(raw, "binding", bad, choices=BINDINGS)
     _text(raw, "role", bad, choices=ROLES)
     _text(raw, "met_by", bad, choices=MET_BY)
+    _text(raw, "duty", bad, choices=DUTIES)
+    if "per_authority" in raw and not isinstance(raw["per_authority"], bool):
+        bad(raw.line_of("per_authority"), "per_authority takes true or false")
+    if raw.get("duty") == "record" and (raw.get("per_authority") or raw.get("met_by", "any") != "any"):
+        bad(raw.line_of("duty"), "a record duty is kept, not sent: no per_authority, no met_by")
     if "jurisdiction" in raw and not _jurisdiction_ok(raw["jurisdiction"], wildcard=False):
         bad(raw.line_of("jurisdiction"), f"jurisdiction must be a code like BE or US-CA, got {raw['jurisdiction']!r}")
     _validate_start(raw, "start", ids, bad)
@@ -414,7 +463,7 @@ def _jurisdiction_ok(value: Any, *, wildcard: bool) -> bool:
 
 
 
-def _to_rule(raw: dict, regime: str, path: str) -> Rule:
+def _to_rule(raw: dict, regime: str, path: str, not_modelled: tuple[dict[str, str], ...] = ()) -> Rule:
     period = raw["period"]
     return Rule(
         id=raw["id"],
@@ -439,6 +488,10 @@ def _to_rule(raw: dict, regime: str, path: str) -> Rule:
         recipient_from=raw.get("recipient_from"),
         met_by=raw.get("met_by", "any"),
         note=raw.get("note"),
+        per_authority=bool(raw.get("per_authority", False)),
+        duty=raw.get("duty", "notice"),
+        not_modelled=tuple(n for n in not_modelled
+                           if raw.get("jurisdiction") and _within(raw["jurisdiction"], n["jurisdiction"])),
     )
 
 
@@ -584,13 +637,94 @@ def _trigger_reason(trigger: dict, facts: Facts) -> str | None:
     return None
 
 
-def _in_scope(rule: Rule, facts: Facts) -> bool:
-    """Gates that drop a rule entirely: regime not in the org profile, other role, no residents."""
+def _within(parent: str, code: str) -> bool:
+    """`CA-ON` is within `CA`; `US-CA` within `US-CA`; `CAN` is not within `CA`."""
+    code, parent = code.upper(), parent.upper()
+    return code == parent or code.startswith(parent + "-")
+
+
+def _counts_for(rule: Rule, code: str) -> bool:
+    """People in `code` count for the rule: within its jurisdiction, not in one it does not model."""
+    if rule.authority:
+        return sa.member_state(code) == rule.authority
+    return _within(rule.jurisdiction, code) and not any(_within(n["jurisdiction"], code) for n in rule.not_modelled)
+
+
+def _enabled(rule: Rule, facts: Facts) -> bool:
+    """The regime is in the organization's profile and the rule is for the incident's role."""
     if rule.regime not in (facts.org.get("regimes") or []):
         return False
-    if rule.role != "any" and rule.role != facts.role:
+    return rule.role == "any" or rule.role == facts.role
+
+
+def _in_scope(rule: Rule, facts: Facts) -> bool:
+    """Gates that drop a rule entirely: regime not in the org profile, other role, no people there."""
+    if not _enabled(rule, facts):
         return False
-    return not rule.jurisdiction or any(n > 0 for j, n in facts.scope.items() if j.upper() == rule.jurisdiction)
+    return not rule.jurisdiction or any(n > 0 for j, n in facts.scope.items() if _counts_for(rule, j))
+
+
+# --- every authority concerned (GDPR Art. 33 with Art. 56) -------------------------------
+
+
+def decided_authorities(facts: Facts) -> list[str]:
+    """Member states legal decided to notify besides the lead authority (`breach scope --notify-authority`)."""
+    return sorted(name[len(NOTIFY_AUTHORITY):] for name in facts.events if name.startswith(NOTIFY_AUTHORITY))
+
+
+def _per_authority_states(facts: Facts, shape: sa.Establishment) -> list[str]:
+    if shape.one_stop_shop:
+        return [cc for cc in decided_authorities(facts) if cc != shape.lead_country]
+    # No EU main establishment: every authority where affected people live (EDPB 9/2022 para 73).
+    return sa.member_states_in_scope(facts.scope)
+
+
+def _for_authority(rule: Rule, country: str, org: dict[str, Any], per_authority_ids: set[str]) -> Rule:
+    """`gdpr-art33-sa` -> `gdpr-art33-sa:NL`, addressed to that member state's authority."""
+    found = sa.concerned(country, org)
+
+    def derived(ref: str) -> str:
+        return f"{ref}:{country}" if ref in per_authority_ids else ref
+
+    start = rule.start
+    kind, _, ref = start.partition(":")
+    if kind == "submitted":
+        start = f"submitted:{derived(ref)}"
+    trigger = dict(rule.trigger)
+    if isinstance(trigger.get("submitted"), dict):
+        trigger["submitted"] = {**trigger["submitted"], "rule": derived(trigger["submitted"]["rule"])}
+    langs = ", ".join(found.languages)
+    portal = found.authority.portal if found.authority else None
+    where = f"portal {portal['url']} ({portal['status']})" if portal else "portal not known: see the authority's site"
+    decided = "" if found.determined else f" {found.why}."
+    note = (f"Authority of {country}: languages accepted {langs}; {where}; directory data {found.status} "
+            f"(breach/resources/authorities.yaml).{decided}")
+    return replace(
+        rule, id=f"{rule.id}:{country}", recipient=found.recipient, recipient_from=None, start=start,
+        trigger=trigger, jurisdiction=country, authority=country, per_authority=False,
+        note=f"{rule.note} {note}" if rule.note else note,
+    )
+
+
+def effective_rules(rules: list[Rule], facts: Facts) -> list[Rule]:
+    """The rules for this incident: a per-authority rule stays the lead authority's under the
+    one-stop-shop (plus the authorities legal decided to notify), or becomes one rule per
+    member state in scope when no controller has an EU main establishment (Art. 27 case)."""
+    per_authority = [r for r in rules if r.per_authority]
+    if not per_authority:
+        return list(rules)
+    shape = sa.establishment(facts.org)
+    states = _per_authority_states(facts, shape)
+    ids = {r.id for r in per_authority}
+    out: list[Rule] = []
+    for rule in rules:
+        if not rule.per_authority:
+            out.append(rule)
+            continue
+        if shape.one_stop_shop:
+            out.append(rule)
+        out += [_for_authority(rule, cc, facts.org, ids) for cc in states]
+    return out
 
 
 def _not_applicable(rule: Rule, facts: Facts, started_at: datetime | None) -> str | None:
@@ -600,13 +734,21 @@ def _not_applicable(rule: Rule, facts: Facts, started_at: datetime | None) -> st
 
 
 def _recipient(rule: Rule, facts: Facts) -> str:
+    if rule.authority:
+        return sa.concerned(rule.authority, facts.org).recipient
     # GDPR Art. 56 one-stop-shop: the lead authority named in the organization profile.
     named = facts.org.get(rule.recipient_from) if rule.recipient_from else None
     return named["name"] if isinstance(named, dict) and named.get("name") else rule.recipient
 
 
 def _meeting_notice(rule: Rule, facts: Facts) -> Notification | None:
-    """The first recorded notice that fulfils the rule (met_by final: not a phased one)."""
+    """The first recorded notice that fulfils the rule (met_by final: not a phased one).
+
+    met_by assessed: the first completed risk assessment is what the rule asks for (NDB s 26WH).
+    """
+    if rule.met_by == ASSESSED:
+        at = facts.events.get(ASSESSED)
+        return Notification(obligation=rule.id, at=at, recorded_at=at, by="") if at else None
     for notice in facts.notifications.get(rule.id) or []:
         if rule.met_by == "any" or notice.phase not in OPEN_PHASES:
             return notice
@@ -622,7 +764,7 @@ def _late_reason(notice: Notification, due: datetime) -> str:
 
 
 def _obligation(rule: Rule, facts: Facts, now: datetime) -> Obligation | None:
-    if not _in_scope(rule, facts):
+    if rule.duty != "notice" or not _in_scope(rule, facts):
         return None
     used, started_at = _resolve(rule.start, facts, rule.zone or _org_zone(facts))
     if started_at is None and rule.start.startswith("submitted:"):
@@ -634,6 +776,8 @@ def _obligation(rule: Rule, facts: Facts, now: datetime) -> Obligation | None:
     if notice:
         state = "met" if due is None or met_at <= due else "late"
         reason = None if state == "met" else _late_reason(notice, due)
+        if state == "late" and rule.met_by == ASSESSED:
+            reason = f"assessed {clock.humanize(notice.at - due)} after the deadline"
     elif reason and reason.startswith(AWAITING_ASSESSMENT):
         state = "pending"
         due = deadline_for(rule, facts)
@@ -662,7 +806,7 @@ def _obligation(rule: Rule, facts: Facts, now: datetime) -> Obligation | None:
 
 def obligations(facts: Facts, *, now: datetime, rules: list[Rule] | None = None) -> list[Obligation]:
     """Obligations of an incident, soonest due first; no due time last, not_applicable at the end."""
-    rules = load_rules() if rules is None else rules
+    rules = effective_rules(load_rules() if rules is None else rules, facts)
     found = [(i, ob) for i, rule in enumerate(rules) if (ob := _obligation(rule, facts, now))]
     found.sort(
         key=lambda pair: (
@@ -675,18 +819,153 @@ def obligations(facts: Facts, *, now: datetime, rules: list[Rule] | None = None)
     return [ob for _, ob in found]
 
 
-def find_rule(rule_id: str, rules: list[Rule] | None = None) -> Rule:
-    for rule in load_rules() if rules is None else rules:
+def find_rule(rule_id: str, rules: list[Rule] | None = None, *, facts: Facts | None = None) -> Rule:
+    """A rule by id, incl. one derived for an authority (`gdpr-art33-sa:NL`); with `facts`, as it
+    applies to that incident (its recipient, e.g. the German Land when the profile tells)."""
+    rules = load_rules() if rules is None else rules
+    for rule in effective_rules(rules, facts) if facts is not None else rules:
         if rule.id == rule_id:
             return rule
-    raise NotFoundError(f"unknown obligation {rule_id!r} (see breach/resources/regimes/*.yaml for rule ids)")
+    base, _, code = rule_id.partition(":")
+    country = sa.member_state(code) if code else None
+    per_authority = {r.id for r in rules if r.per_authority}
+    if country and code.upper() == country and base in per_authority:
+        rule = next(r for r in rules if r.id == base)
+        return _for_authority(rule, country, facts.org if facts else {}, per_authority)
+    raise NotFoundError(f"unknown obligation {rule_id!r} (see breach/resources/regimes/*.yaml for rule ids; "
+                        "gdpr-art33-sa:CC for the authority of member state CC)")
 
 
 def is_late(rule_id: str, facts: Facts, at: datetime, *, rules: list[Rule] | None = None) -> bool:
     """True if a notice for `rule_id` made `at` would be after its deadline (needs reasons)."""
-    rule = find_rule(rule_id, rules)
+    rule = find_rule(rule_id, rules, facts=facts)
     zone_name = rule.zone or _org_zone(facts)
     if not _in_scope(rule, facts) or _not_applicable(rule, facts, event_time(rule.start, facts, zone_name=zone_name)):
         return False
     due = deadline_for(rule, facts)
     return due is not None and at > due
+
+
+# --- what needs a legal decision, and what must be kept ---------------------------------
+
+
+@dataclass(frozen=True)
+class Advisory:
+    """Not an obligation: something counsel must decide. It has no clock and does not block closing."""
+
+    id: str  # the obligation it would become (gdpr-art33-sa:NL), or what it is about
+    regime: str
+    title: str
+    recipient: str
+    jurisdiction: str | None
+    reason: str
+    source: str
+    status: str
+    action: str | None = None  # the command that turns it into an obligation ("ID" = the incident)
+    decision: str = sa.NEEDS_DECISION
+    note: str | None = None
+
+    def to_dict(self, incident_id: str | None = None) -> dict[str, Any]:
+        """Shaped like an obligation row (state `advisory`, no due time), so lists of both stay uniform."""
+        action = self.action.replace(" ID ", f" {incident_id} ") if self.action and incident_id else self.action
+        return {
+            "obligation": self.id, "regime": self.regime, "title": self.title, "recipient": self.recipient,
+            "due_at": None, "due_at_utc": None, "state": "advisory", "overdue": False, "remaining_seconds": None,
+            "reason": self.reason, "start_event": None, "start_taken_from": None, "started_at": None,
+            "source": self.source, "status": self.status, "binding": "advisory", "met_at": None, "note": self.note,
+            "advisory": True, "decision": self.decision, "action": action, "jurisdiction": self.jurisdiction,
+        }
+
+
+def advisories(facts: Facts, *, rules: list[Rule] | None = None) -> list[Advisory]:
+    """Authorities that may be concerned beyond the lead one, a missing scope in the Art. 27 case,
+    and jurisdictions with a regime of their own that no rule file models."""
+    rules = load_rules() if rules is None else rules
+    shape = sa.establishment(facts.org)
+    states = sa.member_states_in_scope(facts.scope)
+    out: list[Advisory] = []
+    for rule in rules:
+        if not rule.per_authority or rule.start.startswith("submitted:") or not _enabled(rule, facts):
+            continue
+        reason = _trigger_reason(rule.trigger, facts)
+        if reason and not reason.startswith(AWAITING_ASSESSMENT):
+            continue  # no duty towards any authority (e.g. unlikely to result in a risk)
+        if shape.one_stop_shop and shape.without:
+            lead = _recipient(rule, facts)
+            decided = set(decided_authorities(facts))
+            for cc in (s for s in states if s != shape.lead_country and s not in decided):
+                found = sa.concerned(cc, facts.org)
+                people = sum(n for j, n in facts.scope.items() if sa.member_state(j) == cc)
+                out.append(Advisory(
+                    id=f"{rule.id}:{cc}", regime=rule.regime, jurisdiction=cc, recipient=found.recipient,
+                    title=f"Decide whether {found.recipient} must be notified too",
+                    reason=(f"{people} people affected in {cc}. {', '.join(shape.without)} is a joint controller "
+                            f"without an EU main establishment: for it the lead authority ({lead}) may not be the "
+                            f"only one concerned. {sa.NEEDS_DECISION.capitalize()}."
+                            + ("" if found.determined else f" {found.why}.")),
+                    source=f"{sa.EDPB_REPRESENTATIVE}; GDPR Arts. 26, 27, 33 and 56",
+                    status=found.status, action=f"breach scope ID --notify-authority {cc}",
+                ))
+        elif not shape.one_stop_shop and not states:
+            out.append(Advisory(
+                id=f"{rule.id}:scope", regime=rule.regime, jurisdiction=None,
+                recipient="every supervisory authority of a member state where affected people live",
+                title="Record where the affected people live: each member state's authority gets its own notice",
+                reason=("No controller has an EU main establishment, so there is no lead authority; the notices "
+                        "(one per member state) appear once the scope names EU/EEA member states."
+                        if not facts.scope else "The scope names no EU/EEA member state."),
+                source=f"{sa.EDPB_REPRESENTATIVE}; GDPR Art. 33(1)", status=rule.status,
+                action="breach scope ID --jurisdiction CC=COUNT",
+            ))
+    seen: set[tuple[str, str]] = set()
+    for rule in rules:
+        if not rule.not_modelled or not _enabled(rule, facts):
+            continue
+        for entry in rule.not_modelled:
+            code = entry["jurisdiction"]
+            people = sum(n for j, n in facts.scope.items() if _within(code, j))
+            if people <= 0 or (rule.regime, code) in seen:
+                continue
+            seen.add((rule.regime, code))
+            out.append(Advisory(
+                id=f"{rule.regime}-not-modelled:{code}", regime=rule.regime, jurisdiction=code,
+                recipient=entry.get("recipient") or "not modelled",
+                title=f"{entry['regime']}: not modelled by breach",
+                reason=f"{people} people affected in {code}. {entry['note']}", source=entry["source"],
+                status=entry["status"],
+            ))
+    return out
+
+
+@dataclass(frozen=True)
+class RecordDuty:
+    """A duty to keep the register entry (not to send anything), e.g. PIPEDA s 10.3: 24 months."""
+
+    rule_id: str
+    regime: str
+    title: str
+    source: str
+    status: str
+    started_at: datetime | None
+    keep_until: datetime | None
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"duty": self.rule_id, "regime": self.regime, "title": self.title,
+                "started_at": clock.iso(self.started_at) if self.started_at else None,
+                "keep_until": clock.iso(self.keep_until) if self.keep_until else None,
+                "source": self.source, "status": self.status, "note": self.note}
+
+
+def record_duties(facts: Facts, *, rules: list[Rule] | None = None) -> list[RecordDuty]:
+    """Register duties of the incident (rules with `duty: record` whose regime applies)."""
+    rules = load_rules() if rules is None else rules
+    out = []
+    for rule in rules:
+        if rule.duty != "record" or not _in_scope(rule, facts) or _trigger_reason(rule.trigger, facts):
+            continue
+        started = event_time(rule.start, facts, zone_name=rule.zone or _org_zone(facts))
+        out.append(RecordDuty(rule_id=rule.id, regime=rule.regime, title=rule.title, source=rule.source,
+                              status=rule.status, started_at=started, keep_until=deadline_for(rule, facts),
+                              note=rule.note))
+    return out
