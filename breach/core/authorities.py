@@ -90,8 +90,8 @@ class Concerned:
     def recipient(self) -> str:
         if self.determined:
             return self.candidates[0].label
-        return (f"{self.country} supervisory authority, competent authority not determined ({NEEDS_DECISION}): "
-                + "; ".join(a.label for a in self.candidates))
+        return (f"{self.country}: competent supervisory authority not determined ({NEEDS_DECISION}), one of "
+                + ", ".join(a.short or a.name for a in self.candidates))
 
     @property
     def languages(self) -> tuple[str, ...]:
