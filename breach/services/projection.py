@@ -31,7 +31,8 @@ LOCAL_TIMES = ("due_at", "started_at", "met_at")
 def dependencies(session: Session) -> str:
     """Digest of what obligations depend on besides the events."""
     digest = hashlib.sha256(f"{__version__}/{SHAPE}/{session.profile_digest()}".encode())
-    for path in sorted(shipped("regimes").glob("*.yaml")):
+    # The regime files, and the authority directory the per-authority obligations are addressed from.
+    for path in [*sorted(shipped("regimes").glob("*.yaml")), shipped("authorities.yaml")]:
         digest.update(path.name.encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
