@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import Cli
+from typer.testing import CliRunner
 
+from breach.cli import app
 from breach.core.authorities import (
     EEA,
     concerned,
@@ -140,11 +143,6 @@ def test_establishment__art27_profile_has_none() -> None:
 
 
 # --- through the CLI: the sample organization (one-stop-shop) and an Art. 27 profile -------
-
-from conftest import Cli  # noqa: E402
-from typer.testing import CliRunner  # noqa: E402
-
-from breach.cli import app  # noqa: E402
 
 HIGH_RISK = REPO / "tests" / "data" / "wp250" / "example06.yaml"  # usernames and passwords published
 
