@@ -488,9 +488,10 @@ class Store:
 
 
 def _sort_key(incident_id: str, obligation: str, state: str, due_ts: float | None) -> str:
-    """Not applicable last; dated before undated; by due time, incident, obligation."""
+    """Advisories, then not applicable, last; dated before undated; by due time, incident, obligation."""
     due = f"{due_ts + 1e11:020.3f}" if due_ts is not None else "9" * 20
-    return f"{int(state == 'not_applicable')}{int(due_ts is None)}{due}\x1f{incident_id}\x1f{obligation}"
+    rank = {"advisory": 1, "not_applicable": 2}.get(state, 0)
+    return f"{rank}{int(due_ts is None)}{due}\x1f{incident_id}\x1f{obligation}"
 
 
 # --- migrations -------------------------------------------------------------------------

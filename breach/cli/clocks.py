@@ -68,24 +68,35 @@ def status(
 @command(cli)
 def scope(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
-    jurisdiction: Annotated[list[str], typer.Option(
-        "--jurisdiction", "-j", help="CODE=COUNT of people affected, e.g. BE=1200, US-CA=800 (repeat).")],
+    jurisdiction: Annotated[list[str] | None, typer.Option(
+        "--jurisdiction", "-j", help="CODE=COUNT of people affected, e.g. BE=1200, US-CA=800, CA-ON=10, AU=10 "
+        "(repeat).")] = None,
+    notify_authority: Annotated[list[str] | None, typer.Option(
+        "--notify-authority", help="Legal decided to notify this member state's authority too (e.g. NL): the "
+        "advisory becomes the clocked obligation gdpr-art33-sa:NL (repeat).")] = None,
     home: HomeOption = None,
     by: ByOption = None,
     json_: JsonOption = False,
 ) -> None:
     """Record how many people are affected in each jurisdiction (decides which laws apply).
 
+    With --notify-authority CC, an authority shown as an advisory (a joint controller without
+    an EU main establishment, EDPB Guidelines 9/2022 para 73) gets its own Art. 33 clock.
+
     Example: breach scope BR-2026-0001 --jurisdiction BE=1200 --jurisdiction US-CA=800
+    Example: breach scope BR-2026-0001 --notify-authority NL
     """
     from breach.services.obligations import set_scope
 
     with session(home, by=by) as s:
-        result = set_scope(s, incident_id, jurisdiction, now=now())
+        result = set_scope(s, incident_id, jurisdiction, now=now(), notify_authorities=notify_authority)
     if json_:
         emit_json(result)
     else:
-        typer.echo("Scope recorded: " + ", ".join(f"{k}={v}" for k, v in result.items()))
+        if jurisdiction:
+            typer.echo("Scope recorded: " + ", ".join(f"{k}={v}" for k, v in result.items()))
+        for code in (c.strip().upper() for item in notify_authority or [] for c in item.split(",") if c.strip()):
+            typer.echo(f"Decision recorded: notify the {code} authority too (obligation gdpr-art33-sa:{code}).")
 
 
 @command(cli)
@@ -217,7 +228,8 @@ def regimes_list(json_: JsonOption = False) -> None:
     rules = load_rules()
     rows = [{"id": r.id, "regime": r.regime, "recipient": r.recipient, "start": r.start,
              "period": None if r.period_unit == "none" else f"{r.period_amount} {r.period_unit}",
-             "binding": r.binding, "source": r.source, "status": r.status} for r in rules]
+             "binding": r.binding, "source": r.source, "status": r.status, "jurisdiction": r.jurisdiction,
+             "duty": r.duty, "per_authority": r.per_authority} for r in rules]
     if json_:
         emit_json(rows)
         return

@@ -38,9 +38,13 @@ def draft(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
     kind: Annotated[str, typer.Argument(help="sa-notification, subject-letter, public-notice, "
                                         "controller-notice, followup or register-entry.")],
-    lang: LangOption = "en",
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="en, fr, nl or de (default en; with --authority, one it accepts).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="md, html or txt.")] = "md",
     strict: Annotated[bool, typer.Option("--strict", help="Fail if content the law requires is missing.")] = False,
+    authority: Annotated[str | None, typer.Option(
+        "--authority", help="Address the notice to this member state's authority (e.g. NL; DE-BY for a Land), "
+        "for its obligation gdpr-art33-sa:NL.")] = None,
     home: HomeOption = None,
     by: ByOption = None,
     json_: JsonOption = False,
@@ -51,11 +55,13 @@ def draft(
     a visible placeholder. The Belgian DPA accepts notices in French, Dutch or German.
 
     Example: breach draft BR-2026-0001 sa-notification --lang fr
+    Example: breach draft BR-2026-0001 sa-notification --authority NL
     """
     from breach.services.notices import create_draft
 
     with session(home, by=by) as s:
-        result = create_draft(s, incident_id, kind, lang=lang, fmt=fmt, strict=strict, now=now())
+        result = create_draft(s, incident_id, kind, lang=lang, fmt=fmt, strict=strict, now=now(),
+                              authority=authority)
     if json_:
         emit_json({k: result[k] for k in ("kind", "lang", "version", "sha256", "path", "missing", "template",
                                           "template_origin")})

@@ -17,6 +17,8 @@ _TOKENS = re.compile(r"\s*\[S\d+\]")
 _BOOL = {"True": "yes", "False": "no"}
 DONE = ("met", "late", "not_applicable")
 LABEL = {"met": "met", "late": "met late", "not_applicable": "not applicable"}
+#: No clock: something counsel must decide (another authority concerned, a regime not modelled).
+ADVISORY = "advisory"
 
 
 def short_source(source: str | None) -> str:
@@ -41,12 +43,16 @@ def _cut(text: str, width: int) -> str:
 
 
 def _due(row: dict[str, Any], zone: str) -> str:
+    if row["state"] == ADVISORY:
+        return "no clock"
     if not row["due_at"]:
         return "no fixed period"
     return clock.in_zone(datetime.fromisoformat(row["due_at"]), zone).strftime("%a %d %b %H:%M %Z")
 
 
 def _left(row: dict[str, Any]) -> str:
+    if row["state"] == ADVISORY:
+        return "DECIDE"
     if row["state"] in DONE:
         return LABEL[row["state"]]
     if row["remaining_seconds"] is None:
@@ -64,8 +70,8 @@ def order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     def key(r: dict[str, Any]) -> tuple:
         done = r["state"] in DONE
         due = datetime.fromisoformat(r["due_at_utc"]).timestamp() if r.get("due_at_utc") else None
-        return (done, r["state"] == "not_applicable", due is not None if not done else due is None,
-                due or 0.0, r["incident"], r["obligation"])
+        return (done, r["state"] == ADVISORY, r["state"] == "not_applicable",
+                due is not None if not done else due is None, due or 0.0, r["incident"], r["obligation"])
 
     return sorted(rows, key=key)
 
@@ -75,10 +81,11 @@ def render_status(rows: list[dict[str, Any]], *, zone: str, width: int = 80, sho
     """Lines for the terminal, none wider than `width`."""
     width = max(width, 60)
     rows = order(rows)
-    pending = [r for r in rows if r["state"] not in DONE]
+    pending = [r for r in rows if r["state"] not in DONE and r["state"] != ADVISORY]
+    advisories = [r for r in rows if r["state"] == ADVISORY]
     done = [r for r in rows if r["state"] in DONE]
     lines = [_headline(pending, zone, single)]
-    shown = rows if show_all else pending
+    shown = rows if show_all else pending + advisories
     if not shown:
         lines.append("Nothing pending.")
     else:
@@ -97,8 +104,8 @@ def render_status(rows: list[dict[str, Any]], *, zone: str, width: int = 80, sho
         lines.append(line("INCIDENT", "OBLIGATION", "DUE", "LEFT", "TO"))
         for r in shown:
             lines.append(line(r["incident"], r["obligation"], _due(r, zone), _left(r), r["recipient"] or ""))
-            if explain:
-                lines += _explain(r, zone, width)
+            if explain or r["state"] == ADVISORY:
+                lines += _explain(r, zone, width) if explain else _advice(r, width)
     if done and not show_all:
         met = sum(1 for r in done if r["state"] in ("met", "late"))
         na = len(done) - met
@@ -123,8 +130,18 @@ def _headline(pending: list[dict[str, Any]], zone: str, single: bool) -> str:
     return f"Next deadline: {due}, in {left}: {first['obligation']}{where}"
 
 
+def _advice(r: dict[str, Any], width: int) -> list[str]:
+    """Under an advisory row: it needs a legal decision, and the command that acts on it."""
+    out = [f"    ADVISORY, {r.get('decision') or 'needs a legal decision'}: {r['recipient']}"]
+    if r.get("action"):
+        out.append(f"    to notify: {r['action']}")
+    return [_cut(x, width) for x in out]
+
+
 def _explain(r: dict[str, Any], zone: str, width: int) -> list[str]:
     out = [f"    {r['title']}"]
+    if r["state"] == ADVISORY:
+        out += _advice(r, 10_000)
     if r.get("started_at"):
         start = clock.show(datetime.fromisoformat(r["started_at"]), zone)
         taken = f" (from {r['start_taken_from']})" if r.get("start_taken_from") else ""

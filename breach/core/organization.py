@@ -21,7 +21,8 @@ _TOP = {
     "joint_controllers": bool, "contact": dict, "lead_authority": dict, "regimes": list,
     "data_inventory": list, "security_measures": list, "sectors": list,
 }
-_REQUIRED = ("name", "timezone", "entities", "contact", "lead_authority")
+#: `lead_authority` is required too unless no controller has an EU main establishment (Art. 27 case).
+_REQUIRED = ("name", "timezone", "entities", "contact")
 _ENTITY = {"id", "name", "registration", "address", "country", "subdivision", "main_establishment",
            "roles", "source"}
 _CONTACT = {"name", "role", "email", "privacy_email", "phone", "source"}
@@ -40,6 +41,7 @@ def load_org(path: Path) -> dict[str, Any]:
 
 
 def validate_org(data: Any, path: str) -> list[Problem]:
+    from breach.core import authorities
     from breach.core import time as clock
     from breach.errors import InputError
 
@@ -82,6 +84,7 @@ def validate_org(data: Any, path: str) -> list[Problem]:
                 bad(item, "category", f"category must be one of {', '.join(CATEGORIES)}")
 
     check_items("entities", _ENTITY, ("name", "country"))
+    problems += _check_establishment(data, path, authorities)
     check_items("data_inventory", _ITEM, ("id", "category"))
     for key, allowed, required in (("contact", _CONTACT, ("name", "email")),
                                    ("lead_authority", _AUTHORITY, ("name", "country"))):
@@ -93,4 +96,48 @@ def validate_org(data: Any, path: str) -> list[Problem]:
             for k in required:
                 if k not in node:
                     problems.append(Problem(path, node.line, f"{key} is missing {k!r}"))
+    return problems
+
+
+def _check_establishment(data: LineDict, path: str, authorities: Any) -> list[Problem]:
+    """Per controller entity, `main_establishment: true|false` says whether the one-stop-shop applies.
+
+    GDPR Art. 56: the lead authority is the one of the main establishment's member state. With
+    every controller `main_establishment: false` and outside the EU/EEA (the Art. 27 case), there
+    is no lead authority: each authority where affected people live is notified (EDPB Guidelines
+    9/2022 v2.0, para 73).
+    """
+    problems: list[Problem] = []
+    entities = [e for e in data.get("entities") or [] if isinstance(e, LineDict)]
+    main = []
+    for e in entities:
+        if "main_establishment" not in e:
+            continue
+        if not isinstance(e["main_establishment"], bool):
+            problems.append(Problem(path, e.line_of("main_establishment"), "main_establishment takes true or false"))
+        elif e["main_establishment"]:
+            main.append(e)
+            if not authorities.member_state(str(e.get("country") or "")):
+                problems.append(Problem(path, e.line_of("main_establishment"),
+                                        f"a main establishment (GDPR Art. 4(16)) is in an EU/EEA member state, "
+                                        f"not {e.get('country')!r}; set main_establishment: false"))
+    if len(main) > 1:
+        problems.append(Problem(path, main[1].line_of("main_establishment"),
+                                "only one entity can be the main establishment (GDPR Art. 56: one lead authority)"))
+    declared = any("main_establishment" in e for e in entities)
+    lead = data.get("lead_authority")
+    if (main or not declared) and "lead_authority" not in data:
+        problems.append(Problem(path, data.line, "missing required key 'lead_authority' (the authority of the main "
+                                                 "establishment, GDPR Art. 56)"))
+    if main and isinstance(lead, LineDict) and isinstance(lead.get("country"), str):
+        country = authorities.member_state(str(main[0].get("country") or ""))
+        if country and authorities.member_state(lead["country"]) != country:
+            problems.append(Problem(path, lead.line_of("country"),
+                                    f"lead_authority is the authority of the main establishment's member state "
+                                    f"({country}), not {lead['country']!r} (GDPR Art. 56)"))
+    if declared and not main and "lead_authority" in data:
+        problems.append(Problem(path, data.line_of("lead_authority"),
+                                "no entity is the main establishment, so there is no lead authority: remove "
+                                "lead_authority (every authority concerned is notified, EDPB Guidelines 9/2022 "
+                                "para 73) or mark the main establishment"))
     return problems

@@ -8,73 +8,29 @@ from shared/reference/regimes.md.
 
 from __future__ import annotations
 
-import operator
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
+from breach.core import authorities as sa
 from breach.core import time as clock
 from breach.core.models import Notification
-from breach.core.resources import shipped
-from breach.core.yamlio import load_yaml, plain
-from breach.errors import NotFoundError, Problem, ValidationError
-
-REGIME_DIR = shipped("regimes")
-
-STATUSES = ("confirmed-primary", "confirmed-secondary", "partial", "unconfirmed")
-BINDINGS = ("law", "guidance")
-ROLES = ("controller", "processor", "any")
-MET_BY = ("any", "final")
-#: Clock start events a caller records (plus `submitted:<rule id>`, `year_end:<event>`).
-EVENTS = (
-    "aware", "detected", "determined", "discovered", "classified_major", "assessed_notifiable", "determined_material",
-)  # fmt: skip
-#: Events a responder often does not record separately fall back to awareness, so their
-#: clocks run from the moment the organization knew; record the real event when it differs
-#: (HIPAA "discovery" counts from when the breach would have been known, maybe earlier).
-FALLBACK = {"detected": "aware", "discovered": "aware", "determined": "aware"}
-#: Why a rule does not apply while its (trigger-like) start event is missing.
-MISSING_START = {
-    "classified_major": "not classified as a major ICT-related incident (no classified_major event)",
-    "assessed_notifiable": "not assessed as a notifiable breach (no assessed_notifiable event)",
-    "determined_material": "no materiality determination recorded (no determined_material event)",
-}
-OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq}
-#: Notice phases that leave more to come (GDPR Art. 33(4) "in phases").
-OPEN_PHASES = ("initial", "update")
-
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_CALENDAR = re.compile(r"^[A-Z]{2,4}(?:-[A-Z0-9]{1,3})?$")
-_JURISDICTION = re.compile(r"^(?:\*|[A-Z]{2}(?:-[A-Z0-9]{1,3})?|[A-Z]{2}-\*)$")
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    regime: str
-    title: str
-    recipient: str
-    source: str
-    status: str
-    trigger: dict[str, Any]
-    start: str
-    period_amount: int | None
-    period_unit: str
-    calendar: str | None
-    zone: str | None
-    cap: dict[str, Any] | None
-    binding: str
-    content: tuple[dict[str, str], ...]
-    line: int
-    path: str
-    role: str = "controller"
-    jurisdiction: str | None = None
-    recipient_from: str | None = None
-    met_by: str = "any"
-    note: str | None = None
+from breach.core.regime_rules import (  # noqa: F401 - re-exported: callers import them from here
+    ASSESSED,
+    EVENTS,
+    FALLBACK,
+    MISSING_START,
+    NOTIFY_AUTHORITY,
+    OPEN_PHASES,
+    OPS,
+    REGIME_DIR,
+    Rule,
+    _within,
+    load_rules,
+    validate_file,
+    validate_folder,
+)
+from breach.errors import NotFoundError
 
 
 @dataclass(frozen=True)
@@ -152,294 +108,6 @@ class Obligation:
             "met_at": local(self.met_at),
             "note": self.note,
         }
-
-
-# --- loading and validation -----------------------------------------------------------
-
-RULE_KEYS = {
-    "id", "title", "recipient", "recipient_from", "role", "jurisdiction", "source", "status", "binding",
-    "trigger", "start", "period", "cap", "met_by", "content", "note",
-}  # fmt: skip
-RULE_REQUIRED = ("id", "title", "recipient", "source", "status", "binding", "start", "period")
-FILE_KEYS = {"regime", "title", "source", "rules"}
-PERIOD_KEYS = {"amount", "unit", "calendar", "zone"}
-CAP_KEYS = {"start", "amount", "unit", "calendar", "zone"}
-PEOPLE_KEYS = {"where", "op", "count", "per"}
-TRIGGER_KEYS = {"assessment", "unless_assessment", "people", "flags", "submitted", "any", "basis"}
-
-
-def validate_file(path: str | Path) -> list[Problem]:
-    """Every problem in one regime file (a file must be valid on its own)."""
-    return _check_file(Path(path))[0]
-
-
-def validate_folder(folder: str | Path) -> list[Problem]:
-    """Every problem in a folder of regime files, incl. ids duplicated across files."""
-    return list(_check_folder(*_fingerprint(folder))[0])
-
-
-def load_rules(folder: Path | None = None) -> list[Rule]:
-    """All rules of a folder (default: the shipped ones), validated; raise ValidationError.
-
-    Cached per folder (and per file size and mtime, so an edited file is read again).
-    """
-    problems, rules = _check_folder(*_fingerprint(folder or REGIME_DIR))
-    if problems:
-        raise ValidationError(list(problems))
-    return list(rules)
-
-
-def _fingerprint(folder: str | Path) -> tuple[str, tuple[tuple[str, int, int], ...]]:
-    files = sorted(Path(folder).resolve().glob("*.yaml"))
-    return str(Path(folder).resolve()), tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files)
-
-
-@lru_cache(maxsize=16)
-def _check_folder(folder: str, files_seen: tuple) -> tuple[tuple[Problem, ...], tuple[Rule, ...]]:
-    files = [Path(folder) / name for name, _, _ in files_seen]
-    if not files:
-        return (Problem(folder, None, "no regime files (*.yaml) found"),), ()
-    problems: list[Problem] = []
-    rules: list[Rule] = []
-    for f in files:
-        file_problems, file_rules = _check_file(f)
-        problems += file_problems
-        rules += file_rules
-    seen: dict[str, Rule] = {}
-    for rule in rules:
-        if rule.id in seen and seen[rule.id].path != rule.path:  # same-file duplicates: see _check_file
-            first = f"{seen[rule.id].path}:{seen[rule.id].line}"
-            problems.append(Problem(rule.path, rule.line, f"duplicate rule id {rule.id!r} (first at {first})"))
-        seen.setdefault(rule.id, rule)
-    return tuple(problems), tuple(rules)
-
-
-def _check_file(path: Path) -> tuple[list[Problem], list[Rule]]:
-    p = str(path)
-    try:
-        data = load_yaml(path)
-    except ValidationError as exc:
-        return exc.problems, []
-    problems: list[Problem] = []
-
-    def bad(line: int | None, message: str) -> None:
-        problems.append(Problem(p, line, message))
-
-    if not isinstance(data, dict):
-        bad(1, "a regime file is a mapping with keys regime, title, rules")
-        return problems, []
-    _keys(data, FILE_KEYS, ("regime", "title", "rules"), "regime file", bad)
-    regime = data.get("regime")
-    if regime is not None and (not isinstance(regime, str) or regime != path.stem):
-        bad(data.line_of("regime"), f"regime must be the file name without .yaml ({path.stem!r}), got {regime!r}")
-    items = data.get("rules")
-    if not isinstance(items, list) or not items:
-        if "rules" in data:
-            bad(data.line_of("rules"), "rules must be a non-empty list")
-        return problems, []
-    ids = {r.get("id") for r in items if isinstance(r, dict)}
-    rules: list[Rule] = []
-    for i, raw in enumerate(items):
-        if not isinstance(raw, dict):
-            bad(items.line_of(i), "each rule is a mapping")
-            continue
-        before = len(problems)
-        _validate_rule(raw, ids, bad)
-        if len(problems) == before:
-            rules.append(_to_rule(raw, str(regime), p))
-    seen: dict[str, int] = {}
-    for raw in (r for r in items if isinstance(r, dict) and isinstance(r.get("id"), str)):
-        if raw["id"] in seen:
-            bad(raw.line_of("id"), f"duplicate rule id {raw['id']!r} (first at line {seen[raw['id']]})")
-        seen.setdefault(raw["id"], raw.line_of("id"))
-    return sorted(problems, key=lambda pr: pr.line or 0), rules
-
-
-def _keys(node: dict, allowed: set[str], required: tuple[str, ...], what: str, bad) -> None:
-    for key in node:
-        if key not in allowed:
-            bad(node.line_of(key), f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))})")
-    for key in required:
-        if key not in node:
-            bad(node.line, f"{what} is missing the key {key!r}")
-
-
-def _text(node: dict, key: str, bad, *, choices: tuple[str, ...] | None = None) -> None:
-    value = node.get(key)
-    if value is None:
-        return
-    if not isinstance(value, str) or not value.strip():
-        bad(node.line_of(key), f"{key} must be a non-empty text")
-    elif choices and value not in choices:
-        bad(node.line_of(key), f"{key} must be one of {', '.join(choices)}, got {value!r}")
-
-
-def _validate_rule(raw: dict, ids: set, bad) -> None:
-    what = f"rule {raw.get('id')!r}" if raw.get("id") else "rule"
-    _keys(raw, RULE_KEYS, RULE_REQUIRED, what, bad)
-    for key in ("id", "title", "recipient", "recipient_from", "source", "note"):
-        _text(raw, key, bad)
-    if isinstance(raw.get("id"), str) and not _ID.match(raw["id"]):
-        bad(raw.line_of("id"), f"id must be lowercase words joined by '-', got {raw['id']!r}")
-    _text(raw, "status", bad, choices=STATUSES)
-    _text(raw, "binding", bad, choices=BINDINGS)
-    _text(raw, "role", bad, choices=ROLES)
-    _text(raw, "met_by", bad, choices=MET_BY)
-    if "jurisdiction" in raw and not _jurisdiction_ok(raw["jurisdiction"], wildcard=False):
-        bad(raw.line_of("jurisdiction"), f"jurisdiction must be a code like BE or US-CA, got {raw['jurisdiction']!r}")
-    _validate_start(raw, "start", ids, bad)
-    if "period" in raw:
-        _validate_period(raw["period"], raw.line_of("period"), PERIOD_KEYS, "period", bad)
-    if "cap" in raw:
-        cap = raw["cap"]
-        _validate_period(cap, raw.line_of("cap"), CAP_KEYS, "cap", bad)
-        if isinstance(cap, dict):
-            if "start" not in cap:
-                bad(cap.line, "cap is missing the key 'start'")
-            _validate_start(cap, "start", ids, bad)
-            if cap.get("unit") == "none":
-                bad(cap.line_of("unit"), "a cap needs a fixed period (unit 'none' caps nothing)")
-    if "trigger" in raw:
-        _validate_trigger(raw["trigger"], raw.line_of("trigger"), ids, bad)
-    content = raw.get("content", [])
-    if not isinstance(content, list):
-        bad(raw.line_of("content"), "content must be a list of {item, source}")
-        content = []
-    for j, item in enumerate(content):
-        if not isinstance(item, dict):
-            bad(content.line_of(j), "a content entry is a mapping {item, source}")
-            continue
-        _keys(item, {"item", "source"}, ("item", "source"), "content entry", bad)
-        _text(item, "item", bad)
-        _text(item, "source", bad)
-
-
-def _validate_start(node: dict, key: str, ids: set, bad) -> None:
-    value = node.get(key)
-    if value is None:
-        return
-    line = node.line_of(key)
-    if not isinstance(value, str):
-        bad(line, f"{key} must be an event name, got {value!r}")
-        return
-    kind, _, ref = value.partition(":")
-    if kind == "submitted" and ref:
-        if ref not in ids:
-            bad(line, f"{key} refers to an unknown rule {ref!r} (submitted:<rule id in this file>)")
-    elif kind == "year_end" and ref in EVENTS:
-        pass
-    elif value not in EVENTS:
-        bad(line, f"unknown {key} event {value!r} (one of {', '.join(EVENTS)}, submitted:<rule id>, year_end:<event>)")
-
-
-def _validate_period(node: Any, line: int, allowed: set[str], what: str, bad) -> None:
-    if not isinstance(node, dict):
-        bad(line, f"{what} must be a mapping {{amount, unit, calendar, zone}}")
-        return
-    _keys(node, allowed, ("unit",), what, bad)
-    unit, amount = node.get("unit"), node.get("amount")
-    if unit is not None and unit not in clock.UNITS:
-        bad(node.line_of("unit"), f"unknown unit {unit!r} (one of {', '.join(clock.UNITS)})")
-    if unit == "none":
-        if amount not in (None, 0):
-            bad(node.line_of("amount"), "unit 'none' (no fixed period) takes no amount")
-    elif unit in clock.UNITS and (not isinstance(amount, int) or isinstance(amount, bool) or amount < 0):
-        bad(node.line_of("amount") if "amount" in node else node.line, f"{what} amount must be a whole number >= 0")
-    calendar = node.get("calendar")
-    if unit == "business_days" and not calendar:
-        bad(node.line_of("unit"), "business_days needs a holiday calendar (e.g. calendar: BR)")
-    if calendar is not None and (not isinstance(calendar, str) or not _CALENDAR.match(calendar)):
-        bad(node.line_of("calendar"), f"calendar must look like BR, US or US-VT, got {calendar!r}")
-    if "zone" in node:
-        try:
-            clock.zone(str(node["zone"]))
-        except Exception:  # InputError: unknown zone
-            bad(node.line_of("zone"), f"unknown time zone {node['zone']!r} (an IANA name such as America/Sao_Paulo)")
-
-
-def _validate_trigger(node: Any, line: int, ids: set, bad) -> None:
-    if not isinstance(node, dict):
-        bad(line, "trigger must be a mapping of conditions (all must hold)")
-        return
-    _keys(node, TRIGGER_KEYS, (), "trigger", bad)
-    for key in ("assessment", "unless_assessment", "flags"):
-        value = node.get(key)
-        if key in node and (not isinstance(value, dict) or not value):
-            bad(node.line_of(key), f"{key} must be a non-empty mapping of names to values")
-        elif key == "flags" and value and any(not isinstance(v, bool) for v in value.values()):
-            bad(node.line_of(key), "flags take true or false")
-    people = node.get("people")
-    if "people" in node:
-        specs = people if isinstance(people, list) else [people]
-        for spec in specs:
-            _validate_people(spec, getattr(spec, "line", node.line_of("people")), bad)
-    submitted = node.get("submitted")
-    if "submitted" in node:
-        if not isinstance(submitted, dict):
-            bad(node.line_of("submitted"), "submitted must be a mapping {rule, phase}")
-        else:
-            _keys(submitted, {"rule", "phase"}, ("rule",), "submitted", bad)
-            if submitted.get("rule") not in ids:
-                bad(submitted.line_of("rule"), f"submitted refers to an unknown rule {submitted.get('rule')!r}")
-            if submitted.get("phase", "final") not in (*OPEN_PHASES, "final"):
-                bad(submitted.line_of("phase"), f"phase must be initial, update or final, got {submitted['phase']!r}")
-    if "any" in node:
-        subs = node["any"]
-        if not isinstance(subs, list) or len(subs) < 2:
-            bad(node.line_of("any"), "any must list at least two conditions")
-        else:
-            for j, sub in enumerate(subs):
-                _validate_trigger(sub, subs.line_of(j), ids, bad)
-    _text(node, "basis", bad)
-
-
-def _validate_people(spec: Any, line: int, bad) -> None:
-    if not isinstance(spec, dict):
-        bad(line, "people must be a mapping {where, op, count, per}")
-        return
-    _keys(spec, PEOPLE_KEYS, ("where", "op", "count"), "people", bad)
-    if "where" in spec and not _jurisdiction_ok(spec["where"], wildcard=True):
-        bad(spec.line_of("where"), f"where must be *, a code like US-CA, or a prefix like US-*, got {spec['where']!r}")
-    if "op" in spec and spec["op"] not in OPS:
-        bad(spec.line_of("op"), f"unknown operator {spec['op']!r} (one of {' '.join(OPS)}; 'more than 500' is '>')")
-    count = spec.get("count")
-    if "count" in spec and (not isinstance(count, int) or isinstance(count, bool) or count < 0):
-        bad(spec.line_of("count"), f"count must be a whole number >= 0, got {count!r}")
-    if spec.get("per", "total") not in ("total", "jurisdiction"):
-        bad(spec.line_of("per"), f"per must be total or jurisdiction, got {spec['per']!r}")
-
-
-def _jurisdiction_ok(value: Any, *, wildcard: bool) -> bool:
-    return isinstance(value, str) and bool(_JURISDICTION.match(value)) and (wildcard or "*" not in value)
-
-
-
-def _to_rule(raw: dict, regime: str, path: str) -> Rule:
-    period = raw["period"]
-    return Rule(
-        id=raw["id"],
-        regime=regime,
-        title=raw["title"],
-        recipient=raw["recipient"],
-        source=raw["source"],
-        status=raw["status"],
-        trigger=plain(raw.get("trigger") or {}),
-        start=raw["start"],
-        period_amount=period.get("amount"),
-        period_unit=period["unit"],
-        calendar=period.get("calendar"),
-        zone=period.get("zone"),
-        cap=plain(raw.get("cap")),
-        binding=raw["binding"],
-        content=tuple(plain(raw.get("content") or [])),
-        line=raw.line,
-        path=path,
-        role=raw.get("role", "controller"),
-        jurisdiction=raw.get("jurisdiction"),
-        recipient_from=raw.get("recipient_from"),
-        met_by=raw.get("met_by", "any"),
-        note=raw.get("note"),
-    )
 
 
 # --- clocks ---------------------------------------------------------------------------
@@ -584,13 +252,88 @@ def _trigger_reason(trigger: dict, facts: Facts) -> str | None:
     return None
 
 
-def _in_scope(rule: Rule, facts: Facts) -> bool:
-    """Gates that drop a rule entirely: regime not in the org profile, other role, no residents."""
+def _counts_for(rule: Rule, code: str) -> bool:
+    """People in `code` count for the rule: within its jurisdiction, not in one it does not model."""
+    if rule.authority:
+        return sa.member_state(code) == rule.authority
+    return _within(rule.jurisdiction, code) and not any(_within(n["jurisdiction"], code) for n in rule.not_modelled)
+
+
+def _enabled(rule: Rule, facts: Facts) -> bool:
+    """The regime is in the organization's profile and the rule is for the incident's role."""
     if rule.regime not in (facts.org.get("regimes") or []):
         return False
-    if rule.role != "any" and rule.role != facts.role:
+    return rule.role == "any" or rule.role == facts.role
+
+
+def _in_scope(rule: Rule, facts: Facts) -> bool:
+    """Gates that drop a rule entirely: regime not in the org profile, other role, no people there."""
+    if not _enabled(rule, facts):
         return False
-    return not rule.jurisdiction or any(n > 0 for j, n in facts.scope.items() if j.upper() == rule.jurisdiction)
+    return not rule.jurisdiction or any(n > 0 for j, n in facts.scope.items() if _counts_for(rule, j))
+
+
+# --- every authority concerned (GDPR Art. 33 with Art. 56) -------------------------------
+
+
+def decided_authorities(facts: Facts) -> list[str]:
+    """Member states legal decided to notify besides the lead authority (`breach scope --notify-authority`)."""
+    return sorted(name[len(NOTIFY_AUTHORITY):] for name in facts.events if name.startswith(NOTIFY_AUTHORITY))
+
+
+def _per_authority_states(facts: Facts, shape: sa.Establishment) -> list[str]:
+    if shape.one_stop_shop:
+        return [cc for cc in decided_authorities(facts) if cc != shape.lead_country]
+    # No EU main establishment: every authority where affected people live (EDPB 9/2022 para 73).
+    return sa.member_states_in_scope(facts.scope)
+
+
+def _for_authority(rule: Rule, country: str, org: dict[str, Any], per_authority_ids: set[str]) -> Rule:
+    """`gdpr-art33-sa` -> `gdpr-art33-sa:NL`, addressed to that member state's authority."""
+    found = sa.concerned(country, org)
+
+    def derived(ref: str) -> str:
+        return f"{ref}:{country}" if ref in per_authority_ids else ref
+
+    start = rule.start
+    kind, _, ref = start.partition(":")
+    if kind == "submitted":
+        start = f"submitted:{derived(ref)}"
+    trigger = dict(rule.trigger)
+    if isinstance(trigger.get("submitted"), dict):
+        trigger["submitted"] = {**trigger["submitted"], "rule": derived(trigger["submitted"]["rule"])}
+    langs = ", ".join(found.languages)
+    portal = found.authority.portal if found.authority else None
+    where = f"portal {portal['url']} ({portal['status']})" if portal else "portal not known: see the authority's site"
+    decided = "" if found.determined else f" {found.why}."
+    note = (f"Authority of {country}: languages accepted {langs}; {where}; directory data {found.status} "
+            f"(breach/resources/authorities.yaml).{decided}")
+    return replace(
+        rule, id=f"{rule.id}:{country}", recipient=found.recipient, recipient_from=None, start=start,
+        trigger=trigger, jurisdiction=country, authority=country, per_authority=False,
+        note=f"{rule.note} {note}" if rule.note else note,
+    )
+
+
+def effective_rules(rules: list[Rule], facts: Facts) -> list[Rule]:
+    """The rules for this incident: a per-authority rule stays the lead authority's under the
+    one-stop-shop (plus the authorities legal decided to notify), or becomes one rule per
+    member state in scope when no controller has an EU main establishment (Art. 27 case)."""
+    per_authority = [r for r in rules if r.per_authority]
+    if not per_authority:
+        return list(rules)
+    shape = sa.establishment(facts.org)
+    states = _per_authority_states(facts, shape)
+    ids = {r.id for r in per_authority}
+    out: list[Rule] = []
+    for rule in rules:
+        if not rule.per_authority:
+            out.append(rule)
+            continue
+        if shape.one_stop_shop:
+            out.append(rule)
+        out += [_for_authority(rule, cc, facts.org, ids) for cc in states]
+    return out
 
 
 def _not_applicable(rule: Rule, facts: Facts, started_at: datetime | None) -> str | None:
@@ -600,13 +343,21 @@ def _not_applicable(rule: Rule, facts: Facts, started_at: datetime | None) -> st
 
 
 def _recipient(rule: Rule, facts: Facts) -> str:
+    if rule.authority:
+        return sa.concerned(rule.authority, facts.org).recipient
     # GDPR Art. 56 one-stop-shop: the lead authority named in the organization profile.
     named = facts.org.get(rule.recipient_from) if rule.recipient_from else None
     return named["name"] if isinstance(named, dict) and named.get("name") else rule.recipient
 
 
 def _meeting_notice(rule: Rule, facts: Facts) -> Notification | None:
-    """The first recorded notice that fulfils the rule (met_by final: not a phased one)."""
+    """The first recorded notice that fulfils the rule (met_by final: not a phased one).
+
+    met_by assessed: the first completed risk assessment is what the rule asks for (NDB s 26WH).
+    """
+    if rule.met_by == ASSESSED:
+        at = facts.events.get(ASSESSED)
+        return Notification(obligation=rule.id, at=at, recorded_at=at, by="") if at else None
     for notice in facts.notifications.get(rule.id) or []:
         if rule.met_by == "any" or notice.phase not in OPEN_PHASES:
             return notice
@@ -622,7 +373,7 @@ def _late_reason(notice: Notification, due: datetime) -> str:
 
 
 def _obligation(rule: Rule, facts: Facts, now: datetime) -> Obligation | None:
-    if not _in_scope(rule, facts):
+    if rule.duty != "notice" or not _in_scope(rule, facts):
         return None
     used, started_at = _resolve(rule.start, facts, rule.zone or _org_zone(facts))
     if started_at is None and rule.start.startswith("submitted:"):
@@ -634,6 +385,8 @@ def _obligation(rule: Rule, facts: Facts, now: datetime) -> Obligation | None:
     if notice:
         state = "met" if due is None or met_at <= due else "late"
         reason = None if state == "met" else _late_reason(notice, due)
+        if state == "late" and rule.met_by == ASSESSED:
+            reason = f"assessed {clock.humanize(notice.at - due)} after the deadline"
     elif reason and reason.startswith(AWAITING_ASSESSMENT):
         state = "pending"
         due = deadline_for(rule, facts)
@@ -662,7 +415,7 @@ def _obligation(rule: Rule, facts: Facts, now: datetime) -> Obligation | None:
 
 def obligations(facts: Facts, *, now: datetime, rules: list[Rule] | None = None) -> list[Obligation]:
     """Obligations of an incident, soonest due first; no due time last, not_applicable at the end."""
-    rules = load_rules() if rules is None else rules
+    rules = effective_rules(load_rules() if rules is None else rules, facts)
     found = [(i, ob) for i, rule in enumerate(rules) if (ob := _obligation(rule, facts, now))]
     found.sort(
         key=lambda pair: (
@@ -675,18 +428,153 @@ def obligations(facts: Facts, *, now: datetime, rules: list[Rule] | None = None)
     return [ob for _, ob in found]
 
 
-def find_rule(rule_id: str, rules: list[Rule] | None = None) -> Rule:
-    for rule in load_rules() if rules is None else rules:
+def find_rule(rule_id: str, rules: list[Rule] | None = None, *, facts: Facts | None = None) -> Rule:
+    """A rule by id, incl. one derived for an authority (`gdpr-art33-sa:NL`); with `facts`, as it
+    applies to that incident (its recipient, e.g. the German Land when the profile tells)."""
+    rules = load_rules() if rules is None else rules
+    for rule in effective_rules(rules, facts) if facts is not None else rules:
         if rule.id == rule_id:
             return rule
-    raise NotFoundError(f"unknown obligation {rule_id!r} (see breach/resources/regimes/*.yaml for rule ids)")
+    base, _, code = rule_id.partition(":")
+    country = sa.member_state(code) if code else None
+    per_authority = {r.id for r in rules if r.per_authority}
+    if country and code.upper() == country and base in per_authority:
+        rule = next(r for r in rules if r.id == base)
+        return _for_authority(rule, country, facts.org if facts else {}, per_authority)
+    raise NotFoundError(f"unknown obligation {rule_id!r} (see breach/resources/regimes/*.yaml for rule ids; "
+                        "gdpr-art33-sa:CC for the authority of member state CC)")
 
 
 def is_late(rule_id: str, facts: Facts, at: datetime, *, rules: list[Rule] | None = None) -> bool:
     """True if a notice for `rule_id` made `at` would be after its deadline (needs reasons)."""
-    rule = find_rule(rule_id, rules)
+    rule = find_rule(rule_id, rules, facts=facts)
     zone_name = rule.zone or _org_zone(facts)
     if not _in_scope(rule, facts) or _not_applicable(rule, facts, event_time(rule.start, facts, zone_name=zone_name)):
         return False
     due = deadline_for(rule, facts)
     return due is not None and at > due
+
+
+# --- what needs a legal decision, and what must be kept ---------------------------------
+
+
+@dataclass(frozen=True)
+class Advisory:
+    """Not an obligation: something counsel must decide. It has no clock and does not block closing."""
+
+    id: str  # the obligation it would become (gdpr-art33-sa:NL), or what it is about
+    regime: str
+    title: str
+    recipient: str
+    jurisdiction: str | None
+    reason: str
+    source: str
+    status: str
+    action: str | None = None  # the command that turns it into an obligation ("ID" = the incident)
+    decision: str = sa.NEEDS_DECISION
+    note: str | None = None
+
+    def to_dict(self, incident_id: str | None = None) -> dict[str, Any]:
+        """Shaped like an obligation row (state `advisory`, no due time), so lists of both stay uniform."""
+        action = self.action.replace(" ID ", f" {incident_id} ") if self.action and incident_id else self.action
+        return {
+            "obligation": self.id, "regime": self.regime, "title": self.title, "recipient": self.recipient,
+            "due_at": None, "due_at_utc": None, "state": "advisory", "overdue": False, "remaining_seconds": None,
+            "reason": self.reason, "start_event": None, "start_taken_from": None, "started_at": None,
+            "source": self.source, "status": self.status, "binding": "advisory", "met_at": None, "note": self.note,
+            "advisory": True, "decision": self.decision, "action": action, "jurisdiction": self.jurisdiction,
+        }
+
+
+def advisories(facts: Facts, *, rules: list[Rule] | None = None) -> list[Advisory]:
+    """Authorities that may be concerned beyond the lead one, a missing scope in the Art. 27 case,
+    and jurisdictions with a regime of their own that no rule file models."""
+    rules = load_rules() if rules is None else rules
+    shape = sa.establishment(facts.org)
+    states = sa.member_states_in_scope(facts.scope)
+    out: list[Advisory] = []
+    for rule in rules:
+        if not rule.per_authority or rule.start.startswith("submitted:") or not _enabled(rule, facts):
+            continue
+        reason = _trigger_reason(rule.trigger, facts)
+        if reason and not reason.startswith(AWAITING_ASSESSMENT):
+            continue  # no duty towards any authority (e.g. unlikely to result in a risk)
+        if shape.one_stop_shop and shape.without:
+            lead = _recipient(rule, facts)
+            decided = set(decided_authorities(facts))
+            for cc in (s for s in states if s != shape.lead_country and s not in decided):
+                found = sa.concerned(cc, facts.org)
+                people = sum(n for j, n in facts.scope.items() if sa.member_state(j) == cc)
+                out.append(Advisory(
+                    id=f"{rule.id}:{cc}", regime=rule.regime, jurisdiction=cc, recipient=found.recipient,
+                    title=f"Decide whether {found.recipient} must be notified too",
+                    reason=(f"{people} people affected in {cc}. {', '.join(shape.without)} is a joint controller "
+                            f"without an EU main establishment: for it the lead authority ({lead}) may not be the "
+                            f"only one concerned. {sa.NEEDS_DECISION.capitalize()}."
+                            + ("" if found.determined else f" {found.why}.")),
+                    source=f"{sa.EDPB_REPRESENTATIVE}; GDPR Arts. 26, 27, 33 and 56",
+                    status=found.status, action=f"breach scope ID --notify-authority {cc}",
+                ))
+        elif not shape.one_stop_shop and not states:
+            out.append(Advisory(
+                id=f"{rule.id}:scope", regime=rule.regime, jurisdiction=None,
+                recipient="every supervisory authority of a member state where affected people live",
+                title="Record where the affected people live: each member state's authority gets its own notice",
+                reason=("No controller has an EU main establishment, so there is no lead authority; the notices "
+                        "(one per member state) appear once the scope names EU/EEA member states."
+                        if not facts.scope else "The scope names no EU/EEA member state."),
+                source=f"{sa.EDPB_REPRESENTATIVE}; GDPR Art. 33(1)", status=rule.status,
+                action="breach scope ID --jurisdiction CC=COUNT",
+            ))
+    seen: set[tuple[str, str]] = set()
+    for rule in rules:
+        if not rule.not_modelled or not _enabled(rule, facts):
+            continue
+        for entry in rule.not_modelled:
+            code = entry["jurisdiction"]
+            people = sum(n for j, n in facts.scope.items() if _within(code, j))
+            if people <= 0 or (rule.regime, code) in seen:
+                continue
+            seen.add((rule.regime, code))
+            out.append(Advisory(
+                id=f"{rule.regime}-not-modelled:{code}", regime=rule.regime, jurisdiction=code,
+                recipient=entry.get("recipient") or "not modelled",
+                title=f"{entry['regime']}: not modelled by breach",
+                reason=f"{people} people affected in {code}. {entry['note']}", source=entry["source"],
+                status=entry["status"],
+            ))
+    return out
+
+
+@dataclass(frozen=True)
+class RecordDuty:
+    """A duty to keep the register entry (not to send anything), e.g. PIPEDA s 10.3: 24 months."""
+
+    rule_id: str
+    regime: str
+    title: str
+    source: str
+    status: str
+    started_at: datetime | None
+    keep_until: datetime | None
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"duty": self.rule_id, "regime": self.regime, "title": self.title,
+                "started_at": clock.iso(self.started_at) if self.started_at else None,
+                "keep_until": clock.iso(self.keep_until) if self.keep_until else None,
+                "source": self.source, "status": self.status, "note": self.note}
+
+
+def record_duties(facts: Facts, *, rules: list[Rule] | None = None) -> list[RecordDuty]:
+    """Register duties of the incident (rules with `duty: record` whose regime applies)."""
+    rules = load_rules() if rules is None else rules
+    out = []
+    for rule in rules:
+        if rule.duty != "record" or not _in_scope(rule, facts) or _trigger_reason(rule.trigger, facts):
+            continue
+        started = event_time(rule.start, facts, zone_name=rule.zone or _org_zone(facts))
+        out.append(RecordDuty(rule_id=rule.id, regime=rule.regime, title=rule.title, source=rule.source,
+                              status=rule.status, started_at=started, keep_until=deadline_for(rule, facts),
+                              note=rule.note))
+    return out

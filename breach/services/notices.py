@@ -16,7 +16,8 @@ from typing import Any
 from breach.adapters.files import write_private
 from breach.adapters.store_sqlite import sha256_text
 from breach.core import time as clock
-from breach.core.drafting import draft_marker, render
+from breach.core.authorities import Concerned, concerned, establishment, load_directory
+from breach.core.drafting import LANGS, draft_marker, render
 from breach.core.models import EventKind
 from breach.core.resources import search_path
 from breach.core.review import NOTICE_FOR, approved_for, draft_states, unified_diff
@@ -27,9 +28,29 @@ from breach.services.obligations import incident_obligations
 from breach.services.session import Session
 
 
+def resolve_authority(session: Session, code: str) -> Concerned:
+    """`--authority NL` (a member state), or `DE-BY` (one German Land's authority, chosen by counsel)."""
+    code = code.strip().upper()
+    if "-" in code:
+        chosen = load_directory().get(code)
+        return Concerned(country=chosen.country, candidates=(chosen,), determined=True, why="chosen with --authority")
+    return concerned(code, session.org)
+
+
+def sa_obligation_id(session: Session, authority: Concerned | None) -> str:
+    """gdpr-art33-sa for the lead authority, gdpr-art33-sa:CC for another member state's."""
+    if authority is None or authority.country == establishment(session.org).lead_country:
+        return "gdpr-art33-sa"
+    return f"gdpr-art33-sa:{authority.country}"
+
+
 def build_context(session: Session, state: IncidentState, *, now: datetime,
-                  notice: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Everything a template may use; times already formatted in the organization's zone."""
+                  notice: dict[str, Any] | None = None, authority: Concerned | None = None) -> dict[str, Any]:
+    """Everything a template may use; times already formatted in the organization's zone.
+
+    With `authority`, the notice is addressed to that authority (it stands in for
+    `org.lead_authority`, which the templates read) and follows its obligation.
+    """
     zone = session.org_zone
     incident = state.incident
     inc = incident_dict(incident)
@@ -46,9 +67,10 @@ def build_context(session: Session, state: IncidentState, *, now: datetime,
          "state": o.state, "reason": o.reason, "source": o.source}
         for o in found
     ]
-    sa = next((o for o in obligations if o["obligation"] == "gdpr-art33-sa"), None)
-    sa_notices = state.notifications.get("gdpr-art33-sa", ())
-    overdue = any(o.rule_id == "gdpr-art33-sa" and o.overdue for o in found)
+    sa_id = sa_obligation_id(session, authority)
+    sa = next((o for o in obligations if o["obligation"] == sa_id), None)
+    sa_notices = state.notifications.get(sa_id, ())
+    overdue = any(o.rule_id == sa_id and o.overdue for o in found)
     late = bool(sa and sa["state"] == "late") or bool(sa and sa["state"] == "pending" and sa["due_at"] and overdue)
     last = sa_notices[-1] if sa_notices else None
     ctx_notice = {"late": late, "reasons_for_delay": last.reasons_for_delay if last else None,
@@ -56,21 +78,46 @@ def build_context(session: Session, state: IncidentState, *, now: datetime,
                   "previous_reference": last.reference if last else None,
                   "phase": len(sa_notices) + 1 if sa_notices else None}
     ctx_notice.update(notice or {})
-    return {"incident": inc, "org": session.org, "assessment": assessment, "obligations": obligations,
-            "notice": ctx_notice, "generated_at": clock.show(now, zone)}
+    org = session.org
+    if authority is not None:
+        chosen = authority.authority
+        org = {**org, "lead_authority": {
+            "country": authority.country, "name": chosen.label if chosen else authority.recipient,
+            "short": chosen.short if chosen else None, "languages": list(authority.languages),
+            "source": chosen.source if chosen else "breach/resources/authorities.yaml"}}
+    return {"incident": inc, "org": org, "assessment": assessment, "obligations": obligations,
+            "notice": ctx_notice, "generated_at": clock.show(now, zone),
+            "authority": authority.to_dict() if authority else None, "sa_obligation": sa_id}
 
 
 def incident_dir(session: Session, incident_id: str) -> Path:
     return session.home / incident_id
 
 
-def create_draft(session: Session, incident_id: str, kind: str, *, lang: str = "en", fmt: str = "md",
-                 strict: bool = False, now: datetime) -> dict[str, Any]:
-    """Render a new version of a notice, store it and write it to the incident's folder."""
+def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | None = "en", fmt: str = "md",
+                 strict: bool = False, now: datetime, authority: str | None = None) -> dict[str, Any]:
+    """Render a new version of a notice, store it and write it to the incident's folder.
+
+    `authority` (a member state code, or DE-XX for a German Land) addresses an sa-notification
+    to that authority; the default language is then one it accepts.
+    """
     state = session.state(incident_id)
     incident = state.incident
+    chosen = None
+    if authority:
+        if kind not in {"sa-notification", "followup"}:
+            raise InputError("--authority is for sa-notification and followup drafts")
+        chosen = resolve_authority(session, authority)
+        lang = lang or _authority_language(chosen)
+        if lang not in chosen.languages:
+            session.warn(f"Warning: {chosen.recipient} accepts notices in {', '.join(chosen.languages)}, "
+                         f"not {lang!r} (breach/resources/authorities.yaml, {chosen.status})")
+        if not chosen.determined:
+            session.warn(f"Warning: {chosen.why}; draft for one authority with --authority DE-XX once counsel "
+                         "has decided")
+    lang = lang or "en"
     dirs = tuple(search_path("templates", session.home))
-    rendered = render(kind, lang, fmt, build_context(session, state, now=now), template_dirs=dirs)
+    rendered = render(kind, lang, fmt, build_context(session, state, now=now, authority=chosen), template_dirs=dirs)
     if strict and rendered.missing:
         raise InputError(f"{kind} ({lang}) is missing content the law requires: " + ", ".join(rendered.missing))
     digest = sha256_text(rendered.text)
@@ -90,6 +137,14 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str = "
     return {"incident": incident.id, "kind": kind, "lang": lang, "version": version, "format": fmt,
             "sha256": digest, "path": str(path), "missing": rendered.missing, "template": rendered.template,
             "subject": rendered.subject, "template_origin": rendered.origin}
+
+
+def _authority_language(authority: Concerned) -> str:
+    for lang in authority.languages:
+        if lang in LANGS:
+            return lang
+    raise InputError(f"{authority.recipient} accepts notices in {', '.join(authority.languages)}; there are "
+                     f"templates in {', '.join(LANGS)} only: translate one, or draft a working copy with --lang en")
 
 
 def _write_file(path: Path, text: str) -> None:
@@ -183,18 +238,22 @@ def require_approved(session: Session, state: IncidentState, obligation: str, *,
                      without_approval: bool) -> dict[str, Any]:
     """Before `breach notified`: the notice sent must be an approved, unchanged draft."""
     incident = state.incident
-    kind = NOTICE_FOR.get(obligation)
+    base, _, country = obligation.partition(":")  # gdpr-art33-sa:NL: that member state's authority
+    kind = NOTICE_FOR.get(base)
     if kind is None:
         return {}
     rows = draft_states(_draft_rows(session, incident.id), state.reviews, state.notifications)
     langs = None
     if obligation == "gdpr-art33-sa":
         langs = list(session.org.get("lead_authority", {}).get("languages") or []) or None
+    elif country:
+        langs = list(concerned(country, session.org).languages) or None
     approved = approved_for(rows, kind, langs)
     if approved is None:
         if without_approval:
             return {"draft": None}
-        where = f" in {', '.join(langs)} (the lead authority's languages)" if langs else ""
+        whose = f"the {country} authority's" if country else "the lead authority's"
+        where = f" in {', '.join(langs)} ({whose} languages)" if langs else ""
         raise ApprovalError(f"no approved {kind} draft{where} for {incident.id}: draft it (breach draft "
                             f"{incident.id} {kind}), have legal approve it (breach review approve ...), or "
                             "use --without-approval --reason TEXT in an emergency")

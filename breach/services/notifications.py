@@ -15,7 +15,7 @@ from breach.core.regimes import find_rule, is_late
 from breach.errors import DeadlineError, InputError, NotFoundError
 from breach.services.incidents import get_incident, parse_time
 from breach.services.notices import require_approved
-from breach.services.obligations import facts_for, incident_obligations
+from breach.services.obligations import facts_for, incident_advisories, incident_obligations
 from breach.services.session import Session
 
 PHASES = ("final", "initial", "update")
@@ -54,6 +54,11 @@ def record_notification(
                              f"(aware {clock.iso(aware)})")
         obligations = {o.rule_id: o for o in incident_obligations(session, incident.id, now=now, state=state)}
         if obligation not in obligations:
+            advisory = next((a for a in incident_advisories(session, incident.id, state=state)
+                             if a.id == obligation), None)
+            if advisory is not None and advisory.action:
+                raise InputError(f"{obligation} is an advisory of {incident.id} ({advisory.decision}); once legal "
+                                 f"decides to notify: {advisory.action.replace(' ID ', f' {incident.id} ')}")
             raise InputError(f"{obligation} does not apply to {incident.id} (see `breach status {incident.id}`)")
         current = obligations[obligation]
         if current.state == "not_applicable":

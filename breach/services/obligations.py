@@ -10,9 +10,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from breach.core import authorities as sa
 from breach.core import time as clock
 from breach.core.models import EventKind
-from breach.core.regimes import Facts, Obligation, obligations
+from breach.core.playbook.model import JURISDICTION
+from breach.core.regimes import (
+    ASSESSED,
+    NOTIFY_AUTHORITY,
+    Advisory,
+    Facts,
+    Obligation,
+    RecordDuty,
+    advisories,
+    decided_authorities,
+    obligations,
+    record_duties,
+)
 from breach.core.state import IncidentState
 from breach.errors import InputError
 from breach.services.incidents import get_incident, parse_time
@@ -20,7 +33,7 @@ from breach.services.session import Session
 
 #: Start events a responder records with `breach mark` (aware corrects the awareness time).
 MARKABLE = ("aware", "detected", "discovered", "determined", "determined_material", "classified_major",
-            "assessed_notifiable", "confirmed", "payment_made")
+            "assessed_notifiable", "confirmed", "payment_made", "suspected")
 
 
 def facts_for(session: Session, state: IncidentState) -> Facts:
@@ -33,6 +46,8 @@ def facts_for(session: Session, state: IncidentState) -> Facts:
         events["detected"] = incident.detected_at
     assessment = None
     flags: dict[str, bool] = {}
+    if state.assessments:
+        events.setdefault(ASSESSED, state.assessments[0].at)  # NDB s 26WH: the assessment was made
     if state.assessment:
         a = state.assessment
         assessment = {**a.result, "answers": dict(a.answers), "at": a.at}
@@ -49,18 +64,69 @@ def incident_obligations(session: Session, incident_id: str, *, now: datetime,
     return obligations(facts_for(session, state), now=now)
 
 
-def set_scope(session: Session, incident_id: str, jurisdictions: list[str], *, now: datetime) -> dict[str, int]:
-    """Record the affected people by jurisdiction (ISO 3166: BE, US-CA, ...)."""
+def incident_advisories(session: Session, incident_id: str, *, state: IncidentState | None = None) -> list[Advisory]:
+    """What needs a legal decision (other authorities concerned, regimes not modelled); no clock."""
+    state = state or session.state(incident_id)
+    return advisories(facts_for(session, state))
+
+
+def incident_record_duties(session: Session, incident_id: str, *,
+                           state: IncidentState | None = None) -> list[RecordDuty]:
+    """Register duties (keep the entry until ...), e.g. PIPEDA s 10.3."""
+    state = state or session.state(incident_id)
+    return record_duties(facts_for(session, state))
+
+
+def set_scope(session: Session, incident_id: str, jurisdictions: list[str] | None, *, now: datetime,
+              notify_authorities: list[str] | None = None) -> dict[str, int]:
+    """Record the affected people by jurisdiction (ISO 3166: BE, US-CA, CA-ON, AU, ...), and legal's
+    decision to notify more authorities than the lead one (`notify_authorities`, member state codes)."""
     incident = get_incident(session, incident_id)
-    scope = parse_jurisdictions(jurisdictions)
+    scope = parse_jurisdictions(jurisdictions) if jurisdictions else None
+    codes = list(dict.fromkeys(c.strip().upper() for item in notify_authorities or [] for c in item.split(",")
+                               if c.strip()))
+    if scope is None and not codes:
+        raise InputError("give at least one --jurisdiction CODE=COUNT (or --notify-authority CC)")
     with session.store.transaction():
-        session.store.append_event(incident.id, kind=EventKind.SCOPE, at=now, author=session.author,
-                                   data={"jurisdictions": scope})
+        state = session.state(incident.id)
+        if scope is not None:
+            session.store.append_event(incident.id, kind=EventKind.SCOPE, at=now, author=session.author,
+                                       data={"jurisdictions": scope})
+        current = scope if scope is not None else dict(state.scope)
+        for code in codes:
+            country = _check_authority(session, state, code, current)
+            # A clock event, so the fold carries it to the rules (breach.core.regimes.effective_rules).
+            session.store.append_event(incident.id, kind=EventKind.CLOCK, at=now, author=session.author,
+                                       data={"event": f"{NOTIFY_AUTHORITY}{country}", "at": clock.iso(now),
+                                             "decision": "notify the supervisory authority",
+                                             "basis": sa.EDPB_REPRESENTATIVE})
         session.clock_moved(incident.id, now=now)  # new jurisdictions may start new clocks
-    return scope
+    for advisory in incident_advisories(session, incident.id):
+        if advisory.id.split(":")[0].endswith("-not-modelled"):
+            session.warn(f"Warning: {advisory.title}. {advisory.reason}")
+    return current
+
+
+def _check_authority(session: Session, state: IncidentState, code: str, scope: dict[str, int]) -> str:
+    country = sa.member_state(code)
+    if country is None or code != country and code != "EL":
+        raise InputError(f"--notify-authority takes an EU/EEA member state code such as NL, not {code!r}")
+    shape = sa.establishment(session.org)
+    if not shape.one_stop_shop:
+        raise InputError(f"{session.org.get('name')} has no EU main establishment: every authority of a member "
+                         f"state in scope already has its own obligation (gdpr-art33-sa:{country})")
+    if country == shape.lead_country:
+        raise InputError(f"{country} is the lead authority's member state: that is gdpr-art33-sa already")
+    if not any(n > 0 and sa.member_state(j) == country for j, n in scope.items()):
+        raise InputError(f"no affected people in {country} in the scope of {state.incident.id}: "
+                         f"record them first (--jurisdiction {country}=COUNT)")
+    if country in decided_authorities(facts_for(session, state)):
+        raise InputError(f"gdpr-art33-sa:{country} is already an obligation of {state.incident.id}")
+    return country
 
 
 def parse_jurisdictions(items: list[str]) -> dict[str, int]:
+    """CODE=COUNT pairs; codes are ISO 3166-1 or 3166-2 (BE, US-CA, AU, CA-ON)."""
     scope: dict[str, int] = {}
     for item in items:
         for part in item.split(","):
@@ -71,6 +137,8 @@ def parse_jurisdictions(items: list[str]) -> dict[str, int]:
             code = code.strip().upper()
             if not sep or not code or not count.strip().isdigit():
                 raise InputError(f"a jurisdiction is CODE=COUNT, e.g. BE=1200 or US-CA=800, not {part!r}")
+            if not JURISDICTION.match(code):
+                raise InputError(f"{code!r} is not an ISO 3166 code such as BE, AU, US-CA or CA-ON")
             scope[code] = int(count)
     if not scope:
         raise InputError("give at least one --jurisdiction CODE=COUNT")
@@ -92,3 +160,7 @@ def mark(session: Session, incident_id: str, event: str, *, at: str | None, now:
 
 def obligations_section(session: Session, state: IncidentState, now: datetime) -> list[dict[str, Any]]:
     return [o.to_dict(session.zone) for o in incident_obligations(session, state.incident.id, now=now, state=state)]
+
+
+def advisories_section(session: Session, state: IncidentState) -> list[dict[str, Any]]:
+    return [a.to_dict(state.incident.id) for a in incident_advisories(session, state.incident.id, state=state)]

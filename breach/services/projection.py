@@ -23,7 +23,7 @@ from breach.errors import StoreError
 from breach.services.session import Session
 
 #: Bump when the shape of a stored projection changes.
-SHAPE = "2"
+SHAPE = "3"
 #: Obligation fields shown in the responder's zone (stored in the organization's).
 LOCAL_TIMES = ("due_at", "started_at", "met_at")
 
@@ -31,7 +31,8 @@ LOCAL_TIMES = ("due_at", "started_at", "met_at")
 def dependencies(session: Session) -> str:
     """Digest of what obligations depend on besides the events."""
     digest = hashlib.sha256(f"{__version__}/{SHAPE}/{session.profile_digest()}".encode())
-    for path in sorted(shipped("regimes").glob("*.yaml")):
+    # The regime files, and the authority directory the per-authority obligations are addressed from.
+    for path in [*sorted(shipped("regimes").glob("*.yaml")), shipped("authorities.yaml")]:
         digest.update(path.name.encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
@@ -41,7 +42,7 @@ def build(session: Session, incident_id: str, *, now: datetime) -> dict[str, Any
     """An incident's projection: its facts and its obligations, times in the organization's zone."""
     # Imported here, not above: reading fresh projections must not load the rules (YAML).
     from breach.services.incidents import incident_dict
-    from breach.services.obligations import incident_obligations
+    from breach.services.obligations import advisories_section, incident_obligations
 
     state = session.state(incident_id)
     obligations = []
@@ -51,6 +52,11 @@ def build(session: Session, incident_id: str, *, now: datetime) -> dict[str, Any
         # The epoch of the due time, so reading needs no date parsing to say how long is left.
         row["_due_ts"] = o.due_at.timestamp() if o.due_at is not None else None
         obligations.append(row)
+    # Advisories (authorities that may be concerned, regimes not modelled) have no clock: stored
+    # as rows of state `advisory`, so `breach status --json` lists them beside the obligations.
+    for row in advisories_section(session, state):
+        del row["remaining_seconds"], row["overdue"]
+        obligations.append({**row, "_due_ts": None})
     return {"incident": incident_dict(state.incident), "org_zone": session.org_zone, "obligations": obligations}
 
 

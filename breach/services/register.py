@@ -25,7 +25,7 @@ from breach.errors import InputError
 from breach.services.incidents import event_dict, incident_dict, list_incidents
 from breach.services.integrity import verify
 from breach.services.notices import review_rows
-from breach.services.obligations import incident_obligations
+from breach.services.obligations import incident_advisories, incident_obligations, incident_record_duties
 from breach.services.session import Session
 
 #: The CSV header, documented in docs/register.md.
@@ -36,6 +36,7 @@ COLUMNS = [
     "enisa_severity", "rationale", "exemption", "notify_sa", "notify_subjects", "obligations",
     "not_notified_reason", "decided_by", "decided_at", "sent_without_approval", "remedial_action",
     "corrections", "retracted",
+    "advisories", "record_keeping",
 ]
 UNLIKELY = "not notified because unlikely to result in a risk (GDPR Art. 33(1)); recorded under Art. 33(5)"
 
@@ -65,6 +66,12 @@ def register_rows(session: Session, *, now: datetime, since: datetime | None = N
                 "due_at": clock.iso(o.due_at), "met_at": clock.iso(o.met_at), "how": how or None,
                 "reason": o.reason, "source": o.source,
             })
+        # Authorities that may be concerned and regimes not modelled: each needs a legal decision.
+        advisories = [{"advisory": a.id, "recipient": a.recipient, "decision": a.decision, "reason": a.reason,
+                       "source": a.source, "status": a.status}
+                      for a in incident_advisories(session, incident.id, state=state)]
+        # Register duties: how long this entry must be kept (PIPEDA s 10.3: 24 months).
+        record_keeping = [d.to_dict() for d in incident_record_duties(session, incident.id, state=state)]
         unapproved = sorted({ob for ob, ns in state.notifications.items() for n in ns if n.without_approval})
         not_notified = None
         if result.get("risk") == "unlikely":
@@ -93,6 +100,7 @@ def register_rows(session: Session, *, now: datetime, since: datetime | None = N
                           + (f" ref {r.notification.reference}" if r.notification.reference else "")
                           + f" retracted by {r.by} at {clock.iso(r.at)}: {r.reason}" for r in state.retractions],
             "remedial_action": _remedial(_one_language(answers.get("measures_taken")), tasks_done),
+            "advisories": advisories, "record_keeping": record_keeping,
         })
     return rows
 
@@ -123,6 +131,11 @@ def _flat(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
+        if value and isinstance(value[0], dict) and "advisory" in value[0]:
+            return " | ".join(f"{a['advisory']}: {a['decision']} ({a['recipient']}; {a['source']})" for a in value)
+        if value and isinstance(value[0], dict) and "duty" in value[0]:
+            return " | ".join(f"{d['duty']}: keep until {d['keep_until'] or 'no fixed date'} ({d['source']}, "
+                              f"{d['status']})" for d in value)
         if value and isinstance(value[0], dict):
             return " | ".join(
                 f"{o['obligation']}: {o['state']}"

@@ -28,7 +28,8 @@ def status_rows(session: Session, incident_id: str | None, *, now: datetime,
                 continue
             rows.append({"incident": p["incident"]["id"], **o})
     # Dated first by due time, then "without undue delay", then what does not apply.
-    rows.sort(key=lambda r: (r["state"] == "not_applicable", r["_due_ts"] is None, r["_due_ts"] or 0.0,
+    rank = {"advisory": 1, "not_applicable": 2}
+    rows.sort(key=lambda r: (rank.get(r["state"], 0), r["_due_ts"] is None, r["_due_ts"] or 0.0,
                              r["incident"], r["obligation"]))
     for r in rows:
         del r["_due_ts"]
