@@ -56,6 +56,11 @@ class SlackUnavailable(BreachError):  # name fixed by the outbox contract, hence
         super().__init__(message)
 
 
+class SlackSetupError(SlackUnavailable):
+    """The settings are wrong (token rejected, channel unknown or not resolvable): the
+    messages stay queued, and nothing goes out until a responder makes the fix named."""
+
+
 class SlackRejectedError(BreachError):
     """Slack refused this particular message (bad blocks, too long, time in the past,
     message gone). Retrying the same message will not help."""
@@ -358,27 +363,47 @@ _CHANNEL = {"channel_not_found", "not_in_channel", "is_archived", "channel_is_ar
 _GONE = {"message_not_found", "invalid_scheduled_message_id"}
 
 
+#: A Slack error code; anything else (an HTML page, a sentence) did not come from Slack.
+_ERROR_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+#: HTTP statuses Slack itself uses for a refusal: 200 + ok:false (Web API), 400/404/410 (webhooks).
+_REFUSAL_STATUSES = frozenset({200, 400, 404, 410})
+
+
 def _classify(error: str, status: int) -> BreachError:
-    """Turn a Slack answer into an actionable error, without echoing request data."""
+    """Turn an answer into an actionable error, without echoing request data.
+
+    Only a Slack error code, with a status Slack uses for refusals, is a definite refusal
+    of this one message. Anything else (a proxy's HTML 403, a 5xx, a body that is not
+    JSON) says nothing about the message: it stays queued and is retried.
+    """
     if status == 429 or error == "ratelimited":
         return SlackUnavailable("Slack is rate limiting breach; the message stays queued", error="ratelimited")
-    if status >= 500 or error in _DOWN or not error:
-        return SlackUnavailable(
-            f"Slack is unavailable (HTTP {status}{', ' + error if error else ''}); the message stays queued",
-            error=error or f"http_{status}",
-        )
     if error in _AUTH:
-        return SlackUnavailable(
+        return SlackSetupError(
             f"Slack rejected the credentials ({error}): check SLACK_BOT_TOKEN or "
             "BREACH_SLACK_WEBHOOK_URL and the app's scopes",
             error=error,
         )
     if error in _CHANNEL:
-        return SlackUnavailable(
+        return SlackSetupError(
             f"Slack cannot use the channel ({error}): check BREACH_SLACK_CHANNEL and invite the app",
             error=error,
         )
-    return SlackRejectedError(f"Slack refused the message ({error})", error=error)
+    code = error if _ERROR_CODE.match(error or "") else ""
+    if status >= 500 or code in _DOWN:
+        return SlackUnavailable(
+            f"Slack is unavailable (HTTP {status}{', ' + code if code else ''}); the message stays queued",
+            error=code or f"http_{status}",
+        )
+    if not code or status not in _REFUSAL_STATUSES:
+        # A proxy, a captive portal or a load balancer answered, not Slack.
+        what = f"error {code}" if code else "not a Slack answer"
+        return SlackUnavailable(
+            f"Slack could not be reached properly (HTTP {status}, {what}: a proxy or firewall in the way?); "
+            "the message stays queued and is retried",
+            error=f"http_{status}",
+        )
+    return SlackRejectedError(f"Slack refused the message ({code})", error=code)
 
 
 def _metadata(key: str) -> dict:
@@ -565,7 +590,7 @@ def channel_id(client: WebClient | None, config: SlackConfig) -> str:
             cursor = (resp.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 break
-    raise SlackUnavailable(
+    raise SlackSetupError(
         f"no Slack channel named #{name} visible to the app: set BREACH_SLACK_CHANNEL to the "
         "channel ID or invite the app",
         error="channel_not_found",

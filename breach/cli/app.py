@@ -48,7 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "review": ("notices", "Legal review: list drafts, diff versions, approve or request changes."),
     "letters": ("letters",
                 "Write one letter per person from the approved subject letter, filling only their name and data."),
-    "slack": ("slack", "Slack: post a status, retry queued messages (flush), send due reminders."),
+    "slack": ("slack", "Slack: post a status, retry queued messages (flush), show what waits, send due reminders."),
     "register": ("register",
                  "The GDPR Art. 33(5) register: one row per incident, notified or not, with every obligation."),
     "export": ("register", "Export one incident as a zip a third party can verify (sha256sum -c MANIFEST.sha256)."),
