@@ -78,6 +78,30 @@ class LazyGroup(TyperGroup):
                     info, pretty_exceptions_short=False, suggest_commands=True, rich_markup_mode=None)
         return None
 
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        """Usage errors (unknown option, missing argument) take the one error path: `Error: ...` on
+        stderr, exit 1, as every other input error; a bare group prints its help and exits 0."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        # Typer vendors click; its exception classes are not re-exported.
+        from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except NoArgsIsHelpError as exc:
+            typer.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
+            sys.exit(0)
+        except ClickException as exc:
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see `{ctx.command_path if ctx is not None else 'breach'} --help`)"
+            typer.echo(f"Error: {exc.format_message().rstrip('.')}{hint}", err=True)
+            sys.exit(1)
+        except typer.Abort:
+            typer.echo("Error: aborted; nothing more was recorded", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
+
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         rows = [(name, short) for name, (_, short) in COMMANDS.items()]
         with formatter.section("Commands"):
