@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from breach.core import time as clock
+from breach.core.jurisdictions import check_scope_item
 from breach.core.models import EventKind
 from breach.core.regimes import Facts, Obligation, obligations
 from breach.core.state import IncidentState
@@ -71,6 +72,7 @@ def parse_jurisdictions(items: list[str]) -> dict[str, int]:
             code = code.strip().upper()
             if not sep or not code or not count.strip().isdigit():
                 raise InputError(f"a jurisdiction is CODE=COUNT, e.g. BE=1200 or US-CA=800, not {part!r}")
+            check_scope_item(code, count)
             scope[code] = int(count)
     if not scope:
         raise InputError("give at least one --jurisdiction CODE=COUNT")
