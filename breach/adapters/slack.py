@@ -406,8 +406,22 @@ def _classify(error: str, status: int) -> BreachError:
     return SlackRejectedError(f"Slack refused the message ({code})", error=code)
 
 
-def _metadata(key: str) -> dict:
-    return {"event_type": EVENT_TYPE, "event_payload": {"key": key}}
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _metadata(key: str, witness: Mapping[str, Any] | None = None) -> dict:
+    """The idempotency key, and the chain head a status message witnesses (ids and hashes only)."""
+    payload: dict[str, Any] = {"key": key}
+    if witness:
+        payload["witness"] = {"incident": str(witness["incident"]), "seq": int(witness["seq"]),
+                              "head": str(witness["head"])}
+    return {"event_type": EVENT_TYPE, "event_payload": payload}
+
+
+def witness_block(witness: Mapping[str, Any]) -> dict:
+    """A context line showing the chain head the message witnesses: `breach verify --against-slack`."""
+    return {"type": "context", "elements": [
+        {"type": "mrkdwn", "text": f"log #{int(witness['seq'])} · sha256 {str(witness['head'])[:16]}…"}]}
 
 
 def _prepared(message: Mapping[str, Any]) -> tuple[str | None, list | None]:
@@ -441,7 +455,7 @@ def send(client: WebClient | None, config: SlackConfig, message: Mapping[str, An
         op == "post" and not config.has_bot and config.webhook_url and not message.get("thread_ts")
     )
     if use_webhook:
-        return _send_webhook(config, text=text, blocks=blocks, key=key)
+        return _send_webhook(config, text=text, blocks=blocks, key=key, witness=message.get("witness"))
 
     if client is None:
         if not config.has_bot:
@@ -452,7 +466,7 @@ def send(client: WebClient | None, config: SlackConfig, message: Mapping[str, An
         # What a post and a scheduled post share: channel, content, thread, idempotency key.
         new_message = {
             "channel": message.get("channel") or config.channel, "text": text, "blocks": blocks,
-            "thread_ts": message.get("thread_ts"), "metadata": _metadata(key),
+            "thread_ts": message.get("thread_ts"), "metadata": _metadata(key, message.get("witness")),
             "unfurl_links": False, "unfurl_media": False,
         }
         if op == "post":
@@ -522,7 +536,8 @@ class _translated:
         return False
 
 
-def _send_webhook(config: SlackConfig, *, text: str | None, blocks: list | None, key: str) -> dict:
+def _send_webhook(config: SlackConfig, *, text: str | None, blocks: list | None, key: str,
+                  witness: Mapping[str, Any] | None = None) -> dict:
     from slack_sdk.http_retry.builtin_handlers import (
         ConnectionErrorRetryHandler,
         RateLimitErrorRetryHandler,
@@ -546,7 +561,7 @@ def _send_webhook(config: SlackConfig, *, text: str | None, blocks: list | None,
         resp = hook.send(
             text=text,
             blocks=blocks,
-            metadata=_metadata(key),
+            metadata=_metadata(key, witness),
             unfurl_links=False,
             unfurl_media=False,
         )
@@ -666,3 +681,26 @@ def find_scheduled(
             if not cursor:
                 break
     return None
+
+
+def thread_witnesses(client: WebClient | None, config: SlackConfig, *, channel: str, thread_ts: str) -> list[dict]:
+    """The chain heads breach posted in an incident's thread: [{"incident", "seq", "head", "ts"}]."""
+    client = client or build_client(config)
+    found: list[dict] = []
+    cursor = None
+    with _translated():
+        for _ in range(MAX_PAGES):
+            resp = client.conversations_replies(channel=channel, ts=thread_ts, include_all_metadata=True,
+                                                limit=PAGE_LIMIT, cursor=cursor)
+            for msg in resp.get("messages") or []:
+                meta = msg.get("metadata") or {}
+                witness = (meta.get("event_payload") or {}).get("witness") if meta.get("event_type") == EVENT_TYPE \
+                    else None
+                if isinstance(witness, dict) and _HEX64.match(str(witness.get("head"))) and \
+                        isinstance(witness.get("seq"), int):
+                    found.append({"incident": str(witness.get("incident")), "seq": witness["seq"],
+                                  "head": witness["head"], "ts": msg.get("ts")})
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+    return found

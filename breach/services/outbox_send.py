@@ -317,7 +317,8 @@ class _Sender:
         return handler(row, payload)
 
     def _message(self, row: dict[str, Any], payload: dict[str, Any], op: str, **extra: Any) -> dict[str, Any]:
-        return {"op": op, "key": row["key"], "text": payload.get("text"), "blocks": payload.get("blocks"), **extra}
+        return {"op": op, "key": row["key"], "text": payload.get("text"), "blocks": payload.get("blocks"),
+                "witness": payload.get("witness"), **extra}
 
     def _status(self, row: dict[str, Any], payload: dict[str, Any]) -> str:
         """A parent message, or a reply in its thread (webhook: both flattened to plain posts)."""
