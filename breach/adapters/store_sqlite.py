@@ -393,8 +393,8 @@ class Store:
         """Compare a chain's head with its witness row; raise ChainError on a mismatch.
 
         Returns what was checked: "hmac" (key set and the HMAC matches), "no key"
-        (BREACH_CHAIN_KEY is not set: the plain head only) or "not keyed" (the key is set,
-        but the head was last written without it).
+        (BREACH_CHAIN_KEY is not set: the plain head only) or, for the ledger only, "not
+        keyed" (the key is set, but its head was last written without it).
         """
         row = self.witness_row(scope)
         what = "the incident ledger" if scope == LEDGER else scope
@@ -406,7 +406,13 @@ class Store:
         if self.chain_key is None:
             return "no key"
         if not row["hmac"]:
-            return "not keyed"
+            if scope == LEDGER:
+                return "not keyed"  # re-keyed by the next `breach open`
+            # Stripping the HMAC must not be a way around it. A store that used to run without the
+            # key gets a keyed head with the next note: `breach log ID --kind note TEXT`.
+            raise ChainError(f"{what}: its chain's head has no HMAC although {CHAIN_KEY_ENV} is set: it was written "
+                             f"without the key, or the HMAC was removed; if the key is new, record a note "
+                             f"(`breach log {what} --kind note TEXT`) to witness the head with it")
         expected = head_hmac(self.chain_key, scope=scope, count=count, head=head)
         if not hmac.compare_digest(expected, str(row["hmac"])):
             raise ChainError(f"{what}: the HMAC of its chain's head does not match {CHAIN_KEY_ENV}: the database "
