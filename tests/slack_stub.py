@@ -8,7 +8,8 @@ forgets to.
 Like Slack, it wants a channel ID (not '#name') for history, replies, updates and
 deletes, answers `ok: false` with an error code for API errors, and checks the bearer
 token. Failure modes: `fail_all_with(500)`, `rate_limit(times=2, retry_after=1)`,
-`invalid_auth()`, `recover()`.
+`invalid_auth()`, `proxy_refuses(403)` (a proxy's HTML page instead of Slack),
+`refuse_next("msg_too_long")` (Slack refuses the next post), `recover()`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ CHANNEL_ID = "C0BREACHTST"
 MAX_BODY = 1_000_000
 MAX_RECORDED = 10_000
 MAX_PAGE = 1000
+#: What a corporate proxy answers instead of Slack (slack_sdk: "Received a response in a non-JSON format").
+PROXY_PAGE = ("<!DOCTYPE html>\n<html><head><title>403 Forbidden</title></head>\n<body><h1>Access denied</h1>"
+              "<p>The request was blocked by the proxy policy.</p></body></html>")
 TS_BASE = 1_700_000_000_000_100  # microseconds: the first ts is "1700000000.000100"
 
 
@@ -60,6 +64,8 @@ class SlackStub:
     _rate_limit_left: int = 0
     _retry_after: int = 1
     _invalid_auth: bool = False
+    _proxy_status: int | None = None
+    _refuse_next: list[str] = field(default_factory=list)
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -98,8 +104,19 @@ class SlackStub:
         with self._lock:
             self._invalid_auth = True
 
+    def proxy_refuses(self, status: int = 403) -> None:
+        """A corporate proxy in the way: every request gets its HTML error page."""
+        with self._lock:
+            self._proxy_status = status
+
+    def refuse_next(self, error: str = "msg_too_long", times: int = 1) -> None:
+        """Slack refuses the next post(s) for good, with this error code."""
+        with self._lock:
+            self._refuse_next.extend([error] * times)
+
     def recover(self) -> None:
         with self._lock:
+            self._proxy_status = None
             self._fail_status = None
             self._rate_limit_left = 0
             self._invalid_auth = False
@@ -167,6 +184,8 @@ class SlackStub:
 
     def _answer(self, method: str, params: dict, headers: dict) -> tuple[int, dict, Any]:
         """Return (status, extra headers, body) for one request; the lock is held."""
+        if self._proxy_status is not None:
+            return self._proxy_status, {}, PROXY_PAGE
         if self._fail_status is not None:
             return self._fail_status, {}, "<html>stub failure</html>"
         if self._rate_limit_left > 0:
@@ -191,6 +210,8 @@ class SlackStub:
             return 200, {}, {"ok": False, "error": "not_authed"}
         if self._invalid_auth or auth.removeprefix("Bearer ") != self.token:
             return 200, {}, {"ok": False, "error": "invalid_auth"}
+        if method in {"chat.postMessage", "chat.scheduleMessage"} and self._refuse_next:
+            return 200, {}, {"ok": False, "error": self._refuse_next.pop(0)}
         handler = _METHODS.get(method)
         if handler is None:
             return 200, {}, {"ok": False, "error": "unknown_method"}

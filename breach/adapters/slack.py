@@ -56,6 +56,11 @@ class SlackUnavailable(BreachError):  # name fixed by the outbox contract, hence
         super().__init__(message)
 
 
+class SlackSetupError(SlackUnavailable):
+    """The settings are wrong (token rejected, channel unknown or not resolvable): the
+    messages stay queued, and nothing goes out until a responder makes the fix named."""
+
+
 class SlackRejectedError(BreachError):
     """Slack refused this particular message (bad blocks, too long, time in the past,
     message gone). Retrying the same message will not help."""
@@ -358,31 +363,65 @@ _CHANNEL = {"channel_not_found", "not_in_channel", "is_archived", "channel_is_ar
 _GONE = {"message_not_found", "invalid_scheduled_message_id"}
 
 
+#: A Slack error code; anything else (an HTML page, a sentence) did not come from Slack.
+_ERROR_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+#: HTTP statuses Slack itself uses for a refusal: 200 + ok:false (Web API), 400/404/410 (webhooks).
+_REFUSAL_STATUSES = frozenset({200, 400, 404, 410})
+
+
 def _classify(error: str, status: int) -> BreachError:
-    """Turn a Slack answer into an actionable error, without echoing request data."""
+    """Turn an answer into an actionable error, without echoing request data.
+
+    Only a Slack error code, with a status Slack uses for refusals, is a definite refusal
+    of this one message. Anything else (a proxy's HTML 403, a 5xx, a body that is not
+    JSON) says nothing about the message: it stays queued and is retried.
+    """
     if status == 429 or error == "ratelimited":
         return SlackUnavailable("Slack is rate limiting breach; the message stays queued", error="ratelimited")
-    if status >= 500 or error in _DOWN or not error:
-        return SlackUnavailable(
-            f"Slack is unavailable (HTTP {status}{', ' + error if error else ''}); the message stays queued",
-            error=error or f"http_{status}",
-        )
     if error in _AUTH:
-        return SlackUnavailable(
+        return SlackSetupError(
             f"Slack rejected the credentials ({error}): check SLACK_BOT_TOKEN or "
             "BREACH_SLACK_WEBHOOK_URL and the app's scopes",
             error=error,
         )
     if error in _CHANNEL:
-        return SlackUnavailable(
+        return SlackSetupError(
             f"Slack cannot use the channel ({error}): check BREACH_SLACK_CHANNEL and invite the app",
             error=error,
         )
-    return SlackRejectedError(f"Slack refused the message ({error})", error=error)
+    code = error if _ERROR_CODE.match(error or "") else ""
+    if status >= 500 or code in _DOWN:
+        return SlackUnavailable(
+            f"Slack is unavailable (HTTP {status}{', ' + code if code else ''}); the message stays queued",
+            error=code or f"http_{status}",
+        )
+    if not code or status not in _REFUSAL_STATUSES:
+        # A proxy, a captive portal or a load balancer answered, not Slack.
+        what = f"error {code}" if code else "not a Slack answer"
+        return SlackUnavailable(
+            f"Slack could not be reached properly (HTTP {status}, {what}: a proxy or firewall in the way?); "
+            "the message stays queued and is retried",
+            error=f"http_{status}",
+        )
+    return SlackRejectedError(f"Slack refused the message ({code})", error=code)
 
 
-def _metadata(key: str) -> dict:
-    return {"event_type": EVENT_TYPE, "event_payload": {"key": key}}
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _metadata(key: str, witness: Mapping[str, Any] | None = None) -> dict:
+    """The idempotency key, and the chain head a status message witnesses (ids and hashes only)."""
+    payload: dict[str, Any] = {"key": key}
+    if witness:
+        payload["witness"] = {"incident": str(witness["incident"]), "seq": int(witness["seq"]),
+                              "head": str(witness["head"])}
+    return {"event_type": EVENT_TYPE, "event_payload": payload}
+
+
+def witness_block(witness: Mapping[str, Any]) -> dict:
+    """A context line showing the chain head the message witnesses: `breach verify --against-slack`."""
+    return {"type": "context", "elements": [
+        {"type": "mrkdwn", "text": f"log #{int(witness['seq'])} · sha256 {str(witness['head'])[:16]}…"}]}
 
 
 def _prepared(message: Mapping[str, Any]) -> tuple[str | None, list | None]:
@@ -416,7 +455,7 @@ def send(client: WebClient | None, config: SlackConfig, message: Mapping[str, An
         op == "post" and not config.has_bot and config.webhook_url and not message.get("thread_ts")
     )
     if use_webhook:
-        return _send_webhook(config, text=text, blocks=blocks, key=key)
+        return _send_webhook(config, text=text, blocks=blocks, key=key, witness=message.get("witness"))
 
     if client is None:
         if not config.has_bot:
@@ -427,7 +466,7 @@ def send(client: WebClient | None, config: SlackConfig, message: Mapping[str, An
         # What a post and a scheduled post share: channel, content, thread, idempotency key.
         new_message = {
             "channel": message.get("channel") or config.channel, "text": text, "blocks": blocks,
-            "thread_ts": message.get("thread_ts"), "metadata": _metadata(key),
+            "thread_ts": message.get("thread_ts"), "metadata": _metadata(key, message.get("witness")),
             "unfurl_links": False, "unfurl_media": False,
         }
         if op == "post":
@@ -497,7 +536,8 @@ class _translated:
         return False
 
 
-def _send_webhook(config: SlackConfig, *, text: str | None, blocks: list | None, key: str) -> dict:
+def _send_webhook(config: SlackConfig, *, text: str | None, blocks: list | None, key: str,
+                  witness: Mapping[str, Any] | None = None) -> dict:
     from slack_sdk.http_retry.builtin_handlers import (
         ConnectionErrorRetryHandler,
         RateLimitErrorRetryHandler,
@@ -521,7 +561,7 @@ def _send_webhook(config: SlackConfig, *, text: str | None, blocks: list | None,
         resp = hook.send(
             text=text,
             blocks=blocks,
-            metadata=_metadata(key),
+            metadata=_metadata(key, witness),
             unfurl_links=False,
             unfurl_media=False,
         )
@@ -565,7 +605,7 @@ def channel_id(client: WebClient | None, config: SlackConfig) -> str:
             cursor = (resp.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 break
-    raise SlackUnavailable(
+    raise SlackSetupError(
         f"no Slack channel named #{name} visible to the app: set BREACH_SLACK_CHANNEL to the "
         "channel ID or invite the app",
         error="channel_not_found",
@@ -641,3 +681,26 @@ def find_scheduled(
             if not cursor:
                 break
     return None
+
+
+def thread_witnesses(client: WebClient | None, config: SlackConfig, *, channel: str, thread_ts: str) -> list[dict]:
+    """The chain heads breach posted in an incident's thread: [{"incident", "seq", "head", "ts"}]."""
+    client = client or build_client(config)
+    found: list[dict] = []
+    cursor = None
+    with _translated():
+        for _ in range(MAX_PAGES):
+            resp = client.conversations_replies(channel=channel, ts=thread_ts, include_all_metadata=True,
+                                                limit=PAGE_LIMIT, cursor=cursor)
+            for msg in resp.get("messages") or []:
+                meta = msg.get("metadata") or {}
+                witness = (meta.get("event_payload") or {}).get("witness") if meta.get("event_type") == EVENT_TYPE \
+                    else None
+                if isinstance(witness, dict) and _HEX64.match(str(witness.get("head"))) and \
+                        isinstance(witness.get("seq"), int):
+                    found.append({"incident": str(witness.get("incident")), "seq": witness["seq"],
+                                  "head": witness["head"], "ts": msg.get("ts")})
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+    return found

@@ -8,6 +8,7 @@ incident queue behind each other instead of failing with "database is locked".
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import sqlite3
@@ -25,9 +26,13 @@ if TYPE_CHECKING:
     from breach.core.models import Event
 
 DB_NAME = "breach.db"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 60_000
 GENESIS = "0" * 64
+#: The witness key: an HMAC over each chain head, from the environment only (never stored).
+CHAIN_KEY_ENV = "BREACH_CHAIN_KEY"
+#: The witness row of the incident ledger (the other rows are one per incident).
+LEDGER = "ledger"
 
 
 def canonical(obj: Any) -> bytes:
@@ -43,6 +48,22 @@ def event_hash(*, incident_id: str, seq: int, kind: str, at: str, at_offset: str
         "author": author, "data": data, "prev_hash": prev_hash,
     }
     return hashlib.sha256(canonical(body)).hexdigest()
+
+
+def ledger_hash(*, seq: int, incident_id: str, opened_hash: str, prev_hash: str) -> str:
+    """SHA-256 of one incident-ledger entry: the incident's number, id, first event, previous entry."""
+    body = {"seq": seq, "incident": incident_id, "opened_hash": opened_hash, "prev_hash": prev_hash}
+    return hashlib.sha256(canonical(body)).hexdigest()
+
+
+def head_hmac(key: bytes, *, scope: str, count: int, head: str) -> str:
+    """HMAC-SHA256 of a chain head (an incident's or the ledger's), documented in docs/verify.md."""
+    return hmac.new(key, canonical({"scope": scope, "count": count, "head": head}), hashlib.sha256).hexdigest()
+
+
+def chain_key_from_env() -> bytes | None:
+    value = os.environ.get(CHAIN_KEY_ENV) or ""
+    return value.encode("utf-8") if value else None
 
 
 def sha256_text(text: str) -> str:
@@ -68,6 +89,9 @@ class Store:
         self._db = None
         self._depth = 0
         self._touched: set[str] = set()
+        self.chain_key = chain_key_from_env()
+        #: Incidents whose chain was checked in this process: id -> (event count, head) then.
+        self._intact: dict[str, tuple[int, str]] = {}
 
     def take_touched(self) -> set[str]:
         """Incidents appended to since the last call (for the projections)."""
@@ -177,13 +201,15 @@ class Store:
 
     def migrate(self) -> list[int]:
         """Apply the pending migrations in one transaction; returns the versions applied."""
-        applied = []
+        applied: list[int] = []
         version = self.schema_version()
         try:
             with self.transaction():
                 self._apply(version, applied)
         except sqlite3.Error as exc:
-            raise StoreError(f"migrating {self.path} from schema {version} to {SCHEMA_VERSION} failed ({exc}); "
+            # Name the step that failed: "from schema 1 to 2" when the first of two steps failed.
+            failed = min((t for t in MIGRATIONS if t > version and t not in applied), default=SCHEMA_VERSION)
+            raise StoreError(f"migrating {self.path} from schema {version} to {failed} failed ({exc}); "
                              "the database was left as it was") from None
         return applied
 
@@ -238,6 +264,7 @@ class Store:
         db["outbox"].create_index(["key"], unique=True)
         db["slack_state"].create({"key": str, "value": str}, pk="key")
         _create_v2_tables(self.conn)
+        _migrate_v3(self.conn)
         self.conn.execute("INSERT INTO schema_migrations(version, description, applied_at) VALUES(?, ?, ?)",
                           [SCHEMA_VERSION, "created", clock.encode(clock.now())[0]])
 
@@ -275,18 +302,122 @@ class Store:
     # --- incidents --------------------------------------------------------------
 
     def next_incident_id(self, year: int) -> tuple[str, int]:
-        row = self.conn.execute("SELECT coalesce(max(seq), 0) FROM incidents").fetchone()
+        """The next number is never one used before, even by an incident deleted since: the ledger
+        and the high-water mark in `meta` remember every number handed out."""
+        row = self.conn.execute(
+            "SELECT max(coalesce((SELECT max(seq) FROM incidents), 0), "
+            "coalesce((SELECT max(seq) FROM incident_ledger), 0), "
+            "coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_incident_seq'), 0))"
+        ).fetchone()
         seq = int(row[0]) + 1
         return f"BR-{year}-{seq:04d}", seq
 
     def create_incident(self, *, year: int, at: datetime, author: str, data: dict[str, Any]) -> Event:
-        """Allocate the next id and append its `opened` event, in one transaction."""
+        """Allocate the next id, append its `opened` event and its ledger entry, in one transaction."""
         with self.transaction():
             incident_id, seq = self.next_incident_id(year)
             self.conn.execute(
                 "INSERT INTO incidents(id, seq, status, head_hash, event_count) VALUES(?, ?, 'open', ?, 0)",
                 [incident_id, seq, GENESIS])
-            return self.append_event(incident_id, kind="opened", at=at, author=author, data=data)
+            event = self.append_event(incident_id, kind="opened", at=at, author=author, data=data)
+            self._append_ledger(incident_id, seq=seq, opened_hash=event.hash, at=clock.encode(at)[0])
+            self.conn.execute("INSERT INTO meta(key, value) VALUES('last_incident_seq', ?) "
+                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [str(seq)])
+            return event
+
+    # --- the incident ledger and the witnesses ------------------------------------
+
+    def _append_ledger(self, incident_id: str, *, seq: int, opened_hash: str, at: str) -> None:
+        last = self.conn.execute("SELECT hash FROM incident_ledger ORDER BY seq DESC LIMIT 1").fetchone()
+        prev = last[0] if last else GENESIS
+        digest = ledger_hash(seq=seq, incident_id=incident_id, opened_hash=opened_hash, prev_hash=prev)
+        self.conn.execute("INSERT INTO incident_ledger(seq, incident_id, opened_hash, at, prev_hash, hash) "
+                          "VALUES(?, ?, ?, ?, ?, ?)", [seq, incident_id, opened_hash, at, prev, digest])
+        count = self.conn.execute("SELECT count(*) FROM incident_ledger").fetchone()[0]
+        self._witness(LEDGER, count=count, head=digest)
+
+    def _witness(self, scope: str, *, count: int, head: str) -> None:
+        """Record a chain's head next to it, with its HMAC when BREACH_CHAIN_KEY is set."""
+        mac = head_hmac(self.chain_key, scope=scope, count=count, head=head) if self.chain_key else None
+        self.conn.execute(
+            "INSERT INTO chain_witness(scope, count, head, hmac) VALUES(?, ?, ?, ?) ON CONFLICT(scope) DO UPDATE "
+            "SET count = excluded.count, head = excluded.head, hmac = excluded.hmac", [scope, count, head, mac])
+
+    def verify_ledger(self) -> list[tuple[str, str]]:
+        """(incident id or "ledger", problem) for every break in the incident ledger.
+
+        Each incident ever opened has one entry, hash-chained to the one before: an incident
+        deleted with its events (or an entry removed or edited) is named here.
+        """
+        problems: list[tuple[str, str]] = []
+        incidents = {r[0]: r[1] for r in self.conn.execute("SELECT id, seq FROM incidents")}
+        prev = GENESIS
+        rows = self.ledger_rows()
+        for n, r in enumerate(rows, start=1):
+            iid = str(r["incident_id"])
+            where = f"incident ledger entry #{r['seq']} ({iid})"
+            digest = ledger_hash(seq=r["seq"], incident_id=iid, opened_hash=r["opened_hash"], prev_hash=prev)
+            if r["prev_hash"] != prev:
+                problems.append((LEDGER, f"{where}: does not follow the entry before it: an entry was deleted or "
+                                         "moved (an incident's creation was removed from the record)"))
+                return problems
+            if r["hash"] != digest:
+                problems.append((LEDGER, f"{where}: its content does not match its hash: the entry was edited"))
+                return problems
+            if iid not in incidents:
+                problems.append((iid, f"{iid}: deleted: the incident ledger records its creation (entry #{n}) but "
+                                      "the incident and its events are gone from the database"))
+            elif incidents[iid] != r["seq"]:
+                problems.append((iid, f"{iid}: its number was changed (the ledger says {r['seq']}, the row says "
+                                      f"{incidents[iid]})"))
+            prev = r["hash"]
+        listed = {str(r["incident_id"]) for r in rows}
+        for iid in sorted(set(incidents) - listed, key=lambda i: incidents[i]):
+            problems.append((iid, f"{iid}: not in the incident ledger: the incident was not opened by breach, or "
+                                  "its ledger entry was deleted"))
+        if rows or self.witness_row(LEDGER):
+            try:
+                self.check_witness(LEDGER, count=len(rows), head=prev)
+            except ChainError as exc:
+                problems.append((LEDGER, str(exc)))
+        return problems
+
+    def ledger_rows(self) -> list[dict[str, Any]]:
+        return self._rows("SELECT * FROM incident_ledger ORDER BY seq")
+
+    def witness_row(self, scope: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM chain_witness WHERE scope = ?", [scope])
+        return rows[0] if rows else None
+
+    def check_witness(self, scope: str, *, count: int, head: str) -> str:
+        """Compare a chain's head with its witness row; raise ChainError on a mismatch.
+
+        Returns what was checked: "hmac" (key set and the HMAC matches), "no key"
+        (BREACH_CHAIN_KEY is not set: the plain head only) or, for the ledger only, "not
+        keyed" (the key is set, but its head was last written without it).
+        """
+        row = self.witness_row(scope)
+        what = "the incident ledger" if scope == LEDGER else scope
+        if row is None:
+            raise ChainError(f"{what}: the record of its chain's head is missing: it was deleted")
+        if row["count"] != count or row["head"] != head:
+            raise ChainError(f"{what}: the chain ends at entry #{count} ({head[:12]}…) but its head was recorded "
+                             f"at #{row['count']} ({str(row['head'])[:12]}…): entries were deleted or rewritten")
+        if self.chain_key is None:
+            return "no key"
+        if not row["hmac"]:
+            if scope == LEDGER:
+                return "not keyed"  # re-keyed by the next `breach open`
+            # Stripping the HMAC must not be a way around it. A store that used to run without the
+            # key gets a keyed head with the next note: `breach log ID --kind note TEXT`.
+            raise ChainError(f"{what}: its chain's head has no HMAC although {CHAIN_KEY_ENV} is set: it was written "
+                             f"without the key, or the HMAC was removed; if the key is new, record a note "
+                             f"(`breach log {what} --kind note TEXT`) to witness the head with it")
+        expected = head_hmac(self.chain_key, scope=scope, count=count, head=head)
+        if not hmac.compare_digest(expected, str(row["hmac"])):
+            raise ChainError(f"{what}: the HMAC of its chain's head does not match {CHAIN_KEY_ENV}: the database "
+                             "was edited (or the key is not the one it was written with)")
+        return "hmac"
 
     def incident_row(self, incident_id: str) -> dict[str, Any]:
         rows = self._rows("SELECT * FROM incidents WHERE id = ?", [incident_id])
@@ -355,10 +486,12 @@ class Store:
     # --- events -----------------------------------------------------------------
 
     def append_event(self, incident_id: str, *, kind: str, at: datetime, author: str,
-                     data: dict[str, Any] | None = None) -> Event:
+                     data: dict[str, Any] | None = None, even_if_broken: bool = False) -> Event:
         """Append one event to the incident's chain (joins or opens a transaction).
 
-        The only writer of the incident row: its head hash, event count and status.
+        The only writer of the incident row: its head hash, event count and status. Refuses
+        (ChainError) when the chain is broken, unless `even_if_broken` (a note recording
+        the finding).
         """
         from breach.core.models import Event, EventKind  # not at the top: reads need no models (start-up)
 
@@ -372,6 +505,15 @@ class Store:
             if head is None:
                 raise NotFoundError(f"no incident {incident_id!r}")
             prev_hash, count = head
+            if count and self._intact.get(incident_id) != (count, prev_hash):
+                try:
+                    self.verify_chain(incident_id)
+                except ChainError as exc:
+                    if not even_if_broken:
+                        raise ChainError(
+                            f"{exc}\nNothing was recorded: the chain of {incident_id} is broken. Run `breach verify "
+                            f"{incident_id}`; record the finding with `breach log {incident_id} --kind note TEXT`"
+                        ) from None
             seq = count + 1
             digest = event_hash(incident_id=incident_id, seq=seq, kind=kind, at=at_utc,
                                 at_offset=at_offset, author=author, data=data, prev_hash=prev_hash)
@@ -386,6 +528,9 @@ class Store:
                 "UPDATE incidents SET head_hash = ?, event_count = ?, status = coalesce(?, status) WHERE id = ?",
                 [digest, seq, status, incident_id],
             )
+            self._witness(incident_id, count=seq, head=digest)
+            if self._intact.get(incident_id) == (count, prev_hash) or count == 0:
+                self._intact[incident_id] = (seq, digest)
         return Event(incident_id=incident_id, seq=seq, kind=kind,
                      at=clock.decode(at_utc, at_offset), author=author, data=data,
                      prev_hash=prev_hash, hash=digest)
@@ -404,8 +549,12 @@ class Store:
             for r in self.event_rows(incident_id, after=after)
         ]
 
-    def verify_chain(self, incident_id: str) -> None:
-        """Raise ChainError naming the first bad event if any row was edited, deleted or moved."""
+    def verify_chain(self, incident_id: str) -> str:
+        """Raise ChainError naming the first bad event if any row was edited, deleted or moved.
+
+        Also checks the head's witness (its HMAC when BREACH_CHAIN_KEY is set) and the
+        incident's ledger entry; returns what the witness check was (see `check_witness`).
+        """
         row = self.incident_row(incident_id)
         prev = GENESIS
         last_seq = 0
@@ -430,6 +579,19 @@ class Store:
                 f"{incident_id}: the log ends at event #{last_seq} but the incident records "
                 f"{row['event_count']} events: events were deleted"
             )
+        first = self.conn.execute("SELECT hash FROM events WHERE incident_id = ? AND seq = 1",
+                                  [incident_id]).fetchone()
+        entry = self.conn.execute("SELECT opened_hash FROM incident_ledger WHERE incident_id = ?",
+                                  [incident_id]).fetchone()
+        if entry is None:
+            raise ChainError(f"{incident_id}: not in the incident ledger: the incident was not opened by breach, "
+                             "or its ledger entry was deleted")
+        if first is None or entry[0] != first[0]:
+            raise ChainError(f"{incident_id}: its first event is not the one the incident ledger recorded: "
+                             "the incident was replaced")
+        witness = self.check_witness(incident_id, count=last_seq, head=prev)
+        self._intact[incident_id] = (last_seq, prev)
+        return witness
 
     # --- drafts -----------------------------------------------------------------
 
@@ -459,7 +621,7 @@ class Store:
                 "key": key, "incident_id": incident_id, "op": op,
                 "payload": canonical(payload).decode(), "state": "queued", "attempts": 0,
                 "last_error": None, "created_at": clock.encode(created_at)[0], "sent_at": None,
-                "result": None, "statutory": int(statutory),
+                "result": None, "statutory": int(statutory), "next_attempt_at": None,
             })
         return True
 
@@ -526,7 +688,45 @@ def _migrate_v2(conn: sqlite3.Connection) -> None:
             conn.execute(f"ALTER TABLE incidents DROP COLUMN {column}")
 
 
+def _migrate_v3(conn: sqlite3.Connection) -> None:
+    """Release 3: the incident ledger (ids never reused, deletions found), chain witnesses, Slack back-off.
+
+    Incidents that already exist enter the ledger in their order, trusted as they are now
+    (run `breach verify` before upgrading to know they were intact).
+    """
+    conn.execute("CREATE TABLE IF NOT EXISTS incident_ledger (seq INTEGER PRIMARY KEY, incident_id TEXT NOT NULL "
+                 "UNIQUE, opened_hash TEXT NOT NULL, at TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)")
+    conn.execute("CREATE TABLE IF NOT EXISTS chain_witness (scope TEXT PRIMARY KEY, count INTEGER NOT NULL, "
+                 "head TEXT NOT NULL, hmac TEXT)")
+    outbox_columns = {r[1] for r in conn.execute("PRAGMA table_info(outbox)")}
+    if "next_attempt_at" not in outbox_columns:
+        conn.execute("ALTER TABLE outbox ADD COLUMN next_attempt_at TEXT")
+    key = chain_key_from_env()
+
+    def witness(scope: str, count: int, head: str) -> None:
+        mac = head_hmac(key, scope=scope, count=count, head=head) if key else None
+        conn.execute("INSERT OR REPLACE INTO chain_witness(scope, count, head, hmac) VALUES(?, ?, ?, ?)",
+                     [scope, count, head, mac])
+
+    prev = GENESIS
+    count = 0
+    for iid, seq, head, event_count in conn.execute(
+            "SELECT id, seq, head_hash, event_count FROM incidents ORDER BY seq").fetchall():
+        first = conn.execute("SELECT hash, at FROM events WHERE incident_id = ? AND seq = 1", [iid]).fetchone()
+        opened_hash, at = first if first else (GENESIS, None)
+        digest = ledger_hash(seq=seq, incident_id=iid, opened_hash=opened_hash, prev_hash=prev)
+        conn.execute("INSERT INTO incident_ledger(seq, incident_id, opened_hash, at, prev_hash, hash) "
+                     "VALUES(?, ?, ?, ?, ?, ?)", [seq, iid, opened_hash, at, prev, digest])
+        witness(iid, event_count, head)
+        prev, count = digest, count + 1
+    if count:
+        witness(LEDGER, count, prev)
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('last_incident_seq', "
+                     "(SELECT CAST(max(seq) AS TEXT) FROM incidents))")
+
+
 #: version -> (description, step). Each runs inside the transaction of `Store.migrate`.
 MIGRATIONS = {
     2: ("incident row is an index; state is the fold of events; projection table", _migrate_v2),
+    3: ("incident ledger, chain witnesses (HMAC), Slack retry times", _migrate_v3),
 }

@@ -52,7 +52,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "review": ("notices", "Legal review: list drafts, diff versions, approve or request changes."),
     "letters": ("letters",
                 "Write one letter per person from the approved subject letter, filling only their name and data."),
-    "slack": ("slack", "Slack: post a status, retry queued messages (flush), send due reminders."),
+    "slack": ("slack", "Slack: post a status, retry queued messages (flush), show what waits, send due reminders."),
     "register": ("register",
                  "The GDPR Art. 33(5) register: one row per incident, notified or not, with every obligation."),
     "export": ("register", "Export one incident as a zip a third party can verify (sha256sum -c MANIFEST.sha256)."),
@@ -82,6 +82,30 @@ class LazyGroup(TyperGroup):
                 return typer.main.get_group_from_info(
                     info, pretty_exceptions_short=False, suggest_commands=True, rich_markup_mode=None)
         return None
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        """Usage errors (unknown option, missing argument) take the one error path: `Error: ...` on
+        stderr, exit 1, as every other input error; a bare group prints its help and exits 0."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        # Typer vendors click; its exception classes are not re-exported.
+        from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except NoArgsIsHelpError as exc:
+            typer.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
+            sys.exit(0)
+        except ClickException as exc:
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see `{ctx.command_path if ctx is not None else 'breach'} --help`)"
+            typer.echo(f"Error: {exc.format_message().rstrip('.')}{hint}", err=True)
+            sys.exit(1)
+        except typer.Abort:
+            typer.echo("Error: aborted; nothing more was recorded", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         rows = [(name, short) for name, (_, short) in COMMANDS.items()]

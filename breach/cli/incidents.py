@@ -247,28 +247,39 @@ def close(
 @command(cli)
 def verify(
     incident_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="One incident (default all).")] = None,
+    against_slack: Annotated[bool, typer.Option(
+        "--against-slack", help="Also compare the chain heads posted to each incident's Slack thread.")] = False,
     home: HomeOption = None,
     json_: JsonOption = False,
 ) -> None:
     """Check that no event, incident or draft was edited, deleted or reordered; exit 1 if any was.
 
-    Example: breach verify BR-2026-0001
+    Also checks the incident ledger (a deleted incident is named), each chain head's HMAC when
+    BREACH_CHAIN_KEY is set, and the draft files (a missing one is rendered again from the
+    database). --against-slack compares the heads the Slack threads saw.
+
+    Example: breach verify BR-2026-0001 --against-slack
     """
+    from breach.core.textsafe import for_terminal
     from breach.services.integrity import verify as verify_chains
 
     with session(home, write=False) as s:
-        results = verify_chains(s, incident_id)
+        results = verify_chains(s, incident_id, against_slack=against_slack)
     if json_:
         emit_json(results)
     else:
         for r in results:
             typer.echo(f"{r['incident']}: ok ({r['events']} events)" if r["ok"]
-                       else f"{r['incident']}: BROKEN: {r['problem']}")
+                       else f"{r['incident']}: BROKEN: {for_terminal(r['problem'])}")
+            for note in r["notes"]:
+                typer.echo(f"  note: {for_terminal(note)}")
+        for witness in dict.fromkeys(r["witness"] for r in results if r.get("witness")):
+            typer.echo(f"Witness: {witness}.")
         if not results:
             typer.echo("No incidents to verify.")
     bad = [r for r in results if not r["ok"]]
     if bad:
-        typer.echo(f"Error: {bad[0]['problem']}", err=True)
+        typer.echo(f"Error: {for_terminal(bad[0]['problem'])}", err=True)
         raise typer.Exit(1)
 
 

@@ -7,9 +7,18 @@ from typing import Annotated
 
 import typer
 
+from breach.errors import InputError
+
 from .app import HomeOption, JsonOption, command, emit_json, now, session
 
 cli = typer.Typer()
+
+
+def _out_file(out: Path, *, example: str) -> Path:
+    """--out names a file: a folder (`/`, `.`, an existing directory) is refused before any work."""
+    if not out.name or out.name in {".", ".."} or out.is_dir():
+        raise InputError(f"--out {out} is a folder; give a file name, e.g. --out {example}")
+    return out
 
 
 @command(cli)
@@ -27,6 +36,8 @@ def register(
     from breach.core import time as clock
     from breach.services.register import format_register, register_rows
 
+    if out is not None:
+        _out_file(out, example=f"register.{fmt}")
     with session(home, write=False) as s:
         current = now()
         since_at = clock.parse_when(since, default_zone=s.org_zone) if since else None
@@ -56,6 +67,7 @@ def export(
     """
     from breach.services.register import export_incident
 
+    _out_file(out, example=f"{incident_id}.zip")
     with session(home, write=False) as s:
         result = export_incident(s, incident_id, out=out, now=now())
     if json_:

@@ -11,12 +11,12 @@ from .app import ByOption, HomeOption, JsonOption, command, emit_json, fail, now
 cli = typer.Typer()
 
 slack_app = typer.Typer(
-    help="Slack: post a status update on demand, retry queued messages (flush), send due "
-    "deadline reminders (remind, for cron). Setup: docs/slack.md.",
+    help="Slack: post a status update on demand, retry queued messages (flush), show what waits "
+    "(status), send due deadline reminders (remind, for cron). Setup: docs/slack.md.",
     no_args_is_help=True,
 )
 cli.add_typer(slack_app, name="slack",
-              short_help="Slack: post a status, retry queued messages (flush), send due reminders.")
+              short_help="Slack: post a status, retry queued messages (flush), show what waits, send due reminders.")
 
 
 def _config():
@@ -38,6 +38,10 @@ def _report(report, *, json_: bool, extra: dict | None = None) -> None:
                    f"{len(report.failed)} refused.")
     for line in report.notices():
         typer.echo(line, err=True)
+    if report.setup_error:
+        typer.echo(f"Error: {report.setup_error}; {report.queued} message(s) stay queued until it is fixed",
+                   err=True)
+        raise typer.Exit(1)
     if report.error and report.queued > report.held:
         typer.echo(f"Error: Slack is unavailable ({report.error}); {report.queued} message(s) stay queued", err=True)
         raise typer.Exit(1)
@@ -93,6 +97,40 @@ def slack_flush(
             fail(f"{report.queued} Slack message(s) queued; set the Slack settings above and run again")
         return
     _report(report, json_=json_)
+
+
+@command(slack_app, name="status")
+def slack_status(
+    home: HomeOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Show what waits in the Slack outbox: counts by state, the oldest message, the last error, refusals.
+
+    Contacts no one. Messages stay queued through outages and setting errors; those Slack
+    refused for good (e.g. msg_too_long) are listed with the reason.
+
+    Example: breach slack status --json
+    """
+    from breach.core.textsafe import for_terminal
+    from breach.services.outbox_send import outbox_status
+
+    with session(home, write=False) as s:
+        info = outbox_status(s)
+    if json_:
+        emit_json(info)
+        return
+    counts = ", ".join(f"{n} {state}" for state, n in info["counts"].items())
+    typer.echo(f"Slack settings: {info['settings']}" + (f" ({for_terminal(info['settings_error'])})"
+                                                         if info["settings_error"] else ""))
+    typer.echo(f"Outbox: {counts}; {info['waiting']} waiting ({info['statutory_waiting']} statutory reminders).")
+    oldest = info["oldest"]
+    if oldest:
+        typer.echo(f"Oldest waiting: {oldest['key']} since {oldest['created_at']}, {oldest['attempts']} attempt(s)"
+                   + (f", next after {oldest['next_attempt_at']}" if oldest["next_attempt_at"] else ""))
+    if info["last_error"]:
+        typer.echo(f"Last error: {for_terminal(info['last_error'])}")
+    for r in info["refused"]:
+        typer.echo(f"Refused by Slack: {r['key']}: {for_terminal(r['reason'] or '')}")
 
 
 @command(slack_app, name="remind")

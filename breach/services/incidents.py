@@ -148,8 +148,10 @@ def log_event(session: Session, incident_id: str, text: str, *, kind: str = "not
         raise InputError("the text must not be empty")
     check_length(text, what=f"the {kind} text", limit=MAX_LOG_TEXT)
     incident = get_incident(session, incident_id)
+    # A note may record a finding on a broken chain; anything else is refused there (Store).
     return session.store.append_event(incident.id, kind=EventKind(kind), at=now,
-                                      author=author or session.author, data={"text": text})
+                                      author=author or session.author, data={"text": text},
+                                      even_if_broken=kind == "note")
 
 
 def list_incidents(session: Session, *, include_closed: bool = False) -> list[Incident]:

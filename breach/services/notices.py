@@ -268,40 +268,72 @@ def require_approved(session: Session, state: IncidentState, obligation: str, *,
         raise ApprovalError(
             f"{kind} ({row['lang']}) v{row['version']} changed after approval: hash mismatch (approved "
             f"{approved['approved_sha256'][:12]}…, now {current[:12]}…); draft and approve it again")
+    review = next((r for r in reversed(state.reviews) if r.final_path and (r.kind, r.lang, r.version) ==
+                   (kind, row["lang"], row["version"])), None)
+    if review is not None:
+        try:
+            notes = _check_file(f"the approved {kind} ({row['lang']}) v{row['version']}", review.final_path,
+                                review.final_sha256, text=without_draft_marker(row["text"], row["lang"]))
+        except ChainError as exc:
+            raise ApprovalError(f"{exc}. The notice sent must be the approved text: nothing was recorded") from None
+        for note in notes:
+            session.warn(note)
     return {"draft": {"kind": kind, "lang": row["lang"], "version": row["version"], "sha256": current}}
 
 
-def verify_drafts(session: Session, incident_id: str) -> None:
-    """`breach verify`: every stored draft still hashes to what its `drafted` event recorded."""
+def verify_drafts(session: Session, incident_id: str) -> list[str]:
+    """`breach verify`: every stored draft still hashes to what its `drafted` event recorded.
+
+    The database's text is the record; files are renditions of it. A rendition that
+    differs from its recorded hash is a ChainError; a missing one is rendered again from
+    the database, and the note saying so is returned.
+    """
     state = session.state(incident_id)
     recorded = {(d.kind, d.lang, d.version): d.sha256 for d in state.drafts}
     rows = {(r["kind"], r["lang"], r["version"]): r for r in session.store.draft_rows(incident_id)}
     for ident in recorded:
         if ident not in rows:
             raise ChainError(f"{incident_id}: draft {ident[0]} ({ident[1]}) v{ident[2]} was deleted from the database")
+    notes: list[str] = []
     for ident, row in rows.items():
         what = f"{incident_id}: draft {row['kind']} ({row['lang']}) v{row['version']}"
         actual = sha256_text(row["text"])
         if recorded.get(ident) != actual or row["sha256"] != actual:
             raise ChainError(f"{what} was edited after it was stored: hash mismatch (recorded "
                              f"{str(recorded.get(ident))[:12]}…, text hashes to {actual[:12]}…)")
-        _check_file(what, row.get("path"), actual)
+        notes += _check_file(what, row.get("path"), actual, text=row["text"])
     for review in state.reviews:
         if review.final_path:
-            _check_file(f"{incident_id}: approved {review.kind} ({review.lang}) v{review.version}",
-                        review.final_path, review.final_sha256)
+            row = rows.get((review.kind, review.lang, review.version))
+            notes += _check_file(f"{incident_id}: approved {review.kind} ({review.lang}) v{review.version}",
+                                 review.final_path, review.final_sha256,
+                                 text=without_draft_marker(row["text"], review.lang) if row else None)
+    return notes
 
 
-def _check_file(what: str, path: str | None, expected: str | None) -> None:
-    """The file responders send must still be the text that was stored (or approved)."""
-    if not path or not Path(path).is_file():
-        return  # moved or archived elsewhere: the database copy is the record
+def _check_file(what: str, path: str | None, expected: str | None, *, text: str | None) -> list[str]:
+    """The file responders send must still be the text that was stored (or approved).
+
+    Edited: ChainError. Missing: written again from `text` (the database's record) when
+    that text hashes to what was recorded, with a note.
+    """
+    if not path:
+        return []
+    file = Path(path)
+    if not file.is_file():
+        if text is None or sha256_text(text) != expected:
+            raise ChainError(f"{what}: the file {path} is missing and the database's text does not hash to the "
+                             f"recorded {str(expected)[:12]}…: it cannot be rendered again")
+        _write_file(file, text)
+        return [f"{what}: the file {path} was missing; rendered again from the database"]
     import hashlib
 
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    digest = hashlib.sha256(file.read_bytes()).hexdigest()
     if digest != expected:
         raise ChainError(f"{what}: the file {path} was edited: hash mismatch "
-                         f"(recorded {str(expected)[:12]}…, file hashes to {digest[:12]}…)")
+                         f"(recorded {str(expected)[:12]}…, file hashes to {digest[:12]}…); the database's text is "
+                         "the record: move the edited file away and run `breach verify` to render it again")
+    return []
 
 
 def drafts_section(session: Session, state: IncidentState) -> list[dict[str, Any]]:

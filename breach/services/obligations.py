@@ -12,6 +12,7 @@ from typing import Any
 
 from breach.core import authorities as sa
 from breach.core import time as clock
+from breach.core.jurisdictions import check_scope_item
 from breach.core.models import EventKind
 from breach.core.playbook.model import JURISDICTION
 from breach.core.regimes import (
@@ -139,6 +140,7 @@ def parse_jurisdictions(items: list[str]) -> dict[str, int]:
                 raise InputError(f"a jurisdiction is CODE=COUNT, e.g. BE=1200 or US-CA=800, not {part!r}")
             if not JURISDICTION.match(code):
                 raise InputError(f"{code!r} is not an ISO 3166 code such as BE, AU, US-CA or CA-ON")
+            check_scope_item(code, count)
             scope[code] = int(count)
     if not scope:
         raise InputError("give at least one --jurisdiction CODE=COUNT")

@@ -148,8 +148,14 @@ def _queue_status(session: Session, incident: Incident, state: IncidentState, ob
     iid = incident.id
     op = "post" if config.has_bot else "webhook"
 
+    row = store.incident_row(iid)
+    # The chain's head goes with every status message (ids and hashes only), so an edited
+    # database disagrees with the channel: `breach verify --against-slack`.
+    witness = {"incident": iid, "seq": row["event_count"], "head": row["head_hash"]}
+
     def message(event: str) -> dict[str, Any]:
-        return slack.status_message(status_summary(session, incident, state, obligations, event=event))
+        built = slack.status_message(status_summary(session, incident, state, obligations, event=event))
+        return {**built, "blocks": [*built["blocks"], slack.witness_block(witness)], "witness": witness}
 
     # The first message about an incident is its parent, whatever the change: an incident
     # opened before Slack was set up gets its parent with the first later change.
@@ -157,7 +163,7 @@ def _queue_status(session: Session, incident: Incident, state: IncidentState, ob
     if store.enqueue(key=parent_key, incident_id=iid, op=op, created_at=now,
                      payload={"kind": "parent", "incident": iid, **message(PARENT_EVENT)}):
         return [parent_key]
-    seq = store.incident_row(iid)["event_count"]
+    seq = row["event_count"]
     base = f"{seq}:{what}"
     reply = {"kind": "reply", "incident": iid, **message(event_label(what, state))}
     for n in range(1, 1000):

@@ -30,6 +30,15 @@ UNSENT = ("queued", "sending")
 #: to `queued` and is not looked up before the next attempt.
 NOT_DELIVERED = frozenset({"ratelimited", "no_bot", *slack._AUTH, *slack._CHANNEL})
 PARENT_EVENT = "Incident status"
+#: Back-off after a retryable failure: 30 s, 1 min, 2 min, ... at most 15 min between the
+#: automatic attempts that end every command. `breach slack flush` always tries at once.
+BACKOFF_FIRST = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(minutes=15)
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed attempt."""
+    return min(BACKOFF_FIRST * (2 ** max(0, min(attempts, 20) - 1)), BACKOFF_MAX)
 
 
 def _utc(value: datetime) -> str:
@@ -48,35 +57,95 @@ class FlushReport:
     queued: int = 0
     error: str | None = None
     quiet_hours: str | None = None
+    #: The settings are wrong (token, channel): nothing goes out until this is fixed.
+    setup_error: str | None = None
+    #: Automatic attempts wait until then after a failure (UTC ISO), unless `breach slack flush`.
+    next_attempt_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"sent": self.sent, "failed": self.failed, "skipped": self.skipped, "held": self.held,
-                "queued": self.queued, "error": self.error}
+                "queued": self.queued, "error": self.error, "setup_error": self.setup_error,
+                "next_attempt_at": self.next_attempt_at}
 
     def notices(self) -> list[str]:
         """What a responder should read on stderr after a command."""
-        lines = [f"Slack refused {f['key']} ({f['error']}); marked failed, it will not be retried."
+        lines = [f"Slack refused {f['key']} ({f['error']}); marked failed, it will not be retried "
+                 "(`breach slack status` lists it)."
                  for f in self.failed]
+        if self.setup_error:
+            lines.append(f"Slack settings need a fix: {self.setup_error}. Nothing was lost: "
+                         f"{self.queued} message(s) queued; run `breach slack flush` once fixed.")
+            return lines
         if self.held:
             lines.append(f"Slack: {self.held} status message(s) held back for quiet hours ({self.quiet_hours}); "
                          "they go out with the first command after.")
         waiting = self.queued - self.held
         if waiting > 0:
             reason = f" ({self.error})" if self.error else ""
-            lines.append(f"Slack: {waiting} message(s) queued{reason}. `breach slack flush` retries "
-                         "(and so does every later command).")
+            later = (f"later commands retry from {self.next_attempt_at}" if self.next_attempt_at
+                     else "so does every later command")
+            lines.append(f"Slack: {waiting} message(s) queued{reason}. `breach slack flush` retries now "
+                         f"({later}); `breach slack status` shows what waits.")
         return lines
+
+
+def outbox_status(session: Any) -> dict[str, Any]:
+    """`breach slack status`: what waits (counts by state, the oldest, the last error), what was refused.
+
+    Also says whether the Slack settings are usable, without contacting Slack.
+    """
+    rows = session.store.outbox_rows()
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["state"]] = counts.get(r["state"], 0) + 1
+    waiting = [r for r in rows if r["state"] in UNSENT]
+    tried = [r for r in waiting if r["last_error"]]
+
+    def brief(r: dict[str, Any]) -> dict[str, Any]:
+        return {"key": r["key"], "incident": r["incident_id"], "state": r["state"], "statutory": bool(r["statutory"]),
+                "created_at": r["created_at"], "attempts": r["attempts"] or 0, "last_error": r["last_error"],
+                "next_attempt_at": r["next_attempt_at"]}
+
+    try:
+        config = slack.config_from_env()
+        settings = "not configured" if config is None else ("bot" if config.has_bot else "webhook only")
+        settings_error = None
+    except BreachError as exc:
+        settings, settings_error = "not usable", str(exc)
+    return {
+        "settings": settings, "settings_error": settings_error,
+        "counts": {state: counts.get(state, 0) for state in ("queued", "sending", "sent", "failed", "skipped")},
+        "waiting": len(waiting), "statutory_waiting": sum(1 for r in waiting if r["statutory"]),
+        "oldest": brief(waiting[0]) if waiting else None,
+        "last_error": tried[-1]["last_error"] if tried else None,
+        "next_attempt_at": waiting[0]["next_attempt_at"] if waiting else None,
+        "refused": [{"key": r["key"], "incident": r["incident_id"], "reason": r["last_error"],
+                     "created_at": r["created_at"]} for r in rows if r["state"] == "failed"],
+    }
 
 
 def _count_unsent(store: Any) -> int:
     return sum(1 for r in store.outbox_rows() if r["state"] in UNSENT)
 
 
-def flush(session: Any, *, now: datetime | None = None, config: slack.SlackConfig | None = None) -> FlushReport:
+def _waiting_until(store: Any, now: datetime) -> str | None:
+    """The back-off time of the first unsent row, if it is still in the future."""
+    first = next((r for r in store.outbox_rows() if r["state"] in UNSENT), None)
+    if first is None or not first.get("next_attempt_at"):
+        return None
+    return first["next_attempt_at"] if first["next_attempt_at"] > _utc(now) else None
+
+
+def flush(session: Any, *, now: datetime | None = None, config: slack.SlackConfig | None = None,
+          respect_backoff: bool = False) -> FlushReport:
     """Send queued outbox rows in order; stop at the first SlackUnavailable.
 
-    A refused message (SlackRejectedError) is marked `failed` with the error and the
-    flush goes on. During quiet hours status messages wait; reminders do not.
+    Anything that is not a definite refusal of one message (an outage, a proxy's answer,
+    a timeout, a setting to fix) keeps the row queued with its attempts, last error and
+    next attempt time. A refused message (SlackRejectedError) is marked `failed` with
+    the reason and the flush goes on. During quiet hours status messages wait; reminders
+    do not. With `respect_backoff` (the automatic flush after a command) nothing is tried
+    before the first queued row's next attempt time.
     """
     now = now or clock.now()
     config = config or slack.config_from_env()
@@ -87,6 +156,13 @@ def flush(session: Any, *, now: datetime | None = None, config: slack.SlackConfi
         report.queued = _count_unsent(store)
         report.error = "Slack is not configured"
         return report
+    if respect_backoff:
+        report.next_attempt_at = _waiting_until(store, now)
+        if report.next_attempt_at:
+            first = next(r for r in store.outbox_rows() if r["state"] in UNSENT)
+            report.queued = _count_unsent(store)
+            report.error = f"{first['last_error']}; next attempt after {report.next_attempt_at}"
+            return report
     quiet = slack.is_quiet(now, config.quiet_hours, session.org_zone)
     sender = _Sender(session, config, now)
     seen: set[int] = set()
@@ -102,14 +178,23 @@ def flush(session: Any, *, now: datetime | None = None, config: slack.SlackConfi
                 if quiet and not row["statutory"]:
                     report.held += 1
                     continue
+                tried = row["attempts"] or 0
                 try:
                     outcome = sender.deliver(row)
                 except slack.SlackUnavailable as exc:
+                    # Not a refusal of this message: it stays queued (or `sending`, so the next
+                    # attempt looks it up in Slack first and never posts it twice).
                     report.error = str(exc)
-                    fields: dict[str, Any] = {"last_error": str(exc)}
+                    if isinstance(exc, slack.SlackSetupError):
+                        report.setup_error = str(exc)
+                    attempts = max(row["attempts"] or 0, tried + 1)  # the claim counted it, or not yet
+                    retry_at = _utc(now + backoff(attempts))
+                    fields: dict[str, Any] = {"last_error": str(exc), "attempts": attempts,
+                                              "next_attempt_at": retry_at}
                     if row["state"] == "queued" and exc.error in NOT_DELIVERED:
                         fields["state"] = "queued"  # Slack did not act: no look-up needed next time
                     store.update_outbox(row["key"], fields)
+                    report.next_attempt_at = retry_at
                     stop = True
                     break
                 except (slack.SlackRejectedError, InputError) as exc:
@@ -178,7 +263,7 @@ class _Sender:
 
     def need_bot(self, what: str) -> None:
         if not self.config.has_bot:
-            raise slack.SlackUnavailable(
+            raise slack.SlackSetupError(
                 f"{what} need SLACK_BOT_TOKEN and BREACH_SLACK_CHANNEL (a webhook cannot do them)",
                 error="no_bot")
 
@@ -194,7 +279,7 @@ class _Sender:
         if channel and self.config.channel and channel != self.config.channel:
             slack_state.setdefault(self._channel_key, channel)  # '#name' -> ID, for later look-ups
         with self.store.transaction():
-            fields: dict[str, Any] = {"state": state, "last_error": error}
+            fields: dict[str, Any] = {"state": state, "last_error": error, "next_attempt_at": None}
             if result is not None:
                 fields["result"] = json.dumps(result, sort_keys=True)
             if state == "sent":
@@ -232,7 +317,8 @@ class _Sender:
         return handler(row, payload)
 
     def _message(self, row: dict[str, Any], payload: dict[str, Any], op: str, **extra: Any) -> dict[str, Any]:
-        return {"op": op, "key": row["key"], "text": payload.get("text"), "blocks": payload.get("blocks"), **extra}
+        return {"op": op, "key": row["key"], "text": payload.get("text"), "blocks": payload.get("blocks"),
+                "witness": payload.get("witness"), **extra}
 
     def _status(self, row: dict[str, Any], payload: dict[str, Any]) -> str:
         """A parent message, or a reply in its thread (webhook: both flattened to plain posts)."""
@@ -365,7 +451,7 @@ def flush_after_command(session: Any) -> list[str]:
             return lines
         if not any(r["state"] in UNSENT for r in store.outbox_rows()):
             return lines
-        return lines + flush(session, config=config).notices()
+        return lines + flush(session, config=config, respect_backoff=True).notices()
     except BreachError as exc:
         return [*warnings, f"Slack: {exc}"]
 

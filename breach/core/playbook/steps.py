@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from breach.core.jurisdictions import MAX_COUNT, check_count, check_jurisdiction
 from breach.core.playbook.model import JURISDICTION, Step
 from breach.errors import InputError
 
@@ -86,6 +87,8 @@ def _range_problem(step: Step, number: int) -> str | None:
         return f"{number} is below the minimum {step.min}"
     if step.max is not None and number > step.max:
         return f"{number} is above the maximum {step.max}"
+    if number > MAX_COUNT:  # no count of people or records exceeds this: a typo
+        return f"{number} is above the maximum {MAX_COUNT:,}"
     return None
 
 
@@ -166,6 +169,8 @@ def _parse_jurisdictions(step: Step, text: str, zone: str) -> dict[str, int]:
             raise InputError(f"{step.id}: negative count for {code}")
         if code in out:
             raise InputError(f"{step.id}: {code} given twice")
+        check_jurisdiction(code)
+        check_count(people, what=f"{step.id}: {code}")
         out[code] = people
     if not out:
         raise InputError(f"{step.id}: give CODE=PEOPLE pairs, e.g. 'BE=1200, US-CA=800'")
@@ -180,6 +185,11 @@ def _check_jurisdictions(step: Step, value: Any) -> str | None:
             return f"{code!r} is not an ISO 3166 code such as BE or US-CA"
         if isinstance(people, bool) or not isinstance(people, int) or people < 0:
             return f"{code}: expected a number of people, got {people!r}"
+        try:
+            check_jurisdiction(code)
+            check_count(people, what=code)
+        except InputError as exc:
+            return str(exc)
     return None
 
 
