@@ -53,6 +53,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
                  "The GDPR Art. 33(5) register: one row per incident, notified or not, with every obligation."),
     "export": ("register", "Export one incident as a zip a third party can verify (sha256sum -c MANIFEST.sha256)."),
     "drill": ("register", "Run a whole incident on the sample organization on a fast simulated clock."),
+    "report": ("report", "Write one incident as a self-contained HTML report: deadline chart, risk, obligations, "
+                         "drafts, timeline."),
+    "serve": ("report", "Serve a local review site for legal: incidents, live reports, drafts to read, diff and "
+                        "approve."),
 }
 
 
