@@ -76,6 +76,7 @@ def serve(
         from breach.errors import InputError
 
         raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.listen(128)  # connections made as soon as the URL is printed wait in the backlog
     actual = sock.getsockname()[1]
     token = new_token()
 

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 #: (text, bold, italic)
 Run = tuple[str, bool, bool]
 
-_INLINE = re.compile(r"\*\*(?P<b>[^*\n]+?)\*\*|(?<![*\w])\*(?P<i>[^*\n]+?)\*(?![*\w])")
+# Emphasis opens and closes on a non-space, as in CommonMark ("a * b * c" stays text).
+_INLINE = re.compile(r"\*\*(?P<b>[^*\s](?:[^*\n]*?[^*\s])?)\*\*"
+                     r"|(?<![*\w])\*(?P<i>[^*\s](?:[^*\n]*?[^*\s])?)\*(?![*\w])")
 _HEADING = re.compile(r"^(#{1,6}) (.*)$")
 
 

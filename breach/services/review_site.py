@@ -42,7 +42,7 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # "no-referrer" would make Chromium send `Origin: null` with forms
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
 }
@@ -261,6 +261,7 @@ def draft_view(session: Session, incident_id: str, kind: str, lang: str, *, vers
                   "del" if line.startswith("-") and not line.startswith("---") else ""}
                  for line in text.splitlines()]
     return {"incident": {"id": iid, "title": state.incident.title}, "kind": kind, "lang": lang,
+            "path": f"/incidents/{iid}/drafts/{kind}/{lang}",
             "versions": [{**r, "approved_by": r["approved_by"] or "",
                           "reviews": [{**rv, "comment": rv["comment"] or "", "at": clock.show(rv["at"], session.zone)}
                                       for rv in r["reviews"]]} for r in versions],
