@@ -99,6 +99,7 @@ def test_report_marks_corrected_times_and_shows_sources_drafts_timeline_and_veri
     timeline = re.search(r'<table class="timeline">.*?</table>', html, re.S).group(0)
     assert timeline.count("<tr>") == cli.json("show", assessed)["events"] + 1  # + the header row
     assert "sa-notification (fr) v1 approved by M. Dupont" in timeline
+    assert "clock event aware at 2026-11-28 08:30 CET" in timeline  # times in the responder's zone
     head = cli.json("show", assessed)["head_hash"]
     assert "Verified:" in html and head in html
 
@@ -126,3 +127,12 @@ def test_the_web_and_word_libraries_load_only_when_used(module: str) -> None:
             "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_report_times_are_in_the_responders_zone(cli: Cli, assessed: str, tmp_path: Path) -> None:
+    out = tmp_path / "ny.html"
+    result = cli("report", assessed, "--out", str(out), env={"BREACH_TZ": "America/New_York"})
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    assert "times in America/New_York" in html and "2026-11-28 03:00 EST" in html  # aware 09:00 CET
+    assert "now 28 Nov 08:05" in html and "Tue 01 Dec 03:00" in html  # the chart too

@@ -117,3 +117,19 @@ def test_pages_forbid_scripts_and_framing(site: Browserish) -> None:
     with site.opener.open(site.base + "/", timeout=10) as r:
         assert "default-src 'none'" in r.headers["Content-Security-Policy"]
         assert r.headers["X-Frame-Options"] == "DENY"
+
+
+def test_a_draft_page_diffs_any_older_version(cli: Cli, site: Browserish, assessed: str, tmp_path) -> None:
+    from pathlib import Path
+
+    text = Path(cli.json("review", assessed)[0]["path"]).read_text()
+    for n, value in enumerate(("Étape un.", "Étape deux.")):
+        edited = tmp_path / f"e{n}.md"
+        edited.write_text(text.replace("takedown requested.", value))
+        assert cli("draft", assessed, "sa-notification", "--lang", "fr", "--from", str(edited)).exit_code == 0
+    path = f"/incidents/{assessed}/drafts/sa-notification/fr"
+    latest = site.get(path)
+    assert "Changes from v2 to v3" in latest and "Étape deux." in latest
+    assert f'href="{path}?v=3&amp;from=1"' in latest
+    older = site.get(path + "?v=3&from=1")
+    assert "Changes from v1 to v3" in older and "takedown requested." in older

@@ -85,7 +85,7 @@ def report_data(session: Session, incident_id: str, *, now: datetime) -> dict[st
         "obligations": obligations,
         "drafts": drafts,
         "timeline": [{"seq": e.seq, "at": when(e.at), "kind": str(e.kind), "author": e.author,
-                      "text": describe_event(e)} for e in session.store.events(incident.id)],
+                      "text": describe_event(e, zone=zone)} for e in session.store.events(incident.id)],
         "verify": {"ok": bool(checked["ok"]), "events": checked["events"] or state.event_count,
                    "problem": checked["problem"] or ""},
         "head_hash": state.head_hash or "",
@@ -119,10 +119,17 @@ def write_report(session: Session, incident_id: str, *, out: Path, now: datetime
             "print": PRINT_HINT}
 
 
-def describe_event(event: Event) -> str:
+def describe_event(event: Event, *, zone: str = "UTC") -> str:
     """One line saying what an event recorded, e.g. "sa-notification (fr) v2 approved via review page by M. Dupont"."""
     d = event.data
     kind = str(event.kind)
+
+    def when(value: Any) -> str:
+        try:
+            return clock.show(datetime.fromisoformat(str(value)), zone)
+        except ValueError:
+            return str(value)
+
     if kind == "reviewed":
         what = "approved" if d.get("decision") == "approved" else "changes requested"
         via = f" via {d['via']}" if d.get("via") else ""
@@ -147,10 +154,11 @@ def describe_event(event: Event) -> str:
     if kind == "scope":
         return "people by jurisdiction: " + ", ".join(f"{k}={v}" for k, v in (d.get("jurisdictions") or {}).items())
     if kind == "clock":
-        return f"clock event {d.get('event')} at {d.get('at')}"
+        return f"clock event {d.get('event')} at {when(d.get('at'))}"
     if kind == "notified":
-        return f"{d.get('obligation')} notified at {d.get('at')}" + (f" (ref. {d['reference']})"
-                                                                       if d.get("reference") else "")
+        line = f"{d.get('obligation')} notified at {when(d.get('at'))}"
+        line += f" (ref. {d['reference']})" if d.get("reference") else ""
+        return line + (f"; without approval: {d.get('reason')}" if d.get("without_approval") else "")
     if kind == "letters":
         return f"letters written: {d.get('count', '')}"
     return str(d.get("text") or _short(d))
