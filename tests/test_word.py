@@ -178,3 +178,36 @@ def test_a_docx_of_another_notice_is_refused(cli: Cli, assessed: str) -> None:
     cli("draft", assessed, "sa-notification", "--lang", "fr")
     result = cli("draft", assessed, "sa-notification", "--lang", "fr", "--from", other["docx_path"])
     assert result.exit_code == 1 and "sa-notification (de)" in result.stderr
+
+
+@pytest.mark.parametrize("text", [
+    "# Title\n\nPara one\nline two\n- tight bullet\n- second\n\n  - indented\n1. numbered\n2. next\n\n| a | b |\n",
+    "Intro without heading\n\n## Sub\n- x\n",
+])
+def test_other_markdown_shapes_survive_word_and_back(tmp_path: Path, text: str) -> None:
+    """Templates may grow numbered lists, tables or tight paragraphs (other branches edit them)."""
+    out = word.write_docx(tmp_path / "n.docx", parse(text), title="t", marker=None, footer="f", keywords_="k",
+                          lang="en")
+    assert to_markdown(word.read_docx(out)[0]) == text
+
+
+def test_a_docx_with_a_table_is_refused_rather_than_losing_it(cli: Cli, assessed: str, tmp_path: Path) -> None:
+    first = docx_draft(cli, assessed)
+    doc = Document(first["docx_path"])
+    doc.add_table(rows=1, cols=2).cell(0, 0).text = "added by legal"
+    path = tmp_path / "table.docx"
+    doc.save(str(path))
+    result = cli("draft", assessed, "sa-notification", "--lang", "fr", "--from", str(path))
+    assert result.exit_code == 1 and "table" in result.stderr
+
+
+def test_word_comments_are_not_recorded_and_the_responder_is_told(cli: Cli, assessed: str, tmp_path: Path) -> None:
+    first = docx_draft(cli, assessed)
+    path = edit(Path(first["docx_path"]), tmp_path / "commented.docx", "takedown requested", "takedown done")
+    doc = Document(str(path))
+    doc.add_comment(doc.paragraphs[1].runs, text="Is the DPA name right?", author="Legal")
+    doc.save(str(path))
+    result = cli("draft", assessed, "sa-notification", "--lang", "fr", "--from", str(path))
+    assert result.exit_code == 0, result.output
+    assert "1 Word comment(s) are not part of the notice" in result.stderr
+    assert "Is the DPA name right?" not in Path(cli.json("review", assessed)[-1]["path"]).read_text()

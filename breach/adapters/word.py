@@ -69,6 +69,8 @@ def write_docx(path: Path, blocks: list[Block], *, title: str, marker: str | Non
             para = doc.add_paragraph(style="List Bullet")
         else:
             para = doc.add_paragraph()
+        if block.tight:  # no blank line before it in the text: an explicit zero spacing says so on the way back
+            para.paragraph_format.space_before = 0
         for n, line in enumerate(block.lines):
             if n:
                 para.add_run().add_break()
@@ -95,6 +97,9 @@ def read_docx(path: Path) -> tuple[list[Block], Origin | None, int]:
     if tracked:
         raise InputError(f"{path} has {len(tracked)} unresolved tracked change(s): accept or reject the changes "
                          "first (in Word: Review > Accept/Reject), then import it again")
+    if doc.tables:
+        raise InputError(f"{path} has {len(doc.tables)} table(s), which a notice cannot hold: put their content in "
+                         "paragraphs or bullet points, then import it again")
     blocks: list[Block] = []
     for para in doc.paragraphs:
         lines = _lines(para)
@@ -102,13 +107,17 @@ def read_docx(path: Path) -> tuple[list[Block], Origin | None, int]:
             continue
         style = (para.style.name if para.style is not None else "") or ""
         level = _heading_level(style)
+        # Written by write_docx with zero spacing before: no blank line before it; a bullet that
+        # legal added after another bullet joins the list.
+        tight = bool(blocks) and (para.paragraph_format.space_before == 0
+                                  or (style.startswith("List") and blocks[-1].kind == "bullet"))
         if level:
-            blocks.append(Block("heading", (" ".join(line.strip() for line in lines),), level=level))
+            blocks.append(Block("heading", (" ".join(line.strip() for line in lines),), level=level, tight=tight))
         elif style.startswith("List"):
-            blocks.extend(Block("bullet", (line,), tight=bool(blocks) and blocks[-1].kind == "bullet")
-                          for line in lines if line.strip())
+            items = [line for line in lines if line.strip()]
+            blocks.extend(Block("bullet", (line,), tight=tight or n > 0) for n, line in enumerate(items))
         else:
-            blocks.append(Block("paragraph", tuple(lines)))
+            blocks.append(Block("paragraph", tuple(lines), tight=tight))
     match = KEYWORDS.match((doc.core_properties.keywords or "").strip())
     origin = Origin(incident=match["incident"], kind=match["kind"], lang=match["lang"],
                     version=int(match["version"]), sha256=match["sha256"]) if match else None

@@ -70,16 +70,16 @@ def docx_rendition(session: Session, incident_id: str, kind: str, *, lang: str, 
                                                    version=version, sha256=row["sha256"]))
 
 
-def read_edited(source: Path, *, incident_id: str, kind: str, lang: str) -> tuple[str, int | None]:
-    """Legal's edited file as markdown text, and the version it says it was made from."""
+def read_edited(source: Path, *, incident_id: str, kind: str, lang: str) -> tuple[str, int | None, int]:
+    """Legal's edited file as markdown text, the version it says it was made from, its comment count."""
     source = Path(source)
     suffix = source.suffix.lower()
     if suffix == ".docx":
-        blocks, origin, _comments = word.read_docx(source)
+        blocks, origin, comments = word.read_docx(source)
         if origin and (origin.incident, origin.kind, origin.lang) != (incident_id, kind, lang):
             raise InputError(f"{source} is {origin.incident}'s {origin.kind} ({origin.lang}) v{origin.version}, "
                              f"not {incident_id}'s {kind} ({lang})")
-        return to_markdown(blocks), origin.version if origin else None
+        return to_markdown(blocks), origin.version if origin else None, comments
     if suffix in {".md", ".txt"}:
         try:
             raw = source.read_text(encoding="utf-8")
@@ -87,7 +87,7 @@ def read_edited(source: Path, *, incident_id: str, kind: str, lang: str) -> tupl
             raise InputError(f"no such file: {source}") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read {source} as UTF-8 text: {exc}") from None
-        return "\n".join(line.rstrip() for line in raw.splitlines()).strip("\n") + "\n", None
+        return "\n".join(line.rstrip() for line in raw.splitlines()).strip("\n") + "\n", None, 0
     raise InputError(f"--from takes a .docx or .md file, not {source.name!r}")
 
 
@@ -98,7 +98,7 @@ def import_draft(session: Session, incident_id: str, kind: str, *, lang: str, so
         raise InputError(f"unknown language {lang!r} (choose from: {', '.join(LANGS)})")
     state = session.state(incident_id)
     incident = state.incident
-    text, based_on = read_edited(source, incident_id=incident.id, kind=kind, lang=lang)
+    text, based_on, comments = read_edited(source, incident_id=incident.id, kind=kind, lang=lang)
     if not text.strip():
         raise InputError(f"{source} holds no text")
     check_length(text, what="the edited notice", limit=MAX_LOG_TEXT)
@@ -128,6 +128,9 @@ def import_draft(session: Session, incident_id: str, kind: str, *, lang: str, so
             "kind": kind, "lang": lang, "version": version, "format": "md", "sha256": digest,
             "template": template, "missing": missing, "edited_from": Path(source).name, "based_on": based_on})
         write_private(path, text)
+    if comments:
+        session.warn(f"{Path(source).name}: {comments} Word comment(s) are not part of the notice and were not "
+                     "recorded; answer them in the document or in a review comment")
     return {"incident": incident.id, "kind": kind, "lang": lang, "version": version, "format": "md",
             "sha256": digest, "path": str(path), "missing": missing, "template": template,
             "template_origin": "edited", "based_on": based_on}
