@@ -58,6 +58,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("register", "Export one incident as a zip a third party can verify (sha256sum -c MANIFEST.sha256)."),
     "completion": ("incidents", "Print the shell completion script; add it to your shell's start-up file."),
     "drill": ("register", "Run a whole incident on the sample organization on a fast simulated clock."),
+    "report": ("report", "Write one incident as a self-contained HTML report: deadline chart, risk, obligations, "
+                         "drafts, timeline."),
+    "serve": ("report", "Serve a local review site for legal: incidents, live reports, drafts to read, diff and "
+                        "approve."),
 }
 
 

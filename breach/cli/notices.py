@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -40,7 +41,11 @@ def draft(
                                         "controller-notice, followup or register-entry.")],
     lang: Annotated[str | None, typer.Option(
         "--lang", help="en, fr, nl or de (default en; with --authority, one it accepts).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="md, html or txt.")] = "md",
+    fmt: Annotated[str, typer.Option("--format", help="md, html or txt; docx also writes a Word rendition "
+                                     "for legal (approvals bind the stored text, not the .docx).")] = "md",
+    from_: Annotated[Path | None, typer.Option(
+        "--from", help="Record legal's edited .docx or .md as the next version (tracked changes must be "
+        "accepted or rejected first).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail if content the law requires is missing.")] = False,
     authority: Annotated[str | None, typer.Option(
         "--authority", help="Address the notice to this member state's authority (e.g. NL; DE-BY for a Land), "
@@ -56,7 +61,13 @@ def draft(
 
     Example: breach draft BR-2026-0001 sa-notification --lang fr
     Example: breach draft BR-2026-0001 sa-notification --authority NL
+    Word:    breach draft BR-2026-0001 sa-notification --lang fr --format docx
+    Back:    breach draft BR-2026-0001 sa-notification --lang fr --from edited.docx
     """
+    if from_ is not None or fmt == "docx":
+        _draft_word(incident_id, kind, lang=lang or "en", fmt=fmt, source=from_, strict=strict, home=home, by=by,
+                    json_=json_)
+        return
     from breach.services.notices import create_draft
 
     with session(home, by=by) as s:
@@ -69,6 +80,32 @@ def draft(
     typer.echo(f"{result['kind']} ({result['lang']}) v{result['version']} written to {result['path']}")
     if result["template_origin"] != "shipped":
         typer.echo(f"  template: {result['template']} (the data folder's own)")
+    typer.echo(f"  sha256 {result['sha256']}")
+    if result["missing"]:
+        typer.echo("  MISSING (shown as placeholders): " + ", ".join(result["missing"]))
+
+
+def _draft_word(incident_id: str, kind: str, *, lang: str, fmt: str, source: Path | None, strict: bool,
+                home: Path | None, by: str | None, json_: bool) -> None:
+    """`draft --format docx` and `draft --from FILE` (breach.services.word)."""
+    from breach.services.word import create_docx_draft, import_draft
+
+    with session(home, by=by) as s:
+        if source is not None:
+            result = import_draft(s, incident_id, kind, lang=lang, source=source, strict=strict, now=now())
+        else:
+            result = create_docx_draft(s, incident_id, kind, lang=lang, strict=strict, now=now())
+    if json_:
+        emit_json({k: result[k] for k in ("kind", "lang", "version", "sha256", "path", "missing", "template",
+                                          "template_origin", "docx_path", "based_on") if k in result})
+        return
+    if source is not None:
+        typer.echo(f"{result['kind']} ({result['lang']}) v{result['version']} recorded from {source} "
+                   f"(edited from v{result['based_on']}), written to {result['path']}")
+        typer.echo(f"  what changed: breach review diff {result['incident']} {kind} --lang {lang}")
+    else:
+        typer.echo(f"{result['kind']} ({result['lang']}) v{result['version']} written to {result['docx_path']}")
+        typer.echo(f"  stored text: {result['path']} (approvals bind its sha256, not the .docx)")
     typer.echo(f"  sha256 {result['sha256']}")
     if result["missing"]:
         typer.echo("  MISSING (shown as placeholders): " + ", ".join(result["missing"]))

@@ -236,6 +236,17 @@ def draft_marker(lang: str) -> str:
     return _i18n(lang)["draft"]
 
 
+def placeholders_in(text: str, lang: str) -> list[str]:
+    """The MISSING placeholders still in a text (e.g. legal's edit), as `label — source`, in order.
+
+    Example: "... [MANQUANT : nombre de personnes — RGPD art. 33(3)(a)] ..." (fr) -> ["nombre ... 33(3)(a)"].
+    """
+    _check(lang=lang)
+    t = _i18n(lang)
+    found = re.findall(re.escape(f"[{t['missing']}{t['colon']} ") + r"([^\]\n]*)\]", text)
+    return list(dict.fromkeys(found))
+
+
 def make_environment(fmt: str, template_dirs: tuple[Path, ...] | None = None):
     """Build the sandboxed jinja2 environment used for `fmt` (autoescape only for html).
 

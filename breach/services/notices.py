@@ -180,8 +180,13 @@ def _check_intact(row: dict[str, Any]) -> None:
 
 
 def review_act(session: Session, incident_id: str, kind: str, *, lang: str, version: int, by: str,
-               decision: str, comment: str | None, now: datetime, allow_missing: bool = False) -> dict[str, Any]:
-    """Approve a version, or request changes; bound to the version's sha256, recorded as an event."""
+               decision: str, comment: str | None, now: datetime, allow_missing: bool = False,
+               expect_sha256: str | None = None, via: str | None = None) -> dict[str, Any]:
+    """Approve a version, or request changes; bound to the version's sha256, recorded as an event.
+
+    `expect_sha256`: the hash of the text the reviewer saw (the review page submits it), so an
+    act can only bind the version on screen. `via`: where it was given, e.g. "review page".
+    """
     incident = get_incident(session, incident_id)
     if not by.strip():
         raise InputError("--as NAME is required: an approval names the person who gives it")
@@ -189,11 +194,16 @@ def review_act(session: Session, incident_id: str, kind: str, *, lang: str, vers
         raise InputError("request-changes needs --comment saying what to change")
     row = _find_draft(session, incident.id, kind, lang, version)
     _check_intact(row)
+    if expect_sha256 is not None and expect_sha256 != row["sha256"]:
+        raise ApprovalError(f"{kind} ({lang}) v{version} is not the text that was reviewed: it hashes to "
+                            f"{row['sha256'][:12]}…, the page showed {expect_sha256[:12]}…; reload and review again")
     if decision == "approved" and row["missing"] and not allow_missing:
         raise ApprovalError(f"{kind} ({lang}) v{version} still lacks content the law requires: "
                             f"{', '.join(row['missing'])}; draft it again once known, or approve with --allow-missing")
     data: dict[str, Any] = {"kind": kind, "lang": lang, "version": version, "sha256": row["sha256"],
                             "decision": decision, "by": by, "comment": comment}
+    if via:
+        data["via"] = via
     final_path = None
     if decision == "approved":
         # Approved means no longer a draft: the rendition to send drops the DRAFT marker, and

@@ -1,0 +1,205 @@
+"""The incident report: one self-contained HTML file a crisis meeting, legal or a regulator can read.
+
+`report_data` gathers what the other services know (the fold, the obligations, the
+drafts and their reviews, the timeline, `verify`), with every time shown in the
+responder's zone; `render_report` draws it with templates/report/ in the same jinja2
+sandbox as the notices (autoescaped: every text a responder typed is escaped). The
+file has inline CSS and an inline SVG deadline chart (breach.core.chart), no script
+and no external URL, and prints on A4: open it in a browser and print to PDF, or
+`chromium --headless --print-to-pdf=report.pdf report.html`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from breach import __version__
+from breach.adapters.files import write_private
+from breach.core import time as clock
+from breach.core.chart import deadline_chart
+from breach.core.drafting import make_environment
+from breach.core.models import Event
+from breach.core.resources import search_path
+from breach.errors import InputError
+from breach.services.integrity import verify
+from breach.services.notices import review_rows
+from breach.services.obligations import incident_obligations
+from breach.services.session import Session
+
+TEMPLATE = "report/report.html.j2"
+PRINT_HINT = ("To print as PDF: open the file in a browser and print it to PDF (A4), or run "
+              "chromium --headless --print-to-pdf=report.pdf report.html")
+
+#: ENISA (2013) severity elements, in the order the method adds them up.
+ENISA_ROWS = (
+    ("DPC", "Data processing context (ENISA Annex 1)"),
+    ("EI", "Ease of identification (ENISA section 3.1.2, Annex 2)"),
+    ("CB", "Circumstances of the breach (ENISA section 3.1.3, Annex 3)"),
+    ("SE", "Severity SE = DPC x EI + CB (ENISA section 3.2)"),
+)
+
+
+def report_data(session: Session, incident_id: str, *, now: datetime) -> dict[str, Any]:
+    """Everything the report shows, as display-ready data (strings in the responder's zone)."""
+    state = session.state(incident_id)
+    incident = state.incident
+    zone = session.zone
+
+    def when(value: datetime | None) -> str:
+        return clock.show(value, zone) if value else "-"
+
+    found = incident_obligations(session, incident.id, now=now, state=state)
+    chart = deadline_chart([{"obligation": o.rule_id, "recipient": o.recipient, "state": o.state,
+                             "overdue": o.overdue, "started_at": o.started_at, "due_at": o.due_at,
+                             "met_at": o.met_at} for o in found], now=now, zone=zone)
+    obligations = [{
+        "id": o.rule_id, "title": o.title, "recipient": o.recipient, "regime": o.regime,
+        "state": "overdue" if o.overdue else o.state, "due": when(o.due_at) if o.due_at else "no fixed deadline",
+        "started": when(o.started_at), "met": when(o.met_at) if o.met_at else "", "reason": o.reason or "",
+        "source": o.source, "status": o.status, "binding": o.binding, "note": o.note or "",
+        "remaining": _remaining(o.remaining) if o.state == "pending" and o.remaining is not None else "",
+    } for o in found]
+    times = []
+    for key, label in (("occurred_at", "Occurred"), ("detected_at", "Detected"), ("aware_at", "Aware"),
+                       ("opened_at", "Opened"), ("closed_at", "Closed")):
+        value = getattr(incident, key)
+        if value is None and key == "closed_at":
+            continue
+        first = incident.first_recorded.get(key, False)
+        corrected = "" if first is False else f"corrected; first recorded {when(first)}"
+        times.append({"label": label, "value": when(value), "corrected": corrected})
+    checked = verify(session, incident.id)[0]
+    drafts = [{**r, "approved_by": r["approved_by"] or "", "reviews": [
+        {**rv, "at": when(rv["at"]), "comment": rv["comment"] or "", "decision": rv["decision"].replace("_", " ")}
+        for rv in r["reviews"]]} for r in review_rows(session, incident.id)]
+    return {
+        "incident": {"id": incident.id, "title": incident.title, "status": incident.status,
+                     "role": incident.role.value, "summary": incident.summary or "",
+                     "awareness_note": incident.awareness_note or ""},
+        "times": times,
+        "risk": _risk(state.assessment, when),
+        "chart": chart,
+        "obligations": obligations,
+        "drafts": drafts,
+        "timeline": [{"seq": e.seq, "at": when(e.at), "kind": str(e.kind), "author": e.author,
+                      "text": describe_event(e, zone=zone)} for e in session.store.events(incident.id)],
+        "verify": {"ok": bool(checked["ok"]), "events": checked["events"] or state.event_count,
+                   "problem": checked["problem"] or ""},
+        "head_hash": state.head_hash or "",
+        "zone": zone,
+        "generated_at": when(now),
+        "version": __version__,
+        "print_hint": PRINT_HINT,
+    }
+
+
+def render_report(data: dict[str, Any], *, template_dirs: tuple[Path, ...], site: dict[str, Any] | None = None,
+                  template: str = TEMPLATE) -> str:
+    """The report (or a review-site page, `template`) as HTML; `site` adds the review site's links and forms."""
+    from jinja2 import TemplateError
+
+    env = make_environment("html", template_dirs)
+    try:
+        return env.get_template(template).render(**data, site={"nav": [], "links": False, "base": "", **(site or {})})
+    except TemplateError as exc:  # a data folder's own report template that is broken: no traceback
+        raise InputError(f"template {template} cannot be rendered: {exc.__class__.__name__}: {exc}") from None
+
+
+def write_report(session: Session, incident_id: str, *, out: Path, now: datetime) -> dict[str, Any]:
+    """`breach report ID --out FILE.html`: write the report (0600); its path, sha256 and obligation ids."""
+    data = report_data(session, incident_id, now=now)
+    html = render_report(data, template_dirs=tuple(search_path("templates", session.home)))
+    path = write_private(out, html)
+    return {"incident": data["incident"]["id"], "path": str(path),
+            "sha256": hashlib.sha256(html.encode("utf-8")).hexdigest(),
+            "obligations": [o["id"] for o in data["obligations"]], "verified": data["verify"]["ok"],
+            "print": PRINT_HINT}
+
+
+def describe_event(event: Event, *, zone: str = "UTC") -> str:
+    """One line saying what an event recorded, e.g. "sa-notification (fr) v2 approved via review page by M. Dupont"."""
+    d = event.data
+    kind = str(event.kind)
+
+    def when(value: Any) -> str:
+        try:
+            return clock.show(datetime.fromisoformat(str(value)), zone)
+        except ValueError:
+            return str(value)
+
+    if kind == "reviewed":
+        what = "approved" if d.get("decision") == "approved" else "changes requested"
+        via = f" via {d['via']}" if d.get("via") else ""
+        line = f"{d.get('kind')} ({d.get('lang')}) v{d.get('version')} {what}{via} by {d.get('by') or event.author}"
+        return line + (f": {d['comment']}" if d.get("comment") else "")
+    if kind == "drafted":
+        line = f"{d.get('kind')} ({d.get('lang')}) v{d.get('version')} drafted"
+        if d.get("edited_from"):
+            line += f" from legal's edit {d['edited_from']} (of v{d.get('based_on')})"
+        return line + (f"; missing: {', '.join(d['missing'])}" if d.get("missing") else "")
+    if kind == "opened":
+        return f"opened: {d.get('title', '')}"
+    if kind == "closed":
+        return f"closed: {d.get('summary') or ''}"
+    if kind == "answer":
+        return f"answer {d.get('step')}: {_short(d.get('value'))}"
+    if kind == "assessed":
+        result = d.get("result") or {}
+        return f"assessed: risk {result.get('risk')} (ENISA {result.get('level')}, SE {result.get('severity')})"
+    if kind == "task":
+        return f"task {d.get('n')} {d.get('state', '')}" + (f": {d['note']}" if d.get("note") else "")
+    if kind == "scope":
+        return "people by jurisdiction: " + ", ".join(f"{k}={v}" for k, v in (d.get("jurisdictions") or {}).items())
+    if kind == "clock":
+        return f"clock event {d.get('event')} at {when(d.get('at'))}"
+    if kind == "notified":
+        line = f"{d.get('obligation')} notified at {when(d.get('at'))}"
+        line += f" (ref. {d['reference']})" if d.get("reference") else ""
+        return line + (f"; without approval: {d.get('reason')}" if d.get("without_approval") else "")
+    if kind == "letters":
+        return f"letters written: {d.get('count', '')}"
+    return str(d.get("text") or _short(d))
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _remaining(delta: Any) -> str:
+    seconds = int(delta.total_seconds())
+    sign, seconds = ("overdue by " if seconds < 0 else ""), abs(seconds)
+    hours, minutes = divmod(seconds // 60, 60)
+    return f"{sign}{hours} h {minutes:02d} min" + ("" if sign else " left")
+
+
+def _risk(assessment: Any, when: Any) -> dict[str, Any] | None:
+    """ENISA factors as rows, the EDPB factors, the override and every rationale line."""
+    if assessment is None:
+        return None
+    r = assessment.result
+    cb = r.get("cb_elements") or {}
+    values = {
+        "DPC": f"{r.get('dpc')}" + (f" (basic {r.get('dpc_basic')})" if r.get("dpc_basic") != r.get("dpc") else ""),
+        "EI": f"{r.get('ei')}",
+        "CB": f"{r.get('cb')} (" + ", ".join(f"{k} {v}" for k, v in cb.items()) + ")" if cb else f"{r.get('cb')}",
+        "SE": f"{r.get('severity')} → {r.get('level')}",
+    }
+    return {
+        "risk": str(r.get("risk") or "-"), "computed": str(r.get("computed_risk") or r.get("risk") or "-"),
+        "level": str(r.get("level") or "-"), "severity": str(r.get("severity")),
+        "enisa": [{"name": name, "what": what, "value": values[name]} for name, what in ENISA_ROWS],
+        "factors": [str(f) for f in r.get("factors") or []],
+        "flags": [str(f) for f in r.get("flags") or []],
+        "override": str(r.get("risk_override") or ""), "override_reason": str(r.get("risk_override_reason") or ""),
+        "notify_sa": _yes(r.get("notify_sa")), "notify_subjects": _yes(r.get("notify_subjects")),
+        "rationale": [str(line) for line in r.get("rationale") or []],
+        "by": assessment.by, "at": when(assessment.at), "playbook": str(assessment.playbook or "-"),
+    }
+
+
+def _yes(value: Any) -> str:
+    return "yes" if value is True else "no" if value is False else "-"

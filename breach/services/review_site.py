@@ -1,0 +1,276 @@
+"""`breach serve`: a small local review site for legal, over the same services as the CLI.
+
+Starlette is imported only inside `make_app`, so no other command pays for it. Pages:
+the open incidents with their next deadline; one incident (the report, live); each
+draft rendered as HTML with its versions and a diff, and forms to approve the version
+on screen or request changes. Every act goes through breach.services.notices.review_act,
+so it is the same `reviewed` event as `breach review approve` (with via "review page").
+
+Access: whoever opens the URL with the token printed at start gets a session cookie
+(HttpOnly, SameSite=Strict) and is sent on to the page without the token in its URL;
+a request with neither gets 401, a wrong token or cookie 403. Every POST carries the
+session's CSRF token (403 without it, or from another origin). On loopback, a Host
+header naming another machine is refused too (DNS rebinding).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime
+from ipaddress import ip_address
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from breach.core import time as clock
+from breach.core.drafting import KINDS, LANGS
+from breach.core.mdblocks import parse, runs
+from breach.core.resources import search_path
+from breach.errors import BreachError, InputError
+from breach.services.notices import _find_draft, diff, review_act, review_rows
+from breach.services.obligations import incident_obligations
+from breach.services.report import render_report, report_data
+from breach.services.session import Session
+
+COOKIE = "breach_review"
+VIA = "review page"
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
+SECURITY_HEADERS = {
+    # No script anywhere, styles inline only, forms post back here only, never framed.
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",  # "no-referrer" would make Chromium send `Origin: null` with forms
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+}
+
+Opener = Callable[[bool], AbstractContextManager[Session]]
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost."""
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_host(host: str, *, allow_remote: bool) -> str | None:
+    """Refuse a non-loopback address unless allowed; returns the warning to print when allowed."""
+    if is_loopback(host):
+        return None
+    if not allow_remote:
+        raise InputError(f"--host {host} is not a loopback address: the review site shows personal data and "
+                         "approves notices; serve it on 127.0.0.1 (the default), or add --allow-remote")
+    return (f"Warning: serving on {host}, reachable from other machines: anyone on the network who gets the "
+            "URL's token can approve notices; plain http, no TLS. Stop it (Ctrl-C) when the review is done.")
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def make_app(*, open_session: Opener, token: str, now: Callable[[], datetime], home: Path,
+             allow_remote: bool = False) -> Any:
+    """The Starlette app. `open_session(write)` gives a Session as a context manager."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse, RedirectResponse, Response
+    from starlette.routing import Route
+
+    logins: dict[str, str] = {}  # session id -> its CSRF token
+    dirs = tuple(search_path("templates", home))
+
+    def page(template: str, data: dict[str, Any], *, status: int = 200, site: dict[str, Any] | None = None,
+             request: Request | None = None) -> Response:
+        site = {"nav": [{"href": "/", "label": "Incidents"}], "links": True, "base": "", **(site or {})}
+        if request is not None:
+            site["csrf"] = logins.get(request.cookies.get(COOKIE, ""), "")
+        html = render_report(data, template_dirs=dirs, site=site, template=template)
+        return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+    def refuse(status: int, message: str) -> Response:
+        return page("report/message.html.j2", {"title": "Not allowed" if status == 403 else "Sign in",
+                                               "message": message}, status=status, site={"nav": []})
+
+    def gate(request: Request) -> Response | None:
+        """None if the request may go on; else the 401/403 (or the redirect that drops the token)."""
+        host = (request.headers.get("host") or "").rsplit(":", 1)[0]
+        if not allow_remote and host not in LOOPBACK_NAMES:
+            return refuse(403, "This review site answers only on 127.0.0.1.")
+        given = request.query_params.get("token")
+        if given is not None:
+            if not secrets.compare_digest(given, token):
+                return refuse(403, "This link's token is not the one `breach serve` printed.")
+            sid = secrets.token_urlsafe(32)
+            logins[sid] = secrets.token_urlsafe(32)
+            rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+            target = request.url.path + ("?" + "&".join(f"{quote(k)}={quote(v)}" for k, v in rest) if rest else "")
+            response = RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
+            response.set_cookie(COOKIE, sid, httponly=True, samesite="strict", path="/")
+            return response
+        sid = request.cookies.get(COOKIE)
+        if sid is None:
+            return refuse(401, "Open the URL that `breach serve` printed (it carries the access token).")
+        if sid not in logins:
+            return refuse(403, "This session is not known here (the server was restarted?): open the URL that "
+                               "`breach serve` printed again.")
+        return None
+
+    async def form(request: Request) -> dict[str, str] | Response:
+        """The POST's fields once its CSRF token and origin check out; else the 403."""
+        body = (await request.body()).decode("utf-8", "replace")
+        fields = {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
+        csrf = logins.get(request.cookies.get(COOKIE, ""), "")
+        origin = request.headers.get("origin")
+        if origin and origin not in {f"http://{request.headers.get('host')}"}:
+            return refuse(403, "This form was sent from another site (Origin does not match).")
+        if not csrf or not secrets.compare_digest(fields.get("csrf", ""), csrf):
+            return refuse(403, "The form's CSRF token is missing or wrong: reload the page and try again.")
+        return fields
+
+    async def incidents(request: Request) -> Response:
+        if (refused := gate(request)) is not None:
+            return refused
+        with open_session(False) as s:
+            return page("report/incidents.html.j2", {"incidents": incident_rows(s, now=now())}, request=request)
+
+    async def incident(request: Request) -> Response:
+        if (refused := gate(request)) is not None:
+            return refused
+        iid = request.path_params["iid"]
+        try:
+            with open_session(False) as s:
+                data = report_data(s, iid, now=now())
+        except BreachError as exc:
+            return page("report/message.html.j2", {"title": "Not found", "message": str(exc)}, status=404)
+        base = f"/incidents/{data['incident']['id']}"
+        return page("report/report.html.j2", data, request=request, site={"base": base})
+
+    async def draft(request: Request) -> Response:
+        if (refused := gate(request)) is not None:
+            return refused
+        return draft_page(request)
+
+    def draft_page(request: Request, *, status: int = 200, error: str = "") -> Response:
+        p, q = request.path_params, request.query_params
+        try:
+            with open_session(False) as s:
+                data = draft_view(s, p["iid"], p["kind"], p["lang"], version=_int(q.get("v")),
+                                  old=_int(q.get("from")))
+        except BreachError as exc:
+            return page("report/message.html.j2", {"title": "Not found", "message": str(exc)}, status=404)
+        data.update(error=error, done=q.get("done", "") if not error else "")
+        return page("report/draft.html.j2", data, status=status, request=request)
+
+    async def act(request: Request) -> Response:
+        if (refused := gate(request)) is not None:
+            return refused
+        fields = await form(request)
+        if isinstance(fields, Response):
+            return fields
+        p = request.path_params
+        decision = {"approve": "approved", "changes": "changes_requested"}.get(fields.get("decision", ""))
+        version = _int(fields.get("version"))
+        try:
+            if decision is None or version is None:
+                raise InputError("the form must say which version and whether to approve or request changes")
+            with open_session(True) as s:
+                result = review_act(s, p["iid"], p["kind"], lang=p["lang"], version=version,
+                                    by=fields.get("name", "").strip(), decision=decision,
+                                    comment=fields.get("comment", "").strip() or None, now=now(),
+                                    allow_missing=fields.get("allow_missing") == "yes",
+                                    expect_sha256=fields.get("sha256", ""), via=VIA)
+        except BreachError as exc:
+            return draft_page(request, status=409, error=str(exc))
+        target = (f"/incidents/{result['incident']}/drafts/{p['kind']}/{p['lang']}?v={version}"
+                  f"&done={'approved' if decision == 'approved' else 'changes'}")
+        return RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
+
+    async def docx(request: Request) -> Response:
+        if (refused := gate(request)) is not None:
+            return refused
+        import tempfile
+
+        from breach.services.word import docx_rendition
+
+        p = request.path_params
+        try:
+            with tempfile.TemporaryDirectory() as tmp, open_session(False) as s:
+                out = docx_rendition(s, p["iid"], p["kind"], lang=p["lang"], version=int(p["version"]),
+                                     out=Path(tmp) / "notice.docx")
+                content = out.read_bytes()
+        except BreachError as exc:
+            return page("report/message.html.j2", {"title": "Not found", "message": str(exc)}, status=404)
+        name = f"{p['iid']}-{p['kind']}.{p['lang']}.v{p['version']}.docx"
+        return Response(content, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                        headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
+
+    base = "/incidents/{iid}/drafts/{kind}/{lang}"
+    return Starlette(routes=[
+        Route("/", incidents),
+        Route("/incidents/{iid}", incident),
+        Route(base, draft),
+        Route(base + "/review", act, methods=["POST"]),
+        Route(base + "/v{version:int}.docx", docx),
+    ])
+
+
+def incident_rows(session: Session, *, now: datetime) -> list[dict[str, Any]]:
+    """The open incidents with their next dated deadline and the drafts awaiting legal."""
+    rows = []
+    for row in session.store.incident_rows(include_closed=False):
+        state = session.state(row["id"])
+        found = incident_obligations(session, state.incident.id, now=now, state=state)
+        due = [o for o in found if o.state == "pending" and o.due_at]
+        nxt = min(due, key=lambda o: o.due_at) if due else None
+        waiting = [r for r in review_rows(session, state.incident.id) if r["state"] == "draft"]
+        risk = state.assessment.risk if state.assessment else None
+        rows.append({"id": state.incident.id, "title": state.incident.title, "risk": risk or "not assessed",
+                     "next": nxt.rule_id if nxt else "", "due": clock.show(nxt.due_at, session.zone) if nxt else "",
+                     "overdue": bool(nxt and nxt.overdue), "waiting": len(waiting)})
+    return rows
+
+
+def draft_view(session: Session, incident_id: str, kind: str, lang: str, *, version: int | None,
+               old: int | None) -> dict[str, Any]:
+    """One notice: its versions with states and reviews, the chosen one as blocks, a diff with an older one."""
+    if kind not in KINDS or lang not in LANGS:
+        raise InputError(f"no such notice: {kind} ({lang})")
+    state = session.state(incident_id)
+    iid = state.incident.id
+    versions = sorted((r for r in review_rows(session, iid) if (r["kind"], r["lang"]) == (kind, lang)),
+                      key=lambda r: r["version"])
+    if not versions:
+        raise InputError(f"{iid} has no {kind} ({lang}) draft")
+    chosen = next((r for r in versions if r["version"] == version), versions[-1])
+    row = _find_draft(session, iid, kind, lang, chosen["version"])
+    blocks = [{"kind": b.kind, "level": min(max(b.level, 1), 6), "lines": [runs(line) for line in b.lines]}
+              for b in parse(row["text"])]
+    earlier = [r["version"] for r in versions if r["version"] < chosen["version"]]
+    compare = old if old in earlier else (earlier[-1] if earlier else None)
+    lines = []
+    if compare is not None:
+        text = diff(session, iid, kind, lang=lang, old=compare, new=chosen["version"])
+        lines = [{"text": line, "cls": "add" if line.startswith("+") and not line.startswith("+++") else
+                  "del" if line.startswith("-") and not line.startswith("---") else ""}
+                 for line in text.splitlines()]
+    return {"incident": {"id": iid, "title": state.incident.title}, "kind": kind, "lang": lang,
+            "path": f"/incidents/{iid}/drafts/{kind}/{lang}",
+            "versions": [{**r, "approved_by": r["approved_by"] or "",
+                          "reviews": [{**rv, "comment": rv["comment"] or "", "at": clock.show(rv["at"], session.zone)}
+                                      for rv in r["reviews"]]} for r in versions],
+            "chosen": {**chosen, "approved_by": chosen["approved_by"] or ""}, "blocks": blocks,
+            "compare": compare or 0, "diff": lines, "missing": list(row["missing"])}
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
