@@ -74,6 +74,9 @@ def scope(
     notify_authority: Annotated[list[str] | None, typer.Option(
         "--notify-authority", help="Legal decided to notify this member state's authority too (e.g. NL): the "
         "advisory becomes the clocked obligation gdpr-art33-sa:NL (repeat).")] = None,
+    unlocated: Annotated[int | None, typer.Option(
+        "--unlocated", help="People affected whose location is unknown: in every total, towards no "
+        "jurisdiction's threshold (status warns when they could push one over).")] = None,
     home: HomeOption = None,
     by: ByOption = None,
     json_: JsonOption = False,
@@ -83,18 +86,24 @@ def scope(
     With --notify-authority CC, an authority shown as an advisory (a joint controller without
     an EU main establishment, EDPB Guidelines 9/2022 para 73) gets its own Art. 33 clock.
 
-    Example: breach scope BR-2026-0001 --jurisdiction BE=1200 --jurisdiction US-CA=800
+    Example: breach scope BR-2026-0001 --jurisdiction BE=8000 --jurisdiction US-CA=3000 --unlocated 24000
     Example: breach scope BR-2026-0001 --notify-authority NL
     """
     from breach.services.obligations import set_scope
 
     with session(home, by=by) as s:
-        result = set_scope(s, incident_id, jurisdiction, now=now(), notify_authorities=notify_authority)
+        result = set_scope(s, incident_id, jurisdiction, now=now(), notify_authorities=notify_authority,
+                           unlocated=unlocated)
     if json_:
         emit_json(result)
     else:
-        if jurisdiction:
-            typer.echo("Scope recorded: " + ", ".join(f"{k}={v}" for k, v in result.items()))
+        if jurisdiction or unlocated is not None:
+            known = {k: v for k, v in result.items() if k != "unlocated"}
+            total = sum(result.values())
+            line = "Scope recorded: " + ", ".join(f"{k}={v:,}" for k, v in known.items())
+            if result.get("unlocated"):
+                line += f"{'; ' if known else ''}{result['unlocated']:,} of unknown location"
+            typer.echo(f"{line}; {total:,} people in all.")
         for code in (c.strip().upper() for item in notify_authority or [] for c in item.split(",") if c.strip()):
             typer.echo(f"Decision recorded: notify the {code} authority too (obligation gdpr-art33-sa:{code}).")
 

@@ -37,6 +37,9 @@ SUBDIVISIONS: dict[str, frozenset[str]] = {
     "DE": frozenset("BW BY BE BB HB HH HE MV NI NW RP SL SN ST SH TH".split()),
 }
 
+#: People whose location is unknown: counted in every total, towards no jurisdiction's threshold.
+UNLOCATED = "unlocated"
+
 #: Codes people write that ISO spells otherwise.
 ALIASES = {"UK": "GB", "EL": "GR"}
 

@@ -51,6 +51,7 @@ class Facts:
     detected_at: datetime | None = None
     assessment: dict[str, Any] | None = None
     scope: dict[str, int] = field(default_factory=dict)
+    unlocated: int = 0  # people of unknown location: in every total, towards no jurisdiction's threshold
     events: dict[str, datetime] = field(default_factory=dict)
     notifications: dict[str, tuple[Notification, ...]] = field(default_factory=dict)
     org: dict[str, Any] = field(default_factory=dict)
@@ -209,9 +210,11 @@ def _when_people(specs: dict | list, facts: Facts) -> str | None:
         if spec.get("per") == "jurisdiction":
             if not any(OPS[op](n, count) for n in counts):
                 return f"no single {where} jurisdiction has {op} {count} people (largest: {max(counts, default=0)})"
-        elif not OPS[op](sum(counts), count):
-            label = "people affected" if where == "*" else f"people in {where}"
-            return f"{label}: {sum(counts)}; the rule needs {op} {count}"
+        else:
+            total = sum(counts) + (facts.unlocated if where == "*" else 0)
+            if not OPS[op](total, count):
+                label = "people affected" if where == "*" else f"people in {where}"
+                return f"{label}: {total}; the rule needs {op} {count}"
     return None
 
 
@@ -526,6 +529,7 @@ def advisories(facts: Facts, *, rules: list[Rule] | None = None) -> list[Advisor
                 source=f"{sa.EDPB_REPRESENTATIVE}; GDPR Art. 33(1)", status=rule.status,
                 action="breach scope ID --jurisdiction CC=COUNT",
             ))
+    out += _unlocated_could_cross(facts, rules)
     seen: set[tuple[str, str]] = set()
     for rule in rules:
         if not rule.not_modelled or not _enabled(rule, facts):
@@ -543,6 +547,36 @@ def advisories(facts: Facts, *, rules: list[Rule] | None = None) -> list[Advisor
                 reason=f"{people} people affected in {code}. {entry['note']}", source=entry["source"],
                 status=entry["status"],
             ))
+    return out
+
+
+def _unlocated_could_cross(facts: Facts, rules: list[Rule]) -> list[Advisory]:
+    """People of unknown location count towards no jurisdiction's threshold; say when they could
+    push one over it (e.g. a state attorney general's "more than 500 residents")."""
+    if facts.unlocated <= 0:
+        return []
+    out = []
+    for rule in rules:
+        if rule.duty != "notice" or not _enabled(rule, facts):
+            continue
+        people = rule.trigger.get("people")
+        for spec in people if isinstance(people, list) else [people] if people else []:
+            where, op, count = spec["where"], spec["op"], spec["count"]
+            if where == "*" or op not in (">", ">="):
+                continue
+            counts = [n for j, n in facts.scope.items() if _matches(where, j.upper())]
+            now_total = max(counts, default=0) if spec.get("per") == "jurisdiction" else sum(counts)
+            # Only where people are known to live: anywhere else is a guess the scope cannot make.
+            if now_total > 0 and not OPS[op](now_total, count) and OPS[op](now_total + facts.unlocated, count):
+                out.append(Advisory(
+                    id=f"{rule.id}:unlocated", regime=rule.regime, jurisdiction=where, recipient=rule.recipient,
+                    title=f"Find out where the people of unknown location live: {rule.id} may apply",
+                    reason=(f"{now_total} people known in {where}; the rule needs {op} {count}, and "
+                            f"{facts.unlocated} people of unknown location could push it over"),
+                    source=rule.source, status=rule.status, decision="needs checking",
+                    action="breach scope ID --jurisdiction CC=COUNT --unlocated N",
+                ))
+                break
     return out
 
 

@@ -42,6 +42,7 @@ class IncidentState:
     assessments: tuple[Assessment, ...] = ()  # every completed one, oldest first
     tasks: dict[int, Task] = field(default_factory=dict)
     scope: dict[str, int] = field(default_factory=dict)
+    unlocated: int = 0  # people affected whose location is unknown (`breach scope --unlocated N`)
     clock_events: dict[str, datetime] = field(default_factory=dict)
     notifications: dict[str, tuple[Notification, ...]] = field(default_factory=dict)
     reviews: tuple[Review, ...] = ()
@@ -51,6 +52,11 @@ class IncidentState:
     retractions: tuple[Retraction, ...] = ()
     event_count: int = 0
     head_hash: str | None = None
+
+    @property
+    def people(self) -> int:
+        """Everyone affected: the scope's jurisdictions plus the people of unknown location."""
+        return sum(self.scope.values()) + self.unlocated
 
     @property
     def assessment(self) -> Assessment | None:
@@ -72,6 +78,7 @@ def fold(events: Iterable[Event], start: IncidentState | None = None) -> Inciden
     assessments: list[Assessment] = list(s.assessments) if s else []
     tasks: dict[int, Task] = dict(s.tasks) if s else {}
     scope: dict[str, int] = dict(s.scope) if s else {}
+    unlocated = s.unlocated if s else 0
     clock_events: dict[str, datetime] = dict(s.clock_events) if s else {}
     notifications: dict[str, list[Notification]] = {k: list(v) for k, v in s.notifications.items()} if s else {}
     reviews: list[Review] = list(s.reviews) if s else []
@@ -95,11 +102,12 @@ def fold(events: Iterable[Event], start: IncidentState | None = None) -> Inciden
             for name, at in (d.get("clock_events") or {}).items():
                 clock_events.setdefault(name, clock.decode(at, None))
             if d.get("scope"):
-                scope = dict(d["scope"])
+                scope, unlocated = _split_scope(d["scope"])
         elif kind == EventKind.TASK:
             tasks[d["n"]] = _task(tasks.get(d["n"]), e)
         elif kind == EventKind.SCOPE:
-            scope = dict(d.get("jurisdictions") or {})
+            scope, unlocated = _split_scope(d.get("jurisdictions") or {})
+            unlocated = int(d.get("unlocated") or unlocated)
         elif kind == EventKind.CLOCK:
             clock_events[d["event"]] = clock.decode(d["at"], None)
             if d["event"] in CORRECTS and incident is not None:
@@ -142,10 +150,16 @@ def fold(events: Iterable[Event], start: IncidentState | None = None) -> Inciden
     return IncidentState(
         incident=incident, answers=answers, corrections=tuple(corrections), retractions=tuple(retractions),
         assessments=tuple(assessments), tasks=tasks,
-        scope=scope, clock_events=clock_events,
+        scope=scope, unlocated=unlocated, clock_events=clock_events,
         notifications={k: tuple(v) for k, v in notifications.items()}, reviews=tuple(reviews),
         drafts=tuple(drafts), letters=tuple(letters), event_count=count, head_hash=head,
     )
+
+
+def _split_scope(mapping: dict[str, Any]) -> tuple[dict[str, int], int]:
+    """Jurisdiction -> people, and the people of unknown location (key `unlocated` in answers)."""
+    scope = {k: int(v) for k, v in mapping.items() if k.lower() != "unlocated"}
+    return scope, int(next((v for k, v in mapping.items() if k.lower() == "unlocated"), 0) or 0)
 
 
 def _opened(e: Event) -> Incident:

@@ -12,7 +12,7 @@ from typing import Any
 
 from breach.core import authorities as sa
 from breach.core import time as clock
-from breach.core.jurisdictions import check_scope_item
+from breach.core.jurisdictions import UNLOCATED, check_count, check_scope_item
 from breach.core.models import EventKind
 from breach.core.playbook.model import JURISDICTION
 from breach.core.regimes import (
@@ -54,7 +54,7 @@ def facts_for(session: Session, state: IncidentState) -> Facts:
         assessment = {**a.result, "answers": dict(a.answers), "at": a.at}
         flags = {k: bool(v) for k, v in a.answers.items() if isinstance(v, bool)}
     return Facts(role=incident.role.value, aware_at=incident.aware_at, detected_at=incident.detected_at,
-                 assessment=assessment, scope=dict(state.scope), events=events,
+                 assessment=assessment, scope=dict(state.scope), unlocated=state.unlocated, events=events,
                  notifications=dict(state.notifications), org=session.org, flags=flags)
 
 
@@ -79,11 +79,16 @@ def incident_record_duties(session: Session, incident_id: str, *,
 
 
 def set_scope(session: Session, incident_id: str, jurisdictions: list[str] | None, *, now: datetime,
-              notify_authorities: list[str] | None = None) -> dict[str, int]:
-    """Record the affected people by jurisdiction (ISO 3166: BE, US-CA, CA-ON, AU, ...), and legal's
+              notify_authorities: list[str] | None = None, unlocated: int | None = None) -> dict[str, int]:
+    """Record the affected people by jurisdiction (ISO 3166: BE, US-CA, CA-ON, AU, ...), those whose
+    location is unknown (`unlocated`: in every total, towards no jurisdiction's threshold), and legal's
     decision to notify more authorities than the lead one (`notify_authorities`, member state codes)."""
     incident = get_incident(session, incident_id)
-    scope = parse_jurisdictions(jurisdictions) if jurisdictions else None
+    scope = parse_jurisdictions(jurisdictions, allow_empty=unlocated is not None) if jurisdictions or unlocated \
+        is not None else None
+    if scope is not None:
+        unlocated = scope.pop(UNLOCATED, 0) if unlocated is None else unlocated + scope.pop(UNLOCATED, 0)
+        check_count(unlocated, what="--unlocated")
     codes = list(dict.fromkeys(c.strip().upper() for item in notify_authorities or [] for c in item.split(",")
                                if c.strip()))
     if scope is None and not codes:
@@ -92,8 +97,8 @@ def set_scope(session: Session, incident_id: str, jurisdictions: list[str] | Non
         state = session.state(incident.id)
         if scope is not None:
             session.store.append_event(incident.id, kind=EventKind.SCOPE, at=now, author=session.author,
-                                       data={"jurisdictions": scope})
-        current = scope if scope is not None else dict(state.scope)
+                                       data={"jurisdictions": scope, "unlocated": unlocated or 0})
+        current = dict(scope) if scope is not None else dict(state.scope)
         for code in codes:
             country = _check_authority(session, state, code, current)
             # A clock event, so the fold carries it to the rules (breach.core.regimes.effective_rules).
@@ -103,8 +108,10 @@ def set_scope(session: Session, incident_id: str, jurisdictions: list[str] | Non
                                              "basis": sa.EDPB_REPRESENTATIVE})
         session.clock_moved(incident.id, now=now)  # new jurisdictions may start new clocks
     for advisory in incident_advisories(session, incident.id):
-        if advisory.id.split(":")[0].endswith("-not-modelled"):
+        if advisory.id.split(":")[0].endswith("-not-modelled") or advisory.id.endswith(":unlocated"):
             session.warn(f"Warning: {advisory.title}. {advisory.reason}")
+    if unlocated:
+        current[UNLOCATED] = unlocated
     return current
 
 
@@ -126,8 +133,9 @@ def _check_authority(session: Session, state: IncidentState, code: str, scope: d
     return country
 
 
-def parse_jurisdictions(items: list[str]) -> dict[str, int]:
-    """CODE=COUNT pairs; codes are ISO 3166-1 or 3166-2 (BE, US-CA, AU, CA-ON)."""
+def parse_jurisdictions(items: list[str], *, allow_empty: bool = False) -> dict[str, int]:
+    """CODE=COUNT pairs; codes are ISO 3166-1 or 3166-2 (BE, US-CA, AU, CA-ON); `unlocated=N` for
+    people whose location is unknown."""
     scope: dict[str, int] = {}
     for item in items:
         for part in item.split(","):
@@ -138,12 +146,15 @@ def parse_jurisdictions(items: list[str]) -> dict[str, int]:
             code = code.strip().upper()
             if not sep or not code or not count.strip().isdigit():
                 raise InputError(f"a jurisdiction is CODE=COUNT, e.g. BE=1200 or US-CA=800, not {part!r}")
+            if code.lower() == UNLOCATED:
+                scope[UNLOCATED] = check_count(int(count), what="unlocated")
+                continue
             if not JURISDICTION.match(code):
                 raise InputError(f"{code!r} is not an ISO 3166 code such as BE, AU, US-CA or CA-ON")
             check_scope_item(code, count)
             scope[code] = int(count)
-    if not scope:
-        raise InputError("give at least one --jurisdiction CODE=COUNT")
+    if not scope and not allow_empty:
+        raise InputError("give at least one --jurisdiction CODE=COUNT (or --unlocated N)")
     return scope
 
 

@@ -25,6 +25,8 @@ def incident_view(session: Session, incident_id: str, *, now: datetime) -> dict[
         "assessments": len(state.assessments),
         "assessment_in_progress": sorted(state.answers) if state.answers else [],
         "scope": state.scope,
+        "unlocated": state.unlocated,
+        "people": state.people,
         "tasks": [task_dict(t) for t in sorted(state.tasks.values(), key=lambda t: t.n)],
         "corrections": [{"field": c.field, "old": _iso(c.old), "new": _iso(c.new), "by": c.by,
                          "at": clock.iso(c.at), "note": c.note} for c in state.corrections],
@@ -89,8 +91,10 @@ def render_view(view: dict[str, Any], zone: str = "UTC") -> str:
         lines.append(f"  assessment in progress ({n} answer{'' if n == 1 else 's'})")
     else:
         lines.append("  not assessed yet: breach assess " + i["id"])
-    if view.get("scope"):
-        lines.append("  people by jurisdiction: " + text(", ".join(f"{k}={v}" for k, v in view["scope"].items())))
+    if view.get("scope") or view.get("unlocated"):
+        known = ", ".join(f"{k}={v:,}" for k, v in view["scope"].items())
+        unknown = f"{view['unlocated']:,} of unknown location" if view.get("unlocated") else ""
+        lines.append(f"  people affected: {view['people']:,} ({text('; '.join(filter(None, [known, unknown])))})")
     for t in view.get("tasks", []):
         lines.append(f"  task {t['n']} [{t['state']}] {text(t['text'])}")
     for o in view.get("obligations") or []:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from breach.core.jurisdictions import MAX_COUNT, check_count, check_jurisdiction
+from breach.core.jurisdictions import MAX_COUNT, UNLOCATED, check_count, check_jurisdiction
 from breach.core.playbook.model import JURISDICTION, Step
 from breach.errors import InputError
 
@@ -157,7 +157,9 @@ def _parse_jurisdictions(step: Step, text: str, zone: str) -> dict[str, int]:
         if not sep:
             code, sep, count = part.partition(":")
         code = code.strip().upper()
-        if not sep or not JURISDICTION.match(code):
+        if code.lower() == UNLOCATED and sep:
+            code = UNLOCATED
+        elif not sep or not JURISDICTION.match(code):
             raise InputError(
                 f"{step.id}: write CODE=PEOPLE pairs with ISO 3166 codes, e.g. 'BE=1200, US-CA=800' (not {part!r})"
             )
@@ -169,7 +171,8 @@ def _parse_jurisdictions(step: Step, text: str, zone: str) -> dict[str, int]:
             raise InputError(f"{step.id}: negative count for {code}")
         if code in out:
             raise InputError(f"{step.id}: {code} given twice")
-        check_jurisdiction(code)
+        if code != UNLOCATED:
+            check_jurisdiction(code)
         check_count(people, what=f"{step.id}: {code}")
         out[code] = people
     if not out:
@@ -181,8 +184,13 @@ def _check_jurisdictions(step: Step, value: Any) -> str | None:
     if not isinstance(value, dict):
         return f"expected a mapping such as {{BE: 1200, US-CA: 800}}, got {value!r}"
     for code, people in value.items():
+        if code == UNLOCATED:
+            if isinstance(people, bool) or not isinstance(people, int) or people < 0:
+                return f"unlocated: expected a number of people, got {people!r}"
+            continue
         if not isinstance(code, str) or not JURISDICTION.match(code):
-            return f"{code!r} is not an ISO 3166 code such as BE or US-CA"
+            return (f"{code!r} is not an ISO 3166 code such as BE or US-CA (or `unlocated` for people of unknown "
+                    "location)")
         if isinstance(people, bool) or not isinstance(people, int) or people < 0:
             return f"{code}: expected a number of people, got {people!r}"
         try:
