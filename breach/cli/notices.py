@@ -41,6 +41,9 @@ def draft(
     lang: LangOption = "en",
     fmt: Annotated[str, typer.Option("--format", help="md, html or txt.")] = "md",
     strict: Annotated[bool, typer.Option("--strict", help="Fail if content the law requires is missing.")] = False,
+    phase: Annotated[str | None, typer.Option(
+        "--phase", help="sa-notification: initial, complete or supplementary (Art. 33(4)); default initial while "
+        "Art. 33(3) content is unknown, else complete.")] = None,
     home: HomeOption = None,
     by: ByOption = None,
     json_: JsonOption = False,
@@ -48,19 +51,22 @@ def draft(
     """Render a new version of a notice for legal review (a DRAFT until legal approves it).
 
     Content the law requires that the incident does not know yet is listed and shown as
-    a visible placeholder. The Belgian DPA accepts notices in French, Dutch or German.
+    a visible placeholder; so is free text not given in the draft's language (never filled
+    from another language). The Belgian DPA accepts notices in French, Dutch or German.
 
-    Example: breach draft BR-2026-0001 sa-notification --lang fr
+    Example: breach draft BR-2026-0001 sa-notification --lang fr --phase initial
     """
     from breach.services.notices import create_draft
 
     with session(home, by=by) as s:
-        result = create_draft(s, incident_id, kind, lang=lang, fmt=fmt, strict=strict, now=now())
+        result = create_draft(s, incident_id, kind, lang=lang, fmt=fmt, strict=strict, now=now(), phase=phase)
     if json_:
         emit_json({k: result[k] for k in ("kind", "lang", "version", "sha256", "path", "missing", "template",
-                                          "template_origin")})
+                                          "template_origin", "phase")})
         return
     typer.echo(f"{result['kind']} ({result['lang']}) v{result['version']} written to {result['path']}")
+    if result.get("phase"):
+        typer.echo(f"  phase: {result['phase']}")
     if result["template_origin"] != "shipped":
         typer.echo(f"  template: {result['template']} (the data folder's own)")
     typer.echo(f"  sha256 {result['sha256']}")
@@ -126,7 +132,8 @@ def review_approve(
     lang: LangOption = "en",
     comment: Annotated[str | None, typer.Option("--comment", help="Optional comment.")] = None,
     allow_missing: Annotated[bool, typer.Option(
-        "--allow-missing", help="Approve although required content is still a placeholder.")] = False,
+        "--allow-missing", help="Approve although required content is still a placeholder (never the reasons "
+        "for a delay, nor a translation the lead authority requires).")] = False,
     home: HomeOption = None,
     by: ByOption = None,
     json_: JsonOption = False,

@@ -27,7 +27,7 @@ REGIME_DIR = shipped("regimes")
 STATUSES = ("confirmed-primary", "confirmed-secondary", "partial", "unconfirmed")
 BINDINGS = ("law", "guidance")
 ROLES = ("controller", "processor", "any")
-MET_BY = ("any", "final")
+MET_BY = ("any", "complete")
 #: Clock start events a caller records (plus `submitted:<rule id>`, `year_end:<event>`).
 EVENTS = (
     "aware", "detected", "determined", "discovered", "classified_major", "assessed_notifiable", "determined_material",
@@ -43,8 +43,10 @@ MISSING_START = {
     "determined_material": "no materiality determination recorded (no determined_material event)",
 }
 OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq}
-#: Notice phases that leave more to come (GDPR Art. 33(4) "in phases").
-OPEN_PHASES = ("initial", "update")
+#: Notice phases that leave more to come (GDPR Art. 33(4) "in phases"); complete and
+#: supplementary notices give the rest.
+OPEN_PHASES = ("initial",)
+PHASES = ("initial", "complete", "supplementary")
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _CALENDAR = re.compile(r"^[A-Z]{2,4}(?:-[A-Z0-9]{1,3})?$")
@@ -84,7 +86,7 @@ class Facts:
     `events`: clock start times by name (see EVENTS) and `submitted:<rule id>` = time of
     the LATEST notice for that rule (derived from `notifications` when absent).
     `notifications`: rule id -> notices in order (breach.core.models.Notification); phase
-    'final' (complete), 'initial' or 'update' (more to follow).
+    'initial' (more to follow), 'complete' or 'supplementary' (the rest).
     `assessment`: the latest assessment's result fields, plus `answers` and `at`.
     `flags`: yes/no facts that some triggers need (e.g. significant_incident for NIS2);
     a missing flag counts as False.
@@ -381,8 +383,9 @@ def _validate_trigger(node: Any, line: int, ids: set, bad) -> None:
             _keys(submitted, {"rule", "phase"}, ("rule",), "submitted", bad)
             if submitted.get("rule") not in ids:
                 bad(submitted.line_of("rule"), f"submitted refers to an unknown rule {submitted.get('rule')!r}")
-            if submitted.get("phase", "final") not in (*OPEN_PHASES, "final"):
-                bad(submitted.line_of("phase"), f"phase must be initial, update or final, got {submitted['phase']!r}")
+            if submitted.get("phase", "complete") not in PHASES:
+                bad(submitted.line_of("phase"),
+                    f"phase must be initial, complete or supplementary, got {submitted['phase']!r}")
     if "any" in node:
         subs = node["any"]
         if not isinstance(subs, list) or len(subs) < 2:
@@ -606,7 +609,7 @@ def _recipient(rule: Rule, facts: Facts) -> str:
 
 
 def _meeting_notice(rule: Rule, facts: Facts) -> Notification | None:
-    """The first recorded notice that fulfils the rule (met_by final: not a phased one)."""
+    """The first recorded notice that fulfils the rule (met_by complete: not an initial one)."""
     for notice in facts.notifications.get(rule.id) or []:
         if rule.met_by == "any" or notice.phase not in OPEN_PHASES:
             return notice
@@ -616,6 +619,8 @@ def _meeting_notice(rule: Rule, facts: Facts) -> Notification | None:
 def _late_reason(notice: Notification, due: datetime) -> str:
     delay = clock.humanize(notice.at - due)
     reasons = notice.reasons_for_delay
+    if isinstance(reasons, dict):  # as given in the approved notice, per language: the English here
+        reasons = reasons.get("en") or next(iter(reasons.values()), None)
     # GDPR Art. 33(1): a notice after 72 h "shall be accompanied by reasons for the delay".
     tail = f"; reasons for the delay: {reasons}" if reasons else "; no reasons for the delay recorded"
     return f"notified {delay} after the deadline{tail}"
