@@ -16,6 +16,7 @@ from breach.core.yamlio import load_yaml
 
 ANSWERS_FILE = REPO / "tests" / "data" / "wp250" / "example06.yaml"
 QUESTION = re.compile(r"\[(\d+)\] \((\w+)\) ")
+TRANSLATION = re.compile(r"the same in (\w+) \(Enter to leave it missing\): ")
 PROMPT = r"answer \(\? for help\)[^:]*: "
 
 
@@ -39,17 +40,23 @@ def spawn(home: Path, incident: str) -> pexpect.spawn:
 def answer_questions(child: pexpect.spawn, answers: dict, *, limit: int | None = None) -> int:
     """Answer questions until the summary (or `limit` answers); returns how many were answered."""
     count = 0
+    step = ""
     while limit is None or count < limit:
-        index = child.expect([QUESTION, r"Record this assessment\?"])
+        index = child.expect([QUESTION, r"Record this assessment\?", TRANSLATION])
         if index == 1:
             return count
+        if index == 2:  # the same text in another language, the English shown beside
+            value = answers.get(step, {})
+            child.sendline(value.get(child.match.group(1), "") if isinstance(value, dict) else "")
+            continue
         step = child.match.group(2)
         child.expect(PROMPT)
         if count == 0:
             child.sendline("?")  # help on demand, then the same question again
             child.expect(r"Source: |help")
             child.expect(PROMPT)
-        child.sendline(typed(answers[step]) if step in answers else "")
+        value = answers.get(step)
+        child.sendline(typed(value.get("en", "") if isinstance(value, dict) else value) if step in answers else "")
         count += 1
     return count
 

@@ -31,11 +31,11 @@ def test_draft_is_stored_versioned_and_written(cli: Cli, assessed: str, home: Pa
 
 def test_missing_number_of_subjects_is_listed_and_strict_fails(cli: Cli) -> None:
     iid = cli.open("not assessed yet")
-    result = draft(cli, iid, "sa-notification", "--lang", "fr")
+    result = draft(cli, iid, "sa-notification", "--lang", "fr", "--phase", "complete")
     assert any("subjects_count" in m for m in result["missing"])
     text = Path(result["path"]).read_text()
     assert "MANQUANT" in text  # a visible placeholder
-    strict = cli("draft", iid, "sa-notification", "--lang", "fr", "--strict")
+    strict = cli("draft", iid, "sa-notification", "--lang", "fr", "--phase", "complete", "--strict")
     assert strict.exit_code == 1 and "subjects_count" in strict.stderr
 
 

@@ -330,8 +330,9 @@ def test_processor_incident__notify_the_controller() -> None:
     [
         (None, [], "not_applicable"),  # complete notice: nothing follows
         ("initial", [], "pending"),
-        ("initial", ["update"], "pending"),
-        ("initial", ["update", "final"], "met"),
+        ("initial", ["initial"], "pending"),  # another initial notice: still more to follow
+        ("initial", ["initial", "complete"], "met"),
+        ("initial", ["supplementary"], "met"),  # the supplementary notice gives the rest
     ],
 )
 def test_gdpr_followup__phased_notice(sa_phase: str | None, followups: list[str], state: str) -> None:

@@ -64,7 +64,7 @@ def test_approval_writes_the_rendition_to_send_without_the_draft_marker(cli: Cli
 
 def test_approval_refuses_placeholders_unless_allowed(cli: Cli) -> None:
     iid = cli.open("not assessed")
-    cli.json("draft", iid, "sa-notification", "--lang", "fr")
+    cli.json("draft", iid, "sa-notification", "--lang", "fr", "--phase", "complete")
     refused = cli("review", "approve", iid, "sa-notification", "--lang", "fr", "--version", "1", "--as", "legal")
     assert refused.exit_code == 1 and "subjects_count" in refused.stderr
     assert cli("review", "approve", iid, "sa-notification", "--lang", "fr", "--version", "1", "--as", "legal",

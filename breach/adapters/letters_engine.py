@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import binascii
 import csv
+import dataclasses
 import hashlib
+import html
 import json
 import os
 import re
@@ -29,6 +31,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
+from breach.adapters import letters_mime as mime
 from breach.adapters.subjects_csv import (
     REQUIRED_COLUMNS,
     Columns,
@@ -154,16 +157,22 @@ class _Compiled:
     """An approved letter as bytes templates for one output format.
 
     Filled with bytes %-formatting, one C call a letter: %(t)b the To header, %(i)d the
-    row index, %(n)b the name, %(d)b the data wording (all pre-encoded UTF-8).
+    row index, %(n)b the name, %(d)b the data wording, %(N)b and %(D)b the same escaped
+    for html (all pre-encoded UTF-8). E-mails are multipart/alternative: text/plain
+    without Markdown marks, then simple inline-styled text/html (breach.adapters.letters_mime).
     """
 
     lang: str
-    whole: bytes  # head + 8bit body, or the whole markdown
-    head_qp: bytes  # head announcing quoted-printable, for letters with over-long lines
-    body: bytes
+    whole: bytes  # head + both 8bit parts, or the whole markdown
+    head_qp: bytes  # head and text/plain part head announcing quoted-printable (over-long lines)
+    body: bytes  # the text/plain part
     qp_free: int  # up to this many octets of name + data, no line can exceed 998
     fixed_max_line: int  # longest line without a marker, in octets
     marker_lines: tuple[tuple[int, int, int], ...]  # (static octets, names, datas)
+    html: bytes = b""  # the text/html part
+    mid_qp: bytes = b""  # between the parts (quoted-printable html part head)
+    tail: bytes = b""  # the closing boundary
+    tag: str = ""  # counted under this key instead of `lang` (e.g. US-CA: the California notice)
 
     def needs_qp(self, name_octets: int, data_octets: int) -> bool:
         """True when a filled line exceeds 998 octets, so 8bit would be invalid."""
@@ -181,14 +190,14 @@ def _lit(text: str) -> str:
     return text.replace("%", "%%")
 
 
-def _slot_format(text: str) -> str:
-    """Escape % and turn the two markers into %(n)b and %(d)b."""
+def _slot_format(text: str, html: bool = False) -> str:
+    """Escape % and turn the two markers into %(n)b and %(d)b (%(N)b, %(D)b: html-escaped)."""
     out = []
     for part in _SLOTS.split(text):
         if part == NAME_MARKER:
-            out.append("%(n)b")
+            out.append("%(N)b" if html else "%(n)b")
         elif part == DATA_MARKER:
-            out.append("%(d)b")
+            out.append("%(D)b" if html else "%(d)b")
         else:
             out.append(_lit(part))
     return "".join(out)
@@ -249,9 +258,12 @@ def _compile(
         whole = _slot_format(text if text.endswith("\n") else text + "\n").encode()
         return _Compiled(key, whole, b"", b"", 1 << 62, 0, ())
     eol = "\r\n" if fmt == "eml" else "\n"
+    plain = mime.plain_text(body)
+    page = mime.html_text(body, lang=letter.lang, subject=subject)
     if fmt == "mbox":
         # mboxo, as Python's mailbox writes it: a body line starting "From " gets ">".
-        body = re.sub(r"(?m)^From ", ">From ", body)
+        plain, page = (re.sub(r"(?m)^From ", ">From ", x) for x in (plain, page))
+    fixed, marked = _line_stats(plain + page)
     charset = "us-ascii" if subject.isascii() and "=?" not in subject else "utf-8"
     subject_header = Header(subject, charset, header_name="Subject").encode(linesep=eol)
     head = eol.join(
@@ -262,11 +274,12 @@ def _compile(
             f"Date: {date_header}",
             f"Message-ID: <{id_key}.%(i)d@{id_domain}>",
             "MIME-Version: 1.0",
-            "Content-Type: text/plain; charset=utf-8",
+            f'Content-Type: multipart/alternative; boundary="{mime.BOUNDARY}"',
         ]
-    )
-    body_fmt = _slot_format(body.replace("\n", eol)).encode()
-    cte = eol + "Content-Transfer-Encoding: "
+    ) + eol + eol
+    plain_fmt = _slot_format(plain.replace("\n", eol)).encode()
+    html_fmt = _slot_format(page.replace("\n", eol), html=True).encode()
+    tail = _lit(mime.closing(eol)).encode()
     if fixed > MAX_LINE_OCTETS:
         qp_free = -1
     else:
@@ -276,12 +289,16 @@ def _compile(
         )
     return _Compiled(
         lang=key,
-        whole=(head + cte + "8bit" + eol + eol).encode() + body_fmt,
-        head_qp=(head + cte + "quoted-printable" + eol + eol).encode(),
-        body=body_fmt,
+        whole=(head + mime.part_head("text/plain", "8bit", eol)).encode() + plain_fmt + eol.encode()
+        + mime.part_head("text/html", "8bit", eol).encode() + html_fmt + tail,
+        head_qp=(head + mime.part_head("text/plain", "quoted-printable", eol)).encode(),
+        body=plain_fmt,
         qp_free=qp_free,
         fixed_max_line=fixed,
         marker_lines=marked,
+        html=html_fmt,
+        mid_qp=(eol + mime.part_head("text/html", "quoted-printable", eol)).encode(),
+        tail=tail,
     )
 
 
@@ -308,23 +325,6 @@ def _clean(value: str) -> str:
     return " ".join(_CONTROL.sub(" ", value).split())
 
 
-def _encoded_words(text: str, fold: str) -> str:
-    """RFC 2047 base64 encoded-words of at most 75 characters, split on characters."""
-    words, chunk, size = [], [], 0
-    for char in text:
-        width = len(char.encode())
-        if size + width > 45:  # 45 octets -> 60 base64 characters + 12 of framing
-            words.append("".join(chunk))
-            chunk, size = [], 0
-        chunk.append(char)
-        size += width
-    words.append("".join(chunk))
-    return fold.join(
-        "=?utf-8?b?" + binascii.b2a_base64(w.encode(), newline=False).decode("ascii") + "?="
-        for w in words
-    )
-
-
 def _to_header(name: str, address: str, fold: str) -> bytes:
     """The To header value: display name (quoted, or RFC 2047 encoded) and address.
 
@@ -340,7 +340,7 @@ def _to_header(name: str, address: str, fold: str) -> bytes:
     word = binascii.b2a_base64(name.encode(), newline=False).decode("ascii")
     if len(word) <= MAX_ENCODED_WORD:
         return f"=?utf-8?b?{word}?= <{address}>".encode()
-    return f"{_encoded_words(name, fold)} <{address}>".encode()
+    return f"{mime.encoded_words(name, fold)} <{address}>".encode()
 
 
 # --- the run -------------------------------------------------------------------------
@@ -403,13 +403,15 @@ def write_letters(
     data_labels: dict[str, dict[str, str]] | None = None,
     now: datetime | None = None,
     checkpoint_every: int = CHECKPOINT_EVERY,
+    by_jurisdiction: dict[str, ApprovedLetter] | None = None,
 ) -> LetterSummary:
     """Write one letter per good CSV row into `out_dir`; bad rows go to rejected.csv.
 
     `fmt` is eml (letters/0000001.eml ...), mbox (letters.mbox) or md (letters/*.md).
     `now` is the Date of every letter (default: the clock); a resumed run keeps the
     first run's Date and Message-IDs. `progress` gets the number of rows handled so
-    far, every 256 rows and at the end.
+    far, every 256 rows and at the end. `by_jurisdiction` ({"US-CA": letter}): rows whose
+    `jurisdiction` column names one get that letter instead (Cal. Civ. Code 1798.82(d)).
     """
     started = time.perf_counter()
     if not letters:
@@ -438,7 +440,8 @@ def write_letters(
         k.strip().lower(): {item.strip().lower(): text for item, text in v.items()}
         for k, v in (data_labels or {}).items()
     }
-    for key, letter in approved.items():  # fail before touching out_dir
+    variants = {k.strip().upper(): v for k, v in (by_jurisdiction or {}).items()}
+    for key, letter in [*approved.items(), *((v.lang, v) for v in variants.values())]:  # before touching out_dir
         _check_letter(key, letter)
     lang_column = lang_column.strip().lower()
     with open_subjects(subjects_csv) as fh:
@@ -451,8 +454,8 @@ def write_letters(
                 f"'{DEFAULT_DATA_KEY}' wording for: {', '.join(lacking)}"
             )
 
-    template_sha = {k: v.sha256 for k, v in sorted(approved.items())}
-    template_versions = {k: v.version for k, v in sorted(approved.items())}
+    template_sha = {k: v.sha256 for k, v in sorted({**approved, **variants}.items())}
+    template_versions = {k: v.version for k, v in sorted({**approved, **variants}.items())}
     settings = {
         "fmt": fmt,
         "templates": template_sha,
@@ -527,18 +530,11 @@ def write_letters(
         return summary()
 
     date = datetime.fromisoformat(state["date"])
-    compiled = {
-        key: _compile(
-            key,
-            letter,
-            fmt=fmt,
-            from_header=formataddr((sender_name, sender), charset="utf-8"),
-            date_header=format_datetime(date),
-            id_key=state["message_key"],
-            id_domain=sender.rpartition("@")[2],
-        )
-        for key, letter in approved.items()
-    }
+    mail = {"fmt": fmt, "from_header": formataddr((sender_name, sender), charset="utf-8"),
+            "date_header": format_datetime(date), "id_key": state["message_key"],
+            "id_domain": sender.rpartition("@")[2]}
+    compiled = {key: _compile(key, letter, **mail) for key, letter in approved.items()}
+    regional = {code: dataclasses.replace(_compile(v.lang, v, **mail), tag=code) for code, v in variants.items()}
     try:
         return _run(
             state=state,
@@ -549,6 +545,7 @@ def write_letters(
             out_dir=out_dir,
             fmt=fmt,
             columns=columns,
+            regional=regional,
             envelope=f"From {sender} {time.asctime(date.utctimetuple())}\n".encode(),
             resume=resume,
             progress=progress,
@@ -615,6 +612,7 @@ def _fill(
     out_dir: Path,
     fmt: str,
     columns: Columns,
+    regional: dict[str, _Compiled],
     envelope: bytes,
     resume: bool,
     progress: Callable[[int], None] | None,
@@ -716,6 +714,8 @@ def _fill(
                 if len(lang_cache) < 1024:
                     lang_cache[raw_lang] = cached
             tpl, reason = cached
+            if tpl is not None and regional and columns.jurisdiction is not None:
+                tpl = regional.get(row[columns.jurisdiction].strip().upper(), tpl)
         if tpl is not None and not reason:
             raw_data = row[i_data] if i_data is not None else ""
             data_key = (tpl.lang, raw_data)
@@ -738,8 +738,11 @@ def _fill(
             fill = {b"n": name_b, b"d": data, b"i": index}
             if fmt != "md":
                 fill[b"t"] = _to_header(name, email, fold)
-            if fmt != "md" and tpl.needs_qp(len(name_b), len(data)):
-                out = tpl.head_qp % fill + binascii.b2a_qp(tpl.body % fill, istext=True)
+                fill[b"N"] = html.escape(name, quote=False).encode()
+                fill[b"D"] = html.escape(data.decode(), quote=False).encode()
+            if fmt != "md" and tpl.needs_qp(len(fill[b"N"]), len(fill[b"D"])):
+                out = (tpl.head_qp % fill + binascii.b2a_qp(tpl.body % fill, istext=True) + tpl.mid_qp
+                       + binascii.b2a_qp(tpl.html % fill, istext=True) + tpl.tail)
             else:
                 out = tpl.whole % fill
             if mbox_fh is not None:
@@ -755,7 +758,7 @@ def _fill(
                 _write_file(f"{base}{index:0{INDEX_WIDTH}d}{ext}", out)
                 out_bytes += len(out)
             written += 1
-            by_lang[tpl.lang] = by_lang.get(tpl.lang, 0) + 1
+            by_lang[tpl.tag or tpl.lang] = by_lang.get(tpl.tag or tpl.lang, 0) + 1
 
         if index % checkpoint_every == 0:
             state.update(written=written, rejected=rejected, out_bytes=out_bytes)

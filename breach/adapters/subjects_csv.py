@@ -40,10 +40,11 @@ class Columns:
     name: int
     lang: int | None
     data: int | None
+    jurisdiction: int | None = None  # e.g. US-CA: the person gets that jurisdiction's notice
 
     @property
     def width(self) -> int:
-        return max(self.email, self.name, self.lang or 0, self.data or 0) + 1
+        return max(self.email, self.name, self.lang or 0, self.data or 0, self.jurisdiction or 0) + 1
 
 
 class _BadRecord(Exception):
@@ -166,6 +167,7 @@ def read_header(fh: TextIO, csv_path: Path, lang_column: str) -> Columns:
         name=header.index("name"),
         lang=header.index(lang_column) if lang_column in header else None,
         data=header.index("data") if "data" in header else None,
+        jurisdiction=header.index("jurisdiction") if "jurisdiction" in header else None,
     )
 
 

@@ -48,8 +48,9 @@ def interview(s: Any, incident: Any, playbook: Any, answers: dict[str, Any], def
     """Ask until the playbook is complete; saves each answer at once. False if input ended."""
     from breach.core.playbook import describe_effect, is_relevant, next_step
     from breach.errors import InputError
-    from breach.services.assessment import save_answer
+    from breach.services.assessment import sa_deadline_passed, save_answer, text_languages
 
+    langs = text_languages(s)
     number = len(answers)
     while True:
         if only is not None:
@@ -60,6 +61,11 @@ def interview(s: Any, incident: Any, playbook: Any, answers: dict[str, Any], def
         if step is None:
             return True
         number += 1
+        if step.id == "reasons_for_delay" and not sa_deadline_passed(s, incident.id, now=now()):
+            # Art. 33(1): reasons are asked only once the 72 hours have passed.
+            answers[step.id] = None
+            save_answer(s, incident, playbook=playbook.name, step=step.id, value=None, now=now())
+            continue
         default = defaults.get(step.id, step.default)
         while True:
             raw = _ask(step, default, number)
@@ -84,11 +90,37 @@ def interview(s: Any, incident: Any, playbook: Any, answers: dict[str, Any], def
                 break
             except InputError as exc:
                 typer.echo(f"    {exc}")
+        if step.type == "text" and isinstance(value, str) and len(langs) > 1:
+            value = _translations(step, value, langs)
         answers[step.id] = value
         save_answer(s, incident, playbook=playbook.name, step=step.id, value=value, now=now())
         effect = describe_effect(step, value, answers)
         if effect:
             typer.echo(f"    -> {effect}")
+
+
+def _translations(step: Any, english: str, langs: list[str]) -> str | dict[str, str]:
+    """Free text in each language the notices and letters need, the English shown beside.
+
+    A document in language L prints only L's text; a language left empty is listed as
+    missing in its drafts (never filled with the English).
+    """
+    from breach.services.assessment import FREE_TEXT_STEPS
+
+    if step.id not in FREE_TEXT_STEPS:
+        return english
+    texts = {"en": english}
+    for lang in langs:
+        if lang == "en":
+            continue
+        try:
+            typer.echo(f"    EN: {english}")
+            text = input(f"    the same in {lang} (Enter to leave it missing): ").strip()
+        except EOFError:
+            break
+        if text:
+            texts[lang] = text
+    return texts if len(texts) > 1 else english
 
 
 def _summary(result: dict[str, Any]) -> str:

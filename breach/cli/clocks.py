@@ -142,8 +142,10 @@ def notified(
     at: Annotated[str | None, typer.Option("--at", help="When the notice was made (default now).")] = None,
     reference: Annotated[str | None, typer.Option("--reference", help="The authority's case reference.")] = None,
     reasons_for_delay: Annotated[str | None, typer.Option(
-        "--reasons-for-delay", help="Required after the deadline (GDPR Art. 33(1)).")] = None,
-    phase: Annotated[str, typer.Option("--phase", help="final, initial or update (Art. 33(4) phases).")] = "final",
+        "--reasons-for-delay", help="After the deadline, for a notice made outside the tool (GDPR Art. 33(1)); "
+        "an approved notice carries its own.")] = None,
+    phase: Annotated[str | None, typer.Option(
+        "--phase", help="initial, complete or supplementary (Art. 33(4)); default: the approved notice's.")] = None,
     without_approval: Annotated[bool, typer.Option(
         "--without-approval", help="Emergency: record a notice legal did not approve (flagged).")] = False,
     reason: Annotated[str | None, typer.Option("--reason", help="Why, with --without-approval.")] = None,
@@ -152,6 +154,9 @@ def notified(
     json_: JsonOption = False,
 ) -> None:
     """Record that a notification was made (refused after the deadline without reasons).
+
+    The phase and the reasons for a delay come from the approved notice; an initial
+    notice opens the Art. 33(4) follow-up (gdpr-art33-followup).
 
     Example: breach notified BR-2026-0001 gdpr-art33-sa --at "2026-11-29 10:00" --reference DBN-123
     """
@@ -168,7 +173,8 @@ def notified(
         emit_json(result)
     else:
         state = "LATE (reasons recorded)" if result["late"] else "in time"
-        typer.echo(f"{result['incident']}: {obligation} notified at {when(result['at'], zone)}, {state}.")
+        typer.echo(f"{result['incident']}: {obligation} notified at {when(result['at'], zone)}, {state}; "
+                   f"{result['phase']} notice.")
 
 
 @command(cli)

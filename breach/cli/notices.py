@@ -50,6 +50,9 @@ def draft(
     authority: Annotated[str | None, typer.Option(
         "--authority", help="Address the notice to this member state's authority (e.g. NL; DE-BY for a Land), "
         "for its obligation gdpr-art33-sa:NL.")] = None,
+    phase: Annotated[str | None, typer.Option(
+        "--phase", help="sa-notification: initial, complete or supplementary (Art. 33(4)); default initial while "
+        "Art. 33(3) content is unknown, else complete.")] = None,
     home: HomeOption = None,
     by: ByOption = None,
     json_: JsonOption = False,
@@ -57,9 +60,10 @@ def draft(
     """Render a new version of a notice for legal review (a DRAFT until legal approves it).
 
     Content the law requires that the incident does not know yet is listed and shown as
-    a visible placeholder. The Belgian DPA accepts notices in French, Dutch or German.
+    a visible placeholder; so is free text not given in the draft's language (never filled
+    from another language). The Belgian DPA accepts notices in French, Dutch or German.
 
-    Example: breach draft BR-2026-0001 sa-notification --lang fr
+    Example: breach draft BR-2026-0001 sa-notification --lang fr --phase initial
     Example: breach draft BR-2026-0001 sa-notification --authority NL
     Word:    breach draft BR-2026-0001 sa-notification --lang fr --format docx
     Back:    breach draft BR-2026-0001 sa-notification --lang fr --from edited.docx
@@ -72,12 +76,14 @@ def draft(
 
     with session(home, by=by) as s:
         result = create_draft(s, incident_id, kind, lang=lang, fmt=fmt, strict=strict, now=now(),
-                              authority=authority)
+                              authority=authority, phase=phase)
     if json_:
         emit_json({k: result[k] for k in ("kind", "lang", "version", "sha256", "path", "missing", "template",
-                                          "template_origin")})
+                                          "template_origin", "phase")})
         return
     typer.echo(f"{result['kind']} ({result['lang']}) v{result['version']} written to {result['path']}")
+    if result.get("phase"):
+        typer.echo(f"  phase: {result['phase']}")
     if result["template_origin"] != "shipped":
         typer.echo(f"  template: {result['template']} (the data folder's own)")
     typer.echo(f"  sha256 {result['sha256']}")
@@ -172,7 +178,8 @@ def review_approve(
     lang: LangOption = "en",
     comment: Annotated[str | None, typer.Option("--comment", help="Optional comment.")] = None,
     allow_missing: Annotated[bool, typer.Option(
-        "--allow-missing", help="Approve although required content is still a placeholder.")] = False,
+        "--allow-missing", help="Approve although required content is still a placeholder (never the reasons "
+        "for a delay, nor a translation the lead authority requires).")] = False,
     home: HomeOption = None,
     json_: JsonOption = False,
 ) -> None:

@@ -30,9 +30,15 @@ KINDS = (
     "controller-notice",  # Art. 33(2): processor -> controller
     "followup",  # Art. 33(4): information in phases
     "register-entry",  # Art. 33(5): documentation of every breach
+    "us-ca-letter",  # Cal. Civ. Code 1798.82(d) form, with the Art. 34(2) content: California residents
 )
+#: Kinds written in some languages only (the statute prescribes English headings).
+KIND_LANGS: dict[str, tuple[str, ...]] = {"us-ca-letter": ("en",)}
 LANGS = ("en", "fr", "nl", "de")
 FORMATS = ("md", "html", "txt")
+#: Phases of a notice to the supervisory authority (GDPR Art. 33(4); the Belgian DPA form's
+#: "type of notification"): initial (more to follow), complete, supplementary (to an earlier one).
+PHASES = ("initial", "complete", "supplementary")
 
 #: The top-level context keys a template may read (see templates/README.md).
 CONTEXT_KEYS = ("incident", "org", "assessment", "obligations", "notice", "generated_at")
@@ -66,7 +72,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
         "org.contact.name",
         "org.contact.email",
         "incident.aware_at",
-        _A + "nature_summary",
+        _A + "plain_summary",
         _A + "data_items",
         _A + "consequences",
         _A + "measures_taken",
@@ -77,7 +83,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
         "org.contact.name",
         "org.contact.email",
         "incident.aware_at",
-        _A + "nature_summary",
+        _A + "plain_summary",
         _A + "data_items",
         _A + "consequences",
         _A + "measures_taken",
@@ -129,12 +135,47 @@ REQUIRED: dict[str, tuple[str, ...]] = {
         "assessment.rationale",
         "notice.reasons_for_delay",
     ),
+    "us-ca-letter": (
+        "org.name",
+        "org.contact.name",
+        "org.contact.email",
+        "incident.aware_at",
+        _A + "plain_summary",
+        _A + "data_items",
+        _A + "consequences",
+        _A + "measures_taken",
+        _A + "advice_to_subjects",
+    ),
 }
+REQUIRED["sa-notification"] += ("notice.previous_reference",)
 
 #: Fields required only when another context value is truthy.
 WHEN: dict[str, str] = {
     "notice.reasons_for_delay": "notice.late",  # Art. 33(1): reasons when later than 72 h
 }
+#: The same, for one kind only (the follow-up always cites the first notice).
+WHEN_BY_KIND: dict[str, dict[str, str]] = {
+    "sa-notification": {"notice.previous_reference": "notice.supplementary"},  # cites the DBN reference
+}
+
+#: Free text people write. A plain string is English; other languages come as
+#: {fr: ..., nl: ..., de: ...}. A document in language L prints only L's text: never
+#: another language's (the Belgian DPA treats a notice not in fr/nl/de as inadmissible).
+FREE_TEXT = frozenset({
+    *(_A + k for k in ("nature_summary", "plain_summary", "consequences", "measures_taken", "measures_proposed",
+                       "advice_to_subjects", "awareness_note", "reasons_for_delay", "risk_override_reason",
+                       "discovery_details", "security_measures_before", "subjects_not_informed_reason",
+                       "other_bodies_details", "processor_details", "cause_details")),
+    "incident.awareness_note", "incident.summary", "notice.reasons_for_delay",
+    "org.contact.role", "org.sector", "org.security_measures", "org.dpo.reason",
+})
+
+#: Art. 33(3) content an initial notice may leave "to follow" (Art. 33(4): information in phases).
+DEFERRABLE = frozenset({
+    "incident.occurred_at", "incident.detected_at",
+    *(_A + k for k in ("nature_summary", "breach_types", "subject_categories", "subjects_count", "data_categories",
+                       "data_items", "records_count", "consequences", "measures_taken")),
+})
 
 
 @dataclass(frozen=True)
@@ -163,23 +204,66 @@ def required_fields(kind: str) -> list[Field]:
     _check(kind=kind)
     labels = _i18n("en")["fields"]
     return [
-        Field(key=key, label=labels[key]["label"], source=labels[key]["source"], when=WHEN.get(key))
+        Field(key=key, label=labels[key]["label"], source=labels[key]["source"],
+              when=WHEN_BY_KIND.get(kind, {}).get(key) or WHEN.get(key))
         for key in REQUIRED[kind]
     ]
 
 
-def missing_fields(kind: str, context: dict[str, Any]) -> list[Field]:
+def missing_fields(kind: str, context: dict[str, Any], lang: str | None = None) -> list[Field]:
     """Return the required fields that are None, empty or absent in `context`.
 
     A field with a `when` condition counts only if that condition holds (e.g. reasons
-    for the delay only when the notice is late).
+    for the delay only when the notice is late). With `lang`, free text must exist in
+    that language (a plain string is English). In an initial notice (`notice.phase`),
+    Art. 33(3) content not yet known is not missing: it is "to follow" (Art. 33(4)).
     """
     _check_context(context)
-    return [
-        f
-        for f in required_fields(kind)
-        if (f.when is None or _lookup(context, f.when)) and _is_missing(_lookup(context, f.key))
-    ]
+    return [f for f in required_fields(kind) if missing_key(f, context, lang) is not None]
+
+
+def missing_key(field: Field, context: dict[str, Any], lang: str | None) -> str | None:
+    """How `field` is missing: its key, "key (L)" for a missing translation, or None."""
+    if field.when is not None and not _lookup(context, field.when):
+        return None
+    value, untranslated = _pick(_lookup(context, field.key), lang, field.key in FREE_TEXT)
+    if untranslated:
+        return f"{field.key} ({lang})"
+    if not _is_missing(value):
+        return None
+    return None if _deferred(field.key, context) else field.key
+
+
+def missing_translations(missing: list[str]) -> list[str]:
+    """The entries of a draft's `missing` that are translations ("key (fr)"), not unknown facts."""
+    return [m for m in missing if m.endswith(")") and " (" in m]
+
+
+def _deferred(key: str, context: dict[str, Any]) -> bool:
+    return key in DEFERRABLE and _lookup(context, "notice.phase") == "initial"
+
+
+def _pick(value: Any, lang: str | None, free: bool) -> tuple[Any, bool]:
+    """(the value in `lang`, whether only its translation is lacking).
+
+    Per-language text gives `lang`'s text; a plain string in a free-text field is English.
+    Lists (e.g. security measures) are picked item by item.
+    """
+    if lang is None:
+        return value, False
+    if _per_language(value):
+        text = value.get(lang)
+        if _is_missing(text):
+            return None, any(not _is_missing(v) for v in value.values())
+        return text, False
+    if free and isinstance(value, str) and value.strip() and lang != "en":
+        return None, True
+    if isinstance(value, list) and any(_per_language(v) or (free and isinstance(v, str)) for v in value):
+        picked = [_pick(v, lang, free) for v in value]
+        if any(lacking for _, lacking in picked):
+            return None, True
+        return [v for v, _ in picked if not _is_missing(v)], False
+    return value, False
 
 
 def render(kind: str, lang: str, fmt: str, context: dict[str, Any],
@@ -201,6 +285,10 @@ def render(kind: str, lang: str, fmt: str, context: dict[str, Any],
     try:
         template = _environment(fmt, dirs).get_template(name)
         text = _tidy(template.render(_variables(context, lang, fmt, misses, dirs)))
+        if lang == "fr":
+            from breach.core.wording import french_typography
+
+            text = french_typography(text)
         # The subject is the template's `subject` block, rendered without escaping.
         md = _environment("md", dirs).get_template(name)
         block = md.blocks["subject"](md.new_context(_variables(context, lang, "md", [], dirs)))
@@ -212,7 +300,11 @@ def render(kind: str, lang: str, fmt: str, context: dict[str, Any],
     except KeyError as exc:
         raise InputError(f"template {_template_file(dirs, name)} has no block {exc}") from None
     subject = " ".join("".join(block).split())
-    keys = [f.key for f in missing_fields(kind, context)]
+    if lang == "fr":
+        from breach.core.wording import french_typography
+
+        subject = french_typography(subject)
+    keys = [k for f in required_fields(kind) if (k := missing_key(f, context, lang)) is not None]
     keys += [k for k in dict.fromkeys(misses) if k not in keys]
     used = Path(template.filename or name)
     own = dirs[0] != shipped("templates") and used.is_relative_to(dirs[0])
@@ -228,6 +320,11 @@ def template_name(kind: str, lang: str) -> str:
     """Return the template's name inside templates/, e.g. "followup/de.md.j2"."""
     _check(kind=kind, lang=lang)
     return f"{kind}/{lang}.md.j2"
+
+
+def kind_langs(kind: str) -> tuple[str, ...]:
+    """The languages `kind` is written in (us-ca-letter: English, as the statute's headings)."""
+    return KIND_LANGS.get(kind, LANGS)
 
 
 def draft_marker(lang: str) -> str:
@@ -289,6 +386,8 @@ def _check(*, kind: str | None = None, lang: str | None = None, fmt: str | None 
     for value, allowed, what in ((kind, KINDS, "kind"), (lang, LANGS, "language"), (fmt, FORMATS, "format")):
         if value is not None and value not in allowed:
             raise InputError(f"unknown {what} {value!r} (choose from: {', '.join(allowed)})")
+    if kind is not None and lang is not None and lang not in kind_langs(kind):
+        raise InputError(f"{kind} is written in {', '.join(kind_langs(kind))} only, not {lang!r}")
 
 
 def _check_context(context: Any) -> None:
@@ -341,33 +440,62 @@ def _variables(context: dict[str, Any], lang: str, fmt: str, misses: list[str],
 
 
 def _helpers(context: dict[str, Any], lang: str, t: dict[str, Any], misses: list[str]) -> dict[str, Callable]:
-    """The functions templates use to read the context. Values come back as display text."""
+    """The functions templates use to read the context. Values come back as display text.
+
+    Free text (FREE_TEXT, or any {fr: ..., en: ...}) is shown only in `lang`: a missing
+    translation is a placeholder recorded as "key (lang)", never another language's text.
+    """
+    from breach.core import wording
+
+    def picked(key: str) -> tuple[Any, bool]:
+        value, lacking = _pick(_lookup(context, key), lang, key in FREE_TEXT)
+        return (None if _is_missing(value) else value), lacking
 
     def val(key: str) -> Any:
-        """The raw value at `key` (a per-language text picked for `lang`), or None."""
-        value = _lookup(context, key)
-        if _per_language(value):
-            value = value.get(lang)
-        return None if _is_missing(value) else value
+        """The raw value at `key` in `lang` (free text only in `lang`), or None."""
+        return picked(key)[0]
 
-    def placeholder(key: str) -> str:
+    def placeholder(key: str, untranslated: bool = False) -> str:
         field = t["fields"].get(key) or {"label": key, "source": "?"}
-        return f"[{t['missing']}{t['colon']} {field['label']} — {field['source']}]"
+        label = f"{field['label']} ({t['translation']})" if untranslated else field["label"]
+        return f"[{t['missing']}{t['colon']} {label} — {field['source']}]"
 
     def need(key: str, group: str | None = None) -> str:
-        """Display text for required content, or a visible placeholder (recorded as missing)."""
-        value = val(key)
+        """Display text for required content, or a visible placeholder (recorded as missing).
+
+        In an initial notice, Art. 33(3) content not yet known reads "to follow" (Art. 33(4)).
+        """
+        value, lacking = picked(key)
+        if lacking:
+            misses.append(f"{key} ({lang})")
+            return placeholder(key, untranslated=True)
         if value is None:
+            if _deferred(key, context):
+                return t["to_follow"]
             misses.append(key)
             return placeholder(key)
         return show(value, group)
 
+    def opt(key: str, group: str | None = None) -> str | None:
+        """Optional content: None when not given at all; a placeholder when only its translation lacks."""
+        value, lacking = picked(key)
+        if lacking:
+            misses.append(f"{key} ({lang})")
+            return placeholder(key, untranslated=True)
+        return None if value is None else show(value, group)
+
+    def fact(key: str, group: str | None = None) -> str:
+        """An optional fact of the authority's form: its value, else "to follow" (initial) or "not known"."""
+        shown = opt(key, group)
+        if shown is not None:
+            return shown
+        return t["to_follow"] if _lookup(context, "notice.phase") == "initial" else t["unknown"]
+
     def need_list(key: str, group: str | None = None) -> list[str]:
         """A list as display strings (one per bullet), or [placeholder]."""
-        value = val(key)
-        if value is None:
-            misses.append(key)
-            return [placeholder(key)]
+        value, lacking = picked(key)
+        if lacking or value is None:
+            return [need(key, group)]
         values = value if isinstance(value, list | tuple) else [value]
         return [show(v, group) for v in values if not _is_missing(v)]
 
@@ -387,9 +515,13 @@ def _helpers(context: dict[str, Any], lang: str, t: dict[str, Any], misses: list
             return _number(value, t)
         if isinstance(value, list | tuple):
             shown = [show(v, group) for v in value if not _is_missing(v)]
-            return _join(shown, t["conj_and"]) if group else "; ".join(shown)
+            if group and group != "categories":
+                return _join(shown, t["conj_and"])
+            return t["semicolon"].join(shown)
         if isinstance(value, dict):
-            return "; ".join(f"{k}: {show(v)}" for k, v in value.items())
+            return t["semicolon"].join(f"{k}{t['colon']} {show(v)}" for k, v in value.items())
+        if wording.is_iso_time(value):
+            return wording.show_time(value, lang, t)
         return lab(group, value) if group else str(value)
 
     def yesno(key: str) -> str:
@@ -402,12 +534,35 @@ def _helpers(context: dict[str, Any], lang: str, t: dict[str, Any], misses: list
         names = t.get("authorities") or {}
         return names[country] if country in names else need("org.lead_authority.name")
 
+    def country(code: Any) -> str:
+        """A country (or US-CA style subdivision) named in `lang` from CLDR, never the profile's English."""
+        return wording.country_name(str(code), lang, t)
+
+    def jurisdictions(key: str) -> str | None:
+        """{BE: 1200, US-CA: 800} -> "Belgique : 1 200 ; Californie (États-Unis) : 800"."""
+        value = _lookup(context, key)
+        if not isinstance(value, dict) or not value:
+            return None
+        return t["semicolon"].join(f"{country(k)}{t['colon']} {show(v)}" for k, v in value.items())
+
     def entity_line(entity: Any) -> str:
-        """ "Name, registration, address" of one entity of the organization profile."""
+        """ "Name, registration, address, country" of one entity; the country named in `lang`."""
         if not isinstance(entity, dict):
             return show(entity)
-        parts = (entity.get(k) for k in ("name", "registration", "address"))
+        parts = [entity.get(k) for k in ("name", "registration", "address")]
+        if not _is_missing(entity.get("country")):
+            parts.append(country(entity["country"]))
         return ", ".join(str(p) for p in parts if not _is_missing(p))
+
+    def rationale() -> list[str]:
+        """The reasons for the risk decision in `lang` (Art. 33(5) register)."""
+        assessment = _lookup(context, "assessment")
+        if lang == "en" or not isinstance(assessment, dict) or _is_missing(assessment.get("rationale")):
+            return need_list("assessment.rationale")
+        reason = None
+        if assessment.get("risk_override") and not _is_missing(_lookup(context, _A + "risk_override_reason")):
+            reason = need(_A + "risk_override_reason")
+        return wording.rationale_lines(assessment, lang, t, reason)
 
     def obligation_rows() -> list[dict[str, Any]]:
         """The context's obligations with localized labels and states (Art. 33(5) register)."""
@@ -420,27 +575,51 @@ def _helpers(context: dict[str, Any], lang: str, t: dict[str, Any], misses: list
                 str(x) for x in (code, ob.get("recipient")) if not _is_missing(x)
             )
             state = ob.get("state")
+            delay = None
+            if not _is_missing(ob.get("reasons_for_delay")):
+                delay, lacking = _pick(ob["reasons_for_delay"], lang, True)
+                if lacking:
+                    misses.append(f"notice.reasons_for_delay ({lang})")
+                    delay = placeholder("notice.reasons_for_delay", untranslated=True)
             out.append(
                 {
                     "label": label or t["unknown"],
                     "state": lab("states", state) if not _is_missing(state) else t["unknown"],
-                    "due": None if _is_missing(ob.get("due_at")) else str(ob["due_at"]),
-                    "met": None if _is_missing(ob.get("met_at")) else str(ob["met_at"]),
-                    "reason": None if _is_missing(ob.get("reason")) else str(ob["reason"]),
+                    "due": None if _is_missing(ob.get("due_at")) else show(ob["due_at"]),
+                    "met": None if _is_missing(ob.get("met_at")) else show(ob["met_at"]),
+                    "reason": wording.obligation_reason(ob, lang, t, delay),
                 }
             )
         return out
 
+    def advice() -> list[str]:
+        """Concrete advice derived from the data items (passwords, e-mail, identity numbers...)."""
+        items = _lookup(context, _A + "data_items") or []
+        table = t.get("advice") or {}
+        return list(dict.fromkeys(table[i] for i in items if isinstance(i, str) and i in table))
+
+    def phase() -> str | None:
+        """initial, complete or supplementary (Art. 33(4); the Belgian DPA form's type of notification)."""
+        value = _lookup(context, "notice.phase")
+        return value if value in PHASES else None
+
     return {
         "val": val,
         "need": need,
+        "opt": opt,
+        "fact": fact,
         "need_list": need_list,
         "lab": lab,
         "show": show,
         "yesno": yesno,
         "authority": authority,
+        "country": country,
+        "jurisdictions": jurisdictions,
         "entity_line": entity_line,
+        "rationale": rationale,
         "obligation_rows": obligation_rows,
+        "advice": advice,
+        "phase": phase,
     }
 
 

@@ -130,6 +130,9 @@ class DraftRef:
     missing: tuple[str, ...] = ()
     at: datetime | None = None
     by: str | None = None
+    phase: str | None = None  # sa-notification: initial | complete | supplementary (Art. 33(4))
+    late: bool = False  # drafted after the Art. 33(1) deadline
+    reasons_for_delay: Any = None  # as given in the notice: text, or {lang: text}
 
 
 @dataclass(frozen=True)
@@ -156,10 +159,11 @@ class Notification:
     at: datetime
     recorded_at: datetime
     by: str
-    phase: str = "final"
+    phase: str = "complete"  # initial | complete | supplementary (Art. 33(4))
     phase_number: int = 1
     reference: str | None = None
-    reasons_for_delay: str | None = None
+    reasons_for_delay: Any = None  # text, or {lang: text} when taken from the approved notice
+    reasons_outside_tool: bool = False  # given at `breach notified`, not in an approved notice
     late: bool = False
     recipient: str | None = None
     without_approval: bool = False

@@ -20,13 +20,16 @@ _TOP = {
     "name": str, "source": str, "timezone": str, "languages": list, "entities": list,
     "joint_controllers": bool, "contact": dict, "lead_authority": dict, "regimes": list,
     "data_inventory": list, "security_measures": list, "sectors": list,
+    "sector": (str, dict), "dpo": dict,  # Belgian DPA form: sector of activity; DPO or its absence
 }
 #: `lead_authority` is required too unless no controller has an EU main establishment (Art. 27 case).
 _REQUIRED = ("name", "timezone", "entities", "contact")
 _ENTITY = {"id", "name", "registration", "address", "country", "subdivision", "main_establishment",
-           "roles", "source"}
+           "roles", "source", "description"}
 _CONTACT = {"name", "role", "email", "privacy_email", "phone", "source"}
-_AUTHORITY = {"country", "name", "short", "languages", "basis", "source"}
+_AUTHORITY = {"country", "name", "short", "languages", "languages_mandatory", "basis", "source"}
+_DPO = {"designated", "name", "email", "phone", "reason", "source"}
+_LANGS = ("en", "fr", "nl", "de")
 _ITEM = {"id", "label", "category", "credential", "source"}
 CATEGORIES = ("simple", "behavioural", "financial", "sensitive")
 
@@ -56,7 +59,8 @@ def validate_org(data: Any, path: str) -> list[Problem]:
         if key not in _TOP:
             bad(data, key, f"unknown key {key!r} (known: {', '.join(sorted(_TOP))})")
         elif not isinstance(value, _TOP[key]):
-            bad(data, key, f"{key!r} must be a {_TOP[key].__name__}")
+            kinds = _TOP[key] if isinstance(_TOP[key], tuple) else (_TOP[key],)
+            bad(data, key, f"{key!r} must be a {' or '.join(k.__name__ for k in kinds)}")
     for key in _REQUIRED:
         if key not in data:
             problems.append(Problem(path, data.line, f"missing required key {key!r}"))
@@ -86,8 +90,18 @@ def validate_org(data: Any, path: str) -> list[Problem]:
     check_items("entities", _ENTITY, ("name", "country"))
     problems += _check_establishment(data, path, authorities)
     check_items("data_inventory", _ITEM, ("id", "category"))
+    # Free text may be given per language ({en: ..., fr: ...}): only en, fr, nl, de.
+    for node, key in ((data, "sector"), (data.get("contact"), "role"), (data.get("dpo"), "reason")):
+        value = node.get(key) if isinstance(node, dict) else None
+        if isinstance(value, dict) and not set(value) <= set(_LANGS):
+            bad(node, key, f"{key!r} per language takes {', '.join(_LANGS)} only")
+    for i, measure in enumerate(data.get("security_measures") or []):
+        if not isinstance(measure, str | dict) or (isinstance(measure, dict) and not set(measure) <= set(_LANGS)):
+            problems.append(Problem(path, data["security_measures"].line_of(i) if isinstance(
+                data["security_measures"], LineList) else None, "a security measure is text, or text per language"))
     for key, allowed, required in (("contact", _CONTACT, ("name", "email")),
-                                   ("lead_authority", _AUTHORITY, ("name", "country"))):
+                                   ("lead_authority", _AUTHORITY, ("name", "country")),
+                                   ("dpo", _DPO, ("designated",))):
         node = data.get(key)
         if isinstance(node, LineDict):
             for k in node:

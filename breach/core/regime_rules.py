@@ -24,7 +24,7 @@ REGIME_DIR = shipped("regimes")
 STATUSES = ("confirmed-primary", "confirmed-secondary", "partial", "unconfirmed")
 BINDINGS = ("law", "guidance")
 ROLES = ("controller", "processor", "any")
-MET_BY = ("any", "final", "assessed")
+MET_BY = ("any", "complete", "assessed")
 #: `notice`: something to send (an obligation in `breach status`); `record`: something to keep
 #: (a register duty, e.g. PIPEDA s 10.3: a record of every breach for 24 months).
 DUTIES = ("notice", "record")
@@ -50,8 +50,10 @@ MISSING_START = {
     "determined_material": "no materiality determination recorded (no determined_material event)",
 }
 OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq}
-#: Notice phases that leave more to come (GDPR Art. 33(4) "in phases").
-OPEN_PHASES = ("initial", "update")
+#: Notice phases that leave more to come (GDPR Art. 33(4) "in phases"); complete and
+#: supplementary notices give the rest.
+OPEN_PHASES = ("initial",)
+PHASES = ("initial", "complete", "supplementary")
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _CALENDAR = re.compile(r"^[A-Z]{2,4}(?:-[A-Z0-9]{1,3})?$")
@@ -355,8 +357,9 @@ def _validate_trigger(node: Any, line: int, ids: set, bad) -> None:
             _keys(submitted, {"rule", "phase"}, ("rule",), "submitted", bad)
             if submitted.get("rule") not in ids:
                 bad(submitted.line_of("rule"), f"submitted refers to an unknown rule {submitted.get('rule')!r}")
-            if submitted.get("phase", "final") not in (*OPEN_PHASES, "final"):
-                bad(submitted.line_of("phase"), f"phase must be initial, update or final, got {submitted['phase']!r}")
+            if submitted.get("phase", "complete") not in PHASES:
+                bad(submitted.line_of("phase"),
+                    f"phase must be initial, complete or supplementary, got {submitted['phase']!r}")
     if "any" in node:
         subs = node["any"]
         if not isinstance(subs, list) or len(subs) < 2:

@@ -23,6 +23,7 @@ from breach.core.regime_rules import (  # noqa: F401 - re-exported: callers impo
     NOTIFY_AUTHORITY,
     OPEN_PHASES,
     OPS,
+    PHASES,
     REGIME_DIR,
     Rule,
     _within,
@@ -40,7 +41,7 @@ class Facts:
     `events`: clock start times by name (see EVENTS) and `submitted:<rule id>` = time of
     the LATEST notice for that rule (derived from `notifications` when absent).
     `notifications`: rule id -> notices in order (breach.core.models.Notification); phase
-    'final' (complete), 'initial' or 'update' (more to follow).
+    'initial' (more to follow), 'complete' or 'supplementary' (the rest).
     `assessment`: the latest assessment's result fields, plus `answers` and `at`.
     `flags`: yes/no facts that some triggers need (e.g. significant_incident for NIS2);
     a missing flag counts as False.
@@ -370,6 +371,8 @@ def _meeting_notice(rule: Rule, facts: Facts) -> Notification | None:
 def _late_reason(notice: Notification, due: datetime) -> str:
     delay = clock.humanize(notice.at - due)
     reasons = notice.reasons_for_delay
+    if isinstance(reasons, dict):  # as given in the approved notice, per language: the English here
+        reasons = reasons.get("en") or next(iter(reasons.values()), None)
     # GDPR Art. 33(1): a notice after 72 h "shall be accompanied by reasons for the delay".
     tail = f"; reasons for the delay: {reasons}" if reasons else "; no reasons for the delay recorded"
     return f"notified {delay} after the deadline{tail}"

@@ -138,7 +138,9 @@ def fold(events: Iterable[Event], start: IncidentState | None = None) -> Inciden
         elif kind == EventKind.DRAFTED:
             drafts.append(DraftRef(kind=d["kind"], lang=d["lang"], version=d["version"], sha256=d["sha256"],
                                    format=d.get("format"), template=d.get("template"),
-                                   missing=tuple(d.get("missing") or ()), at=e.at, by=e.author))
+                                   missing=tuple(d.get("missing") or ()), at=e.at, by=e.author,
+                                   phase=d.get("phase"), late=bool(d.get("late")),
+                                   reasons_for_delay=d.get("reasons_for_delay")))
         elif kind == EventKind.REVIEWED:
             reviews.append(Review(kind=d["kind"], lang=d["lang"], version=d["version"], sha256=d["sha256"],
                                   decision=d["decision"], by=d.get("by") or e.author, comment=d.get("comment"),
@@ -198,14 +200,21 @@ def _task(previous: Task | None, e: Event) -> Task:
     )
 
 
+#: Phases recorded before issue 13: a "final" notice completed the information; an "update"
+#: gave part of it and kept the Art. 33(4) follow-up open, as an initial notice does.
+LEGACY_PHASES = {"final": "complete", "update": "initial"}
+
+
 def _notification(e: Event) -> Notification:
     d = e.data
     draft = d.get("draft")
+    phase = d.get("phase") or "complete"
     return Notification(
         obligation=d["obligation"], at=clock.decode(d["at"], None), recorded_at=e.at, by=e.author,
-        phase=d.get("phase") or "final", phase_number=d.get("phase_number") or 1, reference=d.get("reference"),
-        reasons_for_delay=d.get("reasons_for_delay"), late=bool(d.get("late")), recipient=d.get("recipient"),
-        without_approval=bool(d.get("without_approval")), reason=d.get("reason"),
+        phase=LEGACY_PHASES.get(phase, phase), phase_number=d.get("phase_number") or 1,
+        reference=d.get("reference"), reasons_for_delay=d.get("reasons_for_delay"), late=bool(d.get("late")),
+        recipient=d.get("recipient"), without_approval=bool(d.get("without_approval")), reason=d.get("reason"),
+        reasons_outside_tool=bool(d.get("reasons_outside_tool")),
         draft=DraftRef(kind=draft["kind"], lang=draft["lang"], version=draft["version"], sha256=draft["sha256"])
         if draft else None,
         seq=e.seq,

@@ -13,6 +13,7 @@ from typing import Any
 
 from breach.core import risk
 from breach.core import time as clock
+from breach.core.drafting import FREE_TEXT, LANGS
 from breach.core.models import EventKind, Incident
 from breach.core.playbook import (
     check_answers,
@@ -28,6 +29,7 @@ from breach.core.textsafe import MAX_ANSWER, check_length
 from breach.core.yamlio import load_yaml, plain
 from breach.errors import InputError
 from breach.services.incidents import get_incident
+from breach.services.obligations import incident_obligations
 from breach.services.session import Session
 from breach.services.views import task_dict
 
@@ -141,3 +143,22 @@ def update_task(session: Session, incident_id: str, n: int, *, done: bool, note:
     session.store.append_event(incident.id, kind=EventKind.TASK, at=now, author=session.author,
                                data={"n": n, "state": new_state, "note": note})
     return {**task_dict(state.tasks[n]), "state": new_state, "note": note}
+
+
+#: Playbook steps whose answer is free text a notice prints (breach.core.drafting.FREE_TEXT).
+FREE_TEXT_STEPS = frozenset(k.rsplit(".", 1)[1] for k in FREE_TEXT if k.startswith("assessment.answers."))
+
+
+def text_languages(session: Session) -> list[str]:
+    """English first, then the languages the lead authority accepts and the letters need."""
+    org = session.org
+    wanted = ["en", *(org.get("lead_authority", {}).get("languages") or []), *(org.get("languages") or [])]
+    return [lang for lang in dict.fromkeys(wanted) if lang in LANGS]
+
+
+def sa_deadline_passed(session: Session, incident_id: str, *, now: datetime) -> bool:
+    """True once the Art. 33(1) deadline of the SA notice has passed (reasons for delay are due)."""
+    for o in incident_obligations(session, incident_id, now=now):
+        if o.rule_id == "gdpr-art33-sa" and o.due_at is not None and (o.state == "late" or now > o.due_at):
+            return True
+    return False

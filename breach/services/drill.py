@@ -40,7 +40,8 @@ ACTIONS = ("open", "log", "scope", "assess", "status", "draft", "approve", "noti
 _KEYS = {"name", "title", "description", "public", "role", "occurred_h", "detected_h", "awareness_note",
          "answers", "timeline", "start"}
 _STEP_KEYS = {"at_h", "do", "text", "kind", "lang", "as", "obligation", "reference", "reasons_for_delay",
-              "phase", "summary", "jurisdictions", "n", "note", "done", "without_approval", "reason"}
+              "phase", "summary", "jurisdictions", "n", "note", "done", "without_approval", "reason",
+              "answers"}
 
 
 def load_scenario(path: Path) -> dict[str, Any]:
@@ -150,7 +151,9 @@ def _scope(session, scenario, step, state, now, say) -> None:
 
 
 def _assess(session, scenario, step, state, now, say) -> None:
-    answers = plain(scenario["answers"])
+    # A later `assess` may add answers (e.g. the reasons for a delay, once the deadline passed).
+    state.setdefault("answers", plain(scenario["answers"])).update(plain(step.get("answers") or {}))
+    answers = dict(state["answers"])
     result = finish(session, state["incident"], playbook_name="gdpr", answers=answers, now=now)
     say(f"   ENISA SE {result['severity']} ({result['level']}); GDPR risk {result['risk']}; "
         f"notify the authority: {'yes' if result['notify_sa'] else 'no'}, "
@@ -172,7 +175,8 @@ def _status(session, scenario, step, state, now, say) -> None:
 
 
 def _draft(session, scenario, step, state, now, say) -> None:
-    d = create_draft(session, state["incident"], step["kind"], lang=step.get("lang", "en"), now=now)
+    d = create_draft(session, state["incident"], step["kind"], lang=step.get("lang", "en"), now=now,
+                     phase=step.get("phase"))
     missing = f"; MISSING: {', '.join(d['missing'])}" if d["missing"] else ""
     say(f"   draft {d['kind']} ({d['lang']}) v{d['version']} sha256 {d['sha256'][:12]} -> {d['path']}{missing}")
 
@@ -189,7 +193,7 @@ def _approve(session, scenario, step, state, now, say) -> None:
 def _notified(session, scenario, step, state, now, say) -> None:
     r = record_notification(session, state["incident"], step["obligation"], at=clock.iso(now), now=now,
                             reference=step.get("reference"), reasons_for_delay=step.get("reasons_for_delay"),
-                            phase=step.get("phase", "final"), without_approval=bool(step.get("without_approval")),
+                            phase=step.get("phase"), without_approval=bool(step.get("without_approval")),
                             reason=step.get("reason"))
     sent = f" (sent {r['draft']['kind']} {r['draft']['lang']} v{r['draft']['version']})" if r.get("draft") else ""
     say(f"   {step['obligation']} notified{' LATE' if r['late'] else ''}{sent}")

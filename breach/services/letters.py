@@ -27,17 +27,17 @@ from breach.services.session import Session
 __all__ = ["approved_letters", "count_rows", "data_labels", "write_letters"]
 
 
-def approved_letters(session: Session, incident_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """lang -> ApprovedLetter for the newest approved, intact subject-letter of each language, and the approvals."""
-    rows = [r for r in review_rows(session, incident_id) if r["kind"] == "subject-letter" and r["approved_sha256"]]
-    texts = {(d["lang"], d["version"]): d for d in session.store.draft_rows(incident_id)
-             if d["kind"] == "subject-letter"}
+def approved_letters(session: Session, incident_id: str, kind: str = "subject-letter",
+                     ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """lang -> ApprovedLetter for the newest approved, intact letter of `kind` in each language, and the approvals."""
+    rows = [r for r in review_rows(session, incident_id) if r["kind"] == kind and r["approved_sha256"]]
+    texts = {(d["lang"], d["version"]): d for d in session.store.draft_rows(incident_id) if d["kind"] == kind}
     letters: dict[str, Any] = {}
     approvals: dict[str, Any] = {}
     for row in sorted(rows, key=lambda r: r["version"]):
         draft = texts[(row["lang"], row["version"])]
         if sha256_text(draft["text"]) != row["approved_sha256"]:
-            raise ApprovalError(f"subject-letter ({row['lang']}) v{row['version']} changed after approval: "
+            raise ApprovalError(f"{kind} ({row['lang']}) v{row['version']} changed after approval: "
                                 "hash mismatch; draft and approve it again")
         # Checked against the approval above; the merge engine re-checks the text it is handed.
         text = without_draft_marker(draft["text"], row["lang"])
@@ -69,11 +69,21 @@ def write_letters(session: Session, incident_id: str, *, subjects_csv: Path, out
     if not approved:
         raise ApprovalError(f"no approved subject-letter for {incident.id}: draft it (breach draft {incident.id} "
                             "subject-letter --lang L), have legal approve it, then run breach letters")
+    # Cal. Civ. Code 1798.82(d): California residents get the "Notice of Data Breach" form,
+    # for rows whose jurisdiction column says US-CA, when the incident has people there.
+    regional: dict[str, Any] = {}
+    if session.state(incident.id).scope.get("US-CA"):
+        california, ca_approvals = approved_letters(session, incident.id, "us-ca-letter")
+        if "en" in california:
+            regional["US-CA"] = california["en"]
+            approvals["us-ca-letter"] = ca_approvals["en"]
+    langs = sorted(set(approved) | {v.lang for v in regional.values()})
     sender = from_address or session.org.get("contact", {}).get("privacy_email") or session.org["contact"]["email"]
     summary = engine.write_letters(
         letters=approved, subjects_csv=Path(subjects_csv), out_dir=Path(out_dir), fmt=fmt, lang_column=lang_column,
         default_lang=default_lang or ("en" if "en" in approved else sorted(approved)[0]), from_address=sender,
-        resume=resume, progress=progress, data_labels=data_labels(sorted(approved), session.home), now=now)
+        resume=resume, progress=progress, data_labels=data_labels(langs, session.home), now=now,
+        by_jurisdiction=regional)
     record = {**summary.to_dict(), "approvals": approvals, "format": fmt, "out_dir": str(out_dir), "resumed": resume}
     session.store.append_event(incident.id, kind=EventKind.LETTERS, at=now, author=session.author, data=record)
     return {"incident": incident.id, **record}

@@ -17,8 +17,17 @@ from breach.adapters.files import write_private
 from breach.adapters.store_sqlite import sha256_text
 from breach.core import time as clock
 from breach.core.authorities import Concerned, concerned, establishment, load_directory
-from breach.core.drafting import LANGS, draft_marker, render
+from breach.core.drafting import (
+    DEFERRABLE,
+    LANGS,
+    PHASES,
+    draft_marker,
+    missing_fields,
+    missing_translations,
+    render,
+)
 from breach.core.models import EventKind
+from breach.core.regimes import AWAITING_ASSESSMENT
 from breach.core.resources import search_path
 from breach.core.review import NOTICE_FOR, approved_for, draft_states, unified_diff
 from breach.core.state import IncidentState
@@ -46,48 +55,74 @@ def sa_obligation_id(session: Session, authority: Concerned | None) -> str:
 
 def build_context(session: Session, state: IncidentState, *, now: datetime,
                   notice: dict[str, Any] | None = None, authority: Concerned | None = None) -> dict[str, Any]:
-    """Everything a template may use; times already formatted in the organization's zone.
+    """Everything a template may use; times in ISO 8601 in the organization's zone (templates
+    show them in the document's language).
 
     With `authority`, the notice is addressed to that authority (it stands in for
     `org.lead_authority`, which the templates read) and follows its obligation.
     """
     zone = session.org_zone
+
+    def local(value: datetime | None) -> str | None:
+        return clock.iso(clock.in_zone(value, zone)) if value else None
+
     incident = state.incident
     inc = incident_dict(incident)
     for key in ("aware_at", "occurred_at", "detected_at", "opened_at", "closed_at"):
-        value = getattr(incident, key)
-        inc[key] = clock.show(value, zone) if value else None
+        inc[key] = local(getattr(incident, key))
     assessment = None
+    answers: dict[str, Any] = {}
     if state.assessment:
-        assessment = {**state.assessment.result, "answers": dict(state.assessment.answers)}
+        answers = dict(state.assessment.answers)
+        assessment = {**state.assessment.result, "answers": answers}
+    if answers.get("awareness_note"):  # the per-language answer wins over the one-line note at `open`
+        inc["awareness_note"] = answers["awareness_note"]
     found = incident_obligations(session, incident.id, now=now, state=state)
-    obligations = [
-        {"obligation": o.rule_id, "recipient": o.recipient,
-         "due_at": clock.show(o.due_at, zone) if o.due_at else None,
-         "state": o.state, "reason": o.reason, "source": o.source}
-        for o in found
-    ]
+    obligations = []
+    for o in found:
+        notices = state.notifications.get(o.rule_id, ())
+        code = None
+        if o.reason:
+            code = {"late": "late", "not_applicable": "not_applicable"}.get(o.state, "other")
+            if o.reason.startswith(AWAITING_ASSESSMENT):
+                code = "awaiting"
+        obligations.append({
+            "obligation": o.rule_id, "recipient": o.recipient, "due_at": local(o.due_at), "met_at": local(o.met_at),
+            "state": o.state, "reason": o.reason, "reason_code": code, "source": o.source,
+            "reasons_for_delay": next((n.reasons_for_delay for n in notices if n.reasons_for_delay), None)})
     sa_id = sa_obligation_id(session, authority)
-    sa = next((o for o in obligations if o["obligation"] == sa_id), None)
+    sa = next((o for o in found if o.rule_id == sa_id), None)
     sa_notices = state.notifications.get(sa_id, ())
-    overdue = any(o.rule_id == sa_id and o.overdue for o in found)
-    late = bool(sa and sa["state"] == "late") or bool(sa and sa["state"] == "pending" and sa["due_at"] and overdue)
+    # Art. 33(1): late when the notice was made after 72 h, or when it is drafted after them.
+    late = bool(sa and (sa.state == "late" or (sa.state == "pending" and sa.due_at and now > sa.due_at)))
+    first = sa_notices[0] if sa_notices else None
     last = sa_notices[-1] if sa_notices else None
-    ctx_notice = {"late": late, "reasons_for_delay": last.reasons_for_delay if last else None,
-                  "reference": last.reference if last else None,
-                  "previous_reference": last.reference if last else None,
-                  "phase": len(sa_notices) + 1 if sa_notices else None}
+    reasons = answers.get("reasons_for_delay") or (last.reasons_for_delay if last else None)
+    ctx_notice = {"late": late, "reasons_for_delay": reasons,
+                  "reference": first.reference if first else None,
+                  "previous_reference": first.reference if first else None,
+                  "previous_at": local(first.at) if first else None,
+                  "phase_number": len(sa_notices) + 1 if sa_notices else None}
     ctx_notice.update(notice or {})
+    ctx_notice["supplementary"] = ctx_notice.get("phase") == "supplementary"
     org = session.org
     if authority is not None:
         chosen = authority.authority
         org = {**org, "lead_authority": {
+            **{k: v for k, v in org.get("lead_authority", {}).items() if k == "languages_mandatory"},
             "country": authority.country, "name": chosen.label if chosen else authority.recipient,
             "short": chosen.short if chosen else None, "languages": list(authority.languages),
             "source": chosen.source if chosen else "breach/resources/authorities.yaml"}}
     return {"incident": inc, "org": org, "assessment": assessment, "obligations": obligations,
-            "notice": ctx_notice, "generated_at": clock.show(now, zone),
+            "notice": ctx_notice, "generated_at": local(now),
             "authority": authority.to_dict() if authority else None, "sa_obligation": sa_id}
+
+
+def default_phase(context: dict[str, Any], lang: str) -> str:
+    """Art. 33(4): initial while any Art. 33(3) content is still unknown, else complete."""
+    probe = {**context, "notice": {**(context.get("notice") or {}), "phase": "complete"}}
+    unknown = {f.key for f in missing_fields("sa-notification", probe)}
+    return "initial" if unknown & DEFERRABLE else "complete"
 
 
 def incident_dir(session: Session, incident_id: str) -> Path:
@@ -95,11 +130,15 @@ def incident_dir(session: Session, incident_id: str) -> Path:
 
 
 def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | None = "en", fmt: str = "md",
-                 strict: bool = False, now: datetime, authority: str | None = None) -> dict[str, Any]:
+                 strict: bool = False, now: datetime, authority: str | None = None,
+                 phase: str | None = None) -> dict[str, Any]:
     """Render a new version of a notice, store it and write it to the incident's folder.
 
     `authority` (a member state code, or DE-XX for a German Land) addresses an sa-notification
     to that authority; the default language is then one it accepts.
+    `phase` (sa-notification only, Art. 33(4)): initial, complete or supplementary; default
+    initial while any Art. 33(3) content is unknown, else complete. A supplementary notice
+    cites the first notice's reference (the DBN number at the Belgian DPA).
     """
     state = session.state(incident_id)
     incident = state.incident
@@ -117,7 +156,15 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
                          "has decided")
     lang = lang or "en"
     dirs = tuple(search_path("templates", session.home))
-    rendered = render(kind, lang, fmt, build_context(session, state, now=now, authority=chosen), template_dirs=dirs)
+    context = build_context(session, state, now=now, authority=chosen)
+    if phase is not None and kind != "sa-notification":
+        raise InputError("--phase applies to sa-notification only (GDPR Art. 33(4))")
+    if phase is not None and phase not in PHASES:
+        raise InputError(f"--phase must be one of {', '.join(PHASES)}, not {phase!r}")
+    if kind == "sa-notification":
+        phase = phase or default_phase(context, lang)
+        context["notice"].update(phase=phase, supplementary=phase == "supplementary")
+    rendered = render(kind, lang, fmt, context, template_dirs=dirs)
     if strict and rendered.missing:
         raise InputError(f"{kind} ({lang}) is missing content the law requires: " + ", ".join(rendered.missing))
     digest = sha256_text(rendered.text)
@@ -130,13 +177,17 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
                "text": rendered.text, "sha256": digest, "template": rendered.template,
                "created_at": clock.iso(now), "path": str(path), "missing": json.dumps(rendered.missing)}
         store.insert_draft(row)
-        store.append_event(incident.id, kind=EventKind.DRAFTED, at=now, author=session.author, data={
-            "kind": kind, "lang": lang, "version": version, "format": fmt, "sha256": digest,
-            "template": rendered.template, "missing": rendered.missing})
+        data = {"kind": kind, "lang": lang, "version": version, "format": fmt, "sha256": digest,
+                "template": rendered.template, "missing": rendered.missing}
+        if kind == "sa-notification":
+            late = bool(context["notice"]["late"])
+            data.update(phase=phase, late=late,
+                        reasons_for_delay=context["notice"]["reasons_for_delay"] if late else None)
+        store.append_event(incident.id, kind=EventKind.DRAFTED, at=now, author=session.author, data=data)
         _write_file(path, rendered.text)
     return {"incident": incident.id, "kind": kind, "lang": lang, "version": version, "format": fmt,
             "sha256": digest, "path": str(path), "missing": rendered.missing, "template": rendered.template,
-            "subject": rendered.subject, "template_origin": rendered.origin}
+            "subject": rendered.subject, "template_origin": rendered.origin, "phase": phase}
 
 
 def _authority_language(authority: Concerned) -> str:
@@ -197,9 +248,8 @@ def review_act(session: Session, incident_id: str, kind: str, *, lang: str, vers
     if expect_sha256 is not None and expect_sha256 != row["sha256"]:
         raise ApprovalError(f"{kind} ({lang}) v{version} is not the text that was reviewed: it hashes to "
                             f"{row['sha256'][:12]}…, the page showed {expect_sha256[:12]}…; reload and review again")
-    if decision == "approved" and row["missing"] and not allow_missing:
-        raise ApprovalError(f"{kind} ({lang}) v{version} still lacks content the law requires: "
-                            f"{', '.join(row['missing'])}; draft it again once known, or approve with --allow-missing")
+    if decision == "approved":
+        _approval_gate(session, incident.id, row, allow_missing=allow_missing)
     data: dict[str, Any] = {"kind": kind, "lang": lang, "version": version, "sha256": row["sha256"],
                             "decision": decision, "by": by, "comment": comment}
     if via:
@@ -217,6 +267,29 @@ def review_act(session: Session, incident_id: str, kind: str, *, lang: str, vers
         if final_path is not None:
             _write_file(final_path, final)
     return {"incident": incident.id, **data}
+
+
+def _approval_gate(session: Session, incident_id: str, row: dict[str, Any], *, allow_missing: bool) -> None:
+    """What legal cannot approve: missing content (unless --allow-missing); for an authority
+    whose languages are mandatory, a missing translation; a late SA notice without reasons."""
+    kind, lang, version, missing = row["kind"], row["lang"], row["version"], row["missing"]
+    what = f"{kind} ({lang}) v{version}"
+    if kind == "sa-notification":
+        delay = [m for m in missing if m.startswith("notice.reasons_for_delay")]
+        if delay:
+            # Art. 33(1): a notification after 72 h "shall be accompanied by reasons for the delay".
+            raise ApprovalError(f"{what} is late and lacks the reasons for the delay (GDPR Art. 33(1)): answer "
+                                f"reasons_for_delay (per language), draft again, then approve; --allow-missing "
+                                "cannot waive them")
+        authority = session.org.get("lead_authority") or {}
+        untranslated = missing_translations(missing)
+        if untranslated and authority.get("languages_mandatory") and lang in (authority.get("languages") or []):
+            raise ApprovalError(f"{what} lacks text in {lang} ({', '.join(untranslated)}); the lead authority "
+                                f"accepts only {', '.join(authority['languages'])}, so --allow-missing cannot "
+                                "waive a missing translation")
+    if missing and not allow_missing:
+        raise ApprovalError(f"{what} still lacks content the law requires: "
+                            f"{', '.join(missing)}; draft it again once known, or approve with --allow-missing")
 
 
 def without_draft_marker(text: str, lang: str) -> str:

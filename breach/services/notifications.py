@@ -18,7 +18,7 @@ from breach.services.notices import require_approved
 from breach.services.obligations import facts_for, incident_advisories, incident_obligations
 from breach.services.session import Session
 
-PHASES = ("final", "initial", "update")
+PHASES = ("initial", "complete", "supplementary")  # GDPR Art. 33(4); the Belgian DPA form's types
 
 
 def record_notification(
@@ -30,13 +30,18 @@ def record_notification(
     now: datetime,
     reference: str | None = None,
     reasons_for_delay: str | None = None,
-    phase: str = "final",
+    phase: str | None = None,
     without_approval: bool = False,
     reason: str | None = None,
 ) -> dict[str, Any]:
-    """Record that a notification was made; after the deadline only with reasons (Art. 33(1))."""
+    """Record that a notification was made; after the deadline only with reasons (Art. 33(1)).
+
+    The phase and the reasons for the delay come from the approved notice that was sent;
+    `reasons_for_delay` (and `phase`) are for notices made outside the tool, and are
+    recorded as such.
+    """
     incident = get_incident(session, incident_id)
-    if phase not in PHASES:
+    if phase is not None and phase not in PHASES:
         raise InputError(f"phase must be one of {', '.join(PHASES)}")
     try:
         find_rule(obligation)
@@ -63,21 +68,44 @@ def record_notification(
         current = obligations[obligation]
         if current.state == "not_applicable":
             raise InputError(f"{obligation} is not applicable to {incident.id}: {current.reason}")
+        approval = require_approved(session, state, obligation, without_approval=without_approval)
+        sent = approval.get("draft")
+        drafted = next((d for d in state.drafts if sent and (d.kind, d.lang, d.version)
+                        == (sent["kind"], sent["lang"], sent["version"])), None)
+        if drafted is not None and drafted.phase:
+            if phase is not None and phase != drafted.phase:
+                raise InputError(f"the approved {drafted.kind} ({drafted.lang}) v{drafted.version} is a "
+                                 f"{drafted.phase} notice, not {phase}: draft it again with --phase {phase} and "
+                                 "have it approved")
+            phase = drafted.phase
         late = is_late(obligation, facts_for(session, state), when)
-        if late and not (reasons_for_delay or "").strip():
-            due = clock.show(current.due_at, session.zone) if current.due_at else "its deadline"
+        outside = False
+        due = clock.show(current.due_at, session.zone) if current.due_at else "its deadline"
+        if late and drafted is not None:
+            if not drafted.reasons_for_delay:
+                # Approved before the deadline, sent after it: the notice itself must give the reasons.
+                raise DeadlineError(
+                    f"{obligation} was due {due}, and the approved {drafted.kind} ({drafted.lang}) "
+                    f"v{drafted.version} gives no reasons for the delay (GDPR Art. 33(1)): answer reasons_for_delay, "
+                    f"draft it again (breach draft {incident.id} {drafted.kind} --lang {drafted.lang}) and have "
+                    "that version approved")
+            reasons_for_delay = drafted.reasons_for_delay
+        elif late and not (reasons_for_delay or "").strip():
             raise DeadlineError(
                 f"{obligation} was due {due}; a notification after the deadline must give "
                 "--reasons-for-delay (GDPR Art. 33(1))"
             )
+        elif late:
+            outside = True  # typed at `breach notified`: the notice was made outside the tool
         data: dict[str, Any] = {
             "obligation": obligation, "at": clock.iso(when), "reference": reference,
-            "reasons_for_delay": reasons_for_delay, "late": late, "phase": phase,
+            "reasons_for_delay": reasons_for_delay if late else None, "reasons_outside_tool": outside,
+            "late": late, "phase": phase or "complete",
             "phase_number": len(state.notifications.get(obligation, ())) + 1,
             "recipient": current.recipient, "without_approval": without_approval,
             "reason": reason,
         }
-        data.update(require_approved(session, state, obligation, without_approval=without_approval))
+        data.update(approval)
         session.store.append_event(incident.id, kind=EventKind.NOTIFIED, at=now, author=session.author, data=data)
         session.changed(incident.id, f"notified:{obligation}", now=now)
     return {"incident": incident.id, **data}

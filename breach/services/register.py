@@ -58,7 +58,8 @@ def register_rows(session: Session, *, now: datetime, since: datetime | None = N
                 + (f" ref {n.reference}" if n.reference else "")
                 + (f", draft {n.draft.kind} {n.draft.lang} v{n.draft.version}" if n.draft else "")
                 + (" WITHOUT LEGAL APPROVAL: " + (n.reason or "") if n.without_approval else "")
-                + (f"; reasons for delay: {n.reasons_for_delay}" if n.reasons_for_delay else "")
+                + (f"; reasons for delay: {_one_language(n.reasons_for_delay)}" if n.reasons_for_delay else "")
+                + (" (given at `breach notified`: notice made outside the tool)" if n.reasons_outside_tool else "")
                 for n in notices
             )
             obligations.append({

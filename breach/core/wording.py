@@ -1,0 +1,102 @@
+"""Fixed words in the filing language: dates, country names, rationale, obligation reasons.
+
+Pure: the message catalogue (`templates/i18n/<lang>.yaml`) is passed in as `t`. Country
+names and month names come from CLDR (babel, imported inside the functions so that
+`breach --help` stays fast). No English reaches an fr, nl or de document from here:
+the risk engine's rationale lines are English, so for other languages they are
+rebuilt from the structured result (scores, factors, decision) with catalogue keys.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)")
+#: French typography: a narrow no-break space before : ; ? ! (not in URLs or times).
+_FR_PUNCT = re.compile(r"(?<=\S)[ \u00a0]([:;?!])(?=[\s*<]|$)", re.MULTILINE)
+
+
+def is_iso_time(value: Any) -> bool:
+    return isinstance(value, str) and bool(_ISO.fullmatch(value))
+
+
+def show_time(value: str, lang: str, t: dict[str, Any]) -> str:
+    """'2026-11-28T14:05:00+01:00' -> '28 novembre 2026, 14:05 (UTC+01:00)' (CLDR month names)."""
+    from babel.dates import format_date
+
+    when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    offset = when.strftime("%z")
+    offset = f"{offset[:3]}:{offset[3:]}" if offset else ""
+    return t["datetime_format"].format(date=format_date(when.date(), "long", locale=lang),
+                                       time=when.strftime("%H:%M"), offset=offset)
+
+
+def country_name(code: str, lang: str, t: dict[str, Any]) -> str:
+    """ISO 3166 code -> its name in `lang` (CLDR); 'US-CA' -> 'Californie (États-Unis)'."""
+    from babel import Locale
+
+    code = str(code).upper()
+    country, _, sub = code.partition("-")
+    name = Locale.parse(lang).territories.get(country, country)
+    if sub:
+        part = (t.get("subdivisions") or {}).get(code, code)
+        return f"{part} ({name})"
+    return name
+
+
+def french_typography(text: str) -> str:
+    """A narrow no-break space (U+202F) before : ; ? ! as French typography wants."""
+    return _FR_PUNCT.sub("\u202f\\1", text)
+
+
+def _num(value: Any, t: dict[str, Any]) -> str:
+    if value is None:
+        return "?"
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return text.replace(".", t["decimal"])
+
+
+def rationale_lines(assessment: dict[str, Any], lang: str, t: dict[str, Any],
+                    override_reason: str | None) -> list[str]:
+    """The decision's reasons in `lang`, from the structured result (not the English lines)."""
+    r = t["rationale"]
+    out = []
+    if assessment.get("severity") is not None:
+        out.append(r["enisa"].format(se=_num(assessment.get("severity"), t), dpc=_num(assessment.get("dpc"), t),
+                                     ei=_num(assessment.get("ei"), t), cb=_num(assessment.get("cb"), t),
+                                     level=t["levels"].get(assessment.get("level"), "?")))
+    categories = (assessment.get("answers") or {}).get("data_categories") or []
+    if categories:
+        words = [t["categories"].get(c, c) for c in categories]
+        out.append(r["categories"].format(categories=", ".join(words)))
+    for factor in assessment.get("factors") or []:
+        out.append(r["factor"].format(factor=t["factors"].get(factor, factor)))
+    computed, risk = assessment.get("computed_risk") or assessment.get("risk"), assessment.get("risk")
+    if computed:
+        out.append(r["computed"].format(risk=t["risks"].get(computed, computed)))
+    if assessment.get("risk_override"):
+        out.append(r["override"].format(risk=t["risks"].get(risk, risk),
+                                        reason=override_reason or r["no_reason"]))
+    if assessment.get("role") == "processor":
+        out.append(r["processor"])
+    elif assessment.get("notify_sa") is not None:
+        out.append(r["notify_sa"] if assessment.get("notify_sa") else r["no_notify_sa"])
+        exemption = assessment.get("exemption")
+        if exemption:
+            out.append(r["exemption"].format(exemption=t["exemptions"].get(exemption, exemption)))
+        elif assessment.get("notify_subjects") is not None:
+            out.append(r["notify_subjects"] if assessment.get("notify_subjects") else r["no_notify_subjects"])
+    out.append(r["document"])
+    return out
+
+
+def obligation_reason(ob: dict[str, Any], lang: str, t: dict[str, Any], delay: str | None) -> str | None:
+    """Why an obligation is in its state, in `lang`: English rule text only in English documents."""
+    reason = ob.get("reason")
+    if lang == "en" or not reason:
+        return reason
+    code = ob.get("reason_code") or "other"
+    text = t["reasons"].get(code, t["reasons"]["other"])
+    return text.format(reasons=delay or t["reasons"]["none_given"])
