@@ -16,6 +16,9 @@ def draft(cli: Cli, iid: str, kind: str, *args: str) -> dict:
 
 def test_draft_is_stored_versioned_and_written(cli: Cli, assessed: str, home: Path) -> None:
     first = draft(cli, assessed, "sa-notification", "--lang", "fr")
+    again = draft(cli, assessed, "sa-notification", "--lang", "fr")
+    assert (again["version"], again["unchanged"], again["sha256"]) == (1, True, first["sha256"])  # nothing new
+    assert cli("scope", assessed, "-j", "BE=30001", "-j", "FR=30000", "-j", "DE=20000").exit_code == 0
     second = draft(cli, assessed, "sa-notification", "--lang", "fr")
     other = draft(cli, assessed, "sa-notification", "--lang", "nl")
     assert (first["version"], second["version"], other["version"]) == (1, 2, 1)
@@ -57,7 +60,8 @@ def test_review_states_and_diff(cli: Cli, assessed: str, tmp_path: Path) -> None
     states = {(r["kind"], r["version"]): r["state"] for r in cli.json("review", assessed)}
     assert states[("subject-letter", 1)] == "changes requested"
     # a second version after a reassessment with a different count
-    answers = HIGH.read_text().replace("subjects_count: 80000", "subjects_count: 91234")
+    answers = HIGH.read_text().replace("subjects_count: 80000", "subjects_count: 91234").replace(
+        "and what people bought.", "and what 91,234 people bought.")  # the letter shows the plain summary
     changed = tmp_path / "answers.yaml"
     changed.write_text(answers)
     assert cli("assess", assessed, "--answers", str(changed)).exit_code == 0

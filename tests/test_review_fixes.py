@@ -45,7 +45,8 @@ def test_notified_refuses_an_older_approved_version_when_a_newer_draft_exists(cl
     cli.json("draft", assessed, "sa-notification", "--lang", "fr")
     assert cli("review", "approve", assessed, "sa-notification", "--lang", "fr", "--version", "1", "--as",
                "legal").exit_code == 0
-    cli.json("draft", assessed, "sa-notification", "--lang", "fr")
+    assert cli("scope", assessed, "-j", "BE=30001", "-j", "FR=30000", "-j", "DE=20000").exit_code == 0
+    assert cli.json("draft", assessed, "sa-notification", "--lang", "fr")["version"] == 2
     refused = cli("notified", assessed, "gdpr-art33-sa")
     assert refused.exit_code == 1 and "v2 is newer than the approved v1" in refused.stderr
 

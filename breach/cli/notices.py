@@ -79,7 +79,11 @@ def draft(
                               authority=authority, phase=phase)
     if json_:
         emit_json({k: result[k] for k in ("kind", "lang", "version", "sha256", "path", "missing", "template",
-                                          "template_origin", "phase")})
+                                          "template_origin", "phase", "unchanged")})
+        return
+    if result.get("unchanged"):
+        typer.echo(f"{result['kind']} ({result['lang']}) v{result['version']} is unchanged: no new version "
+                   f"({result['path']}).")
         return
     typer.echo(f"{result['kind']} ({result['lang']}) v{result['version']} written to {result['path']}")
     if result.get("phase"):

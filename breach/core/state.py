@@ -43,6 +43,7 @@ class IncidentState:
     tasks: dict[int, Task] = field(default_factory=dict)
     scope: dict[str, int] = field(default_factory=dict)
     unlocated: int = 0  # people affected whose location is unknown (`breach scope --unlocated N`)
+    scope_seq: int = 0  # the event that last set the scope (an assessment's jurisdictions or `breach scope`)
     clock_events: dict[str, datetime] = field(default_factory=dict)
     notifications: dict[str, tuple[Notification, ...]] = field(default_factory=dict)
     reviews: tuple[Review, ...] = ()
@@ -79,6 +80,7 @@ def fold(events: Iterable[Event], start: IncidentState | None = None) -> Inciden
     tasks: dict[int, Task] = dict(s.tasks) if s else {}
     scope: dict[str, int] = dict(s.scope) if s else {}
     unlocated = s.unlocated if s else 0
+    scope_seq = s.scope_seq if s else 0
     clock_events: dict[str, datetime] = dict(s.clock_events) if s else {}
     notifications: dict[str, list[Notification]] = {k: list(v) for k, v in s.notifications.items()} if s else {}
     reviews: list[Review] = list(s.reviews) if s else []
@@ -103,11 +105,13 @@ def fold(events: Iterable[Event], start: IncidentState | None = None) -> Inciden
                 clock_events.setdefault(name, clock.decode(at, None))
             if d.get("scope"):
                 scope, unlocated = _split_scope(d["scope"])
+                scope_seq = e.seq
         elif kind == EventKind.TASK:
             tasks[d["n"]] = _task(tasks.get(d["n"]), e)
         elif kind == EventKind.SCOPE:
             scope, unlocated = _split_scope(d.get("jurisdictions") or {})
             unlocated = int(d.get("unlocated") or unlocated)
+            scope_seq = e.seq
         elif kind == EventKind.CLOCK:
             clock_events[d["event"]] = clock.decode(d["at"], None)
             if d["event"] in CORRECTS and incident is not None:
@@ -152,7 +156,7 @@ def fold(events: Iterable[Event], start: IncidentState | None = None) -> Inciden
     return IncidentState(
         incident=incident, answers=answers, corrections=tuple(corrections), retractions=tuple(retractions),
         assessments=tuple(assessments), tasks=tasks,
-        scope=scope, unlocated=unlocated, clock_events=clock_events,
+        scope=scope, unlocated=unlocated, scope_seq=scope_seq, clock_events=clock_events,
         notifications={k: tuple(v) for k, v in notifications.items()}, reviews=tuple(reviews),
         drafts=tuple(drafts), letters=tuple(letters), event_count=count, head_hash=head,
     )

@@ -75,6 +75,14 @@ def build_context(session: Session, state: IncidentState, *, now: datetime,
     if state.assessment:
         answers = dict(state.assessment.answers)
         assessment = {**state.assessment.result, "answers": answers}
+    if state.people and assessment is not None and state.assessment is not None:
+        # The whole number, the people of unknown location included (`breach scope --unlocated`):
+        # whichever was recorded last, the assessment's count or the scope, is the latest count.
+        if state.scope_seq > state.assessment.seq or not isinstance(answers.get("subjects_count"), int):
+            answers["subjects_count"] = state.people
+            answers["jurisdictions"] = dict(state.scope)
+        if state.unlocated:
+            answers["subjects_unlocated"] = state.unlocated
     if answers.get("awareness_note"):  # the per-language answer wins over the one-line note at `open`
         inc["awareness_note"] = answers["awareness_note"]
     found = incident_obligations(session, incident.id, now=now, state=state)
@@ -170,6 +178,13 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
     digest = sha256_text(rendered.text)
     folder = incident_dir(session, incident.id) / "drafts"
     store = session.store
+    same = [r for r in store.draft_rows(incident.id) if (r["kind"], r["lang"], r["format"]) == (kind, lang, fmt)]
+    if same and same[-1]["sha256"] == digest:
+        # Nothing changed since the newest version: no new version for legal to review again.
+        last = same[-1]
+        return {"incident": incident.id, "kind": kind, "lang": lang, "version": last["version"], "format": fmt,
+                "sha256": digest, "path": last["path"], "missing": rendered.missing, "template": rendered.template,
+                "subject": rendered.subject, "template_origin": rendered.origin, "phase": phase, "unchanged": True}
     with store.transaction():
         version = store.next_draft_version(incident.id, kind, lang)
         path = folder / f"{kind}.{lang}.v{version}.{fmt}"
@@ -187,7 +202,7 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
         _write_file(path, rendered.text)
     return {"incident": incident.id, "kind": kind, "lang": lang, "version": version, "format": fmt,
             "sha256": digest, "path": str(path), "missing": rendered.missing, "template": rendered.template,
-            "subject": rendered.subject, "template_origin": rendered.origin, "phase": phase}
+            "subject": rendered.subject, "template_origin": rendered.origin, "phase": phase, "unchanged": False}
 
 
 def _authority_language(authority: Concerned) -> str:

@@ -84,8 +84,8 @@ def set_scope(session: Session, incident_id: str, jurisdictions: list[str] | Non
     location is unknown (`unlocated`: in every total, towards no jurisdiction's threshold), and legal's
     decision to notify more authorities than the lead one (`notify_authorities`, member state codes)."""
     incident = get_incident(session, incident_id)
-    scope = parse_jurisdictions(jurisdictions, allow_empty=unlocated is not None) if jurisdictions or unlocated \
-        is not None else None
+    scope = (parse_jurisdictions(jurisdictions or [], allow_empty=unlocated is not None)
+             if jurisdictions or unlocated is not None else None)
     if scope is not None:
         unlocated = scope.pop(UNLOCATED, 0) if unlocated is None else unlocated + scope.pop(UNLOCATED, 0)
         check_count(unlocated, what="--unlocated")
