@@ -15,7 +15,7 @@ from conftest import REPO, T0, Cli
 from breach.core.yamlio import load_yaml
 
 ANSWERS_FILE = REPO / "tests" / "data" / "wp250" / "example06.yaml"
-QUESTION = re.compile(r"\[(\d+)\] \((\w+)\) ")
+QUESTION = re.compile(r"\[(\d+)/(\d+)\] \((\w+)\) ")
 TRANSLATION = re.compile(r"the same in (\w+) \(Enter to leave it missing\): ")
 PROMPT = r"answer \(\? for help\)[^:]*: "
 
@@ -49,7 +49,7 @@ def answer_questions(child: pexpect.spawn, answers: dict, *, limit: int | None =
             value = answers.get(step, {})
             child.sendline(value.get(child.match.group(1), "") if isinstance(value, dict) else "")
             continue
-        step = child.match.group(2)
+        step = child.match.group(3)
         child.expect(PROMPT)
         if count == 0:
             child.sendline("?")  # help on demand, then the same question again
@@ -79,10 +79,15 @@ def test_assess_in_a_pty_survives_a_kill_and_matches_answers_file(cli: Cli, home
     child.expect("Resuming the assessment")
     answer_questions(child, answers)
     child.sendline("y")
+    child.expect(r"Who takes this decision\? \[tester\]: ")
+    child.sendline("Ana Peeters (DPO)")
     child.expect("recorded")
+    child.expect("Next: breach status")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+    row = next(r for r in cli.json("register", "--format", "json") if r["id"] == interactive)
+    assert row["decided_by"] == "Ana Peeters (DPO)"
 
     asked = {e["data"]["step"] for e in cli.json("timeline", interactive) if e["kind"] == "answer"}
     assert len(asked) > 5

@@ -26,17 +26,49 @@ def _fmt_value(value: Any) -> str:
     return str(value)
 
 
-def _ask(step: Any, default: Any, number: int) -> str | None:
-    """Print one question and read one line; None on end of input."""
+def _style(text: str, **kwargs: Any) -> str:
+    """Colour on a terminal only (the question, the running result)."""
+    return typer.style(text, **kwargs) if sys.stdout.isatty() else text
+
+
+def _ask(step: Any, default: Any, number: int, total: int) -> str | None:
+    """Print one question ("3/27"), its numbered choices, and read one line; None on end of input."""
     typer.echo("")
-    typer.echo(f"[{number}] ({step.id}) {step.question}")
+    typer.echo(_style(f"[{number}/{total}] ({step.id}) {step.question}", bold=True))
     if step.choices:
-        typer.echo("    choices: " + ", ".join(_choice_value(c) for c in step.choices))
+        for n, choice in enumerate(step.choices, start=1):
+            label = f" - {choice.label}" if choice.label and choice.label != choice.value else ""
+            typer.echo(f"    {n}) {choice.value}{label}")
+        typer.echo("    (a number, or the first letters of a choice" + (", several separated by commas)"
+                                                                       if step.type == "multi_choice" else ")"))
     hint = f" [{_fmt_value(default)}]" if default not in (None, "", []) else ""
     try:
         return input(f"    answer (? for help){hint}: ")
     except EOFError:
         return None
+
+
+def _progress(playbook: Any, answers: dict[str, Any], step: Any) -> tuple[int, int]:
+    """(n, m): this step's place among the questions relevant so far, and how many those are."""
+    from breach.core.playbook import is_relevant
+
+    asked = [st for st in playbook.steps if st.asked and (st.id in answers or is_relevant(st, answers))]
+    ids = [st.id for st in asked]
+    n = ids.index(step.id) + 1 if step.id in ids else len(ids) + 1
+    return n, max(len(ids), n)
+
+
+def _help(step: Any) -> None:
+    import shutil
+    import textwrap
+
+    width = min(shutil.get_terminal_size((100, 24)).columns, 100) - 4
+    text = step.help or "No help for this question."
+    for paragraph in text.split("\n"):
+        typer.echo(textwrap.fill(paragraph, width=width, initial_indent="    ", subsequent_indent="    "))
+    if step.source:
+        typer.echo(textwrap.fill(f"Source: {step.source}", width=width, initial_indent="    ",
+                                 subsequent_indent="    "))
 
 
 def _choice_value(choice: Any) -> str:
@@ -50,8 +82,11 @@ def interview(s: Any, incident: Any, playbook: Any, answers: dict[str, Any], def
     from breach.errors import InputError
     from breach.services.assessment import sa_deadline_passed, save_answer, text_languages
 
+    try:
+        import readline  # noqa: F401 - line editing and history for input() on a terminal
+    except ImportError:  # pragma: no cover - not on every platform
+        pass
     langs = text_languages(s)
-    number = len(answers)
     while True:
         if only is not None:
             step = next((st for st in playbook.steps if st.id in only and st.id not in answers
@@ -60,7 +95,7 @@ def interview(s: Any, incident: Any, playbook: Any, answers: dict[str, Any], def
             step = next_step(playbook, answers)
         if step is None:
             return True
-        number += 1
+        number, total = _progress(playbook, answers, step)
         if step.id == "reasons_for_delay" and not sa_deadline_passed(s, incident.id, now=now()):
             # Art. 33(1): reasons are asked only once the 72 hours have passed.
             answers[step.id] = None
@@ -68,15 +103,13 @@ def interview(s: Any, incident: Any, playbook: Any, answers: dict[str, Any], def
             continue
         default = defaults.get(step.id, step.default)
         while True:
-            raw = _ask(step, default, number)
+            raw = _ask(step, default, number, total)
             if raw is None:
                 typer.echo("\nInput ended: the answers given so far are saved; run the command again to resume.")
                 return False
             raw = raw.strip()
             if raw == "?":
-                typer.echo(f"    {step.help or 'No help for this question.'}")
-                if step.source:
-                    typer.echo(f"    Source: {step.source}")
+                _help(step)
                 continue
             if raw == "" and default not in (None, "", []):
                 raw = _fmt_value(default)
@@ -96,7 +129,7 @@ def interview(s: Any, incident: Any, playbook: Any, answers: dict[str, Any], def
         save_answer(s, incident, playbook=playbook.name, step=step.id, value=value, now=now())
         effect = describe_effect(step, value, answers)
         if effect:
-            typer.echo(f"    -> {effect}")
+            typer.echo(_style(f"    -> {effect}", fg="cyan"))
 
 
 def _translations(step: Any, english: str, langs: list[str]) -> str | dict[str, str]:
@@ -160,11 +193,29 @@ def assess(
 
     Example: breach assess BR-2026-0001 --answers answers.yaml --json
     """
+    tty = sys.stdin.isatty()
+    try:
+        result = _assess(incident_id, playbook=playbook, answers_file=answers_file, yes=yes, home=home, by=by,
+                         tty=tty)
+    except KeyboardInterrupt:
+        typer.echo(f"\nInterrupted: every answer given so far is saved. Resume with: breach assess {incident_id}",
+                   err=True)
+        raise typer.Exit(130) from None
+    if json_:
+        emit_json(result)
+    else:
+        typer.echo(f"\nAssessment of {result['incident']} recorded.")
+        if answers_file is not None:
+            typer.echo(_summary(result))
+        typer.echo(next_hint(result))
+
+
+def _assess(incident_id: str, *, playbook: str, answers_file: Path | None, yes: bool, home: Path | None,
+            by: str | None, tty: bool) -> dict[str, Any]:
     from breach.core import risk
     from breach.core.playbook import missing_answers
     from breach.services.assessment import finish, load_answers_file, progress, save_answer
 
-    tty = sys.stdin.isatty()
     with session(home, by=by) as s:
         incident, pb, state, answers, defaults = progress(s, incident_id, playbook)
         if answers_file is not None:
@@ -208,19 +259,36 @@ def assess(
                     typer.echo("Not recorded. Your answers are saved; run the command again to finish.")
                     raise typer.Exit(1)
                 if reply in {st.id for st in pb.steps}:
-                    answers.pop(reply, None)
-                    defaults = {**defaults}
+                    old = answers.pop(reply, None)
+                    defaults = {**defaults, **({reply: old} if old is not None else {})}  # Enter keeps it
                     continue
                 typer.echo(f"Unknown step {reply!r}.")
             if missing_answers(pb, answers):
                 fail("the assessment is incomplete")
+            s.author = _decider(s.author, yes=yes)
             result = finish(s, incident.id, playbook_name=pb.name, answers=answers, now=now())
-    if json_:
-        emit_json(result)
-    else:
-        typer.echo(f"\nAssessment of {result['incident']} recorded.")
-        if answers_file is not None:
-            typer.echo(_summary(result))
+    return result
+
+
+def _decider(default: str, *, yes: bool) -> str:
+    """Who takes the decision: recorded on the assessment and shown in the register (`decided_by`)."""
+    if yes:
+        return default
+    try:
+        name = input(f"Who takes this decision? [{default}]: ").strip()
+    except EOFError:
+        name = ""
+    return name or default
+
+
+def next_hint(result: dict[str, Any]) -> str:
+    """The command that usually comes next after an assessment."""
+    iid = result["incident"]
+    if result.get("notify_sa"):
+        return f"Next: breach status {iid}   then: breach draft {iid} sa-notification --lang fr"
+    if result.get("notify_subjects"):
+        return f"Next: breach draft {iid} subject-letter --lang en"
+    return f"Next: breach status {iid}   (no notification: the register records why)"
 
 
 @command(cli)

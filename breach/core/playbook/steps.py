@@ -51,6 +51,13 @@ def _match_choice(step: Step, word: str) -> str:
     for choice in step.choices:
         if word.lower() in (choice.value.lower(), choice.label.lower()):
             return choice.value
+    # A unique prefix is enough: "max" for maximum, "contr" for controller.
+    prefixed = [c.value for c in step.choices
+                if word and (c.value.lower().startswith(word.lower()) or c.label.lower().startswith(word.lower()))]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    if len(prefixed) > 1:
+        raise InputError(f"{step.id}: {word!r} could be {', '.join(prefixed)}; type more letters")
     raise InputError(
         f"{step.id}: {word!r} is not a choice; answer one of {', '.join(step.choice_values)} (or its number)"
     )
