@@ -104,6 +104,7 @@ def scope(
             if result.get("unlocated"):
                 line += f"{'; ' if known else ''}{result['unlocated']:,} of unknown location"
             typer.echo(f"{line}; {total:,} people in all.")
+            typer.echo(f"Next: breach status {incident_id}")
         for code in (c.strip().upper() for item in notify_authority or [] for c in item.split(",") if c.strip()):
             typer.echo(f"Decision recorded: notify the {code} authority too (obligation gdpr-art33-sa:{code}).")
 

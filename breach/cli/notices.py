@@ -93,6 +93,8 @@ def draft(
     typer.echo(f"  sha256 {result['sha256']}")
     if result["missing"]:
         typer.echo("  MISSING (shown as placeholders): " + ", ".join(result["missing"]))
+    typer.echo(f"Next: legal reviews it: breach review approve {result['incident']} {result['kind']} "
+               f"--lang {result['lang']} --version {result['version']} --as NAME")
 
 
 def _draft_word(incident_id: str, kind: str, *, lang: str, fmt: str, source: Path | None, strict: bool,
@@ -119,6 +121,8 @@ def _draft_word(incident_id: str, kind: str, *, lang: str, fmt: str, source: Pat
     typer.echo(f"  sha256 {result['sha256']}")
     if result["missing"]:
         typer.echo("  MISSING (shown as placeholders): " + ", ".join(result["missing"]))
+    typer.echo(f"Next: legal reviews it: breach review approve {result['incident']} {result['kind']} "
+               f"--lang {result['lang']} --version {result['version']} --as NAME")
 
 
 @command(review_app, name="list")
@@ -204,6 +208,9 @@ def review_approve(
     else:
         typer.echo(f"{kind} ({lang}) v{version} approved by {as_} (sha256 {result['sha256'][:12]}).")
         typer.echo(f"  to send: {result['final_path']}")
+        step = (f"breach letters {result['incident']} --subjects PEOPLE.csv --out letters/"
+                if kind == "subject-letter" else f"breach notified {result['incident']} OBLIGATION --reference REF")
+        typer.echo(f"Next: send it, then {step}")
 
 
 @command(review_app, name="request-changes")
