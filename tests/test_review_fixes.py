@@ -165,3 +165,11 @@ def test_exports_and_reports_are_private_files(cli: Cli, assessed: str, tmp_path
     busy.mkdir()  # a folder in the way: error, and no leftover temporary file
     result = cli("export", assessed, "--out", str(busy))
     assert result.exit_code == 1 and not (tmp_path / "busy.zip.tmp").exists()
+
+
+def test_approving_a_superseded_version_says_so(cli: Cli, assessed: str) -> None:
+    cli.json("draft", assessed, "sa-notification", "--lang", "fr")
+    assert cli("scope", assessed, "-j", "BE=30001", "-j", "FR=30000", "-j", "DE=20000").exit_code == 0
+    assert cli.json("draft", assessed, "sa-notification", "--lang", "fr")["version"] == 2
+    result = cli("review", "approve", assessed, "sa-notification", "--lang", "fr", "--version", "1", "--as", "legal")
+    assert result.exit_code == 1 and "v1 is superseded by v2" in result.stderr

@@ -259,6 +259,10 @@ def review_act(session: Session, incident_id: str, kind: str, *, lang: str, vers
     if decision == "changes_requested" and not (comment or "").strip():
         raise InputError("request-changes needs --comment saying what to change")
     row = _find_draft(session, incident.id, kind, lang, version)
+    newest = max(r["version"] for r in _draft_rows(session, incident.id) if (r["kind"], r["lang"]) == (kind, lang))
+    if decision == "approved" and version < newest:
+        raise ApprovalError(f"{kind} ({lang}) v{version} is superseded by v{newest}: review v{newest} "
+                            f"(breach review diff {incident.id} {kind} --lang {lang}) and approve that one")
     _check_intact(row)
     if expect_sha256 is not None and expect_sha256 != row["sha256"]:
         raise ApprovalError(f"{kind} ({lang}) v{version} is not the text that was reviewed: it hashes to "
