@@ -70,6 +70,13 @@ def cli(home: Path) -> Cli:
 HIGH_RISK_ANSWERS = REPO / "tests" / "data" / "wp250" / "example06.yaml"
 
 
+def high_risk_answer(key: str, lang: str) -> str:
+    """The `assessed` incident's free-text answer in `lang` (what its notices in that language say)."""
+    import yaml
+
+    return yaml.safe_load(HIGH_RISK_ANSWERS.read_text())[key][lang]
+
+
 @pytest.fixture
 def assessed(cli: Cli) -> str:
     """An incident with its times known and a high-risk assessment (WP250 example 6)."""

@@ -8,7 +8,8 @@ import urllib.request
 from urllib.parse import urlencode
 
 import pytest
-from conftest import Cli
+from conftest import Cli, high_risk_answer
+from markupsafe import escape
 from serving import serving, status_of
 
 from breach.errors import ApprovalError, InputError
@@ -123,13 +124,15 @@ def test_a_draft_page_diffs_any_older_version(cli: Cli, site: Browserish, assess
     from pathlib import Path
 
     text = Path(cli.json("review", assessed)[0]["path"]).read_text()
+    measures = high_risk_answer("measures_taken", "fr")  # a sentence of the incident's that the notice says
+    assert measures in text and "Étape" not in text
     for n, value in enumerate(("Étape un.", "Étape deux.")):
         edited = tmp_path / f"e{n}.md"
-        edited.write_text(text.replace("takedown requested.", value))
+        edited.write_text(text.replace(measures, value))
         assert cli("draft", assessed, "sa-notification", "--lang", "fr", "--from", str(edited)).exit_code == 0
     path = f"/incidents/{assessed}/drafts/sa-notification/fr"
     latest = site.get(path)
     assert "Changes from v2 to v3" in latest and "Étape deux." in latest
     assert f'href="{path}?v=3&amp;from=1"' in latest
     older = site.get(path + "?v=3&from=1")
-    assert "Changes from v1 to v3" in older and "takedown requested." in older
+    assert "Changes from v1 to v3" in older and str(escape(measures)) in older  # as the page escapes it

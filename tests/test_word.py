@@ -6,13 +6,15 @@ import copy
 from pathlib import Path
 
 import pytest
-from conftest import Cli
+from conftest import Cli, high_risk_answer
 from docx import Document
 
 from breach.adapters import word
-from breach.core.drafting import KINDS, LANGS
+from breach.core.drafting import KINDS, PHASES, kind_langs
 from breach.core.mdblocks import from_runs, parse, runs, to_markdown
 
+#: Every (kind, language) a notice is shipped in (us-ca-letter: English only).
+PAIRS = [(kind, lang) for kind in KINDS for lang in kind_langs(kind)]
 FR_MARKER = "PROJET – non approuvé par le service juridique"
 
 
@@ -62,15 +64,17 @@ def test_an_approved_version_renders_without_the_marker(cli: Cli, assessed: str)
 
 
 def test_every_shipped_notice_survives_word_and_back_unchanged(cli: Cli, assessed: str, tmp_path: Path) -> None:
-    for kind in KINDS:
-        for lang in LANGS:
-            drafted = cli.json("draft", assessed, kind, "--lang", lang)
+    assert ("us-ca-letter", "en") in PAIRS and ("us-ca-letter", "fr") not in PAIRS
+    for kind, lang in PAIRS:
+        # A notice to the authority reads differently in each phase (Art. 33(4)): each one goes to Word and back.
+        for phase in PHASES if kind == "sa-notification" else (None,):
+            drafted = cli.json("draft", assessed, kind, "--lang", lang, *(("--phase", phase) if phase else ()))
             text = Path(drafted["path"]).read_text()
             out = word.write_docx(tmp_path / f"{kind}.{lang}.docx", parse(text), title=kind, marker="DRAFT",
                                   footer="f", keywords_="k", lang=lang)
             blocks, origin, _ = word.read_docx(out)
-            assert to_markdown(blocks) == text, (kind, lang)
-            assert to_markdown(parse(text)) == text, (kind, lang)
+            assert to_markdown(parse(text)) == text, (kind, lang, phase)
+            assert to_markdown(blocks) == text, (kind, lang, phase)
 
 
 @pytest.mark.parametrize("line", ["**Nom :** Pieter", "*Document généré*", "a * b * c", "plain", "x **y** z",
@@ -88,21 +92,31 @@ def edit(path: Path, out: Path, old: str, new: str) -> Path:
     return out
 
 
+def measures_sentence(cli: Cli, iid: str, path: Path | None = None) -> str:
+    """The measures taken as the French notice says them (the incident's answer, as drafted)."""
+    sentence = high_risk_answer("measures_taken", "fr")
+    path = path or Path(cli.json("review", iid)[0]["path"])
+    assert sentence in path.read_text()
+    return sentence
+
+
 def test_legal_edit_comes_back_as_the_next_version_with_a_diff_and_the_same_gates(cli: Cli, assessed: str,
                                                                                    tmp_path: Path) -> None:
     first = docx_draft(cli, assessed)
-    edited = edit(Path(first["docx_path"]), tmp_path / "edited.docx", "Passwords reset, sessions invalidated",
-                  "Mots de passe réinitialisés, sessions invalidées")
+    old = measures_sentence(cli, assessed, Path(first["path"]))
+    new = "Mots de passe réinitialisés, sessions invalidées, publication retirée par l'hébergeur."
+    edited = edit(Path(first["docx_path"]), tmp_path / "edited.docx", old, new)
     result = cli("draft", assessed, "sa-notification", "--lang", "fr", "--from", str(edited))
     assert result.exit_code == 0, result.output
     assert "v2 recorded from" in result.stdout and "edited from v1" in result.stdout
     rows = {r["version"]: r for r in cli.json("review", assessed)}
     assert rows[1]["state"] == "superseded" and rows[2]["state"] == "draft"
-    assert "Mots de passe réinitialisés" in Path(rows[2]["path"]).read_text()
+    assert new in Path(rows[2]["path"]).read_text() and old not in Path(rows[2]["path"]).read_text()
     diff = cli.json("review", "diff", assessed, "sa-notification", "--lang", "fr")["diff"]
-    assert "-- **Mesures prises" in diff and "+- **Mesures prises" in diff and "Mots de passe" in diff
+    assert "-- **Mesures prises" in diff and "+- **Mesures prises" in diff and "publication retirée" in diff
     changed = [line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in {"+++", "---"}]
     assert len(changed) == 2  # exactly the line legal changed, before and after
+    assert old in changed[0] and new in changed[1]
     # Same gates: a draft until approved; the approval binds the stored text's sha256.
     approved = cli.json("review", "approve", assessed, "sa-notification", "--lang", "fr", "--version", "2",
                         "--as", "M. Dupont")
@@ -118,7 +132,7 @@ def test_legal_edit_comes_back_as_the_next_version_with_a_diff_and_the_same_gate
 def test_a_docx_with_unresolved_tracked_changes_is_refused(cli: Cli, assessed: str, tmp_path: Path) -> None:
     first = docx_draft(cli, assessed)
     doc = Document(first["docx_path"])
-    para = next(p for p in doc.paragraphs if "Passwords reset" in p.text)
+    para = next(p for p in doc.paragraphs if measures_sentence(cli, assessed) in p.text)
     ins = copy.deepcopy(para.runs[-1]._r)
     wrapper = para._p.makeelement("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}ins",
                                   {"{http://schemas.openxmlformats.org/wordprocessingml/2006/main}id": "1",
@@ -133,12 +147,14 @@ def test_a_docx_with_unresolved_tracked_changes_is_refused(cli: Cli, assessed: s
     assert [r["version"] for r in cli.json("review", assessed)] == [1]
 
 
+# As drafted (French typography: a narrow no-break space before the colon), or retyped by legal.
+@pytest.mark.parametrize("space", ["\u202f", " ", "\u00a0"], ids=["as-drafted", "space", "no-break-space"])
 def test_placeholders_left_in_an_edit_are_missing_content_and_block_approval(cli: Cli, assessed: str,
-                                                                              tmp_path: Path) -> None:
+                                                                              tmp_path: Path, space: str) -> None:
     first = cli.json("draft", assessed, "sa-notification", "--lang", "fr")
-    text = Path(first["path"]).read_text().replace(
-        "Passwords reset, sessions invalidated, takedown requested.",
-        "[MANQUANT : mesures prises — RGPD art. 33(3)(d)]")
+    assert first["missing"] == []
+    measures = measures_sentence(cli, assessed, Path(first["path"]))
+    text = Path(first["path"]).read_text().replace(measures, f"[MANQUANT{space}: mesures prises — RGPD art. 33(3)(d)]")
     edited = tmp_path / "edited.md"
     edited.write_text(text)
     result = cli.json("draft", assessed, "sa-notification", "--lang", "fr", "--from", str(edited))
@@ -203,11 +219,15 @@ def test_a_docx_with_a_table_is_refused_rather_than_losing_it(cli: Cli, assessed
 
 def test_word_comments_are_not_recorded_and_the_responder_is_told(cli: Cli, assessed: str, tmp_path: Path) -> None:
     first = docx_draft(cli, assessed)
-    path = edit(Path(first["docx_path"]), tmp_path / "commented.docx", "takedown requested", "takedown done")
+    old = measures_sentence(cli, assessed, Path(first["path"]))
+    path = edit(Path(first["docx_path"]), tmp_path / "commented.docx", old, old.replace("demandé", "obtenu"))
     doc = Document(str(path))
+    assert "Autorité de protection des données" in doc.paragraphs[1].text
     doc.add_comment(doc.paragraphs[1].runs, text="Is the DPA name right?", author="Legal")
     doc.save(str(path))
     result = cli("draft", assessed, "sa-notification", "--lang", "fr", "--from", str(path))
     assert result.exit_code == 0, result.output
     assert "1 Word comment(s) are not part of the notice" in result.stderr
-    assert "Is the DPA name right?" not in Path(cli.json("review", assessed)[-1]["path"]).read_text()
+    recorded = {r["version"]: r for r in cli.json("review", assessed)}[2]
+    text = Path(recorded["path"]).read_text()
+    assert "Is the DPA name right?" not in text and old.replace("demandé", "obtenu") in text

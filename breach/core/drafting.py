@@ -336,11 +336,14 @@ def draft_marker(lang: str) -> str:
 def placeholders_in(text: str, lang: str) -> list[str]:
     """The MISSING placeholders still in a text (e.g. legal's edit), as `label — source`, in order.
 
-    Example: "... [MANQUANT : nombre de personnes — RGPD art. 33(3)(a)] ..." (fr) -> ["nombre ... 33(3)(a)"].
+    Example: "... [MANQUANT\u202f: nombre de personnes — RGPD art. 33(3)(a)] ..." (fr) -> ["nombre ... 33(3)(a)"].
+    Any space before and after the colon counts (legal may retype one with a plain or no-break space),
+    so a placeholder never slips past the approval gate for its typography.
     """
     _check(lang=lang)
     t = _i18n(lang)
-    found = re.findall(re.escape(f"[{t['missing']}{t['colon']} ") + r"([^\]\n]*)\]", text)
+    colon = re.escape(t["colon"].strip())
+    found = re.findall(re.escape(f"[{t['missing']}") + rf"\s*{colon}\s+([^\]\n]*)\]", text)
     return list(dict.fromkeys(found))
 
 
