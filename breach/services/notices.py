@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from breach.adapters.files import write_private
-from breach.adapters.store_sqlite import sha256_text
+from breach.adapters.store_sql import sha256_text
 from breach.core import time as clock
 from breach.core.authorities import Concerned, concerned, establishment, load_directory
 from breach.core.drafting import LANGS, draft_marker, render

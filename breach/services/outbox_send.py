@@ -8,9 +8,6 @@ and only sent again when Slack has not got it (see breach.services.outbox for th
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -166,8 +163,12 @@ def flush(session: Any, *, now: datetime | None = None, config: slack.SlackConfi
     quiet = slack.is_quiet(now, config.quiet_hours, session.org_zone)
     sender = _Sender(session, config, now)
     seen: set[int] = set()
-    with _flush_lock(session.home):
-        stop = False
+    # One flusher at a time (a file lock in a data folder, a row lock in a team's database):
+    # messages go out in order, and no row is sent by two processes.
+    with store.claim_outbox() as claimed:
+        stop = not claimed
+        if not claimed:
+            report.error = "another `breach slack flush` is sending the outbox; it sends these too"
         while not stop:
             # Re-read after each pass: another process may have queued more meanwhile.
             rows = [r for r in store.outbox_rows() if r["state"] in UNSENT and r["id"] not in seen]
@@ -208,23 +209,6 @@ def flush(session: Any, *, now: datetime | None = None, config: slack.SlackConfi
                     report.skipped.append({"key": row["key"], "reason": sender.note or outcome})
     report.queued = _count_unsent(store)
     return report
-
-
-@contextmanager
-def _flush_lock(home: Any) -> Iterator[None]:
-    """One flusher per data folder at a time, so two processes never send the same row."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: flushes are not serialized
-        yield
-        return
-    fd = os.open(os.path.join(home, ".slack-flush.lock"), os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
 
 
 class _Sender:

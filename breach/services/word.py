@@ -17,7 +17,7 @@ from typing import Any
 
 from breach.adapters import word
 from breach.adapters.files import write_private
-from breach.adapters.store_sqlite import sha256_text
+from breach.adapters.store_sql import sha256_text
 from breach.core import time as clock
 from breach.core.drafting import LANGS, draft_marker, placeholders_in
 from breach.core.mdblocks import parse, to_markdown
