@@ -58,17 +58,23 @@ class FlushReport:
     setup_error: str | None = None
     #: Automatic attempts wait until then after a failure (UTC ISO), unless `breach slack flush`.
     next_attempt_at: str | None = None
+    #: Another flush (another process or machine) holds the outbox and sends what waits.
+    busy: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"sent": self.sent, "failed": self.failed, "skipped": self.skipped, "held": self.held,
                 "queued": self.queued, "error": self.error, "setup_error": self.setup_error,
-                "next_attempt_at": self.next_attempt_at}
+                "next_attempt_at": self.next_attempt_at, "busy": self.busy}
 
     def notices(self) -> list[str]:
         """What a responder should read on stderr after a command."""
         lines = [f"Slack refused {f['key']} ({f['error']}); marked failed, it will not be retried "
                  "(`breach slack status` lists it)."
                  for f in self.failed]
+        if self.busy:
+            lines.append(f"Slack: another flush (on this or another machine) is sending the outbox; it sends the "
+                         f"{self.queued} message(s) waiting.")
+            return lines
         if self.setup_error:
             lines.append(f"Slack settings need a fix: {self.setup_error}. Nothing was lost: "
                          f"{self.queued} message(s) queued; run `breach slack flush` once fixed.")
@@ -166,9 +172,11 @@ def flush(session: Any, *, now: datetime | None = None, config: slack.SlackConfi
     # One flusher at a time (a file lock in a data folder, a row lock in a team's database):
     # messages go out in order, and no row is sent by two processes.
     with store.claim_outbox() as claimed:
-        stop = not claimed
         if not claimed:
-            report.error = "another `breach slack flush` is sending the outbox; it sends these too"
+            report.busy = True
+            report.queued = _count_unsent(store)
+            return report
+        stop = False
         while not stop:
             # Re-read after each pass: another process may have queued more meanwhile.
             rows = [r for r in store.outbox_rows() if r["state"] in UNSENT and r["id"] not in seen]
