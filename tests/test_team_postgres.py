@@ -110,11 +110,7 @@ def test_two_machines_append_100_events_each_at_once_and_the_chain_holds(team, t
     procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(cli.home), iid, name, "100", str(start)],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for cli, name in ((a, "a"), (b, "b"))]
-    deadline = time.monotonic() + 60
-    while not all(Path(f"{start}.{n}.ready").exists() for n in "ab"):
-        assert time.monotonic() < deadline, "the workers did not start"
-        time.sleep(0.01)
-    start.touch()  # both processes go at once
+    release(start, "ab")  # both processes go at once
     outputs = [p.communicate(timeout=300) for p in procs]
     for p, (_out, err) in zip(procs, outputs, strict=True):
         assert p.returncode == 0, err
@@ -201,17 +197,42 @@ def test_without_the_url_sqlite_is_used_as_before_and_psycopg_is_not_imported(ho
     assert iid in ran.stdout and ran.stderr.strip().endswith("False"), ran.stderr
 
 
-def test_two_slack_flushes_at_once_send_each_message_once(team, slack_stub) -> None:
+RELEASED_TOGETHER = r"""
+import sys, time
+from pathlib import Path
+start, name = Path(sys.argv[1]), sys.argv[2]
+from breach.cli import main
+Path(f"{start}.{name}.ready").touch()
+while not start.exists():
+    time.sleep(0.002)
+sys.argv = ["breach", *sys.argv[3:]]
+main()
+"""
+
+
+def release(start: Path, names: str) -> None:
+    """Wait until every worker is ready, then let them all go at once."""
+    deadline = time.monotonic() + 60
+    while not all(Path(f"{start}.{n}.ready").exists() for n in names):
+        assert time.monotonic() < deadline, "the workers did not start"
+        time.sleep(0.01)
+    start.touch()
+
+
+def test_two_slack_flushes_at_once_send_each_message_once(team, slack_stub, tmp_path: Path) -> None:
     a, b = team
     slack_stub.fail_all_with(500)
-    for cli in (a, b, a):
+    for cli in (a, b, a, b):
         cli.open("Queued while Slack was down")
     queued = a.json("slack", "status")["waiting"]  # queued, and the first one `sending` (looked up first)
     assert queued > 3
     slack_stub.recover()
     before = len(slack_stub.requests)
-    procs = [subprocess.Popen([sys.executable, "-m", "breach", "slack", "flush", "--home", str(cli.home)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for cli in (a, b)]
+    start = tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, "-c", RELEASED_TOGETHER, str(start), name, "slack", "flush", "--home",
+                               str(cli.home)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for cli, name in ((a, "a"), (b, "b"))]
+    release(start, "ab")
     results = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), results
     sends = ("chat.postMessage", "chat.scheduleMessage")
