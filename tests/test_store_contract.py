@@ -23,15 +23,15 @@ class LogCli(Cli):
         self.backend = backend
         self.url = url
 
-    def sql(self, statement: str) -> None:
+    def sql(self, statement: str) -> list[tuple]:
         if self.url:
             import psycopg
 
             with psycopg.connect(self.url, autocommit=True) as conn:
-                conn.execute(statement)
-        else:
-            with sqlite3.connect(self.home / "breach.db") as conn:
-                conn.execute(statement)
+                cursor = conn.execute(statement)
+                return cursor.fetchall() if cursor.description else []
+        with sqlite3.connect(self.home / "breach.db") as conn:
+            return conn.execute(statement).fetchall()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -105,6 +105,8 @@ def test_a_deleted_incident_is_named_by_the_ledger_and_its_number_never_reused(l
 def test_a_missing_draft_file_is_rendered_again_from_the_database(log_cli: LogCli) -> None:
     iid = log_cli.open()
     path = Path(log_cli.json("draft", iid, "sa-notification")["path"])
+    # stored relative to the data folder, so each machine renders it in its own folder
+    assert log_cli.sql("SELECT path FROM drafts") == [(f"{iid}/drafts/sa-notification.en.v1.md",)]
     path.unlink()
     result = ok(log_cli("verify", iid))
     assert "rendered again from the database" in result.stdout + result.stderr

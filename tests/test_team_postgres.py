@@ -6,6 +6,7 @@ concurrency is tested: they are released together by a start file.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -293,3 +294,38 @@ def test_org_push_gives_every_machine_the_same_profile(team) -> None:
 def test_org_push_without_a_team_database_says_how(cli: Cli) -> None:
     result = cli("org", "push")
     assert result.exit_code == 1 and "BREACH_DATABASE_URL" in result.stderr
+
+
+def test_an_auditor_role_reads_everything_and_records_nothing(team, pg_server) -> None:
+    import psycopg
+
+    a, b = team
+    iid = a.open("Audited")
+    ok(a("log", iid, "evidence kept"))
+    writer_url = os.environ["BREACH_DATABASE_URL"]
+    with psycopg.connect(writer_url, autocommit=True) as conn:  # docs/team.md's grants
+        conn.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'auditor') THEN "
+                     "CREATE ROLE auditor LOGIN PASSWORD 'audit-pw'; END IF; END $$")
+        conn.execute("GRANT USAGE ON SCHEMA public TO auditor")
+        conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO auditor")
+    auditor = {"BREACH_DATABASE_URL": writer_url.replace(f"{pg_server.user}:{pg_server.password}",
+                                                         "auditor:audit-pw")}
+    assert [i["id"] for i in b.json("list", env=auditor)] == [iid]
+    assert b.json("status", env=auditor)
+    verified = b("verify", env=auditor)
+    assert verified.exit_code == 0 and f"{iid}: ok (2 events)" in verified.stdout
+    refused = b("log", iid, "an auditor's note", env=auditor)
+    assert refused.exit_code == 1 and refused.stderr.startswith("Error: ") and "may only read" in refused.stderr
+    assert "audit-pw" not in refused.stderr
+    assert len(a.json("timeline", iid)) == 2
+
+
+def test_ci_installs_postgresql_when_missing_and_no_postgresql_test_skips() -> None:
+    ci = (REPO / ".ci" / "run").read_text()
+    assert "command -v initdb" in ci and "/usr/lib/postgresql/*/bin/initdb" in ci
+    assert "apt-get install -y -qq postgresql" in ci
+    for name in ("test_team_postgres.py", "test_store_contract.py", "conftest.py", "pg_server.py"):
+        tree = ast.parse((REPO / "tests" / name).read_text())
+        skips = [n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
+                 and n.attr in {"skip", "skipif", "importorskip", "xfail"}]
+        assert skips == [], name

@@ -140,6 +140,9 @@ class PgStore(SqlStore):
         except psycopg.OperationalError as exc:
             raise StoreError(f"lost the connection to {self.where}: {str(exc).strip()}; nothing of this "
                              "command after its last completed step was recorded; try again") from None
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise StoreError(f"{self.where}: {str(exc).strip()}: this database role may only read (an auditor's); "
+                             "record with the team's writer role (docs/team.md)") from None
 
     def _executemany(self, sql: str, rows: list) -> None:
         with self.conn.cursor() as cursor:

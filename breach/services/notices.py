@@ -155,6 +155,8 @@ def _draft_rows(session: Session, incident_id: str) -> list[dict[str, Any]]:
     rows = session.store.draft_rows(incident_id)
     for r in rows:
         r["missing"] = json.loads(r["missing"] or "[]")
+        if r["path"]:  # where this machine keeps the rendition
+            r["path"] = str(session.rendition(r["path"]).absolute())
     return rows
 
 
@@ -217,7 +219,8 @@ def review_act(session: Session, incident_id: str, kind: str, *, lang: str, vers
         session.store.append_event(incident.id, kind=EventKind.REVIEWED, at=now, author=session.author, data=data)
         if final_path is not None:
             _write_file(final_path, final)
-    return {"incident": incident.id, **data}
+    shown = {"final_path": str(final_path)} if final_path is not None else {}
+    return {"incident": incident.id, **data, **shown}
 
 
 def without_draft_marker(text: str, lang: str) -> str:

@@ -118,13 +118,20 @@ class Session:
             raise StoreError(f"cannot read {self.org_path}: {exc.strerror}") from None
 
     def rendition(self, path: str | Path) -> Path:
-        """A file rendered from the log, stored relative to the data folder (older rows: absolute)."""
-        return self.home / path
+        """Where this machine keeps a file rendered from the log: its path relative to the data folder.
+
+        Earlier releases stored where the file was written (absolute, or relative to where breach
+        ran): such a draft, `<incident>/drafts/<file>`, is now found in this data folder.
+        """
+        p = Path(path)
+        if len(p.parts) > 3 and p.parts[-2] == "drafts":
+            p = Path(*p.parts[-3:])
+        return self.home / p
 
     def relative(self, path: Path) -> str:
         """How a rendition's path is stored: relative to the data folder, so any machine's folder works."""
         try:
-            return str(Path(path).relative_to(self.home))
+            return str(Path(path).absolute().relative_to(self.home.absolute()))
         except ValueError:
             return str(path)
 
