@@ -31,6 +31,27 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("BREACH_NOW", T0)
     monkeypatch.setenv("USER", "tester")
+    # Set then removed, so that monkeypatch also removes what `breach --database-url` sets in-process.
+    monkeypatch.setenv("BREACH_DATABASE_URL", "")
+    monkeypatch.delenv("BREACH_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One real PostgreSQL for the session (tests/pg_server.py); a missing server fails, never skips."""
+    from pg_server import running_postgres
+
+    with running_postgres() as server:
+        yield server
+
+
+_databases = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """The URL of a fresh, empty database on the test server."""
+    return pg_server.create_database(f"t{os.getpid()}_{next(_databases)}")
 
 
 @pytest.fixture

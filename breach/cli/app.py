@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -60,6 +61,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "drill": ("register", "Run a whole incident on the sample organization on a fast simulated clock."),
     "report": ("report", "Write one incident as a self-contained HTML report: deadline chart, risk, obligations, "
                          "drafts, timeline."),
+    "db": ("db", "The log's database: upgrade the schema, copy a SQLite log into PostgreSQL."),
+    "org": ("db", "Share the organization profile with the team (push, show)."),
     "serve": ("report", "Serve a local review site for legal: incidents, live reports, drafts to read, diff and "
                         "approve."),
 }
@@ -140,9 +143,17 @@ def _version(value: bool) -> None:
 def root(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", callback=_version,
                                           is_eager=True)] = False,
+    database_url: Annotated[str | None, typer.Option(
+        "--database-url", metavar="URL", show_default=False,
+        help="A team's PostgreSQL (postgresql://USER:PASSWORD@HOST/DB) instead of the data folder's breach.db "
+             "(default: $BREACH_DATABASE_URL; docs/team.md).")] = None,
 ) -> None:
     """Personal data breach response: incident log, risk assessment, regulatory clocks, notices
     for legal review, and Slack updates."""
+    if database_url:
+        # Kept in this process's environment (psycopg is not imported here: --help stays fast);
+        # the store reads it when the command opens the log.
+        os.environ["BREACH_DATABASE_URL"] = database_url
 
 
 HomeOption = Annotated[

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from breach.core.resources import shipped
-from breach.core.yamlio import LineDict, LineList, load_yaml
+from breach.core.yamlio import LineDict, LineList, load_yaml, loads_yaml
 from breach.errors import Problem, ValidationError
 
 
@@ -38,6 +38,15 @@ def load_org(path: Path) -> dict[str, Any]:
     """Load and validate a profile; every problem is reported with file and line."""
     data = load_yaml(path)
     problems = validate_org(data, str(path))
+    if problems:
+        raise ValidationError(problems)
+    return data
+
+
+def load_org_text(text: str, *, source: str) -> dict[str, Any]:
+    """A profile from its text (the version a team pushed to the database); problems name `source`."""
+    data = loads_yaml(text, path=source)
+    problems = validate_org(data, source)
     if problems:
         raise ValidationError(problems)
     return data

@@ -14,7 +14,7 @@ from typing import Any
 
 from breach.adapters import letters_engine as engine
 from breach.adapters.letters_engine import ApprovedLetter
-from breach.adapters.store_sqlite import sha256_text
+from breach.adapters.store_sql import sha256_text
 from breach.adapters.subjects_csv import count_rows
 from breach.core.models import EventKind
 from breach.core.resources import search_path

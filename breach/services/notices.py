@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from breach.adapters.files import write_private
-from breach.adapters.store_sqlite import sha256_text
+from breach.adapters.store_sql import sha256_text
 from breach.core import time as clock
 from breach.core.authorities import Concerned, concerned, establishment, load_directory
 from breach.core.drafting import (
@@ -190,7 +190,7 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
         path = folder / f"{kind}.{lang}.v{version}.{fmt}"
         row = {"incident_id": incident.id, "kind": kind, "lang": lang, "version": version, "format": fmt,
                "text": rendered.text, "sha256": digest, "template": rendered.template,
-               "created_at": clock.iso(now), "path": str(path), "missing": json.dumps(rendered.missing)}
+               "created_at": clock.iso(now), "path": session.relative(path), "missing": json.dumps(rendered.missing)}
         store.insert_draft(row)
         data = {"kind": kind, "lang": lang, "version": version, "format": fmt, "sha256": digest,
                 "template": rendered.template, "missing": rendered.missing}
@@ -221,6 +221,8 @@ def _draft_rows(session: Session, incident_id: str) -> list[dict[str, Any]]:
     rows = session.store.draft_rows(incident_id)
     for r in rows:
         r["missing"] = json.loads(r["missing"] or "[]")
+        if r["path"]:  # where this machine keeps the rendition
+            r["path"] = str(session.rendition(r["path"]).absolute())
     return rows
 
 
@@ -278,14 +280,16 @@ def review_act(session: Session, incident_id: str, kind: str, *, lang: str, vers
         # Approved means no longer a draft: the rendition to send drops the DRAFT marker, and
         # its own hash is recorded with the approval.
         final = without_draft_marker(row["text"], lang)
-        drafted = Path(row["path"])
+        drafted = session.rendition(row["path"])
         final_path = drafted.with_name(drafted.name.replace(f".v{version}.", f".v{version}.approved."))
-        data.update(final_sha256=sha256_text(final), final_path=str(final_path))
+        # Relative to the data folder: the approval is honoured on every machine of a team.
+        data.update(final_sha256=sha256_text(final), final_path=session.relative(final_path))
     with session.store.transaction():
         session.store.append_event(incident.id, kind=EventKind.REVIEWED, at=now, author=session.author, data=data)
         if final_path is not None:
             _write_file(final_path, final)
-    return {"incident": incident.id, **data}
+    shown = {"final_path": str(final_path)} if final_path is not None else {}
+    return {"incident": incident.id, **data, **shown}
 
 
 def _approval_gate(session: Session, incident_id: str, row: dict[str, Any], *, allow_missing: bool) -> None:
@@ -374,7 +378,8 @@ def require_approved(session: Session, state: IncidentState, obligation: str, *,
                    (kind, row["lang"], row["version"])), None)
     if review is not None:
         try:
-            notes = _check_file(f"the approved {kind} ({row['lang']}) v{row['version']}", review.final_path,
+            notes = _check_file(f"the approved {kind} ({row['lang']}) v{row['version']}",
+                                session.rendition(review.final_path),
                                 review.final_sha256, text=without_draft_marker(row["text"], row["lang"]))
         except ChainError as exc:
             raise ApprovalError(f"{exc}. The notice sent must be the approved text: nothing was recorded") from None
@@ -403,17 +408,18 @@ def verify_drafts(session: Session, incident_id: str) -> list[str]:
         if recorded.get(ident) != actual or row["sha256"] != actual:
             raise ChainError(f"{what} was edited after it was stored: hash mismatch (recorded "
                              f"{str(recorded.get(ident))[:12]}…, text hashes to {actual[:12]}…)")
-        notes += _check_file(what, row.get("path"), actual, text=row["text"])
+        notes += _check_file(what, session.rendition(row["path"]) if row.get("path") else None, actual,
+                             text=row["text"])
     for review in state.reviews:
         if review.final_path:
             row = rows.get((review.kind, review.lang, review.version))
             notes += _check_file(f"{incident_id}: approved {review.kind} ({review.lang}) v{review.version}",
-                                 review.final_path, review.final_sha256,
+                                 session.rendition(review.final_path), review.final_sha256,
                                  text=without_draft_marker(row["text"], review.lang) if row else None)
     return notes
 
 
-def _check_file(what: str, path: str | None, expected: str | None, *, text: str | None) -> list[str]:
+def _check_file(what: str, path: Path | None, expected: str | None, *, text: str | None) -> list[str]:
     """The file responders send must still be the text that was stored (or approved).
 
     Edited: ChainError. Missing: written again from `text` (the database's record) when

@@ -8,9 +8,6 @@ and only sent again when Slack has not got it (see breach.services.outbox for th
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -61,17 +58,23 @@ class FlushReport:
     setup_error: str | None = None
     #: Automatic attempts wait until then after a failure (UTC ISO), unless `breach slack flush`.
     next_attempt_at: str | None = None
+    #: Another flush (another process or machine) holds the outbox and sends what waits.
+    busy: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"sent": self.sent, "failed": self.failed, "skipped": self.skipped, "held": self.held,
                 "queued": self.queued, "error": self.error, "setup_error": self.setup_error,
-                "next_attempt_at": self.next_attempt_at}
+                "next_attempt_at": self.next_attempt_at, "busy": self.busy}
 
     def notices(self) -> list[str]:
         """What a responder should read on stderr after a command."""
         lines = [f"Slack refused {f['key']} ({f['error']}); marked failed, it will not be retried "
                  "(`breach slack status` lists it)."
                  for f in self.failed]
+        if self.busy:
+            lines.append(f"Slack: another flush (on this or another machine) is sending the outbox; it sends the "
+                         f"{self.queued} message(s) waiting.")
+            return lines
         if self.setup_error:
             lines.append(f"Slack settings need a fix: {self.setup_error}. Nothing was lost: "
                          f"{self.queued} message(s) queued; run `breach slack flush` once fixed.")
@@ -166,7 +169,13 @@ def flush(session: Any, *, now: datetime | None = None, config: slack.SlackConfi
     quiet = slack.is_quiet(now, config.quiet_hours, session.org_zone)
     sender = _Sender(session, config, now)
     seen: set[int] = set()
-    with _flush_lock(session.home):
+    # One flusher at a time (a file lock in a data folder, a row lock in a team's database):
+    # messages go out in order, and no row is sent by two processes.
+    with store.claim_outbox() as claimed:
+        if not claimed:
+            report.busy = True
+            report.queued = _count_unsent(store)
+            return report
         stop = False
         while not stop:
             # Re-read after each pass: another process may have queued more meanwhile.
@@ -208,23 +217,6 @@ def flush(session: Any, *, now: datetime | None = None, config: slack.SlackConfi
                     report.skipped.append({"key": row["key"], "reason": sender.note or outcome})
     report.queued = _count_unsent(store)
     return report
-
-
-@contextmanager
-def _flush_lock(home: Any) -> Iterator[None]:
-    """One flusher per data folder at a time, so two processes never send the same row."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: flushes are not serialized
-        yield
-        return
-    fd = os.open(os.path.join(home, ".slack-flush.lock"), os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
 
 
 class _Sender:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -117,7 +116,7 @@ def ensure_fresh(session: Session, *, now: datetime, include_closed: bool = Fals
 def _save(session: Session, incident_id: str, count: int, deps: str, data: dict[str, Any]) -> None:
     try:
         session.store.save_projection(incident_id, event_count=count, deps=deps, data=data, rows=_rows(data))
-    except (StoreError, sqlite3.OperationalError):
+    except StoreError:
         pass  # a read-only data folder: the projection is rebuilt on the next read
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from breach.adapters.files import write_private
-from breach.adapters.store_sqlite import sha256_text
+from breach.adapters.store_sql import sha256_text
 from breach.core import time as clock
 from breach.core.resources import shipped
 from breach.core.textsafe import csv_cell

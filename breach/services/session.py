@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from breach.adapters.store_sqlite import DB_NAME, Store
+from breach.adapters.store_sql import SqlStore
+from breach.adapters.stores import open_store
 from breach.errors import InputError, NotFoundError, StoreError
 
 if TYPE_CHECKING:
@@ -69,12 +70,13 @@ class Session:
     """An open data folder. `org` is read on first use, so commands that need no profile start fast."""
 
     home: Path
-    store: Store
+    store: SqlStore
     author: str = ""
     notifiers: list[Notifier] = field(default_factory=list)
     write: bool = True
     warnings: list[str] = field(default_factory=list)
     _org: dict[str, Any] | None = field(default=None, repr=False)
+    _pushed: dict[str, Any] | None = field(default=None, repr=False)
     _states: dict[str, IncidentState] = field(default_factory=dict, repr=False)
 
     # --- the organization profile -------------------------------------------------
@@ -83,20 +85,55 @@ class Session:
     def org_path(self) -> Path:
         return self.home / FILE_NAME
 
+    def pushed_org(self) -> dict[str, Any] | None:
+        """A shared log's organization profile (`breach org push`): every machine decides with it."""
+        if not self.store.shared:
+            return None
+        if self._pushed is None:
+            self._pushed = self.store.org_profile() or {}
+        return self._pushed or None
+
     @property
     def org(self) -> dict[str, Any]:
+        """The organization profile: the version pushed to a shared log, else the data folder's file."""
         if self._org is None:
-            from breach.core.organization import load_org
+            from breach.core.organization import load_org, load_org_text
 
-            self._org = load_org(self.org_path)
+            pushed = self.pushed_org()
+            if pushed:
+                source = f"the organization profile v{pushed['version']} in the database"
+                self._org = load_org_text(pushed["text"], source=source)
+            else:
+                self._org = load_org(self.org_path)
         return self._org
 
     def profile_digest(self) -> str:
-        """sha256 of organization.yaml: part of what the projections depend on."""
+        """sha256 of the profile in use: part of what the projections depend on."""
+        pushed = self.pushed_org()
+        if pushed:
+            return str(pushed["sha256"])
         try:
             return hashlib.sha256(self.org_path.read_bytes()).hexdigest()
         except OSError as exc:
             raise StoreError(f"cannot read {self.org_path}: {exc.strerror}") from None
+
+    def rendition(self, path: str | Path) -> Path:
+        """Where this machine keeps a file rendered from the log: its path relative to the data folder.
+
+        Earlier releases stored where the file was written (absolute, or relative to where breach
+        ran): such a draft, `<incident>/drafts/<file>`, is now found in this data folder.
+        """
+        p = Path(path)
+        if len(p.parts) > 3 and p.parts[-2] == "drafts":
+            p = Path(*p.parts[-3:])
+        return self.home / p
+
+    def relative(self, path: Path) -> str:
+        """How a rendition's path is stored: relative to the data folder, so any machine's folder works."""
+        try:
+            return str(Path(path).absolute().relative_to(self.home.absolute()))
+        except ValueError:
+            return str(path)
 
     @property
     def org_zone(self) -> str:
@@ -177,13 +214,25 @@ def open_session(home: Path | None = None, *, write: bool = True, author: str | 
     path = resolve_home(home)
     if not path.exists():
         raise StoreError(f"no data folder at {path}: run `breach init --home {path}` first")
-    if not (path / FILE_NAME).exists():
-        raise StoreError(f"no {FILE_NAME} in {path}: run `breach init --home {path}`")
     who = (author or "").strip() or default_author()
     if write and not who:
         raise InputError(NO_AUTHOR)
-    store = Store.open(path, create=write, write=write)
+    if not (path / FILE_NAME).exists() and not _has_pushed_org(path):
+        raise StoreError(f"no {FILE_NAME} in {path}: run `breach init --home {path}`")
+    store = open_store(path, create=write, write=write)
     return Session(home=path, store=store, author=who or "", notifiers=list(notifiers or []), write=write)
+
+
+def _has_pushed_org(path: Path) -> bool:
+    """A data folder without organization.yaml works with a shared log that holds a pushed profile."""
+    try:
+        store = open_store(path, write=False)
+    except StoreError:
+        return False
+    try:
+        return bool(store.shared and store.org_profile())
+    finally:
+        store.close()
 
 
 def init_home(home: Path | None, *, org_file: Path | None = None) -> dict[str, Any]:
@@ -197,7 +246,8 @@ def init_home(home: Path | None, *, org_file: Path | None = None) -> dict[str, A
     if org_file and target.exists():
         raise InputError(f"{target} already exists ({load_org(target).get('name')}); it was not replaced: "
                          "edit it, or init another data folder")
-    store = Store.open(path, create=True)
+    store = open_store(path, create=True)
+    where = store.where
     store.close()
     created_profile = False
     if target.exists():
@@ -208,5 +258,5 @@ def init_home(home: Path | None, *, org_file: Path | None = None) -> dict[str, A
         except OSError as exc:
             raise StoreError(f"cannot write {target}: {exc.strerror}") from None
         created_profile = True
-    return {"home": str(path), "database": str(path / DB_NAME), "organization": str(target),
+    return {"home": str(path), "database": where, "organization": str(target),
             "created_profile": created_profile, "name": org.get("name")}

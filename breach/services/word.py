@@ -17,7 +17,7 @@ from typing import Any
 
 from breach.adapters import word
 from breach.adapters.files import write_private
-from breach.adapters.store_sqlite import sha256_text
+from breach.adapters.store_sql import sha256_text
 from breach.core import time as clock
 from breach.core.drafting import LANGS, draft_marker, placeholders_in
 from breach.core.mdblocks import parse, to_markdown
@@ -60,7 +60,7 @@ def docx_rendition(session: Session, incident_id: str, kind: str, *, lang: str, 
     footer = f"{state.incident.id} · {kind} ({lang}) v{version} · sha256 {row['sha256']}"
     if approved:
         footer += f" · approved by {shown['approved_by']}"
-    drafted = Path(row["path"])
+    drafted = session.rendition(row["path"])
     name = f"{kind}.{lang}.v{version}.approved.docx" if approved else f"{kind}.{lang}.v{version}.docx"
     target = out or drafted.with_name(name)
     first = next((line for line in text.splitlines() if line.strip()), kind)

@@ -1,0 +1,124 @@
+"""The incident log itself: upgrade its schema, copy a data folder's log into a team's PostgreSQL,
+and share the organization profile with every machine (`breach org push`).
+
+The chain is verified before a copy is written and again in the copy, so a log that was
+tampered with is never moved, and a copy that does not verify is reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from breach.adapters.dburl import mask_url
+from breach.adapters.store_sql import SqlStore
+from breach.adapters.stores import open_sqlite, open_store
+from breach.core.organization import load_org
+from breach.errors import ChainError, InputError, StoreError
+from breach.services.session import FILE_NAME, Session, resolve_home
+
+
+def upgrade(home: Path | None) -> dict[str, Any]:
+    """Create or migrate the log's schema (the team database, else the data folder's breach.db); idempotent."""
+    path = resolve_home(home)
+    store = open_store(path, create=True)
+    try:
+        applied = list(store.applied) or store.migrate()
+        return {"database": store.where, "backend": store.backend, "schema": store.schema_version(),
+                "applied": applied}
+    finally:
+        store.close()
+
+
+def verify_log(store: SqlStore) -> int:
+    """Every chain and the incident ledger; raises ChainError naming the first problem; returns the events."""
+    problems = store.verify_ledger()
+    if problems:
+        raise ChainError(problems[0][1])
+    events = 0
+    for row in store.incident_rows(include_closed=True):
+        store.verify_chain(row["id"])
+        events += row["event_count"]
+    return events
+
+
+def copy_log(home: Path | None, *, to: str) -> dict[str, Any]:
+    """Copy the data folder's SQLite log into the (empty) PostgreSQL database at `to`, verified before and after.
+
+    Drafts' file paths are stored relative to the data folder in the copy, so each machine
+    renders them in its own folder.
+    """
+    path = resolve_home(home)
+    source = open_sqlite(path, write=False)
+    try:
+        try:
+            events = verify_log(source)
+        except ChainError as exc:
+            raise ChainError(f"the log in {source.where} does not verify, so it was not copied: {exc}") from None
+        tables = {t: source.table_rows(t) for t in SqlStore.RECORD_TABLES}
+    finally:
+        source.close()
+    for row in tables["drafts"]:
+        if row.get("path"):
+            row["path"] = _relative(path, row["path"])
+    target = open_store(path, url=to, create=True)
+    try:
+        if not target.is_empty():
+            raise InputError(f"{mask_url(to)} already holds incidents: copy into an empty database "
+                             "(a new one, see docs/team.md)")
+        with target.transaction():
+            for table in SqlStore.RECORD_TABLES:
+                rows = [r for r in tables[table] if not (table == "meta" and r["key"] == "schema")]
+                target.load_rows(table, rows)
+        try:
+            copied = verify_log(target)
+        except ChainError as exc:
+            raise ChainError(f"the copy in {target.where} does not verify: {exc}") from None
+        if copied != events:
+            raise ChainError(f"the copy in {target.where} has {copied} events, the source {events}")
+        return {"from": str(path), "to": target.where, "incidents": len(tables["incidents"]), "events": events,
+                "drafts": len(tables["drafts"]), "outbox": len(tables["outbox"])}
+    finally:
+        target.close()
+
+
+def _relative(home: Path, value: str) -> str:
+    try:
+        return str(Path(value).relative_to(home))
+    except ValueError:
+        try:
+            return str(Path(value).resolve().relative_to(home.resolve()))
+        except ValueError:
+            return value
+
+
+def push_org(session: Session, *, now: datetime) -> dict[str, Any]:
+    """Store the data folder's organization.yaml as the next version of the team's profile."""
+    if not session.store.shared:
+        raise InputError("`breach org push` shares organization.yaml with a team's database: set "
+                         "BREACH_DATABASE_URL (docs/team.md); a single data folder reads its own file directly")
+    source = session.home / FILE_NAME
+    load_org(source)  # validated before anyone decides with it
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise StoreError(f"cannot read {source}: {exc.strerror}") from None
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    version, changed = session.store.push_org(text=text, sha256=digest, at=now, by=session.author)
+    return {"version": version, "sha256": digest, "changed": changed, "source": str(source),
+            "database": session.store.where}
+
+
+def org_info(session: Session) -> dict[str, Any]:
+    """Which organization profile decides here: the version pushed to the team's database, or the local file."""
+    pushed = session.pushed_org()
+    local = session.home / FILE_NAME
+    local_sha = hashlib.sha256(local.read_bytes()).hexdigest() if local.exists() else None
+    if pushed:
+        return {"source": "database", "version": pushed["version"], "sha256": pushed["sha256"],
+                "pushed_at": pushed["pushed_at"], "pushed_by": pushed["pushed_by"], "name": session.org.get("name"),
+                "local_differs": local_sha is not None and local_sha != pushed["sha256"]}
+    return {"source": str(local), "version": None, "sha256": local_sha, "name": session.org.get("name"),
+            "local_differs": False}
