@@ -374,3 +374,11 @@ def test_drill__user_database_stolen_closes_with_nl_and_fr_as_advisories(tmp_pat
     assert "Autoriteit Persoonsgegevens" in advisories["gdpr-art33-sa:NL"]["recipient"]
     assert "CNIL" in advisories["gdpr-art33-sa:FR"]["recipient"]
     assert "not determined" in advisories["gdpr-art33-sa:DE"]["recipient"]
+
+
+def test_show_lists_the_advisories_too(cli: Cli, assessed: str) -> None:
+    assert cli("scope", assessed, "-j", "BE=10", "-j", "NL=5").exit_code == 0
+    view = cli.json("show", assessed)
+    assert [a["obligation"] for a in view["advisories"]] == ["gdpr-art33-sa:NL"]
+    shown = cli("show", assessed).stdout
+    assert "gdpr-art33-sa:NL" in shown and "advisory" in shown and "Autoriteit Persoonsgegevens" in shown

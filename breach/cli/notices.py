@@ -37,8 +37,8 @@ LangOption = Annotated[str, typer.Option("--lang", help="en, fr, nl or de.")]
 @command(cli)
 def draft(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
-    kind: Annotated[str, typer.Argument(help="sa-notification, subject-letter, public-notice, "
-                                        "controller-notice, followup or register-entry.")],
+    kind: Annotated[str, typer.Argument(help="sa-notification, subject-letter, us-ca-letter (English), "
+                                        "public-notice, controller-notice, followup or register-entry.")],
     lang: Annotated[str | None, typer.Option(
         "--lang", help="en, fr, nl or de (default en; with --authority, one it accepts).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="md, html or txt; docx also writes a Word rendition "

@@ -10,7 +10,7 @@ from breach.core.models import Assessment, Task
 from breach.core.textsafe import for_terminal_block
 from breach.services.incidents import incident_dict
 from breach.services.notices import drafts_section
-from breach.services.obligations import obligations_section
+from breach.services.obligations import advisories_section, obligations_section
 from breach.services.session import Session
 
 
@@ -33,6 +33,7 @@ def incident_view(session: Session, incident_id: str, *, now: datetime) -> dict[
         "retracted": [{"obligation": r.notification.obligation, "notice_at": clock.iso(r.notification.at),
                        "by": r.by, "at": clock.iso(r.at), "reason": r.reason} for r in state.retractions],
         "obligations": obligations_section(session, state, now),
+        "advisories": advisories_section(session, state),
         "drafts": drafts_section(session, state),
     }
 
@@ -100,6 +101,9 @@ def render_view(view: dict[str, Any], zone: str = "UTC") -> str:
     for o in view.get("obligations") or []:
         due = when(o.get("due_at")) if o.get("due_at") else "without undue delay"
         lines.append(f"  {o['obligation']:<22} {o['state']:<14} due {due}")
+    for a in view.get("advisories") or []:
+        lines.append(f"  {a['obligation']:<22} advisory       {text(a.get('decision') or 'needs a legal decision')}: "
+                     f"{text(a['recipient'])}")
     for d in view.get("drafts") or []:
         lines.append(f"  draft {d['kind']} {d['lang']} v{d['version']} [{d['state']}]")
     lines.append(f"  {view['events']} events, head {str(view['head_hash'])[:12]}")
