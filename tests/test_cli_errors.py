@@ -57,3 +57,17 @@ def test_export_out_a_folder_is_refused(cli, tmp_path: Path) -> None:
     iid = cli.open("Export")
     result = cli("export", iid, "--out", str(tmp_path))
     assert result.exit_code == 1 and "is a folder" in result.stderr
+
+
+def test_a_database_driver_error_takes_the_one_error_path(tmp_path) -> None:
+    import sqlite3
+
+    from conftest import run_breach
+
+    home = tmp_path / "incidents"
+    assert run_breach("init", "--home", str(home)).returncode == 0
+    with sqlite3.connect(home / "breach.db") as conn:
+        conn.execute("ALTER TABLE projected_obligations DROP COLUMN is_open")  # a schema from elsewhere
+    result = run_breach("status", "--json", "--home", str(home))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("Error: the incident log could not be used") and "breach db upgrade" in result.stderr

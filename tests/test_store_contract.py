@@ -12,6 +12,7 @@ import pytest
 from conftest import HIGH_RISK_ANSWERS, Cli
 from typer.testing import CliRunner
 
+from breach.adapters.store_sql import SCHEMA_VERSION
 from breach.cli import app
 
 
@@ -116,6 +117,6 @@ def test_a_missing_draft_file_is_rendered_again_from_the_database(log_cli: LogCl
 def test_db_upgrade_is_idempotent(log_cli: LogCli) -> None:
     first = log_cli.json("db", "upgrade")
     again = log_cli.json("db", "upgrade")
-    assert first["schema"] == again["schema"] == 4
+    assert first["schema"] == again["schema"] == SCHEMA_VERSION
     assert again["applied"] == []
     assert first["backend"] == ("postgresql" if log_cli.url else "sqlite")

@@ -59,7 +59,7 @@ SCHEMA = [
     # COLLATE "C": `breach status` order is byte order, as in SQLite, whatever the server's locale.
     "CREATE TABLE IF NOT EXISTS projected_obligations (incident_id TEXT NOT NULL REFERENCES incidents(id), "
     "obligation TEXT NOT NULL, state TEXT NOT NULL, due_ts DOUBLE PRECISION, body TEXT NOT NULL, "
-    "sort_key TEXT COLLATE \"C\" NOT NULL, PRIMARY KEY (incident_id, obligation))",
+    "is_open INTEGER NOT NULL DEFAULT 1, sort_key TEXT COLLATE \"C\" NOT NULL, PRIMARY KEY (incident_id, obligation))",
     "CREATE INDEX IF NOT EXISTS projected_obligations_order ON projected_obligations(sort_key)",
     "CREATE TABLE IF NOT EXISTS incident_ledger (seq INTEGER PRIMARY KEY, incident_id TEXT NOT NULL UNIQUE, "
     "opened_hash TEXT NOT NULL, at TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
@@ -70,7 +70,11 @@ SCHEMA = [
 ]
 
 #: version -> (description, statements), for schemas after the first PostgreSQL one (4).
-MIGRATIONS: dict[int, tuple[str, list[str]]] = {}
+MIGRATIONS: dict[int, tuple[str, list[str]]] = {
+    5: ("projected obligations say whether their incident is open", [
+        "ALTER TABLE projected_obligations ADD COLUMN IF NOT EXISTS is_open INTEGER NOT NULL DEFAULT 1",
+        "DELETE FROM projected_obligations", "DELETE FROM projection"]),
+}
 
 _IDENTITY_TABLES = ("events", "drafts", "outbox")
 

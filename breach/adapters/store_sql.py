@@ -25,7 +25,7 @@ from breach.errors import ChainError, NotFoundError, StoreError
 if TYPE_CHECKING:
     from breach.core.models import Event
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 GENESIS = "0" * 64
 #: The witness key: an HMAC over each chain head, from the environment only (never stored).
 CHAIN_KEY_ENV = "BREACH_CHAIN_KEY"
@@ -364,10 +364,11 @@ class SqlStore:
                 [incident_id, event_count, deps, canonical(data).decode(),
                  json.dumps(data["incident"], ensure_ascii=False, separators=(",", ":"))])
             self._execute("DELETE FROM projected_obligations WHERE incident_id = ?", [incident_id])
+            is_open = int(data["incident"].get("status") != "closed")  # filtered without a join on read
             self._executemany(
-                "INSERT INTO projected_obligations(incident_id, obligation, state, due_ts, body, sort_key) "
-                "VALUES(?, ?, ?, ?, ?, ?)",
-                [(incident_id, *row, _sort_key(incident_id, *row[:3])) for row in rows])
+                "INSERT INTO projected_obligations(incident_id, obligation, state, due_ts, body, sort_key, is_open) "
+                "VALUES(?, ?, ?, ?, ?, ?, ?)",
+                [(incident_id, *row, _sort_key(incident_id, *row[:3]), is_open) for row in rows])
 
     def projected_org_zone(self) -> str | None:
         row = self._execute(f"SELECT {self._json_text('data', 'org_zone')} FROM projection LIMIT 1").fetchone()
@@ -381,11 +382,11 @@ class SqlStore:
 
     def projected_obligations(self, *, incident_id: str | None, pending_only: bool) -> list[tuple[str, str, Any]]:
         """(JSON body, state, due epoch) of open incidents' obligations, in `breach status` order."""
-        where = ["i.status != 'closed'"] if incident_id is None else ["i.id = ?"]
+        where = ["o.is_open = 1"] if incident_id is None else ["o.incident_id = ?"]
         if pending_only:
             where.append("o.state NOT IN ('met', 'late', 'not_applicable')")
         return self._execute(
-            "SELECT o.body, o.state, o.due_ts FROM projected_obligations o JOIN incidents i ON i.id = o.incident_id "
+            "SELECT o.body, o.state, o.due_ts FROM projected_obligations o "
             f"WHERE {' AND '.join(where)} ORDER BY o.sort_key", [incident_id] if incident_id else []).fetchall()
 
     # --- events -----------------------------------------------------------------

@@ -261,7 +261,7 @@ def _create_v2_tables(conn: sqlite3.Connection) -> None:
                  "event_count INTEGER NOT NULL, deps TEXT NOT NULL, data TEXT NOT NULL, incident_json TEXT NOT NULL)")
     conn.execute("CREATE TABLE IF NOT EXISTS projected_obligations (incident_id TEXT NOT NULL REFERENCES "
                  "incidents(id), obligation TEXT NOT NULL, state TEXT NOT NULL, due_ts REAL, body TEXT NOT NULL, "
-                 "sort_key TEXT NOT NULL, PRIMARY KEY (incident_id, obligation))")
+                 "is_open INTEGER NOT NULL DEFAULT 1, sort_key TEXT NOT NULL, PRIMARY KEY (incident_id, obligation))")
     # `breach status` order: what applies first, dated by due time, then "without undue delay".
     conn.execute("CREATE INDEX IF NOT EXISTS projected_obligations_order ON projected_obligations(sort_key)")
 
@@ -326,9 +326,19 @@ def _migrate_v4(conn: sqlite3.Connection) -> None:
                  "sha256 TEXT NOT NULL, pushed_at TEXT NOT NULL, pushed_by TEXT NOT NULL)")
 
 
+def _migrate_v5(conn: sqlite3.Connection) -> None:
+    """Release 5: projected obligations say whether their incident is open (status without a join)."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(projected_obligations)")}
+    if "is_open" not in columns:
+        conn.execute("ALTER TABLE projected_obligations ADD COLUMN is_open INTEGER NOT NULL DEFAULT 1")
+        conn.execute("DELETE FROM projection")  # rebuilt on the next read, with the column filled
+        conn.execute("DELETE FROM projected_obligations")
+
+
 #: version -> (description, step). Each runs inside the transaction of `Store.migrate`.
 MIGRATIONS = {
     2: ("incident row is an index; state is the fold of events; projection table", _migrate_v2),
     3: ("incident ledger, chain witnesses (HMAC), Slack retry times", _migrate_v3),
     4: ("organization profile versions (breach org push)", _migrate_v4),
+    5: ("projected obligations say whether their incident is open", _migrate_v5),
 }

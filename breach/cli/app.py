@@ -112,6 +112,14 @@ class LazyGroup(TyperGroup):
         except typer.Abort:
             typer.echo("Error: aborted; nothing more was recorded", err=True)
             sys.exit(1)
+        except Exception as exc:
+            # The database driver's own errors (a damaged file, a schema from another release, a dropped
+            # connection) get the one error path too; anything else is a bug and keeps its traceback.
+            if type(exc).__module__.split(".")[0] not in {"sqlite3", "psycopg"}:
+                raise
+            typer.echo(f"Error: the incident log could not be used: {exc}. Run `breach db upgrade`; if that does "
+                       "not help, `breach verify` says what is wrong", err=True)
+            sys.exit(1)
         sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:

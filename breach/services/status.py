@@ -76,7 +76,7 @@ def status_json(session: Session, incident_id: str | None, *, now: datetime, pen
     slower status_rows path converts them.
     """
     if incident_id is None:
-        ensure_fresh(session, now=now)
+        ensure_fresh(session, now=now, include_closed=True)  # a closed incident's rows must say so
     else:
         incident_id = incident_projections(session, now=now, incident_id=incident_id)[0]["incident"]["id"]
     zone = os.environ.get("BREACH_TZ")
