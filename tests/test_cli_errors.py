@@ -70,4 +70,5 @@ def test_a_database_driver_error_takes_the_one_error_path(tmp_path) -> None:
         conn.execute("ALTER TABLE projected_obligations DROP COLUMN is_open")  # a schema from elsewhere
     result = run_breach("status", "--json", "--home", str(home))
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.startswith("Error: the incident log could not be used") and "breach db upgrade" in result.stderr
+    assert result.stderr.startswith("Error: the incident log could not be used")
+    assert "breach db upgrade" in result.stderr
