@@ -9,8 +9,6 @@ is in use; SQL is written with `?` placeholders and standard upserts.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 from collections.abc import Iterator
@@ -41,6 +39,7 @@ def canonical(obj: Any) -> bytes:
 def event_hash(*, incident_id: str, seq: int, kind: str, at: str, at_offset: str,
                author: str, data: dict, prev_hash: str) -> str:
     """SHA-256 of an event's canonical content plus the previous event's hash."""
+    import hashlib  # on first use: reads need no OpenSSL (start-up)
     body = {
         "incident": incident_id, "seq": seq, "kind": kind, "at": at, "at_offset": at_offset,
         "author": author, "data": data, "prev_hash": prev_hash,
@@ -50,12 +49,15 @@ def event_hash(*, incident_id: str, seq: int, kind: str, at: str, at_offset: str
 
 def ledger_hash(*, seq: int, incident_id: str, opened_hash: str, prev_hash: str) -> str:
     """SHA-256 of one incident-ledger entry: the incident's number, id, first event, previous entry."""
+    import hashlib  # on first use: reads need no OpenSSL (start-up)
     body = {"seq": seq, "incident": incident_id, "opened_hash": opened_hash, "prev_hash": prev_hash}
     return hashlib.sha256(canonical(body)).hexdigest()
 
 
 def head_hmac(key: bytes, *, scope: str, count: int, head: str) -> str:
     """HMAC-SHA256 of a chain head (an incident's or the ledger's), documented in docs/verify.md."""
+    import hashlib
+    import hmac  # on first use: reads need no OpenSSL (start-up)
     return hmac.new(key, canonical({"scope": scope, "count": count, "head": head}), hashlib.sha256).hexdigest()
 
 
@@ -65,6 +67,7 @@ def chain_key_from_env() -> bytes | None:
 
 
 def sha256_text(text: str) -> str:
+    import hashlib  # on first use: reads need no OpenSSL (start-up)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -290,6 +293,7 @@ class SqlStore:
         (BREACH_CHAIN_KEY is not set: the plain head only) or, for the ledger only, "not
         keyed" (the key is set, but its head was last written without it).
         """
+        import hmac  # on first use: reads need no OpenSSL (start-up)
         row = self.witness_row(scope)
         what = "the incident ledger" if scope == LEDGER else scope
         if row is None:

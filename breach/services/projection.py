@@ -10,8 +10,8 @@ time is stored: the time left and "overdue" are computed when read.
 
 from __future__ import annotations
 
-import hashlib
 import json
+import zlib
 from datetime import datetime
 from typing import Any
 
@@ -28,13 +28,17 @@ LOCAL_TIMES = ("due_at", "started_at", "met_at")
 
 
 def dependencies(session: Session) -> str:
-    """Digest of what obligations depend on besides the events."""
-    digest = hashlib.sha256(f"{__version__}/{SHAPE}/{session.profile_digest()}".encode())
-    # The regime files, and the authority directory the per-authority obligations are addressed from.
+    """A fingerprint of what obligations depend on besides the events: this release, the profile in use,
+    the regime files and the authority directory the per-authority obligations are addressed from.
+
+    A CRC-32 and the length of each file: change detection for a cache, not integrity (that is the
+    hash chain's job), and no OpenSSL to load on a read.
+    """
+    parts = [__version__, SHAPE, session.profile_fingerprint()]
     for path in [*sorted(shipped("regimes").glob("*.yaml")), shipped("authorities.yaml")]:
-        digest.update(path.name.encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+        data = path.read_bytes()
+        parts.append(f"{path.name}:{len(data)}:{zlib.crc32(data):08x}")
+    return "/".join(parts)
 
 
 def build(session: Session, incident_id: str, *, now: datetime) -> dict[str, Any]:

@@ -8,9 +8,9 @@ caller gets the same behaviour as the CLI.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -107,11 +107,25 @@ class Session:
                 self._org = load_org(self.org_path)
         return self._org
 
+    def profile_fingerprint(self) -> str:
+        """What the projections depend on of the profile: its stored sha256 when pushed, else the
+        file's length and CRC-32 (change detection for a cache; reads load no OpenSSL)."""
+        pushed = self.pushed_org()
+        if pushed:
+            return str(pushed["sha256"])
+        try:
+            data = self.org_path.read_bytes()
+        except OSError as exc:
+            raise StoreError(f"cannot read {self.org_path}: {exc.strerror}") from None
+        return f"{len(data)}:{zlib.crc32(data):08x}"
+
     def profile_digest(self) -> str:
         """sha256 of the profile in use: part of what the projections depend on."""
         pushed = self.pushed_org()
         if pushed:
             return str(pushed["sha256"])
+        import hashlib
+
         try:
             return hashlib.sha256(self.org_path.read_bytes()).hexdigest()
         except OSError as exc:
