@@ -329,3 +329,25 @@ def test_ci_installs_postgresql_when_missing_and_no_postgresql_test_skips() -> N
         skips = [n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
                  and n.attr in {"skip", "skipif", "importorskip", "xfail"}]
         assert skips == [], name
+
+
+def test_org_push_carries_the_organizations_own_templates_and_playbooks(team) -> None:
+    """Every machine drafts with the wording legal chose, not whatever its own folder holds."""
+    a, b = team
+    letter = a.home / "templates" / "subject-letter" / "en.md.j2"
+    letter.parent.mkdir(parents=True)
+    shipped = (REPO / "templates" / "subject-letter" / "en.md.j2").read_text()
+    letter.write_text(shipped.replace("{% block body %}", "{% block body %}\nACME team letterhead\n", 1))
+    pushed = a.json("org", "push")
+    assert pushed["files"] == ["templates/subject-letter/en.md.j2"] and pushed["changed"]
+    assert a.json("org", "push")["changed"] is False
+    iid = b.json("open", "--title", "Shared wording", "--aware-at", "2026-11-28 09:00")["id"]
+    ok(b("assess", iid, "--answers", str(HIGH_RISK_ANSWERS)))
+    draft = b.json("draft", iid, "subject-letter", "--lang", "en")
+    assert "ACME team letterhead" in Path(draft["path"]).read_text()  # machine b has no such file of its own
+    assert draft["template_origin"] == "data folder"
+    bad = a.home / "playbooks" / "gdpr.yaml"
+    bad.parent.mkdir()
+    bad.write_text("name: gdpr\ntitle: broken\nsteps:\n  - id: x\n    type: nonsense\n")
+    refused = a("org", "push")
+    assert refused.exit_code == 1 and "not a valid playbook" in refused.stderr

@@ -67,6 +67,8 @@ SCHEMA = [
     "hmac TEXT)",
     "CREATE TABLE IF NOT EXISTS org_profiles (version INTEGER PRIMARY KEY, text TEXT NOT NULL, "
     "sha256 TEXT NOT NULL, pushed_at TEXT NOT NULL, pushed_by TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS org_files (version INTEGER NOT NULL, path TEXT NOT NULL, text TEXT NOT NULL, "
+    "sha256 TEXT NOT NULL, PRIMARY KEY (version, path))",
 ]
 
 #: version -> (description, statements), for schemas after the first PostgreSQL one (4).
@@ -74,6 +76,9 @@ MIGRATIONS: dict[int, tuple[str, list[str]]] = {
     5: ("projected obligations say whether their incident is open", [
         "ALTER TABLE projected_obligations ADD COLUMN IF NOT EXISTS is_open INTEGER NOT NULL DEFAULT 1",
         "DELETE FROM projected_obligations", "DELETE FROM projection"]),
+    6: ("the organization's own templates and playbooks in the database (breach org push)", [
+        "CREATE TABLE IF NOT EXISTS org_files (version INTEGER NOT NULL, path TEXT NOT NULL, text TEXT NOT NULL, "
+        "sha256 TEXT NOT NULL, PRIMARY KEY (version, path))"]),
 }
 
 _IDENTITY_TABLES = ("events", "drafts", "outbox")

@@ -23,7 +23,7 @@ from breach.errors import ChainError, NotFoundError, StoreError
 if TYPE_CHECKING:
     from breach.core.models import Event
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 GENESIS = "0" * 64
 #: The witness key: an HMAC over each chain head, from the environment only (never stored).
 CHAIN_KEY_ENV = "BREACH_CHAIN_KEY"
@@ -560,17 +560,30 @@ class SqlStore:
 
     # --- the organization profile (team mode: one for every machine) -------------------
 
-    def push_org(self, *, text: str, sha256: str, at: datetime, by: str) -> tuple[int, bool]:
-        """Store a new version of the organization profile; (version, False) when it is the current one."""
+    def push_org(self, *, text: str, sha256: str, at: datetime, by: str,
+                 files: dict[str, str] | None = None) -> tuple[int, bool]:
+        """Store a new version of the organization profile and its own files (templates, playbooks);
+        (version, False) when both are the current ones."""
+        import hashlib
+
+        files = dict(sorted((files or {}).items()))
         with self.transaction():
             self._lock_ledger()
             current = self.org_profile()
-            if current is not None and current["sha256"] == sha256:
+            if current is not None and current["sha256"] == sha256 and self.org_files(current["version"]) == files:
                 return current["version"], False
             version = (current["version"] if current else 0) + 1
             self._insert("org_profiles", {"version": version, "text": text, "sha256": sha256,
                                           "pushed_at": clock.encode(at)[0], "pushed_by": by})
+            for path, body in files.items():
+                self._insert("org_files", {"version": version, "path": path, "text": body,
+                                           "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest()})
         return version, True
+
+    def org_files(self, version: int) -> dict[str, str]:
+        """The organization's own templates and playbooks pushed with profile `version`: path -> text."""
+        return {r["path"]: r["text"] for r in self._rows(
+            "SELECT path, text FROM org_files WHERE version = ? ORDER BY path", [version])}
 
     def org_profile(self) -> dict[str, Any] | None:
         """The newest organization profile pushed: {version, text, sha256, pushed_at, pushed_by}, or None."""
@@ -581,11 +594,11 @@ class SqlStore:
 
     #: The tables that are the record, in the order a copy writes them (the read models are rebuilt).
     RECORD_TABLES = ("meta", "incidents", "events", "incident_ledger", "chain_witness", "drafts", "outbox",
-                     "slack_state", "org_profiles")
+                     "slack_state", "org_profiles", "org_files")
 
     def table_rows(self, table: str) -> list[dict[str, Any]]:
         order = {"meta": "key", "slack_state": "key", "chain_witness": "scope", "incidents": "seq",
-                 "incident_ledger": "seq", "org_profiles": "version"}.get(table, "id")
+                 "incident_ledger": "seq", "org_profiles": "version", "org_files": "version, path"}.get(table, "id")
         return self._rows(f"SELECT * FROM {table} ORDER BY {order}")
 
     def is_empty(self) -> bool:

@@ -245,6 +245,7 @@ class Store(SqlStore):
         _create_v2_tables(self.conn)
         _migrate_v3(self.conn)
         _migrate_v4(self.conn)
+        _migrate_v6(self.conn)
         self.conn.execute("INSERT INTO schema_migrations(version, description, applied_at) VALUES(?, ?, ?)",
                           [SCHEMA_VERSION, "created", clock.encode(clock.now())[0]])
 
@@ -335,10 +336,17 @@ def _migrate_v5(conn: sqlite3.Connection) -> None:
         conn.execute("DELETE FROM projected_obligations")
 
 
+def _migrate_v6(conn: sqlite3.Connection) -> None:
+    """Release 6: the organization's own templates and playbooks travel with its pushed profile."""
+    conn.execute("CREATE TABLE IF NOT EXISTS org_files (version INTEGER NOT NULL, path TEXT NOT NULL, "
+                 "text TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (version, path))")
+
+
 #: version -> (description, step). Each runs inside the transaction of `Store.migrate`.
 MIGRATIONS = {
     2: ("incident row is an index; state is the fold of events; projection table", _migrate_v2),
     3: ("incident ledger, chain witnesses (HMAC), Slack retry times", _migrate_v3),
     4: ("organization profile versions (breach org push)", _migrate_v4),
     5: ("projected obligations say whether their incident is open", _migrate_v5),
+    6: ("the organization's own templates and playbooks in the database (breach org push)", _migrate_v6),
 }

@@ -70,7 +70,7 @@ def progress(session: Session, incident_id: str, playbook_name: str = "gdpr"):
     """(incident, playbook, state, answers so far, defaults) for a session in progress."""
     state = session.state(incident_id)
     incident = state.incident
-    playbook = load_playbook(find_playbook(playbook_name, session.home))
+    playbook = load_playbook(find_playbook(playbook_name, session.resource_home()))
     return incident, playbook, state, dict(state.answers), known_defaults(incident, state)
 
 
@@ -91,7 +91,7 @@ def finish(session: Session, incident_id: str, *, playbook_name: str, answers: d
            now: datetime) -> dict[str, Any]:
     """Compute the risk, record the `assessed` event and the playbook's tasks; one transaction."""
     incident = get_incident(session, incident_id)
-    playbook = load_playbook(find_playbook(playbook_name, session.home))
+    playbook = load_playbook(find_playbook(playbook_name, session.resource_home()))
     if unknown := unknown_answers(playbook, answers):  # before relevant_answers drops them silently
         raise InputError("unknown answer keys:\n" + "\n".join(unknown))
     answers = relevant_answers(playbook, answers)  # a changed answer can make earlier ones moot

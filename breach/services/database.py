@@ -106,9 +106,34 @@ def push_org(session: Session, *, now: datetime) -> dict[str, Any]:
     except OSError as exc:
         raise StoreError(f"cannot read {source}: {exc.strerror}") from None
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    version, changed = session.store.push_org(text=text, sha256=digest, at=now, by=session.author)
+    files = own_files(session.home)
+    version, changed = session.store.push_org(text=text, sha256=digest, at=now, by=session.author, files=files)
     return {"version": version, "sha256": digest, "changed": changed, "source": str(source),
-            "database": session.store.where}
+            "files": sorted(files), "database": session.store.where}
+
+
+#: The organization's own files that travel with its profile (they win over the shipped ones, file by file).
+OWN_FILES = ("templates/**/*.j2", "templates/i18n/*.yaml", "playbooks/*.yaml", "playbooks/drills/*.yaml")
+
+
+def own_files(home: Path) -> dict[str, str]:
+    """The data folder's own templates and playbooks, validated as the shipped ones are: relative path -> text."""
+    from breach.core.playbook import validate_file
+
+    found: dict[str, str] = {}
+    for pattern in OWN_FILES:
+        for path in sorted(home.glob(pattern)):
+            relative = path.relative_to(home).as_posix()
+            if relative.startswith("playbooks/") and not relative.startswith("playbooks/drills/"):
+                problems = validate_file(path)
+                if problems:
+                    raise InputError(f"{path} is not a valid playbook, nothing was pushed:\n"
+                                     + "\n".join(str(p) for p in problems))
+            try:
+                found[relative] = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InputError(f"cannot push {path}: {exc}") from None
+    return found
 
 
 def org_info(session: Session) -> dict[str, Any]:

@@ -82,7 +82,7 @@ def write_letters(session: Session, incident_id: str, *, subjects_csv: Path, out
     summary = engine.write_letters(
         letters=approved, subjects_csv=Path(subjects_csv), out_dir=Path(out_dir), fmt=fmt, lang_column=lang_column,
         default_lang=default_lang or ("en" if "en" in approved else sorted(approved)[0]), from_address=sender,
-        resume=resume, progress=progress, data_labels=data_labels(langs, session.home), now=now,
+        resume=resume, progress=progress, data_labels=data_labels(langs, session.resource_home()), now=now,
         by_jurisdiction=regional)
     record = {**summary.to_dict(), "approvals": approvals, "format": fmt, "out_dir": str(out_dir), "resumed": resume}
     session.store.append_event(incident.id, kind=EventKind.LETTERS, at=now, author=session.author, data=record)

@@ -163,7 +163,7 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
             session.warn(f"Warning: {chosen.why}; draft for one authority with --authority DE-XX once counsel "
                          "has decided")
     lang = lang or "en"
-    dirs = tuple(search_path("templates", session.home))
+    dirs = tuple(search_path("templates", session.resource_home()))
     context = build_context(session, state, now=now, authority=chosen)
     if phase is not None and kind != "sa-notification":
         raise InputError("--phase applies to sa-notification only (GDPR Art. 33(4))")

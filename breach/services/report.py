@@ -111,7 +111,7 @@ def render_report(data: dict[str, Any], *, template_dirs: tuple[Path, ...], site
 def write_report(session: Session, incident_id: str, *, out: Path, now: datetime) -> dict[str, Any]:
     """`breach report ID --out FILE.html`: write the report (0600); its path, sha256 and obligation ids."""
     data = report_data(session, incident_id, now=now)
-    html = render_report(data, template_dirs=tuple(search_path("templates", session.home)))
+    html = render_report(data, template_dirs=tuple(search_path("templates", session.resource_home())))
     path = write_private(out, html)
     return {"incident": data["incident"]["id"], "path": str(path),
             "sha256": hashlib.sha256(html.encode("utf-8")).hexdigest(),

@@ -93,6 +93,26 @@ class Session:
             self._pushed = self.store.org_profile() or {}
         return self._pushed or None
 
+    def resource_home(self) -> Path:
+        """Where the organization's own `templates/` and `playbooks/` are looked for (before the shipped ones).
+
+        On a shared log with a pushed profile, every machine uses the files pushed with it (written
+        once per version under `.team/` in the data folder, renditions of the database); else the
+        data folder itself.
+        """
+        pushed = self.pushed_org()
+        if not pushed:
+            return self.home
+        folder = self.home / ".team" / f"v{pushed['version']}"
+        done = folder / ".complete"
+        if not done.exists():
+            from breach.adapters.files import write_private
+
+            for relative, text in self.store.org_files(pushed["version"]).items():
+                write_private(folder / relative, text)
+            write_private(done, "")
+        return folder
+
     @property
     def org(self) -> dict[str, Any]:
         """The organization profile: the version pushed to a shared log, else the data folder's file."""
