@@ -351,3 +351,16 @@ def test_org_push_carries_the_organizations_own_templates_and_playbooks(team) ->
     bad.write_text("name: gdpr\ntitle: broken\nsteps:\n  - id: x\n    type: nonsense\n")
     refused = a("org", "push")
     assert refused.exit_code == 1 and "not a valid playbook" in refused.stderr
+
+
+def test_connection_errors_name_the_fix_and_never_the_password() -> None:
+    from breach.adapters.store_postgres import explain
+
+    url = "postgresql://writer:s3cret-pw@db.example.org:6543/breach"
+    refused = explain(RuntimeError('password authentication failed for user "writer" (s3cret-pw)'), url)
+    assert "refused the password for user 'writer'" in refused and "s3cret-pw" not in refused
+    assert "writer:***@db.example.org" in refused
+    missing = explain(RuntimeError('database "breach" does not exist'), url)
+    assert "CREATE DATABASE breach;" in missing and "s3cret-pw" not in missing
+    down = explain(RuntimeError("connection refused"), url)
+    assert "cannot reach the PostgreSQL server at db.example.org:6543" in down and "s3cret-pw" not in down

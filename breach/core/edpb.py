@@ -151,7 +151,8 @@ def _list(answers: dict, key: str, *, allowed: tuple[str, ...]) -> tuple[str, ..
     return tuple(dict.fromkeys(value))
 
 
-def _yes(answers: dict, key: str) -> bool:
+def yes(answers: dict, key: str) -> bool:
+    """A yes/no answer; unanswered is no; anything else is refused (a typo must not read as no)."""
     value = answers.get(key)
     if value is None:
         return False
@@ -178,24 +179,24 @@ def read_facts(answers: dict) -> Facts:
     if storage is not None and storage not in PASSWORD_STORAGE:
         raise InputError(f"password_storage: {storage!r} is not one of {', '.join(PASSWORD_STORAGE)}")
     vulnerable = [c for c in categories if c in VULNERABLE_CATEGORIES]
-    if _yes(answers, "vulnerable_subjects"):
+    if yes(answers, "vulnerable_subjects"):
         vulnerable.append("vulnerable_subjects")
     critical = [c for c in categories if c in CRITICAL_CATEGORIES]
-    if _yes(answers, "critical_service"):
+    if yes(answers, "critical_service"):
         critical.append("critical_service")
     return Facts(
         items=items,
         subject_categories=categories,
         subjects=subjects,
-        special=_yes(answers, "special_categories") or "health" in items,
+        special=yes(answers, "special_categories") or "health" in items,
         vulnerable=tuple(vulnerable),
         dependent=any(c in DEPENDENT_CATEGORIES for c in categories),
         critical=tuple(critical),
         password_storage=storage,
-        malware=_yes(answers, "malware"),
-        exfiltration_ruled_out=_yes(answers, "exfiltration_ruled_out"),
+        malware=yes(answers, "malware"),
+        exfiltration_ruled_out=yes(answers, "exfiltration_ruled_out"),
         exfiltration_evidence=_text(answers, "exfiltration_evidence"),
-        data_already_public=_yes(answers, "data_already_public"),
+        data_already_public=yes(answers, "data_already_public"),
     )
 
 
@@ -224,13 +225,13 @@ def check_judgeable(answers: dict) -> None:
                     f"contradictory answers: {element} is 'none' ({meaning}) but breach_types includes "
                     f"{element}; remove {element} from breach_types, or say how far the loss went"
                 )
-    if _yes(answers, "exfiltration_ruled_out"):
-        if _yes(answers, "malware") and answers.get("confidentiality") == "unknown_recipients":
+    if yes(answers, "exfiltration_ruled_out"):
+        if yes(answers, "malware") and answers.get("confidentiality") == "unknown_recipients":
             raise InputError(
                 "contradictory answers: exfiltration_ruled_out is yes but confidentiality is "
                 "unknown_recipients; if data left, exfiltration is not ruled out"
             )
-        if _yes(answers, "malware") and not _text(answers, "exfiltration_evidence"):
+        if yes(answers, "malware") and not _text(answers, "exfiltration_evidence"):
             raise InputError(
                 "exfiltration_ruled_out needs exfiltration_evidence (e.g. forensic report, egress logs): "
                 "without evidence, a ransomware or malware attack counts as a confidentiality breach "
@@ -305,7 +306,7 @@ def decide(
         )
     elif (
         conf == "known_recipients"
-        and _yes(answers, "recipient_trusted_and_deleted")
+        and yes(answers, "recipient_trusted_and_deleted")
         and level == "low"
         and not malicious
         and not facts.special

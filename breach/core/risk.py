@@ -120,13 +120,8 @@ def _choice(answers: dict, key: str, allowed: dict | tuple, default: str) -> str
     return value
 
 
-def _flag(answers: dict, key: str) -> bool:
-    value = answers.get(key)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise InputError(f"{key}: expected yes or no, got {value!r}")
-    return value
+#: One reading of yes/no answers for the ENISA score and the EDPB layer.
+_flag = edpb.yes
 
 
 def _dpc(answers: dict, reasons: list[str], *, facts: edpb.Facts) -> tuple[int, int]:
