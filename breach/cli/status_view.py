@@ -6,34 +6,16 @@ incident id); tested at 80 columns. JSON output does not come through here.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Any
 
 from breach.core import time as clock
+from breach.core.wording import human_reason, short_source
 
-#: Internal source tokens of shared/reference/regimes.md ([S1], [S27]): not for readers.
-_TOKENS = re.compile(r"\s*\[S\d+\]")
-_BOOL = {"True": "yes", "False": "no"}
 DONE = ("met", "late", "not_applicable")
 LABEL = {"met": "met", "late": "met late", "not_applicable": "not applicable"}
 #: No clock: something counsel must decide (another authority concerned, a regime not modelled).
 ADVISORY = "advisory"
-
-
-def short_source(source: str | None) -> str:
-    """'GDPR Art. 33(1); EDPB Guidelines 9/2022 on awareness [S1][S2]' -> without the [S..] tokens."""
-    return _TOKENS.sub("", source or "").strip()
-
-
-def human_reason(reason: str | None) -> str:
-    """A rule's reason in words: no Python booleans, no internal keys."""
-    if not reason:
-        return ""
-    text = re.sub(r"\b(True|False)\b", lambda m: _BOOL[m.group(1)], reason)
-    text = re.sub(r"latest assessment: (\w+) is (yes|no), not (yes|no)",
-                  lambda m: f"the assessment answered {m.group(1).replace('_', ' ')}: {m.group(2)}", text)
-    return _TOKENS.sub("", text)
 
 
 def _cut(text: str, width: int) -> str:

@@ -100,3 +100,21 @@ def obligation_reason(ob: dict[str, Any], lang: str, t: dict[str, Any], delay: s
     code = ob.get("reason_code") or "other"
     text = t["reasons"].get(code, t["reasons"]["other"])
     return text.format(reasons=delay or t["reasons"]["none_given"])
+
+
+#: Internal source tokens of shared/reference/regimes.md ([S1], [S27]): not for readers.
+_TOKENS = re.compile(r"\s*\[S\d+\]")
+_BOOL = {"True": "yes", "False": "no"}
+def short_source(source: str | None) -> str:
+    """'GDPR Art. 33(1); EDPB Guidelines 9/2022 on awareness [S1][S2]' -> without the [S..] tokens."""
+    return _TOKENS.sub("", source or "").strip()
+
+
+def human_reason(reason: str | None) -> str:
+    """A rule's reason in words: no Python booleans, no internal keys."""
+    if not reason:
+        return ""
+    text = re.sub(r"\b(True|False)\b", lambda m: _BOOL[m.group(1)], reason)
+    text = re.sub(r"latest assessment: (\w+) is (yes|no), not (yes|no)",
+                  lambda m: f"the assessment answered {m.group(1).replace('_', ' ')}: {m.group(2)}", text)
+    return _TOKENS.sub("", text)

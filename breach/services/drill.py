@@ -170,7 +170,7 @@ def _status(session, scenario, step, state, now, say) -> None:
         left = ""
         if r["remaining_seconds"] is not None and r["state"] == "pending":
             left = " " + clock.humanize(timedelta(seconds=r["remaining_seconds"]))
-        label = "OVERDUE" if r["overdue"] else r["state"]
+        label = "OVERDUE" if r["overdue"] else r["state"].replace("_", " ")
         say(f"     {r['obligation']:<24} {label:<14} due {due}{left} -> {r['recipient']}")
 
 

@@ -21,6 +21,7 @@ from breach.adapters.store_sql import sha256_text
 from breach.core import time as clock
 from breach.core.resources import shipped
 from breach.core.textsafe import csv_cell
+from breach.core.wording import human_reason
 from breach.errors import InputError
 from breach.services.incidents import event_dict, incident_dict, list_incidents
 from breach.services.integrity import verify
@@ -143,7 +144,7 @@ def _flat(value: Any) -> str:
                 + (f", due {o['due_at']}" if o.get("due_at") else ", no fixed deadline")
                 + (f", met {o['met_at']}" if o.get("met_at") else "")
                 + (f" ({o['how']})" if o.get("how") else "")
-                + (f" [{o['reason']}]" if o.get("reason") else "")
+                + (f" [{human_reason(o['reason'])}]" if o.get("reason") else "")
                 for o in value)
         return "; ".join(str(v) for v in value)
     return str(value)
