@@ -55,3 +55,46 @@ def test_unique_prefixes_and_ambiguous_ones() -> None:
     first = next(c.value[:1] for c in step.choices if sum(x.value.startswith(c.value[:1]) for x in step.choices) > 1)
     with pytest.raises(InputError, match="type more letters"):
         _match_choice(step, first)
+
+
+def test_lowering_the_risk_without_a_reason_asks_again_instead_of_failing(cli: Cli, home: Path) -> None:
+    """The override step: lowering needs a reason; the session says so and lets the responder add it."""
+    from test_cli_assess import ANSWERS_FILE, typed
+
+    from breach.core.yamlio import load_yaml
+
+    answers = {k: v for k, v in load_yaml(ANSWERS_FILE).items() if k not in {"expected", "source"}}
+    answers.update(risk_override="unlikely", risk_override_reason="")
+    iid = cli.open()
+    child = spawn(home, iid)
+    index = child.expect([r"This cannot be recorded yet", r"Record this assessment\?", r"\[\d+/\d+\] \((\w+)\) "])
+    while index == 2:  # answer the questions, the empty reason included
+        step = child.match.group(1)
+        child.expect(PROMPT)
+        value = answers.get(step)
+        if isinstance(value, dict) and "en" in value:
+            value = value["en"]  # the translations are offered next, and left empty here
+        child.sendline("" if value is None else typed(value))
+        index = child.expect([r"This cannot be recorded yet", r"Record this assessment\?",
+                              r"\[\d+/\d+\] \((\w+)\) ", r"the same in (\w+) \(Enter to leave it missing\): "])
+        while index == 3:
+            child.sendline("")
+            index = child.expect([r"This cannot be recorded yet", r"Record this assessment\?",
+                                  r"\[\d+/\d+\] \((\w+)\) ", r"the same in (\w+) \(Enter to leave it missing\): "])
+    assert index == 0, "an override lowering the risk without a reason was not caught"
+    child.expect(r"Which step do you change\?")
+    child.sendline("risk_override_reason")
+    child.expect(r"\(risk_override_reason\)")
+    child.expect(PROMPT)
+    child.sendline("Data already public and deleted by the recipient, confirmed in writing")
+    while child.expect([r"the same in \w+ \(Enter to leave it missing\): ", r"Record this assessment\?"]) == 0:
+        child.sendline("")
+    child.sendline("y")
+    child.expect(r"Who takes this decision\?")
+    child.sendline("")
+    child.expect("recorded")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assessment = cli.json("show", iid)["assessment"]
+    assert assessment["risk"] == "unlikely" and assessment["risk_override_reason"]

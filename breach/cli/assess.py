@@ -214,6 +214,7 @@ def _assess(incident_id: str, *, playbook: str, answers_file: Path | None, yes: 
             by: str | None, tty: bool) -> dict[str, Any]:
     from breach.core import risk
     from breach.core.playbook import missing_answers
+    from breach.errors import InputError
     from breach.services.assessment import finish, load_answers_file, progress, save_answer
 
     with session(home, by=by) as s:
@@ -244,16 +245,27 @@ def _assess(incident_id: str, *, playbook: str, answers_file: Path | None, yes: 
             while True:
                 if not interview(s, incident, pb, answers, defaults):
                     raise typer.Exit(1)
-                preview = risk.assess(answers).to_dict()
-                typer.echo("\n" + _summary(preview))
-                if yes:
-                    break
                 try:
-                    reply = input("\nRecord this assessment? [y = record, a step id = change it, q = quit]: ")
+                    preview = risk.assess(answers).to_dict()
+                except InputError as exc:
+                    # e.g. the risk lowered without a reason: say so, and let the responder change a step
+                    # instead of failing at every resume (the answers stay saved).
+                    preview = None
+                    typer.echo(_style(f"\nThis cannot be recorded yet: {exc}", fg="red"))
+                    if yes:
+                        fail(str(exc))
+                else:
+                    typer.echo("\n" + _summary(preview))
+                    if yes:
+                        break
+                question = ("\nRecord this assessment? [y = record, a step id = change it, q = quit]: " if preview
+                            else "\nWhich step do you change? [a step id, q = quit]: ")
+                try:
+                    reply = input(question)
                 except EOFError:
                     reply = "q"
                 reply = reply.strip()
-                if reply.lower() in {"y", "yes", ""}:
+                if preview is not None and reply.lower() in {"y", "yes", ""}:
                     break
                 if reply.lower() in {"q", "quit", "n", "no"}:
                     typer.echo("Not recorded. Your answers are saved; run the command again to finish.")
