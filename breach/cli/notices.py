@@ -90,6 +90,11 @@ def draft(
         typer.echo(f"  phase: {result['phase']}")
     if result["template_origin"] != "shipped":
         typer.echo(f"  template: {result['template']} (the data folder's own)")
+    _drafted(result)
+
+
+def _drafted(result: dict) -> None:
+    """The end of every `breach draft` report: the hash, what is missing, and who acts next."""
     typer.echo(f"  sha256 {result['sha256']}")
     if result["missing"]:
         typer.echo("  MISSING (shown as placeholders): " + ", ".join(result["missing"]))
@@ -118,11 +123,7 @@ def _draft_word(incident_id: str, kind: str, *, lang: str, fmt: str, source: Pat
     else:
         typer.echo(f"{result['kind']} ({result['lang']}) v{result['version']} written to {result['docx_path']}")
         typer.echo(f"  stored text: {result['path']} (approvals bind its sha256, not the .docx)")
-    typer.echo(f"  sha256 {result['sha256']}")
-    if result["missing"]:
-        typer.echo("  MISSING (shown as placeholders): " + ", ".join(result["missing"]))
-    typer.echo(f"Next: legal reviews it: breach review approve {result['incident']} {result['kind']} "
-               f"--lang {result['lang']} --version {result['version']} --as NAME")
+    _drafted(result)
 
 
 @command(review_app, name="list")

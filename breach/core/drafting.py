@@ -47,6 +47,19 @@ _A = "assessment.answers."
 
 #: Required content per kind: dotted context keys. Labels and legal sources are in
 #: templates/i18n/<lang>.yaml under `fields`; the English ones are `Field.label/source`.
+#: Art. 34(2): what the people affected are told, in a letter or (Art. 34(3)(c)) in public.
+_TO_PEOPLE = (
+    "org.name",
+    "org.contact.name",
+    "org.contact.email",
+    "incident.aware_at",
+    _A + "plain_summary",
+    _A + "data_items",
+    _A + "consequences",
+    _A + "measures_taken",
+    _A + "advice_to_subjects",
+)
+
 REQUIRED: dict[str, tuple[str, ...]] = {
     "sa-notification": (
         "org.name",
@@ -67,28 +80,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
         _A + "consequences",
         _A + "measures_taken",  # Art. 33(3)(d): measures taken *or* proposed; proposed ones are shown if given
     ),
-    "subject-letter": (
-        "org.name",
-        "org.contact.name",
-        "org.contact.email",
-        "incident.aware_at",
-        _A + "plain_summary",
-        _A + "data_items",
-        _A + "consequences",
-        _A + "measures_taken",
-        _A + "advice_to_subjects",
-    ),
-    "public-notice": (
-        "org.name",
-        "org.contact.name",
-        "org.contact.email",
-        "incident.aware_at",
-        _A + "plain_summary",
-        _A + "data_items",
-        _A + "consequences",
-        _A + "measures_taken",
-        _A + "advice_to_subjects",
-    ),
+    "subject-letter": _TO_PEOPLE,
+    "public-notice": _TO_PEOPLE,
     "controller-notice": (
         "org.name",
         "org.contact.name",
