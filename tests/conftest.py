@@ -112,3 +112,21 @@ def run_breach(*args: str, env: dict | None = None, timeout: float = 60, input: 
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "breach", *args], capture_output=True, text=True,
                           env=full_env, timeout=timeout, input=input)
+
+
+#: Test modules about time and Slack: CI runs them a second time a year and more ahead of the
+#: calendar (`faketime -f +400d`, see .ci/run), so a test that reads the wall clock fails in CI,
+#: not on a later day.
+_TIME_MODULES = {"test_clock", "test_time_parse", "test_cli_clocks", "test_status_view", "test_projection"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "time_or_slack: touches time or Slack; CI reruns it under faketime +400d")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__ if item.module else ""
+        uses_slack = bool({"slack_stub", "stub"} & set(getattr(item, "fixturenames", ())))
+        if uses_slack or module in _TIME_MODULES or "slack" in module:
+            item.add_marker(pytest.mark.time_or_slack)

@@ -10,14 +10,19 @@ deletes, answers `ok: false` with an error code for API errors, and checks the b
 token. Failure modes: `fail_all_with(500)`, `rate_limit(times=2, retry_after=1)`,
 `invalid_auth()`, `proxy_refuses(403)` (a proxy's HTML page instead of Slack),
 `refuse_next("msg_too_long")` (Slack refuses the next post), `recover()`.
+
+Its clock is frozen: `post_at` is checked against `stub.now` (epoch seconds), which the
+fixture sets from `BREACH_NOW`, never against the wall clock, so that the tests pass on
+any calendar day. A test that moves breach's clock moves `stub.now` with it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
-import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -66,6 +71,8 @@ class SlackStub:
     _invalid_auth: bool = False
     _proxy_status: int | None = None
     _refuse_next: list[str] = field(default_factory=list)
+    #: The stand-in's frozen "now" (epoch seconds), as Slack's servers would see it.
+    now: float = 0.0
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -135,7 +142,7 @@ class SlackStub:
 
     def deliver_due(self, now: float | None = None) -> list[dict]:
         """Post the scheduled messages whose time has come, as Slack would."""
-        now = time.time() if now is None else now
+        now = self.now if now is None else now
         with self._lock:
             due = [s for s in self.scheduled if s["post_at"] <= now]
             self.scheduled = [s for s in self.scheduled if s["post_at"] > now]
@@ -264,16 +271,16 @@ class SlackStub:
             post_at = int(params.get("post_at"))
         except (TypeError, ValueError):
             return {"ok": False, "error": "invalid_time"}
-        if post_at <= time.time():
+        if post_at <= self.now:
             return {"ok": False, "error": "time_in_past"}
-        if post_at > time.time() + 120 * 86400:
+        if post_at > self.now + 120 * 86400:
             return {"ok": False, "error": "time_too_far"}
         self._sched_counter += 1
         item = {
             "id": f"Q{self._sched_counter:08d}",
             "channel": channel,
             "post_at": post_at,
-            "date_created": int(time.time()),
+            "date_created": int(self.now),
             "text": params.get("text") or "",
             "blocks": params.get("blocks"),
             "thread_ts": params.get("thread_ts"),
@@ -479,9 +486,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def start_stub(*, token: str = TOKEN, max_lifetime: float = 120.0) -> SlackStub:
-    """Start a stand-in Slack on 127.0.0.1 (free port) in a daemon thread."""
-    stub = SlackStub(token=token, max_lifetime=max_lifetime)
+def frozen_now() -> float:
+    """`BREACH_NOW` as epoch seconds: the one clock the stand-in and breach share in a test."""
+    value = os.environ.get("BREACH_NOW")
+    if not value:
+        raise RuntimeError("the Slack stand-in needs BREACH_NOW: tests never read the wall clock")
+    return datetime.fromisoformat(value).timestamp()
+
+
+def start_stub(*, token: str = TOKEN, max_lifetime: float = 120.0, now: float | None = None) -> SlackStub:
+    """Start a stand-in Slack on 127.0.0.1 (free port) in a daemon thread, its clock frozen at
+    `now` (default: `BREACH_NOW`)."""
+    stub = SlackStub(token=token, max_lifetime=max_lifetime, now=frozen_now() if now is None else now)
     handler = type("StubHandler", (_Handler,), {"stub": stub})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True

@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 import pytest
-import slack_stub as stub_module
 from conftest import REPO
 from slack_stub import CHANNEL_ID, TOKEN
 
@@ -23,7 +22,6 @@ EMAIL = "zoe@example.org"
 PERSONAL = (NAME, "Ölçer", "Ŋ'Ö", EMAIL, "zoe@")
 TITLE = f"Laptop of {NAME} ({EMAIL}) stolen"
 
-T0_EPOCH = 1795871100  # BREACH_NOW 2026-11-28T14:05:00+01:00 = 2026-11-28T13:05:00Z
 # GDPR Art. 33(1): aware 2026-11-28T13:05Z + 72 h = 2026-12-01T13:05Z; reminders before it.
 ART33_REMINDERS = [
     1795957500,  # T-48 h: 2026-11-29T13:05:00Z
@@ -36,19 +34,10 @@ ART33_REMINDERS = [
 
 
 
-class _StubClock:
-    """The stand-in checks post_at against its clock; run it at BREACH_NOW, not the wall clock."""
-
-    def __init__(self, now: float):
-        self.now = now
-
-    def time(self) -> float:
-        return self.now
 
 
 @pytest.fixture
 def stub(slack_stub, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(stub_module, "time", _StubClock(T0_EPOCH))
     monkeypatch.setattr("random.random", lambda: 0.0)  # slack_sdk's jitter on Retry-After
     yield slack_stub
     bodies = [json.dumps(r.params, ensure_ascii=False) for r in slack_stub.requests]
@@ -207,7 +196,7 @@ def test_reminders__moved_deadline_is_rescheduled_by_remind(cli, stub) -> None:
 
 
 def test_reminders__refused_one_is_failed_and_the_rest_go_on(cli, stub) -> None:
-    stub_module.time.now = ART33_REMINDERS[0] + 60  # Slack's clock is past T-48 h: it refuses that one
+    stub.now = ART33_REMINDERS[0] + 60  # Slack's clock is past T-48 h: it refuses that one
     cli_result = ok(cli("open", "--title", TITLE))
     assert "time_in_past" in cli_result.stderr
     rows = [r for r in outbox(cli.home) if r["op"] == "schedule"]

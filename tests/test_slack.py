@@ -197,7 +197,7 @@ def test_update__missing_message_is_rejected(slack_stub, client, config) -> None
 
 
 def test_schedule_and_delete__round_trip(slack_stub, client, config) -> None:
-    post_at = int(time.time()) + 3600
+    post_at = int(slack_stub.now) + 3600
     message = {"op": "schedule", "key": "BR-1:r:T-1", "text": "T-1 h reminder", "post_at": post_at}
     result = send(client, config, message)
     sid = result["scheduled_message_id"]
@@ -214,7 +214,7 @@ def test_schedule_and_delete__round_trip(slack_stub, client, config) -> None:
 
 
 def test_schedule__in_the_past_is_rejected(slack_stub, client, config) -> None:
-    message = {"op": "schedule", "key": "k", "text": "late", "post_at": int(time.time()) - 60}
+    message = {"op": "schedule", "key": "k", "text": "late", "post_at": int(slack_stub.now) - 60}
     with pytest.raises(SlackRejectedError, match="time_in_past"):
         send(client, config, message)
 
@@ -343,7 +343,7 @@ def test_token_only_in_authorization_header(slack_stub, client, config) -> None:
     parent = send(client, config, status_message(SUMMARY) | {"op": "post", "key": "a"})
     send(client, config, _post(key="b", thread_ts=parent["ts"]))
     send(client, config, {"op": "update", "key": "c", "ts": parent["ts"], "text": "Closed"})
-    post_at = int(time.time()) + 7200
+    post_at = int(slack_stub.now) + 7200
     sched = send(client, config, {"op": "schedule", "key": "d", "text": "T-1 h", "post_at": post_at})
     find_posted(client, config, "a")
     send(client, config, {"op": "delete_scheduled", "key": "e", **sched})

@@ -10,27 +10,15 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import slack_stub as stub_module
 from conftest import HIGH_RISK_ANSWERS
 from slack_stub import CHANNEL_NAME
 
 from breach.adapters import slack
 from breach.services.outbox_send import backoff
 
-T0_EPOCH = 1795871100  # BREACH_NOW 2026-11-28T14:05:00+01:00
-
-
-class _StubClock:
-    def __init__(self, now: float):
-        self.now = now
-
-    def time(self) -> float:
-        return self.now
-
 
 @pytest.fixture
 def stub(slack_stub, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(stub_module, "time", _StubClock(T0_EPOCH))
     monkeypatch.setattr("random.random", lambda: 0.0)
     return slack_stub
 

@@ -8,12 +8,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-import slack_stub as stub_module
 from conftest import HIGH_RISK_ANSWERS, Cli
 
 from breach.adapters.store_sqlite import canonical, event_hash, sha256_text
-
-T0_EPOCH = 1795871100
 
 
 def sql(home: Path, *statements: str, params: tuple = ()) -> None:
@@ -184,11 +181,6 @@ def test_hmac__the_key_is_never_stored(cli: Cli, home: Path, monkeypatch: pytest
 
 @pytest.fixture
 def stub(slack_stub, monkeypatch: pytest.MonkeyPatch):
-    class _Clock:
-        def time(self) -> float:
-            return T0_EPOCH
-
-    monkeypatch.setattr(stub_module, "time", _Clock())
     return slack_stub
 
 
