@@ -102,4 +102,4 @@ def test_a_draft_approved_on_the_review_page_shows_the_name_in_review_json(cli: 
     assert reviewed[-1]["data"]["via"] == "review page" and reviewed[-1]["data"]["by"] == "Marie Dupont <legal>"
     report = cli.home.parent / "after.html"
     assert cli("report", drafted, "--out", str(report)).exit_code == 0
-    assert "approved via review page by Marie Dupont &lt;legal&gt;" in report.read_text()
+    assert "approved by Marie Dupont &lt;legal&gt; via the review page started by tester" in report.read_text()

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import http.cookiejar
-import re
-import urllib.request
-from urllib.parse import urlencode
-
 import pytest
 from conftest import Cli, high_risk_answer
 from markupsafe import escape
-from serving import serving, status_of
+from serving import Browserish, form_fields, serving, status_of
 
 from breach.errors import ApprovalError, InputError
 from breach.services.review_site import check_host, is_loopback
@@ -48,33 +43,11 @@ def test_review_act_binds_only_the_version_on_screen(cli: Cli, assessed: str) ->
     assert cli.json("review", assessed)[0]["state"] == "draft"
 
 
-class Browserish:
-    """urllib with a cookie jar: follows the printed URL like a browser would."""
-
-    def __init__(self, url: str):
-        self.base = url.partition("/?token=")[0]
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        with self.opener.open(url, timeout=10) as r:
-            assert r.status == 200 and "token=" not in r.url
-
-    def get(self, path: str) -> str:
-        with self.opener.open(self.base + path, timeout=10) as r:
-            return r.read().decode()
-
-    def post(self, path: str, fields: dict, **kw) -> int:
-        return status_of(self.base + path, data=urlencode(fields).encode(), opener=self.opener, **kw)
-
-
 @pytest.fixture
 def site(cli: Cli, assessed: str):
     cli("draft", assessed, "sa-notification", "--lang", "fr")
     with serving(cli.home) as (url, _, _):
         yield Browserish(url)
-
-
-def form_fields(page: str, form_id: str) -> dict:
-    form = re.search(rf'<form[^>]*id="{form_id}".*?</form>', page, re.S).group(0)
-    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
 
 
 def test_incidents_page_lists_the_next_deadline(site: Browserish, assessed: str) -> None:
@@ -101,7 +74,9 @@ def test_request_changes_through_the_page_and_csrf_and_stale_versions(cli: Cli, 
     assert row["state"] == "changes requested"
     reviewed = [e for e in cli.json("timeline", assessed) if e["kind"] == "reviewed"][-1]["data"]
     assert (reviewed["by"], reviewed["comment"], reviewed["via"]) == ("Legal Team", "Name the DPO", "review page")
-    assert "changes requested via review page by Legal Team: Name the DPO" in site.get(f"/incidents/{assessed}")
+    assert reviewed["started_by"] == "tester"  # `breach serve` without --as: the login name (USER)
+    assert ("changes requested by Legal Team via the review page started by tester: Name the DPO"
+            in site.get(f"/incidents/{assessed}"))
 
 
 def test_a_host_header_naming_another_machine_is_refused(site: Browserish) -> None:

@@ -195,7 +195,9 @@ def review_approve(
     """Approve one version; the approval is bound to that version's sha256.
 
     The approved rendition, without the DRAFT marker, is written next to the draft
-    (`...vN.approved.md`) and its hash recorded with the approval.
+    (`...vN.approved.md`) and its hash recorded with the approval. With
+    `review: {four_eyes: true}` in organization.yaml, the person who drafted the version
+    (or recorded legal's edit with `draft --from`) cannot approve it.
 
     Example: breach review approve BR-2026-0001 sa-notification --lang fr --version 2 --as "M. Dupont"
     """

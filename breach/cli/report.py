@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .app import HomeOption, JsonOption, command, emit_json, now, session
+from .app import ByOption, HomeOption, JsonOption, command, emit_json, now, session
 
 cli = typer.Typer()
 
@@ -48,21 +48,30 @@ def serve(
     allow_remote: Annotated[bool, typer.Option(
         "--allow-remote", help="Allow a non-loopback --host (anyone with the URL's token can approve).")] = False,
     home: HomeOption = None,
+    as_: ByOption = None,
 ) -> None:
     """Serve a local review site for legal: incidents, live reports, drafts to read, diff and approve.
 
     Prints one URL with a random token: open it in a browser (it sets a session cookie);
     requests without it are refused. Approvals there are the same `reviewed` events as
-    `breach review approve`, shown as "approved via review page by NAME". Ctrl-C stops it.
+    `breach review approve`; each records the name the reviewer types and the identity the
+    site was started for (--as, default $BREACH_USER, else your login name), shown as
+    "approved by NAME via the review page started by WHO". With `review: {four_eyes: true}`
+    in organization.yaml, neither may be the person who drafted the version. Ctrl-C stops it.
 
-    Example: breach serve --port 8716
+    Example: breach serve --port 8716 --as "Claire (Legal)"
     """
     import socket
 
+    from breach.errors import InputError
     from breach.services.review_site import check_host, make_app, new_token
-    from breach.services.session import resolve_home
+    from breach.services.session import NO_AUTHOR, default_author, resolve_home
 
     warning = check_host(host, allow_remote=allow_remote)
+    # Who acts on the site: every approval there records it, next to the name the reviewer types.
+    started_by = (as_ or "").strip() or default_author()
+    if not started_by:
+        raise InputError(NO_AUTHOR)
     folder = resolve_home(home)
     with session(home, write=False):
         pass  # the data folder must exist before anything listens
@@ -73,8 +82,6 @@ def serve(
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        from breach.errors import InputError
-
         raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     sock.listen(128)  # connections made as soon as the URL is printed wait in the backlog
     actual = sock.getsockname()[1]
@@ -84,12 +91,13 @@ def serve(
         if write:
             from breach.api import open_session as writer
 
-            return writer(folder)
+            return writer(folder, author=started_by)
         from breach.services.session import open_session as reader
 
         return reader(folder, write=False)
 
-    app = make_app(open_session=open_session, token=token, now=now, home=folder, allow_remote=allow_remote)
+    app = make_app(open_session=open_session, token=token, now=now, home=folder, allow_remote=allow_remote,
+                   started_by=started_by)
     if warning:
         typer.echo(warning, err=True)
     shown = f"[{host}]" if family == socket.AF_INET6 else host

@@ -149,6 +149,8 @@ class Review:
     at: datetime
     final_path: str | None = None
     final_sha256: str | None = None
+    via: str | None = None  # where it was given, e.g. "review page"
+    started_by: str | None = None  # who that channel acts as (`breach serve --as`)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ _TOP = {
     "joint_controllers": bool, "contact": dict, "lead_authority": dict, "regimes": list,
     "data_inventory": list, "security_measures": list, "sectors": list,
     "sector": (str, dict), "dpo": dict,  # Belgian DPA form: sector of activity; DPO or its absence
+    "review": dict,  # legal review: {four_eyes: true} (who drafted a version may not approve it)
 }
 #: `lead_authority` is required too unless no controller has an EU main establishment (Art. 27 case).
 _REQUIRED = ("name", "timezone", "entities", "contact")
@@ -31,6 +32,7 @@ _AUTHORITY = {"country", "name", "short", "languages", "languages_mandatory", "b
 _DPO = {"designated", "name", "email", "phone", "reason", "source"}
 _LANGS = ("en", "fr", "nl", "de")
 _ITEM = {"id", "label", "category", "credential", "source"}
+_REVIEW = {"four_eyes": bool}
 CATEGORIES = ("simple", "behavioural", "financial", "sensitive")
 
 
@@ -119,7 +121,20 @@ def validate_org(data: Any, path: str) -> list[Problem]:
             for k in required:
                 if k not in node:
                     problems.append(Problem(path, node.line, f"{key} is missing {k!r}"))
+    review = data.get("review")
+    if isinstance(review, LineDict):
+        for k, v in review.items():
+            if k not in _REVIEW:
+                bad(review, k, f"unknown key {k!r} in review (known: {', '.join(sorted(_REVIEW))})")
+            elif not isinstance(v, _REVIEW[k]):
+                bad(review, k, f"review.{k} takes true or false")
     return problems
+
+
+def four_eyes(org: dict[str, Any]) -> bool:
+    """`review: {four_eyes: true}`: the person who drafted (or imported) a version may not approve it."""
+    review = org.get("review")
+    return isinstance(review, dict) and review.get("four_eyes") is True
 
 
 def _check_establishment(data: LineDict, path: str, authorities: Any) -> list[Problem]:

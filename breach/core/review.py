@@ -49,9 +49,20 @@ def draft_states(drafts: list[dict[str, Any]], reviews: Sequence[Review],
             "approved_by": approval.by if approval else None,
             "approved_sha256": approval.sha256 if approval else None,
             "reviews": [{"decision": r.decision, "by": r.by, "comment": r.comment,
-                         "sha256": r.sha256, "at": r.at} for r in history],
+                         "sha256": r.sha256, "at": r.at, "via": r.via, "started_by": r.started_by,
+                         "who": who_reviewed(r.by, via=r.via, started_by=r.started_by)} for r in history],
         })
     return rows
+
+
+def who_reviewed(by: str, *, via: str | None = None, started_by: str | None = None) -> str:
+    """"Claire (Legal) via the review page started by jdoe": the name given, then where and as whom."""
+    line = by
+    if via:
+        line += f" via the {via}"
+        if started_by:
+            line += f" started by {started_by}"
+    return line
 
 
 def approved_for(rows: list[dict[str, Any]], kind: str, langs: list[str] | None = None) -> dict[str, Any] | None:
@@ -66,3 +77,28 @@ def unified_diff(old: str, new: str, *, old_label: str, new_label: str) -> str:
     lines = difflib.unified_diff(old.splitlines(), new.splitlines(), fromfile=old_label,
                                  tofile=new_label, lineterm="", n=0)
     return "\n".join(lines)
+
+
+#: The profile key that asks for four eyes, as the refusal names it.
+FOUR_EYES_KEY = "review.four_eyes in organization.yaml"
+
+
+def same_person(a: str | None, b: str | None) -> bool:
+    """Two recorded names are the same person: case and runs of whitespace do not count."""
+    def norm(name: str | None) -> str:
+        return " ".join((name or "").split()).casefold()
+
+    return bool(norm(a)) and norm(a) == norm(b)
+
+
+def four_eyes_refusal(*, drafter: str | None, approvers: Sequence[str | None], version: int) -> str | None:
+    """Why the four-eyes rule refuses this approval (None when it allows it).
+
+    `drafter` is who recorded the version (the `drafted` event's author: `draft`, or `draft --from`
+    for an imported edit); `approvers` every name the approval carries (the name given, and who
+    the session acts as, e.g. the identity `breach serve --as` was started for).
+    """
+    if not drafter or not any(same_person(drafter, name) for name in approvers):
+        return None
+    return (f"four-eyes rule ({FOUR_EYES_KEY}): {drafter} drafted version {version}; "
+            "another person must approve it")

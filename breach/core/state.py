@@ -148,7 +148,8 @@ def fold(events: Iterable[Event], start: IncidentState | None = None) -> Inciden
         elif kind == EventKind.REVIEWED:
             reviews.append(Review(kind=d["kind"], lang=d["lang"], version=d["version"], sha256=d["sha256"],
                                   decision=d["decision"], by=d.get("by") or e.author, comment=d.get("comment"),
-                                  at=e.at, final_path=d.get("final_path"), final_sha256=d.get("final_sha256")))
+                                  at=e.at, final_path=d.get("final_path"), final_sha256=d.get("final_sha256"),
+                                  via=d.get("via"), started_by=d.get("started_by")))
         elif kind == EventKind.LETTERS:
             letters.append({**d, "at": e.at})
     if incident is None:

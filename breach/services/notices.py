@@ -27,9 +27,10 @@ from breach.core.drafting import (
     render,
 )
 from breach.core.models import EventKind
+from breach.core.organization import four_eyes
 from breach.core.regimes import AWAITING_ASSESSMENT
 from breach.core.resources import search_path
-from breach.core.review import NOTICE_FOR, approved_for, draft_states, unified_diff
+from breach.core.review import NOTICE_FOR, approved_for, draft_states, four_eyes_refusal, same_person, unified_diff
 from breach.core.state import IncidentState
 from breach.errors import ApprovalError, ChainError, InputError, NotFoundError
 from breach.services.incidents import get_incident, incident_dict
@@ -270,11 +271,15 @@ def review_act(session: Session, incident_id: str, kind: str, *, lang: str, vers
         raise ApprovalError(f"{kind} ({lang}) v{version} is not the text that was reviewed: it hashes to "
                             f"{row['sha256'][:12]}…, the page showed {expect_sha256[:12]}…; reload and review again")
     if decision == "approved":
+        _four_eyes(session, incident.id, row, by=by)
         _approval_gate(session, incident.id, row, allow_missing=allow_missing)
     data: dict[str, Any] = {"kind": kind, "lang": lang, "version": version, "sha256": row["sha256"],
                             "decision": decision, "by": by, "comment": comment}
     if via:
+        # Two names, two facts: who the reviewer said they are, and who the channel acts as
+        # (the identity `breach serve --as` started the review page for).
         data["via"] = via
+        data["started_by"] = session.author
     final_path = None
     if decision == "approved":
         # Approved means no longer a draft: the rendition to send drops the DRAFT marker, and
@@ -290,6 +295,23 @@ def review_act(session: Session, incident_id: str, kind: str, *, lang: str, vers
             _write_file(final_path, final)
     shown = {"final_path": str(final_path)} if final_path is not None else {}
     return {"incident": incident.id, **data, **shown}
+
+
+def _four_eyes(session: Session, incident_id: str, row: dict[str, Any], *, by: str) -> None:
+    """With `review: {four_eyes: true}` in the profile, whoever recorded a version (drafted it, or
+    imported legal's edit with `draft --from`) cannot approve it: neither under the name given nor
+    as the session's identity (the one `breach serve --as` started the review page for)."""
+    if not four_eyes(session.org):
+        return
+    drafted = next((d for d in session.state(incident_id).drafts
+                    if (d.kind, d.lang, d.version) == (row["kind"], row["lang"], row["version"])), None)
+    drafter = drafted.by if drafted else None
+    refusal = four_eyes_refusal(drafter=drafter, approvers=(by, session.author), version=row["version"])
+    if refusal and not same_person(by, drafter):
+        refusal += (f" (the name given is {by}, but this session acts as {session.author}: the review page "
+                    "must be started for someone else, `breach serve --as NAME`)")
+    if refusal:
+        raise ApprovalError(refusal)
 
 
 def _approval_gate(session: Session, incident_id: str, row: dict[str, Any], *, allow_missing: bool) -> None:

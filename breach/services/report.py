@@ -23,6 +23,7 @@ from breach.core.chart import deadline_chart
 from breach.core.drafting import make_environment
 from breach.core.models import Event
 from breach.core.resources import search_path
+from breach.core.review import who_reviewed
 from breach.errors import InputError
 from breach.services.integrity import verify
 from breach.services.notices import review_rows
@@ -120,7 +121,8 @@ def write_report(session: Session, incident_id: str, *, out: Path, now: datetime
 
 
 def describe_event(event: Event, *, zone: str = "UTC") -> str:
-    """One line saying what an event recorded, e.g. "sa-notification (fr) v2 approved via review page by M. Dupont"."""
+    """One line saying what an event recorded, e.g.
+    "sa-notification (fr) v2 approved by M. Dupont via the review page started by jdoe"."""
     d = event.data
     kind = str(event.kind)
 
@@ -132,8 +134,8 @@ def describe_event(event: Event, *, zone: str = "UTC") -> str:
 
     if kind == "reviewed":
         what = "approved" if d.get("decision") == "approved" else "changes requested"
-        via = f" via {d['via']}" if d.get("via") else ""
-        line = f"{d.get('kind')} ({d.get('lang')}) v{d.get('version')} {what}{via} by {d.get('by') or event.author}"
+        who = who_reviewed(d.get("by") or event.author, via=d.get("via"), started_by=d.get("started_by"))
+        line = f"{d.get('kind')} ({d.get('lang')}) v{d.get('version')} {what} by {who}"
         return line + (f": {d['comment']}" if d.get("comment") else "")
     if kind == "drafted":
         line = f"{d.get('kind')} ({d.get('lang')}) v{d.get('version')} drafted"

@@ -4,7 +4,10 @@ Starlette is imported only inside `make_app`, so no other command pays for it. P
 the open incidents with their next deadline; one incident (the report, live); each
 draft rendered as HTML with its versions and a diff, and forms to approve the version
 on screen or request changes. Every act goes through breach.services.notices.review_act,
-so it is the same `reviewed` event as `breach review approve` (with via "review page").
+so it is the same `reviewed` event as `breach review approve` (with via "review page"), and
+it records two names: the one the reviewer types, and `started_by`, the identity the site was
+started for (`breach serve --as NAME`; the session acts as it). With `review: {four_eyes: true}`
+in the profile, neither may be the person who drafted the version.
 
 Access: whoever opens the URL with the token printed at start gets a session cookie
 (HttpOnly, SameSite=Strict) and is sent on to the page without the token in its URL;
@@ -27,9 +30,10 @@ from urllib.parse import parse_qs, quote
 from breach.core import time as clock
 from breach.core.drafting import KINDS, LANGS
 from breach.core.mdblocks import parse, runs
+from breach.core.organization import four_eyes
 from breach.core.resources import search_path
 from breach.errors import BreachError, InputError
-from breach.services.notices import _find_draft, diff, review_act, review_rows
+from breach.services.notices import _find_draft, diff, review_act, review_rows, without_draft_marker
 from breach.services.obligations import incident_obligations
 from breach.services.report import render_report, report_data
 from breach.services.session import Session
@@ -76,8 +80,9 @@ def new_token() -> str:
 
 
 def make_app(*, open_session: Opener, token: str, now: Callable[[], datetime], home: Path,
-             allow_remote: bool = False) -> Any:
-    """The Starlette app. `open_session(write)` gives a Session as a context manager."""
+             allow_remote: bool = False, started_by: str = "") -> Any:
+    """The Starlette app. `open_session(write)` gives a Session as a context manager, acting as
+    `started_by` (who `breach serve` was started for: recorded with every act next to the typed name)."""
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -165,7 +170,7 @@ def make_app(*, open_session: Opener, token: str, now: Callable[[], datetime], h
                                   old=_int(q.get("from")))
         except BreachError as exc:
             return page("report/message.html.j2", {"title": "Not found", "message": str(exc)}, status=404)
-        data.update(error=error, done=q.get("done", "") if not error else "")
+        data.update(error=error, done=q.get("done", "") if not error else "", started_by=started_by)
         return page("report/draft.html.j2", data, status=status, request=request)
 
     async def act(request: Request) -> Response:
@@ -250,8 +255,13 @@ def draft_view(session: Session, incident_id: str, kind: str, lang: str, *, vers
         raise InputError(f"{iid} has no {kind} ({lang}) draft")
     chosen = next((r for r in versions if r["version"] == version), versions[-1])
     row = _find_draft(session, iid, kind, lang, chosen["version"])
+    # An approved (or sent) version is shown as approved: the rendition to send, without the
+    # DRAFT marker (the text whose hash the approval recorded as final_sha256).
+    approved = bool(chosen["approved_sha256"]) and chosen["approved_sha256"] == row["sha256"]
+    text = without_draft_marker(row["text"], lang) if approved else row["text"]
     blocks = [{"kind": b.kind, "level": min(max(b.level, 1), 6), "lines": [runs(line) for line in b.lines]}
-              for b in parse(row["text"])]
+              for b in parse(text)]
+    drafter = next((d.by for d in state.drafts if (d.kind, d.lang, d.version) == (kind, lang, chosen["version"])), "")
     earlier = [r["version"] for r in versions if r["version"] < chosen["version"]]
     compare = old if old in earlier else (earlier[-1] if earlier else None)
     lines = []
@@ -266,7 +276,8 @@ def draft_view(session: Session, incident_id: str, kind: str, lang: str, *, vers
                           "reviews": [{**rv, "comment": rv["comment"] or "", "at": clock.show(rv["at"], session.zone)}
                                       for rv in r["reviews"]]} for r in versions],
             "chosen": {**chosen, "approved_by": chosen["approved_by"] or ""}, "blocks": blocks,
-            "compare": compare or 0, "diff": lines, "missing": list(row["missing"])}
+            "compare": compare or 0, "diff": lines, "missing": list(row["missing"]), "approved_text": approved,
+            "drafted_by": drafter, "four_eyes": four_eyes(session.org)}
 
 
 def _int(value: str | None) -> int | None:
