@@ -86,9 +86,16 @@ def test_a_draft_approved_on_the_review_page_shows_the_name_in_review_json(cli: 
         page.get_by_role("link", name="sa-notification (fr)").click()
         shown = page.locator("#approve-form input[name=sha256]").input_value()
         assert "PROJET" in page.locator(".notice").inner_text()
+        # One reads before one approves: the forms are laid out below the end of the text.
+        text_box = page.locator(".notice").bounding_box()
+        for form in ("#approve-form", "#changes-form"):
+            assert page.locator(form).bounding_box()["y"] >= text_box["y"] + text_box["height"], form
         page.fill("#approve-name", "Marie Dupont <legal>")
         page.click("#approve")
         assert "Approved: v1 by Marie Dupont <legal>" in page.locator("#done").inner_text()
+        # Approved, the text on screen is the one to send: no draft marker any more.
+        assert "PROJET" not in page.locator(".notice").inner_text()
+        assert "as approved" in page.locator("#text-heading").inner_text()
         # CSRF: the same form posted without its token (or from another origin) is refused.
         form_url = page.url.split("?")[0] + "/review"
         cookie = "; ".join(f"{c['name']}={c['value']}" for c in page.context.cookies())
@@ -100,6 +107,7 @@ def test_a_draft_approved_on_the_review_page_shows_the_name_in_review_json(cli: 
     assert approved[0]["sha256"] == shown  # the approval bound the version that was on screen
     reviewed = [e for e in cli.json("timeline", drafted) if e["kind"] == "reviewed"]
     assert reviewed[-1]["data"]["via"] == "review page" and reviewed[-1]["data"]["by"] == "Marie Dupont <legal>"
+    assert reviewed[-1]["data"]["started_by"] == "tester"  # `breach serve` started without --as: USER
     report = cli.home.parent / "after.html"
     assert cli("report", drafted, "--out", str(report)).exit_code == 0
     assert "approved by Marie Dupont &lt;legal&gt; via the review page started by tester" in report.read_text()

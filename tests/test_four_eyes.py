@@ -195,21 +195,6 @@ def test_web__an_approval_records_the_typed_name_and_the_sessions_identity(cli: 
     assert line in html.unescape(out.read_text())  # and `breach report`
 
 
-def test_serve_without_anyone_known_is_refused_before_it_listens(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pwd
-
-    for name in ("BREACH_USER", "LOGNAME", "USER", "LNAME", "USERNAME"):
-        monkeypatch.delenv(name, raising=False)
-
-    def no_entry(uid: int):
-        raise KeyError(uid)
-
-    monkeypatch.setattr(pwd, "getpwuid", no_entry)
-    result = cli("serve", "--port", "0")
-    assert result.exit_code == 1
-    assert "who acts is not known: give --as NAME" in result.stderr and "http://" not in result.stdout
-
-
 # --- the page: read, then approve; an approved version is not a draft ---------------------------
 
 

@@ -50,6 +50,13 @@ def test_with_nobody_known_a_write_is_refused_with_the_fix(cli: Cli, nobody_know
     assert cli("list").exit_code == 0  # reading needs no name
 
 
+def test_the_review_site_acts_as_someone_too(cli: Cli, nobody_known: None) -> None:
+    result = cli("serve", "--port", "0")  # refused before it listens: its approvals would name nobody
+    assert result.exit_code == 1
+    assert "who acts is not known: give --as NAME (or set BREACH_USER=NAME)" in result.stderr
+    assert "http://" not in result.stdout
+
+
 def test_no_event_of_a_whole_drill_is_by_unknown(tmp_path, nobody_known: None) -> None:
     from breach.services.drill import DEFAULT_SCENARIO, run_drill
 
