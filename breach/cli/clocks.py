@@ -95,8 +95,11 @@ def scope(
     an EU main establishment, EDPB Guidelines 9/2022 para 73) gets its own Art. 33 clock.
 
     Example: breach scope BR-2026-0001 --jurisdiction BE=8000 --jurisdiction US-CA=3000 --unlocated 24000
+
     Example: breach scope BR-2026-0001 -j DE=50
+
     Example: breach scope BR-2026-0001 --replace -j BE=8000 --yes
+
     Example: breach scope BR-2026-0001 --notify-authority NL
     """
     from breach.services.obligations import preview_lines, set_scope

@@ -33,6 +33,7 @@ def decide(
 
     Example: breach decide BR-2026-0001 gdpr-art33-sa:DE --not-notify --reason "no establishment or
     customers targeted in DE" --as "M. Dupont (DPO)"
+
     Example: breach decide BR-2026-0001 gdpr-art33-sa:NL --notify
     """
     from breach.errors import InputError
