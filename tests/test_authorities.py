@@ -155,7 +155,8 @@ def high_risk_incident(cli: Cli, scope: str) -> str:
     iid = cli.json("open", "--title", "DB", "--aware-at", "2026-11-28 09:00")["id"]
     result = cli("assess", iid, "--answers", str(HIGH_RISK))
     assert result.exit_code == 0, result.output
-    result = cli("scope", iid, "-j", scope)  # after the assessment: its answers carry a scope of their own
+    # after the assessment: its answers carry a scope of their own, which this one replaces
+    result = cli("scope", iid, "--replace", "-j", scope)
     assert result.exit_code == 0, result.output
     return iid
 
@@ -377,7 +378,7 @@ def test_drill__user_database_stolen_closes_with_nl_and_fr_as_advisories(tmp_pat
 
 
 def test_show_lists_the_advisories_too(cli: Cli, assessed: str) -> None:
-    assert cli("scope", assessed, "-j", "BE=10", "-j", "NL=5").exit_code == 0
+    assert cli("scope", assessed, "--replace", "-j", "BE=10", "-j", "NL=5").exit_code == 0
     view = cli.json("show", assessed)
     assert [a["obligation"] for a in view["advisories"]] == ["gdpr-art33-sa:NL"]
     shown = cli("show", assessed).stdout

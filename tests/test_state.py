@@ -162,3 +162,26 @@ def test_a_retraction_undoes_the_notice_and_keeps_it_on_record() -> None:
                                                  "reason": "no"}, hours=11)], start=state)
     assert state.notifications["gdpr-art33-sa"] == ()
     assert "submitted:gdpr-art33-sa" not in state.clock_events
+
+
+def test_scope_history_and_decisions_fold_in_order() -> None:
+    events = [
+        OPENED,
+        event(2, EventKind.SCOPE, {"jurisdictions": {"BE": 10, "US-CA": 600}, "unlocated": 0}, hours=1),
+        event(3, EventKind.SCOPE, {"jurisdictions": {"DE": 5}, "unlocated": 2, "change": "replace"}, hours=2),
+        event(4, EventKind.CLOCK, {"event": "notify_authority:DE", "at": iso(T0), "obligation": "gdpr-art33-sa:DE",
+                                   "by": "dpo"}, hours=3),
+        event(5, EventKind.DECISION, {"obligation": "gdpr-art33-sa:DE", "notify": False, "reason": "not concerned",
+                                      "by": "counsel", "supersedes": "notify_authority:DE"}, hours=4),
+        event(6, EventKind.DECISION, {"text": "a free-text decision (breach log)"}, hours=5),
+    ]
+    state = fold(events)
+    assert [(c.seq, c.scope, c.unlocated) for c in state.scope_history] == [(2, {"BE": 10, "US-CA": 600}, 0),
+                                                                            (3, {"DE": 5}, 2)]
+    assert state.scope_history[1].at == T0 + timedelta(hours=2)
+    decision = state.decisions["gdpr-art33-sa:DE"]
+    assert (decision.notify, decision.reason, decision.by, decision.seq) == (False, "not concerned", "counsel", 5)
+    assert "notify_authority:DE" not in state.clock_events  # the later decision withdrew the earlier one
+    assert fold(events[:4]).decisions["gdpr-art33-sa:DE"].notify is True
+    assert "notify_authority:DE" in fold(events[:4]).clock_events
+    assert list(state.decisions) == ["gdpr-art33-sa:DE"]

@@ -8,7 +8,8 @@ from conftest import Cli
 
 
 def test_the_notice_gives_the_whole_number_and_says_how_many_are_of_unknown_location(cli: Cli, assessed: str) -> None:
-    result = cli("scope", assessed, "-j", "BE=8000", "-j", "US-CA=3000", "--unlocated", "24000")
+    # --replace: the assessment's own scope (BE, FR, DE) gives way to this one
+    result = cli("scope", assessed, "--replace", "-j", "BE=8000", "-j", "US-CA=3000", "--unlocated", "24000")
     assert result.exit_code == 0, result.output
     assert "24,000 of unknown location; 35,000 people in all" in result.stdout
     draft = cli.json("draft", assessed, "sa-notification", "--lang", "en")
@@ -46,7 +47,7 @@ def test_unlocated_in_the_assessments_jurisdictions_answer(cli: Cli, tmp_path: P
 
 
 def test_scope_with_only_unlocated_people(cli: Cli, assessed: str) -> None:
-    result = cli("scope", assessed, "--unlocated", "500")
+    result = cli("scope", assessed, "--replace", "--unlocated", "500")
     assert result.exit_code == 0, result.output
     assert cli.json("show", assessed)["people"] == 500
     bad = cli("scope", assessed, "--unlocated", "99999999999")

@@ -388,7 +388,7 @@ class SqlStore:
         """(JSON body, state, due epoch) of open incidents' obligations, in `breach status` order."""
         where = ["o.is_open = 1"] if incident_id is None else ["o.incident_id = ?"]
         if pending_only:
-            where.append("o.state NOT IN ('met', 'late', 'not_applicable')")
+            where.append("o.state NOT IN ('met', 'late', 'not_applicable', 'decided')")
         return self._execute(
             "SELECT o.body, o.state, o.due_ts FROM projected_obligations o "
             f"WHERE {' AND '.join(where)} ORDER BY o.sort_key", [incident_id] if incident_id else []).fetchall()
@@ -622,7 +622,7 @@ class SqlStore:
 def _sort_key(incident_id: str, obligation: str, state: str, due_ts: float | None) -> str:
     """Advisories, then not applicable, last; dated before undated; by due time, incident, obligation."""
     due = f"{due_ts + 1e11:020.3f}" if due_ts is not None else "9" * 20
-    rank = {"advisory": 1, "not_applicable": 2}.get(state, 0)
+    rank = {"advisory": 1, "decided": 2, "not_applicable": 2}.get(state, 0)
     return f"{rank}{int(due_ts is None)}{due}\x1f{incident_id}\x1f{obligation}"
 
 

@@ -70,33 +70,56 @@ def scope(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
     jurisdiction: Annotated[list[str] | None, typer.Option(
         "--jurisdiction", "-j", help="CODE=COUNT of people affected, e.g. BE=1200, US-CA=800, CA-ON=10, AU=10 "
-        "(repeat).")] = None,
+        "(repeat). Adds or updates these; the others are kept.")] = None,
     notify_authority: Annotated[list[str] | None, typer.Option(
         "--notify-authority", help="Legal decided to notify this member state's authority too (e.g. NL): the "
-        "advisory becomes the clocked obligation gdpr-art33-sa:NL (repeat).")] = None,
+        "advisory becomes the clocked obligation gdpr-art33-sa:NL (repeat; as breach decide --notify).")] = None,
     unlocated: Annotated[int | None, typer.Option(
         "--unlocated", help="People affected whose location is unknown: in every total, towards no "
-        "jurisdiction's threshold (status warns when they could push one over).")] = None,
+        "jurisdiction's threshold (status warns when they could push one over). Kept when not given.")] = None,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="The scope becomes exactly what is given (jurisdictions not named are removed, "
+        "--unlocated is 0 unless given); prints what it removes.")] = False,
+    yes: Annotated[bool, typer.Option(
+        "--yes", help="With --replace: go ahead even if a notified obligation is no longer triggered (it stays "
+        "on record as met).")] = False,
     home: HomeOption = None,
     by: ByOption = None,
     json_: JsonOption = False,
 ) -> None:
     """Record how many people are affected in each jurisdiction (decides which laws apply).
 
+    The jurisdictions named are added or updated and the others kept. An obligation already met
+    never disappears: when the scope no longer triggers it, it stays, marked so.
     With --notify-authority CC, an authority shown as an advisory (a joint controller without
     an EU main establishment, EDPB Guidelines 9/2022 para 73) gets its own Art. 33 clock.
 
     Example: breach scope BR-2026-0001 --jurisdiction BE=8000 --jurisdiction US-CA=3000 --unlocated 24000
+
+    Example: breach scope BR-2026-0001 -j DE=50
+
+    Example: breach scope BR-2026-0001 --replace -j BE=8000 --yes
+
     Example: breach scope BR-2026-0001 --notify-authority NL
     """
-    from breach.services.obligations import set_scope
+    from breach.services.obligations import preview_lines, set_scope
 
+    if yes and not replace:
+        from breach.errors import InputError
+
+        raise InputError("--yes goes with --replace (adding to the scope removes nothing)")
+    preview: dict = {}
     with session(home, by=by) as s:
         result = set_scope(s, incident_id, jurisdiction, now=now(), notify_authorities=notify_authority,
-                           unlocated=unlocated)
+                           unlocated=unlocated, replace_all=replace, yes=yes, preview=preview)
+    removed = preview_lines(preview) if preview else []
     if json_:
+        for line in removed:
+            typer.echo(f"Replaced: {line}", err=True)
         emit_json(result)
     else:
+        for line in removed:
+            typer.echo(f"Replaced: {line}")
         if jurisdiction or unlocated is not None:
             known = {k: v for k, v in result.items() if k != "unlocated"}
             total = sum(result.values())

@@ -12,10 +12,12 @@ from typing import Any
 from breach.core import time as clock
 from breach.core.wording import human_reason, short_source
 
-DONE = ("met", "late", "not_applicable")
-LABEL = {"met": "met", "late": "met late", "not_applicable": "not applicable"}
+DONE = ("met", "late", "not_applicable", "decided")
+LABEL = {"met": "met", "late": "met late", "not_applicable": "not applicable", "decided": "decided"}
 #: No clock: something counsel must decide (another authority concerned, a regime not modelled).
 ADVISORY = "advisory"
+#: An advisory legal decided on (`breach decide ID OBLIGATION --not-notify --reason ...`).
+DECIDED = "decided"
 
 
 def _cut(text: str, width: int) -> str:
@@ -25,7 +27,7 @@ def _cut(text: str, width: int) -> str:
 
 
 def _due(row: dict[str, Any], zone: str) -> str:
-    if row["state"] == ADVISORY:
+    if row["state"] in (ADVISORY, DECIDED):
         return "no clock"
     if not row["due_at"]:
         return "no fixed period"
@@ -52,7 +54,7 @@ def order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     def key(r: dict[str, Any]) -> tuple:
         done = r["state"] in DONE
         due = datetime.fromisoformat(r["due_at_utc"]).timestamp() if r.get("due_at_utc") else None
-        return (done, r["state"] == ADVISORY, r["state"] == "not_applicable",
+        return (done, r["state"] == ADVISORY, r["state"] in ("not_applicable", DECIDED),
                 due is not None if not done else due is None, due or 0.0, r["incident"], r["obligation"])
 
     return sorted(rows, key=key)
@@ -88,10 +90,14 @@ def render_status(rows: list[dict[str, Any]], *, zone: str, width: int = 80, sho
             lines.append(line(r["incident"], r["obligation"], _due(r, zone), _left(r), r["recipient"] or ""))
             if explain or r["state"] == ADVISORY:
                 lines += _explain(r, zone, width) if explain else _advice(r, width)
+            elif r["state"] == DECIDED or r.get("no_longer_triggered"):
+                lines += _wrap(["    " + mark(r, zone)], width)
     if done and not show_all:
         met = sum(1 for r in done if r["state"] in ("met", "late"))
-        na = len(done) - met
+        decided = sum(1 for r in done if r["state"] == DECIDED)
+        na = len(done) - met - decided
         parts = [f"{met} met"] if met else []
+        parts += [f"{decided} decided"] if decided else []
         parts += [f"{na} not applicable"] if na else []
         lines.append(f"+ {', '.join(parts)} (--all shows them; --explain says why)")
     return [_cut(x, width) for x in lines]
@@ -112,6 +118,20 @@ def _headline(pending: list[dict[str, Any]], zone: str, single: bool) -> str:
     return f"Next deadline: {due}, in {left}: {first['obligation']}{where}"
 
 
+def mark(r: dict[str, Any], zone: str) -> str:
+    """What a done row carries besides its state: legal's decision (reason, who, when), or that the
+    scope no longer triggers an obligation that was met; times in the reader's zone."""
+    if r["state"] == DECIDED and r.get("decided"):
+        d = r["decided"]
+        at = clock.show(datetime.fromisoformat(d["at"]), zone)
+        what = "notify" if d["notify"] else "not notified"
+        return f"decided: {what} ({'; '.join(filter(None, [d.get('reason'), d['by'], at]))})"
+    if r.get("no_longer_triggered"):
+        at = clock.show(datetime.fromisoformat(r["scope_changed_at"]), zone) if r.get("scope_changed_at") else "-"
+        return f"{LABEL.get(r['state'], r['state'])}; no longer triggered by the scope (changed at {at})"
+    return ""
+
+
 def _advice(r: dict[str, Any], width: int) -> list[str]:
     """Under an advisory row: it needs a legal decision, and the command that acts on it."""
     out = [f"    ADVISORY, {r.get('decision') or 'needs a legal decision'}: {r['recipient']}"]
@@ -124,6 +144,8 @@ def _explain(r: dict[str, Any], zone: str, width: int) -> list[str]:
     out = [f"    {r['title']}"]
     if r["state"] == ADVISORY:
         out += _advice(r, 10_000)
+    if mark(r, zone):
+        out.append(f"    {mark(r, zone)}")
     if r.get("started_at"):
         start = clock.show(datetime.fromisoformat(r["started_at"]), zone)
         taken = f" (from {r['start_taken_from']})" if r.get("start_taken_from") else ""
@@ -133,6 +155,11 @@ def _explain(r: dict[str, Any], zone: str, width: int) -> list[str]:
     out.append(f"    source: {short_source(r['source'])} ({r['status']}, {r['binding']})")
     if r.get("note"):
         out.append(f"    note: {short_source(r['note'])}")
+    return _wrap(out, width)
+
+
+def _wrap(out: list[str], width: int) -> list[str]:
+    """Lines at most `width` long, cut at spaces, continuations indented."""
     wrapped: list[str] = []
     for text in out:
         while len(text) > width:

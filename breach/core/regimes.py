@@ -78,6 +78,8 @@ class Obligation:
     content: list[dict[str, str]]
     start_taken_from: str | None = None  # the event used instead, e.g. 'aware' for 'discovered'
     note: str | None = None  # caveats from the regime file (unconfirmed parts, what is not modelled)
+    # Met, then the scope changed so that it no longer applies: kept, with the time of that change.
+    scope_changed_at: datetime | None = None
 
     @property
     def overdue(self) -> bool:
@@ -109,6 +111,8 @@ class Obligation:
             "binding": self.binding,
             "met_at": local(self.met_at),
             "note": self.note,
+            "no_longer_triggered": self.scope_changed_at is not None,
+            "scope_changed_at": local(self.scope_changed_at),
         }
 
 
@@ -479,16 +483,22 @@ class Advisory:
     action: str | None = None  # the command that turns it into an obligation ("ID" = the incident)
     decision: str = sa.NEEDS_DECISION
     note: str | None = None
+    # Legal decided not to notify (`breach decide ID OBLIGATION --not-notify --reason ...`): a
+    # breach.core.state.Decision; the row's state is then `decided`.
+    decided: Any = None
 
     def to_dict(self, incident_id: str | None = None) -> dict[str, Any]:
         """Shaped like an obligation row (state `advisory`, no due time), so lists of both stay uniform."""
         action = self.action.replace(" ID ", f" {incident_id} ") if self.action and incident_id else self.action
+        d = self.decided
         return {
             "obligation": self.id, "regime": self.regime, "title": self.title, "recipient": self.recipient,
-            "due_at": None, "due_at_utc": None, "state": "advisory", "overdue": False, "remaining_seconds": None,
-            "reason": self.reason, "start_event": None, "start_taken_from": None, "started_at": None,
-            "source": self.source, "status": self.status, "binding": "advisory", "met_at": None, "note": self.note,
-            "advisory": True, "decision": self.decision, "action": action, "jurisdiction": self.jurisdiction,
+            "due_at": None, "due_at_utc": None, "state": "decided" if d else "advisory", "overdue": False,
+            "remaining_seconds": None, "reason": self.reason, "start_event": None, "start_taken_from": None,
+            "started_at": None, "source": self.source, "status": self.status, "binding": "advisory", "met_at": None,
+            "note": self.note, "advisory": True, "decision": self.decision, "action": None if d else action,
+            "jurisdiction": self.jurisdiction,
+            "decided": {"notify": d.notify, "reason": d.reason, "by": d.by, "at": clock.iso(d.at)} if d else None,
         }
 
 

@@ -36,6 +36,28 @@ TIMES = ("occurred_at", "detected_at", "aware_at")
 
 
 @dataclass(frozen=True)
+class ScopeChange:
+    """The scope as one event left it (an assessment's jurisdictions or `breach scope`)."""
+
+    at: datetime
+    seq: int
+    scope: dict[str, int]
+    unlocated: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Legal's decision about an advisory (`breach decide`): notify that recipient, or not and why."""
+
+    obligation: str  # the advisory's id, e.g. gdpr-art33-sa:DE
+    notify: bool
+    reason: str | None
+    by: str
+    at: datetime
+    seq: int
+
+
+@dataclass(frozen=True)
 class IncidentState:
     incident: Incident
     answers: dict[str, Any] = field(default_factory=dict)  # the assessment in progress
@@ -44,6 +66,8 @@ class IncidentState:
     scope: dict[str, int] = field(default_factory=dict)
     unlocated: int = 0  # people affected whose location is unknown (`breach scope --unlocated N`)
     scope_seq: int = 0  # the event that last set the scope (an assessment's jurisdictions or `breach scope`)
+    scope_history: tuple[ScopeChange, ...] = ()  # every scope the incident had, oldest first
+    decisions: dict[str, Decision] = field(default_factory=dict)  # the latest decision per advisory
     clock_events: dict[str, datetime] = field(default_factory=dict)
     notifications: dict[str, tuple[Notification, ...]] = field(default_factory=dict)
     reviews: tuple[Review, ...] = ()
@@ -81,6 +105,8 @@ def fold(events: Iterable[Event], start: IncidentState | None = None) -> Inciden
     scope: dict[str, int] = dict(s.scope) if s else {}
     unlocated = s.unlocated if s else 0
     scope_seq = s.scope_seq if s else 0
+    scope_history: list[ScopeChange] = list(s.scope_history) if s else []
+    decisions: dict[str, Decision] = dict(s.decisions) if s else {}
     clock_events: dict[str, datetime] = dict(s.clock_events) if s else {}
     notifications: dict[str, list[Notification]] = {k: list(v) for k, v in s.notifications.items()} if s else {}
     reviews: list[Review] = list(s.reviews) if s else []
@@ -106,14 +132,22 @@ def fold(events: Iterable[Event], start: IncidentState | None = None) -> Inciden
             if d.get("scope"):
                 scope, unlocated = _split_scope(d["scope"])
                 scope_seq = e.seq
+                scope_history.append(ScopeChange(at=e.at, seq=e.seq, scope=dict(scope), unlocated=unlocated))
         elif kind == EventKind.TASK:
             tasks[d["n"]] = _task(tasks.get(d["n"]), e)
         elif kind == EventKind.SCOPE:
             scope, unlocated = _split_scope(d.get("jurisdictions") or {})
             unlocated = int(d.get("unlocated") or unlocated)
             scope_seq = e.seq
+            scope_history.append(ScopeChange(at=e.at, seq=e.seq, scope=dict(scope), unlocated=unlocated))
+        elif kind == EventKind.DECISION and d.get("obligation"):  # `breach decide` (free-text ones: `breach log`)
+            decisions[d["obligation"]] = _decision(e)
+            if d.get("supersedes"):  # a decision not to notify withdraws an earlier decision to notify
+                clock_events.pop(d["supersedes"], None)
         elif kind == EventKind.CLOCK:
             clock_events[d["event"]] = clock.decode(d["at"], None)
+            if d.get("obligation"):  # legal decided to notify this authority (`breach decide --notify`)
+                decisions[d["obligation"]] = _decision(e, notify=True)
             if d["event"] in CORRECTS and incident is not None:
                 incident = _correct(incident, CORRECTS[d["event"]], clock_events[d["event"]], e, corrections)
         elif kind == EventKind.EDITED and incident is not None:
@@ -157,7 +191,8 @@ def fold(events: Iterable[Event], start: IncidentState | None = None) -> Inciden
     return IncidentState(
         incident=incident, answers=answers, corrections=tuple(corrections), retractions=tuple(retractions),
         assessments=tuple(assessments), tasks=tasks,
-        scope=scope, unlocated=unlocated, scope_seq=scope_seq, clock_events=clock_events,
+        scope=scope, unlocated=unlocated, scope_seq=scope_seq, scope_history=tuple(scope_history),
+        decisions=decisions, clock_events=clock_events,
         notifications={k: tuple(v) for k, v in notifications.items()}, reviews=tuple(reviews),
         drafts=tuple(drafts), letters=tuple(letters), event_count=count, head_hash=head,
     )
@@ -167,6 +202,12 @@ def _split_scope(mapping: dict[str, Any]) -> tuple[dict[str, int], int]:
     """Jurisdiction -> people, and the people of unknown location (key `unlocated` in answers)."""
     scope = {k: int(v) for k, v in mapping.items() if k.lower() != "unlocated"}
     return scope, int(next((v for k, v in mapping.items() if k.lower() == "unlocated"), 0) or 0)
+
+
+def _decision(e: Event, *, notify: bool | None = None) -> Decision:
+    d = e.data
+    return Decision(obligation=d["obligation"], notify=bool(d.get("notify")) if notify is None else notify,
+                    reason=d.get("reason"), by=d.get("by") or e.author, at=e.at, seq=e.seq)
 
 
 def _opened(e: Event) -> Incident:

@@ -7,6 +7,7 @@ clock start events.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -60,15 +61,48 @@ def facts_for(session: Session, state: IncidentState) -> Facts:
 
 def incident_obligations(session: Session, incident_id: str, *, now: datetime,
                          state: IncidentState | None = None) -> list[Obligation]:
-    """Every obligation the incident's facts start, soonest due first."""
+    """Every obligation the incident's facts start, soonest due first; then any obligation that was
+    met and that the scope no longer triggers (a met obligation never disappears from the record)."""
     state = state or session.state(incident_id)
-    return obligations(facts_for(session, state), now=now)
+    facts = facts_for(session, state)
+    found = obligations(facts, now=now)
+    return found + no_longer_triggered(state, facts, {o.rule_id for o in found}, now=now)
+
+
+def no_longer_triggered(state: IncidentState, facts: Facts, current: set[str], *, now: datetime) -> list[Obligation]:
+    """Obligations with a notice on record that the current scope no longer starts: each as it stood
+    under the last scope that started it, marked with the time of the scope change that followed."""
+    gone = [ob for ob, notices in state.notifications.items() if notices and ob not in current]
+    history = state.scope_history
+    out = []
+    for ob in gone:
+        for i in range(len(history) - 2, -1, -1):
+            past = replace(facts, scope=dict(history[i].scope), unlocated=history[i].unlocated)
+            row = next((o for o in obligations(past, now=now) if o.rule_id == ob and o.state in ("met", "late")),
+                       None)
+            if row is not None:
+                out.append(replace(row, scope_changed_at=history[i + 1].at))
+                break
+    return out
 
 
 def incident_advisories(session: Session, incident_id: str, *, state: IncidentState | None = None) -> list[Advisory]:
-    """What needs a legal decision (other authorities concerned, regimes not modelled); no clock."""
+    """What needs a legal decision (other authorities concerned, regimes not modelled); no clock.
+    An advisory legal decided not to act on (`breach decide --not-notify`) carries that decision."""
     state = state or session.state(incident_id)
-    return advisories(facts_for(session, state))
+    found = advisories(facts_for(session, state))
+    decided = {k: d for k, d in state.decisions.items() if not d.notify}
+    if not decided:
+        return found
+    return [replace(a, decided=decided[a.id], decision=decided_text(decided[a.id])) if a.id in decided else a
+            for a in found]
+
+
+def decided_text(decision: Any) -> str:
+    """`decided: not notified (because ...)`, as the register and the views say it (who and when beside it)."""
+    if decision.notify:
+        return "decided: notify"
+    return f"decided: not notified ({decision.reason})" if decision.reason else "decided: not notified"
 
 
 def incident_record_duties(session: Session, incident_id: str, *,
@@ -79,40 +113,99 @@ def incident_record_duties(session: Session, incident_id: str, *,
 
 
 def set_scope(session: Session, incident_id: str, jurisdictions: list[str] | None, *, now: datetime,
-              notify_authorities: list[str] | None = None, unlocated: int | None = None) -> dict[str, int]:
+              notify_authorities: list[str] | None = None, unlocated: int | None = None,
+              replace_all: bool = False, yes: bool = False, preview: dict[str, Any] | None = None) -> dict[str, int]:
     """Record the affected people by jurisdiction (ISO 3166: BE, US-CA, CA-ON, AU, ...), those whose
     location is unknown (`unlocated`: in every total, towards no jurisdiction's threshold), and legal's
-    decision to notify more authorities than the lead one (`notify_authorities`, member state codes)."""
+    decision to notify more authorities than the lead one (`notify_authorities`, member state codes).
+
+    The jurisdictions named are added or updated and the others kept; `unlocated` changes only when
+    given. With `replace_all` the scope becomes exactly what is given: what it removes is put in
+    `preview` (jurisdictions, obligations no longer triggered, those of them notified), and a notified
+    obligation among them needs `yes` (it stays on record as met). Returns the scope now recorded."""
     incident = get_incident(session, incident_id)
-    scope = (parse_jurisdictions(jurisdictions or [], allow_empty=unlocated is not None)
+    given = (parse_jurisdictions(jurisdictions or [], allow_empty=unlocated is not None)
              if jurisdictions or unlocated is not None else None)
-    if scope is not None:
-        unlocated = scope.pop(UNLOCATED, 0) if unlocated is None else unlocated + scope.pop(UNLOCATED, 0)
-        check_count(unlocated, what="--unlocated")
+    if replace_all and given is None:
+        raise InputError("--replace needs the whole new scope: --jurisdiction CODE=COUNT (or --unlocated N)")
+    new_unlocated: int | None = None
+    if given is not None and (unlocated is not None or UNLOCATED in given):
+        new_unlocated = check_count((unlocated or 0) + given.pop(UNLOCATED, 0), what="--unlocated")
     codes = list(dict.fromkeys(c.strip().upper() for item in notify_authorities or [] for c in item.split(",")
                                if c.strip()))
-    if scope is None and not codes:
+    if given is None and not codes:
         raise InputError("give at least one --jurisdiction CODE=COUNT (or --notify-authority CC)")
     with session.store.transaction():
         state = session.state(incident.id)
-        if scope is not None:
+        current, current_unlocated = dict(state.scope), state.unlocated
+        if given is not None:
+            if replace_all:
+                current, current_unlocated = dict(given), new_unlocated or 0
+                found = replace_preview(session, state, current, current_unlocated, now=now)
+                if preview is not None:
+                    preview.update(found)
+                if found["notified"] and not yes:
+                    raise InputError(
+                        f"replacing the scope of {incident.id} leaves {', '.join(found['notified'])} (notified) no "
+                        "longer triggered by the scope; it stays on record as met: add --yes to replace anyway"
+                        + "".join(f"\n{line}" for line in preview_lines(found)))
+            else:
+                current.update(given)
+                current_unlocated = current_unlocated if new_unlocated is None else new_unlocated
             session.store.append_event(incident.id, kind=EventKind.SCOPE, at=now, author=session.author,
-                                       data={"jurisdictions": scope, "unlocated": unlocated or 0})
-        current = dict(scope) if scope is not None else dict(state.scope)
+                                       data={"jurisdictions": current, "unlocated": current_unlocated,
+                                             "change": "replace" if replace_all else "add",
+                                             "given": {**given, **({} if new_unlocated is None
+                                                                   else {UNLOCATED: new_unlocated})}})
         for code in codes:
             country = _check_authority(session, state, code, current)
-            # A clock event, so the fold carries it to the rules (breach.core.regimes.effective_rules).
-            session.store.append_event(incident.id, kind=EventKind.CLOCK, at=now, author=session.author,
-                                       data={"event": f"{NOTIFY_AUTHORITY}{country}", "at": clock.iso(now),
-                                             "decision": "notify the supervisory authority",
-                                             "basis": sa.EDPB_REPRESENTATIVE})
+            record_notify_decision(session, incident.id, country, now=now)
         session.clock_moved(incident.id, now=now)  # new jurisdictions may start new clocks
     for advisory in incident_advisories(session, incident.id):
         if advisory.id.split(":")[0].endswith("-not-modelled") or advisory.id.endswith(":unlocated"):
             session.warn(f"Warning: {advisory.title}. {advisory.reason}")
-    if unlocated:
-        current[UNLOCATED] = unlocated
+    if current_unlocated:
+        current[UNLOCATED] = current_unlocated
     return current
+
+
+def record_notify_decision(session: Session, incident_id: str, country: str, *, now: datetime,
+                           reason: str | None = None, rule_id: str = "gdpr-art33-sa") -> None:
+    """Legal decided to notify the authority of `country` too: a clock event, so the fold carries it to
+    the rules (breach.core.regimes.effective_rules); the advisory becomes the obligation `rule_id:CC`."""
+    session.store.append_event(incident_id, kind=EventKind.CLOCK, at=now, author=session.author,
+                               data={"event": f"{NOTIFY_AUTHORITY}{country}", "at": clock.iso(now),
+                                     "decision": "notify the supervisory authority",
+                                     "basis": sa.EDPB_REPRESENTATIVE, "obligation": f"{rule_id}:{country}",
+                                     "by": session.author, **({"reason": reason} if reason else {})})
+
+
+def replace_preview(session: Session, state: IncidentState, scope: dict[str, int], unlocated: int, *,
+                    now: datetime) -> dict[str, Any]:
+    """What replacing the scope with `scope` would remove: jurisdictions, and obligations it would no
+    longer trigger (those notified stay on record as met)."""
+    facts = facts_for(session, state)
+    before = [o for o in obligations(facts, now=now) if o.state != "not_applicable"]
+    after = {o.rule_id for o in obligations(replace(facts, scope=dict(scope), unlocated=unlocated), now=now)
+             if o.state != "not_applicable"}
+    dropped = [o.rule_id for o in before if o.rule_id not in after]
+    return {"removed": {k: v for k, v in state.scope.items() if k not in scope},
+            "unlocated": (state.unlocated, unlocated) if state.unlocated != unlocated else None,
+            "dropped": dropped, "notified": [ob for ob in dropped if state.notifications.get(ob)]}
+
+
+def preview_lines(found: dict[str, Any]) -> list[str]:
+    """What a replaced scope removes, for people."""
+    lines = []
+    if found["removed"]:
+        lines.append("no longer in the scope: " + ", ".join(f"{k}={v:,}" for k, v in found["removed"].items()))
+    if found["unlocated"]:
+        lines.append(f"people of unknown location: {found['unlocated'][0]:,} -> {found['unlocated'][1]:,}")
+    if found["dropped"]:
+        lines.append("no longer triggered: " + ", ".join(
+            ob + (" (notified: stays on record as met)" if ob in found["notified"] else "")
+            for ob in found["dropped"]))
+    return lines
 
 
 def _check_authority(session: Session, state: IncidentState, code: str, scope: dict[str, int]) -> str:

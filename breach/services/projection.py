@@ -22,9 +22,9 @@ from breach.errors import StoreError
 from breach.services.session import Session
 
 #: Bump when the shape of a stored projection changes.
-SHAPE = "3"
+SHAPE = "4"
 #: Obligation fields shown in the responder's zone (stored in the organization's).
-LOCAL_TIMES = ("due_at", "started_at", "met_at")
+LOCAL_TIMES = ("due_at", "started_at", "met_at", "scope_changed_at")
 
 
 def dependencies(session: Session) -> str:

@@ -67,10 +67,16 @@ def register_rows(session: Session, *, now: datetime, since: datetime | None = N
                 "obligation": o.rule_id, "recipient": o.recipient, "state": o.state,
                 "due_at": clock.iso(o.due_at), "met_at": clock.iso(o.met_at), "how": how or None,
                 "reason": o.reason, "source": o.source,
+                # met, then the scope changed so that it no longer applies: kept on record
+                "no_longer_triggered": o.scope_changed_at is not None,
+                "scope_changed_at": clock.iso(o.scope_changed_at),
             })
         # Authorities that may be concerned and regimes not modelled: each needs a legal decision.
+        # `breach decide --not-notify`: the decision, its reason, who decided and when.
         advisories = [{"advisory": a.id, "recipient": a.recipient, "decision": a.decision, "reason": a.reason,
-                       "source": a.source, "status": a.status}
+                       "source": a.source, "status": a.status,
+                       "decided": {"notify": a.decided.notify, "reason": a.decided.reason, "by": a.decided.by,
+                                   "at": clock.iso(a.decided.at)} if a.decided else None}
                       for a in incident_advisories(session, incident.id, state=state)]
         # Register duties: how long this entry must be kept (PIPEDA s 10.3: 24 months).
         record_keeping = [d.to_dict() for d in incident_record_duties(session, incident.id, state=state)]
@@ -134,7 +140,10 @@ def _flat(value: Any) -> str:
         return ""
     if isinstance(value, list):
         if value and isinstance(value[0], dict) and "advisory" in value[0]:
-            return " | ".join(f"{a['advisory']}: {a['decision']} ({a['recipient']}; {a['source']})" for a in value)
+            return " | ".join(f"{a['advisory']}: {a['decision']}"
+                              + (f", decided by {a['decided']['by']} at {a['decided']['at']}"
+                                 if a.get("decided") else "")
+                              + f" ({a['recipient']}; {a['source']})" for a in value)
         if value and isinstance(value[0], dict) and "duty" in value[0]:
             return " | ".join(f"{d['duty']}: keep until {d['keep_until'] or 'no fixed date'} ({d['source']}, "
                               f"{d['status']})" for d in value)
@@ -144,6 +153,8 @@ def _flat(value: Any) -> str:
                 + (f", due {o['due_at']}" if o.get("due_at") else ", no fixed deadline")
                 + (f", met {o['met_at']}" if o.get("met_at") else "")
                 + (f" ({o['how']})" if o.get("how") else "")
+                + (f"; no longer triggered by the scope (changed at {o['scope_changed_at']})"
+                   if o.get("no_longer_triggered") else "")
                 + (f" [{human_reason(o['reason'])}]" if o.get("reason") else "")
                 for o in value)
         return "; ".join(str(v) for v in value)

@@ -27,7 +27,7 @@ from breach.core.review import who_reviewed
 from breach.errors import InputError
 from breach.services.integrity import verify
 from breach.services.notices import review_rows
-from breach.services.obligations import incident_obligations
+from breach.services.obligations import incident_advisories, incident_obligations
 from breach.services.session import Session
 
 TEMPLATE = "report/report.html.j2"
@@ -63,6 +63,17 @@ def report_data(session: Session, incident_id: str, *, now: datetime) -> dict[st
         "source": o.source, "status": o.status, "binding": o.binding, "note": o.note or "",
         "remaining": _remaining(o.remaining) if o.state == "pending" and o.remaining is not None else "",
     } for o in found]
+    for row, o in zip(obligations, found, strict=True):  # met, then the scope changed: kept, marked
+        if o.scope_changed_at is not None:
+            row["reason"] = (f"{o.state}; no longer triggered by the scope (changed at {when(o.scope_changed_at)})"
+                             + (f"; {o.reason}" if o.reason else ""))
+    # Advisories legal decided on (`breach decide --not-notify`): the decision, its reason, who and when.
+    obligations += [{
+        "id": a.id, "title": a.title, "recipient": a.recipient, "regime": a.regime, "state": "decided",
+        "due": "no clock", "started": "-", "met": "", "source": a.source, "status": a.status, "binding": "advisory",
+        "note": a.note or "", "remaining": "",
+        "reason": f"decided: not notified ({a.decided.reason}; {a.decided.by}; {when(a.decided.at)})",
+    } for a in incident_advisories(session, incident.id, state=state) if a.decided is not None]
     times = []
     for key, label in (("occurred_at", "Occurred"), ("detected_at", "Detected"), ("aware_at", "Aware"),
                        ("opened_at", "Opened"), ("closed_at", "Closed")):

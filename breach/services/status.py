@@ -24,11 +24,11 @@ def status_rows(session: Session, incident_id: str | None, *, now: datetime,
     for p in incident_projections(session, now=now, incident_id=incident_id):
         zone = os.environ.get("BREACH_TZ") or p["org_zone"]
         for o in obligation_rows(p, zone=zone, now=now):
-            if pending_only and o["state"] in {"met", "late", "not_applicable"}:
+            if pending_only and o["state"] in {"met", "late", "not_applicable", "decided"}:
                 continue
             rows.append({"incident": p["incident"]["id"], **o})
     # Dated first by due time, then "without undue delay", then what does not apply.
-    rank = {"advisory": 1, "not_applicable": 2}
+    rank = {"advisory": 1, "decided": 2, "not_applicable": 2}
     rows.sort(key=lambda r: (rank.get(r["state"], 0), r["_due_ts"] is None, r["_due_ts"] or 0.0,
                              r["incident"], r["obligation"]))
     for r in rows:

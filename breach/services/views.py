@@ -101,7 +101,16 @@ def render_view(view: dict[str, Any], zone: str = "UTC") -> str:
     for o in view.get("obligations") or []:
         due = when(o.get("due_at")) if o.get("due_at") else "without undue delay"
         lines.append(f"  {o['obligation']:<22} {o['state']:<14} due {due}")
+        if o.get("no_longer_triggered"):
+            changed = when(o["scope_changed_at"])
+            lines.append(f"    {o['state']}; no longer triggered by the scope (changed at {changed})")
     for a in view.get("advisories") or []:
+        d = a.get("decided")
+        if d:  # legal decided (breach decide): the decision, its reason, who and when
+            what = "notify" if d["notify"] else "not notified"
+            lines.append(f"  {a['obligation']:<22} decided: {what} ({text(d.get('reason') or '-')}; "
+                         f"{text(d['by'])}; {when(d['at'])}): {text(a['recipient'])}")
+            continue
         lines.append(f"  {a['obligation']:<22} advisory       {text(a.get('decision') or 'needs a legal decision')}: "
                      f"{text(a['recipient'])}")
     for d in view.get("drafts") or []:

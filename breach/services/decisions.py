@@ -1,0 +1,100 @@
+"""Legal's decisions about advisories (`breach decide`): notify that authority too, or not and why.
+
+An advisory (another supervisory authority that may be concerned, EDPB Guidelines 9/2022
+para 73; a regime breach does not model) has no clock: it needs a legal decision. The
+decision is an event; a later one supersedes an earlier one and both stay in the timeline.
+Deciding to notify is what `breach scope --notify-authority` records (the advisory becomes a
+clocked GDPR Art. 33 obligation); deciding not to notify keeps the advisory, marked decided,
+with the reason and who decided, in every view and in the Art. 33(5) register.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from breach.core import authorities as sa
+from breach.core import time as clock
+from breach.core.models import EventKind
+from breach.core.regimes import NOTIFY_AUTHORITY, find_rule
+from breach.errors import InputError, NotFoundError
+from breach.services.incidents import get_incident
+from breach.services.obligations import (
+    _check_authority,
+    incident_advisories,
+    incident_obligations,
+    record_notify_decision,
+)
+from breach.services.session import Session
+
+#: Longest reason kept (the register is read by people).
+MAX_REASON = 2000
+
+
+def decide(session: Session, incident_id: str, obligation: str, *, notify: bool, reason: str | None,
+           now: datetime) -> dict[str, Any]:
+    """Record legal's decision about the advisory `obligation` (e.g. gdpr-art33-sa:DE)."""
+    incident = get_incident(session, incident_id)
+    obligation = obligation.strip()
+    reason = (reason or "").strip() or None
+    if not notify and reason is None:
+        raise InputError("--not-notify needs --reason: why legal decided not to notify (it goes in the "
+                         "GDPR Art. 33(5) register)")
+    if reason and len(reason) > MAX_REASON:
+        raise InputError(f"--reason is longer than {MAX_REASON} characters")
+    with session.store.transaction():
+        state = session.state(incident.id)
+        advisory = next((a for a in incident_advisories(session, incident.id, state=state) if a.id == obligation),
+                        None)
+        earlier = state.decisions.get(obligation)
+        withdrawn = None
+        if advisory is None:
+            current = {o.rule_id: o for o in incident_obligations(session, incident.id, now=now, state=state)}
+            _, _, code = obligation.partition(":")
+            decided_notify = (earlier is not None and earlier.notify
+                              and f"{NOTIFY_AUTHORITY}{code}" in state.clock_events)
+            if obligation in current and decided_notify and not notify:
+                if state.notifications.get(obligation):
+                    raise InputError(f"{obligation} was already notified: a decision not to notify cannot undo "
+                                     f"that (retract the notice first if it was recorded by mistake)")
+                withdrawn = f"{NOTIFY_AUTHORITY}{code}"
+            elif obligation in current:
+                what = "legal already decided to notify it" if decided_notify else "it has a clock"
+                raise InputError(f"{obligation} is an obligation of {incident.id}, not an advisory ({what}): "
+                                 f"there is nothing to decide (see `breach status {incident.id}`)")
+            else:
+                try:
+                    find_rule(obligation)
+                except NotFoundError:
+                    raise InputError(f"unknown obligation {obligation!r}: `breach status {incident.id}` lists "
+                                     "its advisories (state advisory, DECIDE)") from None
+                raise InputError(f"{obligation} is not an advisory of {incident.id}: `breach status {incident.id}` "
+                                 "lists what needs a legal decision (DECIDE)")
+        elif advisory.decision != sa.NEEDS_DECISION and advisory.decided is None or \
+                "--jurisdiction" in (advisory.action or ""):
+            raise InputError(f"{obligation} is no decision about notifying: {advisory.title}"
+                             + (f" ({advisory.action.replace(' ID ', f' {incident.id} ')})" if advisory.action
+                                else ""))
+        if notify:
+            if advisory is None or "--notify-authority" not in (advisory.action or ""):
+                raise InputError(f"breach has no clock for {obligation}: notify outside breach and record it "
+                                 f"(breach log {incident.id} --kind decision TEXT), or decide --not-notify "
+                                 "with a --reason")
+            country = _check_authority(session, state, advisory.jurisdiction or "", state.scope)
+            record_notify_decision(session, incident.id, country, now=now, reason=reason,
+                                   rule_id=obligation.rsplit(":", 1)[0])
+        else:
+            recipient = advisory.recipient if advisory else obligation
+            data: dict[str, Any] = {
+                "obligation": obligation, "notify": False, "reason": reason, "by": session.author,
+                "text": f"decided not to notify {recipient} ({obligation}): {reason}",
+            }
+            if withdrawn:
+                data["supersedes"] = withdrawn
+            session.store.append_event(incident.id, kind=EventKind.DECISION, at=now, author=session.author,
+                                       data=data)
+        session.clock_moved(incident.id, now=now)
+    return {"incident": incident.id, "obligation": obligation, "decision": "notify" if notify else "not_notify",
+            "reason": reason, "by": session.author, "at": clock.iso(now),
+            "superseded": None if earlier is None else {"notify": earlier.notify, "reason": earlier.reason,
+                                                         "by": earlier.by, "at": clock.iso(earlier.at)}}
