@@ -11,7 +11,7 @@ from typing import Any
 
 from breach.core import time as clock
 from breach.core.regimes import AWAITING_ASSESSMENT
-from breach.core.wording import human_reason, short_source
+from breach.core.wording import human_note, human_reason, short_source
 
 DONE = ("met", "late", "not_applicable")
 LABEL = {"met": "met", "late": "met late", "not_applicable": "not applicable"}
@@ -156,7 +156,8 @@ def _explain(r: dict[str, Any], zone: str, width: int) -> list[str]:
         out.append(f"    why: {human_reason(r['reason'])}")
     out.append(f"    source: {short_source(r['source'])} ({r['status']}, {r['binding']})")
     if r.get("note"):
-        out.append(f"    note: {short_source(r['note'])}")
+        if note := human_note(r["note"]):  # without the rules file's notes on its own research
+            out.append(f"    note: {note}")
     wrapped: list[str] = []
     for text in out:
         while len(text) > width:

@@ -154,7 +154,8 @@ def words(value: Any, lang: str | None = None, *, none: str = "not answered") ->
     if is_translations(value):
         if lang and value.get(lang) not in (None, ""):
             return words(value[lang], none=none)
-        return "; ".join(f"{k}: {words(v, none=none)}" for k, v in value.items())
+        order = sorted(value, key=lambda k: TEXT_LANGS.index(k))  # English first, as the templates list them
+        return "; ".join(f"{k}: {words(value[k], none=none)}" for k in order)
     if isinstance(value, dict):
         if not value:
             return "none"
