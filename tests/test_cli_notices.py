@@ -47,7 +47,7 @@ def test_responder_text_never_runs_as_template_and_html_is_escaped(cli: Cli) -> 
     assert cli("assess", iid, "--answers", str(HIGH)).exit_code == 0
     md = Path(draft(cli, iid, "register-entry")["path"]).read_text()
     assert "{{ 7*7 }}" in md and "49" not in md
-    html = Path(draft(cli, iid, "register-entry", "--format", "html")["path"]).read_text()
+    html = Path(draft(cli, iid, "register-entry", "--format", "html")["html_path"]).read_text()
     assert "&lt;script&gt;" in html and "<script>" not in html
 
 

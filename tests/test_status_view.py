@@ -32,7 +32,8 @@ ROWS = [
 
 def test_the_first_line_names_what_is_due_first_and_pending_leads() -> None:
     lines = render_status(ROWS, zone="Europe/Brussels", width=80)
-    assert lines[0] == "Due now, without undue delay: gdpr-art34-subjects (BR-2026-0001)"
+    # Issue 20: the earliest statutory deadline leads the banner; one already overdue is earlier than "now".
+    assert lines[0] == "OVERDUE by 1d 00h 00m (was due 27 Nov 14:05 CET): us-tx-ag (BR-2026-0001)"
     assert lines[1].split() == ["INCIDENT", "OBLIGATION", "DUE", "LEFT", "TO"]
     order = [line.split()[1] for line in lines[2:-1]]
     assert order == ["gdpr-art34-subjects", "us-tx-ag", "us-ca-residents"]

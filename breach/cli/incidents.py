@@ -197,6 +197,7 @@ def timeline(
     Example: breach timeline BR-2026-0001
     """
     from breach.core import time as clock
+    from breach.core.event_words import describe_event
     from breach.core.textsafe import for_terminal_block
     from breach.services.incidents import event_dict
     from breach.services.incidents import timeline as get_timeline
@@ -207,13 +208,10 @@ def timeline(
             emit_json([event_dict(e) for e in events])
             return
         for e in events:
-            detail = e.data.get("text") or e.data.get("summary") or e.data.get("title") or ""
-            extra = ", ".join(f"{k}={v}" for k, v in e.data.items()
-                              if k not in {"text", "summary", "title"} and v not in (None, "", [], {})
-                              and not isinstance(v, dict | list))
+            # In words, as the report says it (breach.core.event_words); --json has every field.
             # Responder text may hold escape sequences or newlines: neutralised and indented,
             # so it can neither drive the terminal nor print a line that looks like an entry.
-            line = f"{e.kind:<9} {e.author}: {detail}" + (f" [{extra}]" if extra else "")
+            line = f"{e.kind:<9} {e.author}: {describe_event(e, zone=s.zone)}"
             typer.echo(f"#{e.seq:<4} {clock.show(e.at, s.zone)}  {for_terminal_block(line, ' ' * 8)}")
 
 

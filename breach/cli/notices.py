@@ -41,8 +41,9 @@ def draft(
                                         "public-notice, controller-notice, followup or register-entry.")],
     lang: Annotated[str | None, typer.Option(
         "--lang", help="en, fr, nl or de (default en; with --authority, one it accepts).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="md, html or txt; docx also writes a Word rendition "
-                                     "for legal (approvals bind the stored text, not the .docx).")] = "md",
+    fmt: Annotated[str, typer.Option("--format", help="md or txt; html and docx store the markdown version and "
+                                     "write an HTML or Word rendition of it (approvals bind the stored text, not "
+                                     "the rendition; unchanged text makes no new version).")] = "md",
     from_: Annotated[Path | None, typer.Option(
         "--from", help="Record legal's edited .docx or .md as the next version (tracked changes must be "
         "accepted or rejected first).")] = None,
@@ -78,14 +79,19 @@ def draft(
         result = create_draft(s, incident_id, kind, lang=lang, fmt=fmt, strict=strict, now=now(),
                               authority=authority, phase=phase)
     if json_:
-        emit_json({k: result[k] for k in ("kind", "lang", "version", "sha256", "path", "missing", "template",
-                                          "template_origin", "phase", "unchanged")})
+        emit_json({k: result[k] for k in ("kind", "lang", "version", "sha256", "path", "path_in_home", "html_path",
+                                          "missing", "template", "template_origin", "phase", "unchanged")
+                   if k in result})
         return
     if result.get("unchanged"):
         typer.echo(f"{result['kind']} ({result['lang']}) v{result['version']} is unchanged: no new version "
                    f"({result['path']}).")
+        if result.get("html_path"):
+            typer.echo(f"  HTML rendition: {result['html_path']}")
         return
     typer.echo(f"{result['kind']} ({result['lang']}) v{result['version']} written to {result['path']}")
+    if result.get("html_path"):
+        typer.echo(f"  HTML rendition: {result['html_path']} (approvals bind the stored text)")
     if result.get("phase"):
         typer.echo(f"  phase: {result['phase']}")
     if result["template_origin"] != "shipped":
@@ -113,15 +119,17 @@ def _draft_word(incident_id: str, kind: str, *, lang: str, fmt: str, source: Pat
         else:
             result = create_docx_draft(s, incident_id, kind, lang=lang, strict=strict, now=now())
     if json_:
-        emit_json({k: result[k] for k in ("kind", "lang", "version", "sha256", "path", "missing", "template",
-                                          "template_origin", "docx_path", "based_on") if k in result})
+        emit_json({k: result[k] for k in ("kind", "lang", "version", "sha256", "path", "path_in_home", "missing",
+                                          "template", "template_origin", "docx_path", "based_on", "unchanged")
+                   if k in result})
         return
     if source is not None:
         typer.echo(f"{result['kind']} ({result['lang']}) v{result['version']} recorded from {source} "
                    f"(edited from v{result['based_on']}), written to {result['path']}")
         typer.echo(f"  what changed: breach review diff {result['incident']} {kind} --lang {lang}")
     else:
-        typer.echo(f"{result['kind']} ({result['lang']}) v{result['version']} written to {result['docx_path']}")
+        same = " (the text is unchanged: no new version)" if result.get("unchanged") else ""
+        typer.echo(f"{result['kind']} ({result['lang']}) v{result['version']} written to {result['docx_path']}{same}")
         typer.echo(f"  stored text: {result['path']} (approvals bind its sha256, not the .docx)")
     _drafted(result)
 

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from breach.core import time as clock
-from breach.core.wording import human_reason, short_source
+from breach.core.regimes import AWAITING_ASSESSMENT
+from breach.core.wording import human_note, human_reason, short_source
 
 DONE = ("met", "late", "not_applicable", "decided")
 LABEL = {"met": "met", "late": "met late", "not_applicable": "not applicable", "decided": "decided"}
@@ -103,10 +104,33 @@ def render_status(rows: list[dict[str, Any]], *, zone: str, width: int = 80, sho
     return [_cut(x, width) for x in lines]
 
 
+def _awaiting(row: dict[str, Any]) -> bool:
+    """A duty that depends on the assessment's outcome while there is none (Art. 34 before a high risk)."""
+    return (row.get("reason") or "").startswith(AWAITING_ASSESSMENT)
+
+
+def headline_row(pending: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The earliest statutory deadline still pending: an overdue one, else a duty "without undue
+    delay" the assessment triggered (due now), else the next dated one. A duty that awaits the
+    assessment is due only once the assessment says so; deadlines in law come before guidance."""
+    law = [r for r in pending if r.get("binding", "law") == "law"] or pending
+    due = [r for r in law if not _awaiting(r)]
+    dated = sorted((r for r in due if r["remaining_seconds"] is not None),
+                   key=lambda r: (r["remaining_seconds"], r["incident"], r["obligation"]))
+    now = [r for r in due if r["remaining_seconds"] is None]
+    if dated and dated[0]["remaining_seconds"] < 0:
+        return dated[0]
+    return (now or dated or [None])[0]
+
+
 def _headline(pending: list[dict[str, Any]], zone: str, single: bool) -> str:
     if not pending:
         return "No deadline pending."
-    first = pending[0]
+    first = headline_row(pending)
+    if first is None:
+        waiting = pending[0]
+        where = "" if single else f" ({waiting['incident']})"
+        return f"Awaiting the risk assessment: {waiting['obligation']}{where}"
     where = "" if single else f" ({first['incident']})"
     # The time and what is left come first: a narrow terminal cuts only the name at the end.
     if first["remaining_seconds"] is None:
@@ -154,7 +178,8 @@ def _explain(r: dict[str, Any], zone: str, width: int) -> list[str]:
         out.append(f"    why: {human_reason(r['reason'])}")
     out.append(f"    source: {short_source(r['source'])} ({r['status']}, {r['binding']})")
     if r.get("note"):
-        out.append(f"    note: {short_source(r['note'])}")
+        if note := human_note(r["note"]):  # without the rules file's notes on its own research
+            out.append(f"    note: {short_source(note)}")
     return _wrap(out, width)
 
 

@@ -111,3 +111,28 @@ def from_runs(parts: list[Run]) -> str:
         mark = "**" if bold else "*"
         out.append(f"{lead}{mark}{core}{mark}{trail}")
     return "".join(out)
+
+
+def to_html(blocks: list[Block], *, lang: str, title: str) -> str:
+    """Blocks -> one self-contained HTML page (every text escaped): a notice's HTML rendition."""
+    from html import escape
+
+    def line(text: str) -> str:
+        out = []
+        for part, bold, italic in runs(text):
+            part = escape(part, quote=False)
+            out.append(f"<strong>{part}</strong>" if bold else f"<em>{part}</em>" if italic else part)
+        return "".join(out)
+
+    body: list[str] = []
+    for b in blocks:
+        if b.kind == "heading":
+            level = max(1, min(b.level, 6))
+            body.append(f"<h{level}>{line(b.text)}</h{level}>")
+        elif b.kind == "bullet":
+            body.append(f"<ul><li>{line(b.text)}</li></ul>")
+        else:
+            body.append("<p>" + "<br>\n".join(line(x) for x in b.lines) + "</p>")
+    head = (f'<!DOCTYPE html>\n<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{escape(title, quote=False)}</title>\n</head>\n<body>\n")
+    return head + "\n".join(body) + "\n</body>\n</html>\n"

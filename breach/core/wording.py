@@ -118,3 +118,74 @@ def human_reason(reason: str | None) -> str:
     text = re.sub(r"latest assessment: (\w+) is (yes|no), not (yes|no)",
                   lambda m: f"the assessment answered {m.group(1).replace('_', ' ')}: {m.group(2)}", text)
     return _TOKENS.sub("", text)
+
+
+# --- values in words: what every human output shows for an event's or an answer's value ---------
+
+#: Languages a free-text answer may be given in (a dict of these keys is one answer in several languages).
+TEXT_LANGS = ("en", "fr", "nl", "de")
+_SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+
+
+def is_translations(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and all(k in TEXT_LANGS for k in value)
+
+
+def key_words(key: str) -> str:
+    """An answer key or a choice value for readers: 'dpc_score' -> 'dpc score'."""
+    return key.replace("_", " ") if isinstance(key, str) and _SNAKE.match(key) else str(key)
+
+
+def words(value: Any, lang: str | None = None, *, none: str = "not answered") -> str:
+    """Any recorded value in words, never a Python repr.
+
+    Texts in several languages -> the reader's language (`lang`) if given, else 'en: …; fr: …';
+    True/False -> yes/no; None -> `none` ('not answered', or 'unknown'); lists -> 'a, b';
+    other dicts -> 'key: value; …' with keys in words; snake_case choice values in words.
+    """
+    if value is None:
+        return none
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, int):
+        return str(value)
+    if is_translations(value):
+        if lang and value.get(lang) not in (None, ""):
+            return words(value[lang], none=none)
+        order = sorted(value, key=lambda k: TEXT_LANGS.index(k))  # English first, as the templates list them
+        return "; ".join(f"{k}: {words(value[k], none=none)}" for k in order)
+    if isinstance(value, dict):
+        if not value:
+            return "none"
+        return "; ".join(f"{key_words(str(k))}: {words(v, lang, none=none)}" for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(words(v, lang, none=none) for v in value) if value else "none"
+    return key_words(str(value))
+
+
+#: The rules file's notes on its own research status (shared/reference/regimes.md): not for readers.
+_INTERNAL = re.compile(r"regimes\.md|Status per |\bfrom (?:general )?knowledge\b(?! that)|\bfrom memory\b"
+                       r"|not seen verbatim|hand-populated seed", re.IGNORECASE)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
+
+
+def human_note(note: str | None) -> str:
+    """A rule's note for readers: without the rules file's status notes and source tokens.
+
+    'Status per regimes.md: Art. 34 wording from knowledge, … in [S3]. "Without undue delay"; …'
+    -> '"Without undue delay"; …'. A parenthesis or clause that is such a note goes; so does a
+    sentence that still is one.
+    """
+    if not note:
+        return ""
+    text = _TOKENS.sub("", note)
+    # "(...; from general knowledge, not researched in regimes.md)" -> "(...)"
+    text = re.sub(r";\s*[^;()]*?(?:from (?:general )?knowledge|from memory|regimes\.md)[^;()]*(?=\))", "", text,
+                  flags=re.IGNORECASE)
+    # a parenthesis that is all status note: "(record duty confirmed; … unconfirmed in regimes.md)"
+    text = re.sub(r"\s*\((?:[^()]|\([^()]*\))*\)",
+                  lambda m: "" if _INTERNAL.search(m.group(0)) else m.group(0), text)
+    kept = [s for s in _SENTENCE.split(text.strip()) if s and not _INTERNAL.search(s)]
+    return " ".join(kept).strip()

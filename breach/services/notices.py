@@ -148,7 +148,12 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
     `phase` (sa-notification only, Art. 33(4)): initial, complete or supplementary; default
     initial while any Art. 33(3) content is unknown, else complete. A supplementary notice
     cites the first notice's reference (the DBN number at the Belgian DPA).
+    `fmt` html: the version stored is the markdown text, and `html_path` its HTML rendition, so
+    asking for another format of unchanged text makes no new version. `path` is always
+    absolute; `path_in_home` is relative to the data folder (what the database keeps).
     """
+    rendition = fmt == "html"
+    fmt = "md" if rendition else fmt
     state = session.state(incident_id)
     incident = state.incident
     chosen = None
@@ -183,9 +188,11 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
     if same and same[-1]["sha256"] == digest:
         # Nothing changed since the newest version: no new version for legal to review again.
         last = same[-1]
-        return {"incident": incident.id, "kind": kind, "lang": lang, "version": last["version"], "format": fmt,
-                "sha256": digest, "path": last["path"], "missing": rendered.missing, "template": rendered.template,
-                "subject": rendered.subject, "template_origin": rendered.origin, "phase": phase, "unchanged": True}
+        result = {"incident": incident.id, "kind": kind, "lang": lang, "version": last["version"], "format": fmt,
+                  "sha256": digest, **_paths(session, session.rendition(last["path"])), "missing": rendered.missing,
+                  "template": rendered.template, "subject": rendered.subject, "template_origin": rendered.origin,
+                  "phase": phase, "unchanged": True}
+        return _with_html(session, result) if rendition else result
     with store.transaction():
         version = store.next_draft_version(incident.id, kind, lang)
         path = folder / f"{kind}.{lang}.v{version}.{fmt}"
@@ -201,9 +208,38 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
                         reasons_for_delay=context["notice"]["reasons_for_delay"] if late else None)
         store.append_event(incident.id, kind=EventKind.DRAFTED, at=now, author=session.author, data=data)
         _write_file(path, rendered.text)
-    return {"incident": incident.id, "kind": kind, "lang": lang, "version": version, "format": fmt,
-            "sha256": digest, "path": str(path), "missing": rendered.missing, "template": rendered.template,
-            "subject": rendered.subject, "template_origin": rendered.origin, "phase": phase, "unchanged": False}
+    result = {"incident": incident.id, "kind": kind, "lang": lang, "version": version, "format": fmt,
+              "sha256": digest, **_paths(session, path), "missing": rendered.missing, "template": rendered.template,
+              "subject": rendered.subject, "template_origin": rendered.origin, "phase": phase, "unchanged": False}
+    return _with_html(session, result) if rendition else result
+
+
+def _paths(session: Session, path: Path) -> dict[str, str]:
+    """Where a stored version's file is: absolute (`path`) and in the data folder (`path_in_home`)."""
+    return {"path": str(Path(path).absolute()), "path_in_home": session.relative(path)}
+
+
+def _with_html(session: Session, result: dict[str, Any]) -> dict[str, Any]:
+    out = html_rendition(session, result["incident"], result["kind"], lang=result["lang"], version=result["version"])
+    return {**result, "html_path": str(out.absolute())}
+
+
+def html_rendition(session: Session, incident_id: str, kind: str, *, lang: str, version: int) -> Path:
+    """Write one stored version as HTML next to it (`...vN.html`; `...vN.approved.html`, without the
+    DRAFT marker, once approved): a rendition of the stored text, never a new version."""
+    from breach.core.mdblocks import parse, to_html
+
+    row = _find_draft(session, incident_id, kind, lang, version)
+    _check_intact(row)
+    shown = next(r for r in review_rows(session, incident_id) if (r["kind"], r["lang"], r["version"]) ==
+                 (kind, lang, version))
+    approved = shown["state"] in {"approved", "sent"}
+    text = without_draft_marker(row["text"], lang) if approved else row["text"]
+    drafted = Path(row["path"])
+    target = drafted.with_name(f"{kind}.{lang}.v{version}{'.approved' if approved else ''}.html")
+    first = next((line for line in text.splitlines() if line.strip()), kind)
+    _write_file(target, to_html(parse(text), lang=lang, title=first.lstrip("# ").strip()))
+    return target
 
 
 def _authority_language(authority: Concerned) -> str:

@@ -21,7 +21,7 @@ from breach.adapters.store_sql import sha256_text
 from breach.core import time as clock
 from breach.core.resources import shipped
 from breach.core.textsafe import csv_cell
-from breach.core.wording import human_reason
+from breach.core.wording import human_reason, key_words, words
 from breach.errors import InputError
 from breach.services.incidents import event_dict, incident_dict, list_incidents
 from breach.services.integrity import verify
@@ -157,8 +157,8 @@ def _flat(value: Any) -> str:
                    if o.get("no_longer_triggered") else "")
                 + (f" [{human_reason(o['reason'])}]" if o.get("reason") else "")
                 for o in value)
-        return "; ".join(str(v) for v in value)
-    return str(value)
+        return "; ".join(words(v) if isinstance(v, bool) else str(v) for v in value)
+    return words(value) if isinstance(value, bool) else str(value)  # yes/no, never True/False
 
 
 def format_register(rows: list[dict[str, Any]], fmt: str) -> str:
@@ -178,7 +178,7 @@ def format_register(rows: list[dict[str, Any]], fmt: str) -> str:
             for key in COLUMNS[1:]:
                 if key in {"title", "obligations", "rationale"}:
                     continue
-                out.append(f"- **{key}**: {_flat(r[key]) or '-'}")
+                out.append(f"- **{key_words(key)}**: {_flat(r[key]) or '-'}")  # words, not the CSV column id
             out.append("- **rationale**:")
             out += [f"  - {line}" for line in r["rationale"]] or ["  - -"]
             out.append("- **obligations**:")

@@ -21,9 +21,9 @@ from breach.adapters.files import write_private
 from breach.core import time as clock
 from breach.core.chart import deadline_chart
 from breach.core.drafting import make_environment
-from breach.core.models import Event
+from breach.core.event_words import describe_event
 from breach.core.resources import search_path
-from breach.core.review import who_reviewed
+from breach.core.wording import human_note, human_reason, words
 from breach.errors import InputError
 from breach.services.integrity import verify
 from breach.services.notices import review_rows
@@ -59,8 +59,8 @@ def report_data(session: Session, incident_id: str, *, now: datetime) -> dict[st
     obligations = [{
         "id": o.rule_id, "title": o.title, "recipient": o.recipient, "regime": o.regime,
         "state": "overdue" if o.overdue else o.state, "due": when(o.due_at) if o.due_at else "no fixed deadline",
-        "started": when(o.started_at), "met": when(o.met_at) if o.met_at else "", "reason": o.reason or "",
-        "source": o.source, "status": o.status, "binding": o.binding, "note": o.note or "",
+        "started": when(o.started_at), "met": when(o.met_at) if o.met_at else "", "reason": human_reason(o.reason),
+        "source": o.source, "status": o.status, "binding": o.binding, "note": human_note(o.note),
         "remaining": _remaining(o.remaining) if o.state == "pending" and o.remaining is not None else "",
     } for o in found]
     for row, o in zip(obligations, found, strict=True):  # met, then the scope changed: kept, marked
@@ -131,57 +131,6 @@ def write_report(session: Session, incident_id: str, *, out: Path, now: datetime
             "print": PRINT_HINT}
 
 
-def describe_event(event: Event, *, zone: str = "UTC") -> str:
-    """One line saying what an event recorded, e.g.
-    "sa-notification (fr) v2 approved by M. Dupont via the review page started by jdoe"."""
-    d = event.data
-    kind = str(event.kind)
-
-    def when(value: Any) -> str:
-        try:
-            return clock.show(datetime.fromisoformat(str(value)), zone)
-        except ValueError:
-            return str(value)
-
-    if kind == "reviewed":
-        what = "approved" if d.get("decision") == "approved" else "changes requested"
-        who = who_reviewed(d.get("by") or event.author, via=d.get("via"), started_by=d.get("started_by"))
-        line = f"{d.get('kind')} ({d.get('lang')}) v{d.get('version')} {what} by {who}"
-        return line + (f": {d['comment']}" if d.get("comment") else "")
-    if kind == "drafted":
-        line = f"{d.get('kind')} ({d.get('lang')}) v{d.get('version')} drafted"
-        if d.get("edited_from"):
-            line += f" from legal's edit {d['edited_from']} (of v{d.get('based_on')})"
-        return line + (f"; missing: {', '.join(d['missing'])}" if d.get("missing") else "")
-    if kind == "opened":
-        return f"opened: {d.get('title', '')}"
-    if kind == "closed":
-        return f"closed: {d.get('summary') or ''}"
-    if kind == "answer":
-        return f"answer {d.get('step')}: {_short(d.get('value'))}"
-    if kind == "assessed":
-        result = d.get("result") or {}
-        return f"assessed: risk {result.get('risk')} (ENISA {result.get('level')}, SE {result.get('severity')})"
-    if kind == "task":
-        return f"task {d.get('n')} {d.get('state', '')}" + (f": {d['note']}" if d.get("note") else "")
-    if kind == "scope":
-        return "people by jurisdiction: " + ", ".join(f"{k}={v}" for k, v in (d.get("jurisdictions") or {}).items())
-    if kind == "clock":
-        return f"clock event {d.get('event')} at {when(d.get('at'))}"
-    if kind == "notified":
-        line = f"{d.get('obligation')} notified at {when(d.get('at'))}"
-        line += f" (ref. {d['reference']})" if d.get("reference") else ""
-        return line + (f"; without approval: {d.get('reason')}" if d.get("without_approval") else "")
-    if kind == "letters":
-        return f"letters written: {d.get('count', '')}"
-    return str(d.get("text") or _short(d))
-
-
-def _short(value: Any, limit: int = 300) -> str:
-    text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _remaining(delta: Any) -> str:
     seconds = int(delta.total_seconds())
     sign, seconds = ("overdue by " if seconds < 0 else ""), abs(seconds)
@@ -205,9 +154,10 @@ def _risk(assessment: Any, when: Any) -> dict[str, Any] | None:
         "risk": str(r.get("risk") or "-"), "computed": str(r.get("computed_risk") or r.get("risk") or "-"),
         "level": str(r.get("level") or "-"), "severity": str(r.get("severity")),
         "enisa": [{"name": name, "what": what, "value": values[name]} for name, what in ENISA_ROWS],
-        "factors": [str(f) for f in r.get("factors") or []],
-        "flags": [str(f) for f in r.get("flags") or []],
-        "override": str(r.get("risk_override") or ""), "override_reason": str(r.get("risk_override_reason") or ""),
+        "factors": [words(f) for f in r.get("factors") or []],
+        "flags": [words(f) for f in r.get("flags") or []],
+        "override": str(r.get("risk_override") or ""),
+        "override_reason": words(r.get("risk_override_reason"), "en", none="") if r.get("risk_override") else "",
         "notify_sa": _yes(r.get("notify_sa")), "notify_subjects": _yes(r.get("notify_subjects")),
         "rationale": [str(line) for line in r.get("rationale") or []],
         "by": assessment.by, "at": when(assessment.at), "playbook": str(assessment.playbook or "-"),

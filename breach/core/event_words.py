@@ -1,0 +1,124 @@
+"""One line in words for each timeline event: what the report, the review site and `breach timeline` show.
+
+Pure. Every value goes through breach.core.wording.words (yes/no, 'not answered', texts in
+several languages, keys in words), so no Python repr and no answer key reaches a reader, and
+every kind says what it recorded (a kind without its details would read "letters written: ").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from breach.core import time as clock
+from breach.core.models import Event
+from breach.core.review import who_reviewed
+from breach.core.wording import human_reason, key_words, words
+
+#: Event data that is bookkeeping (hashes, paths, template files), not something a reader needs.
+_QUIET = frozenset({"sha256", "final_sha256", "final_path", "template", "format", "notified_seq", "phase_number",
+                    "approvals", "template_sha256", "template_versions", "out_dir", "out_bytes",
+                    "duration_seconds", "clock_events", "playbook"})
+LIMIT = 300
+
+
+def describe_event(event: Event, *, zone: str = "UTC", lang: str | None = None) -> str:
+    """One line saying what an event recorded, e.g. "sa-notification (fr) v2 approved via review page by M. Dupont"."""
+    d = event.data or {}
+    kind = str(event.kind)
+
+    def when(value: Any) -> str:
+        try:
+            return clock.show(datetime.fromisoformat(str(value)), zone)
+        except ValueError:
+            return words(value)
+
+    def said(value: Any) -> str:
+        return _short(words(value, lang))
+
+    if kind == "reviewed":
+        what = "approved" if d.get("decision") == "approved" else "changes requested"
+        who = who_reviewed(str(d.get("by") or event.author), via=d.get("via"), started_by=d.get("started_by"))
+        line = f"{d.get('kind')} ({d.get('lang')}) v{d.get('version')} {what} by {who}"
+        return line + (f": {said(d['comment'])}" if d.get("comment") else "")
+    if kind == "drafted":
+        line = f"{d.get('kind')} ({d.get('lang')}) v{d.get('version')} drafted"
+        if d.get("phase"):
+            line += f", {d['phase']} notice"
+        if d.get("edited_from"):
+            line += f" from legal's edit {d['edited_from']} (of v{d.get('based_on')})"
+        if d.get("late"):
+            line += "; late" + (f", reasons for the delay: {said(d['reasons_for_delay'])}"
+                                if d.get("reasons_for_delay") else "")
+        return line + (f"; missing: {', '.join(key_words(m) for m in d['missing'])}" if d.get("missing") else "")
+    if kind == "opened":
+        line = f"opened: {d.get('title', '')}"
+        if d.get("aware_at"):
+            line += f"; aware {when(d['aware_at'])}"
+        return line + (f" ({said(d['awareness_note'])})" if d.get("awareness_note") else "")
+    if kind == "closed":
+        line = f"closed: {said(d.get('summary') or '')}"
+        pending = d.get("pending_obligations") or []
+        return line + (f"; still pending when closed: {', '.join(pending)}" if pending else "")
+    if kind == "answer":
+        return f"answer to {key_words(str(d.get('step')))}: {said(d.get('value'))}"
+    if kind == "assessed":
+        return _assessed(d.get("result") or {}, event.author)
+    if kind == "task":
+        line = f"task {d.get('n')}"
+        if d.get("text"):
+            return f"{line} added: {_short(str(d['text']))}"
+        return f"{line} {d.get('state', '')}" + (f": {said(d['note'])}" if d.get("note") else "")
+    if kind == "scope":
+        people = ", ".join(f"{k} {words(v)}" for k, v in (d.get("jurisdictions") or {}).items()) or "none located"
+        return f"people by jurisdiction: {people}" + (f"; location unknown: {d['unlocated']}"
+                                                       if d.get("unlocated") else "")
+    if kind == "clock":
+        line = f"clock event {key_words(str(d.get('event')))} at {when(d.get('at'))}"
+        return line + (f" ({said(d['decision'])})" if d.get("decision") else "")
+    if kind == "notified":
+        line = f"{d.get('obligation')} notified at {when(d.get('at'))}"
+        line += f", {d['phase']} notice" if d.get("phase") else ""
+        line += f" (ref. {d['reference']})" if d.get("reference") else ""
+        line += f" to {d['recipient']}" if d.get("recipient") else ""
+        if d.get("late"):
+            line += "; late" + (f", reasons for the delay: {said(d['reasons_for_delay'])}"
+                                if d.get("reasons_for_delay") else "")
+        return line + (f"; without approval: {said(d.get('reason'))}" if d.get("without_approval") else "")
+    if kind == "letters":
+        line = f"letters written: {words(d.get('written', d.get('count')), none='0')}"
+        line += f", set aside: {d['rejected']}" if d.get("rejected") else ""
+        if d.get("by_lang"):
+            line += " (" + ", ".join(f"{k} {v}" for k, v in d["by_lang"].items()) + ")"
+        line += f", format {d['format']}" if d.get("format") else ""
+        return line + ("; resumed" if d.get("resumed") else "")
+    if kind == "edited":
+        fields = d.get("fields") or {}
+        parts = [f"{key_words(k)} {when(v) if k.endswith('_at') else said(v)}" for k, v in fields.items()]
+        return "corrected: " + ("; ".join(parts) or "nothing") + (f" ({said(d['note'])})" if d.get("note") else "")
+    if kind == "retracted":
+        return f"{d.get('obligation')} notice retracted: {said(d.get('reason'))}"
+    if d.get("text") is not None:
+        return str(d["text"])
+    rest = {k: v for k, v in d.items() if k not in _QUIET and v not in (None, "", [], {})}
+    return _short(words(rest)) if rest else kind
+
+
+def _assessed(r: dict[str, Any], author: str) -> str:
+    risk, computed = r.get("risk"), r.get("computed_risk") or r.get("risk")
+    line = f"assessed: risk {words(risk, none='unknown')}"
+    if r.get("risk_override"):
+        line += f" (override by {author} of the computed {words(computed, none='unknown')}"
+        reason = r.get("risk_override_reason")
+        line += f": {_short(words(reason))})" if reason else ", no reason given)"
+    if r.get("level"):
+        line += f"; ENISA severity {words(r.get('severity'), none='unknown')}, {r['level']}"
+    if r.get("notify_sa") is not None:
+        line += f"; notify the authority: {words(r.get('notify_sa'))}"
+    if r.get("notify_subjects") is not None:
+        line += f"; tell the people: {words(r.get('notify_subjects'))}"
+    return human_reason(line)
+
+
+def _short(text: str, limit: int = LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
