@@ -29,7 +29,7 @@ from breach.core.drafting import KINDS, LANGS
 from breach.core.mdblocks import parse, runs
 from breach.core.resources import search_path
 from breach.errors import BreachError, InputError
-from breach.services.notices import _find_draft, diff, review_act, review_rows
+from breach.services.notices import diff, find_draft, review_act, review_rows
 from breach.services.obligations import incident_obligations
 from breach.services.report import render_report, report_data
 from breach.services.session import Session
@@ -249,7 +249,7 @@ def draft_view(session: Session, incident_id: str, kind: str, lang: str, *, vers
     if not versions:
         raise InputError(f"{iid} has no {kind} ({lang}) draft")
     chosen = next((r for r in versions if r["version"] == version), versions[-1])
-    row = _find_draft(session, iid, kind, lang, chosen["version"])
+    row = find_draft(session, iid, kind, lang, chosen["version"])
     blocks = [{"kind": b.kind, "level": min(max(b.level, 1), 6), "lines": [runs(line) for line in b.lines]}
               for b in parse(row["text"])]
     earlier = [r["version"] for r in versions if r["version"] < chosen["version"]]
