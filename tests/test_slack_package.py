@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
-from test_cli_slack import TITLE, outbox  # noqa: F401 - the stand-in's fixtures come with them
+from test_cli_slack import TITLE, outbox
 
 from breach.errors import InputError
 from breach.slack.messages import reminder_message, status_message, witness_block
