@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from breach.services.outbox import OutboxNotifier
 from breach.services.projection import ProjectionUpdater
 from breach.services.session import Session
 from breach.services.session import open_session as _open
+from breach.slack.notifier import OutboxNotifier
 
 
 def open_session(home: Path | str | None = None, *, write: bool = True, author: str | None = None) -> Session:

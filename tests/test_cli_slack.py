@@ -13,8 +13,9 @@ import pytest
 from conftest import REPO
 from slack_stub import CHANNEL_ID, TOKEN
 
-from breach.adapters import slack
 from breach.adapters.store_sqlite import Store
+from breach.slack import client as slack
+from breach.slack.config import config_from_env
 
 # A synthetic data subject: must never reach Slack.
 NAME = "Zoë Ŋ'Ölçer"
@@ -314,7 +315,7 @@ def test_crash_between_send_and_mark__not_posted_twice(cli, stub) -> None:
     iid = cli.open(TITLE)
     stub.recover()
     rows = {r["key"]: r for r in outbox(cli.home)}
-    config = slack.config_from_env()
+    config = config_from_env()
     # The process "posted" the parent and the first reminder, then died before marking them.
     parent = json.loads(rows[f"{iid}:parent"]["payload"])
     sent = slack.send(None, config, {"op": "post", "key": f"{iid}:parent", "text": parent["text"],

@@ -79,11 +79,43 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 
 
 LAYER = {"cli": 3, "api": 2, "services": 2, "adapters": 1, "core": 0}
+#: breach/slack is one feature across the layers: its pure rules, texts and keys sit with the core,
+#: its settings and the slack_sdk adapter with the adapters, its queueing and sending with the services.
+SLACK_LAYER = {"policy": 0, "messages": 0, "outbox": 0, "config": 1, "client": 1, "notifier": 2, "flush": 2}
 
 
 def layer(name: str) -> int | None:
     parts = name.split(".")
+    if parts[1:2] == ["slack"]:
+        return SLACK_LAYER[parts[2]] if len(parts) > 2 else 0
     return LAYER.get(parts[1]) if len(parts) > 1 else None
+
+
+def test_every_slack_module_has_a_layer() -> None:
+    assert {n.split(".")[2] for n in graph() if n.startswith("breach.slack.")} == set(SLACK_LAYER)
+
+
+def third_party(path: Path) -> set[str]:
+    """The top-level names of everything a file imports (inside functions too)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.partition(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.partition(".")[0])
+    return found
+
+
+def test_only_the_slack_client_imports_slack_sdk() -> None:
+    users = sorted(name for name, path in modules().items() if "slack_sdk" in third_party(path))
+    assert users == ["breach.slack.client"]
+
+
+def test_the_slack_cli_calls_the_slack_package_only() -> None:
+    """The CLI's Slack commands go through breach.slack: no service or adapter of their own."""
+    allowed = ("breach.slack", "breach.cli", "breach.core")
+    elsewhere = [o for o in graph()["breach.cli.slack"] if not o.startswith(allowed)]
+    assert elsewhere == []
 
 
 @pytest.mark.parametrize("name", sorted(graph()))

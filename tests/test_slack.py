@@ -11,22 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from slack_stub import CHANNEL_ID, TOKEN, start_stub
 
-from breach.adapters import slack
-from breach.adapters.slack import (
-    SlackConfig,
-    SlackRejectedError,
-    SlackUnavailable,
-    config_from_env,
-    find_posted,
-    find_scheduled,
-    is_quiet,
-    reminder_message,
-    reminder_schedule,
-    scrub,
-    send,
-    status_message,
-)
 from breach.errors import BreachError, InputError
+from breach.slack import client as slack
+from breach.slack.client import SlackRejectedError, SlackUnavailable, find_posted, find_scheduled, send
+from breach.slack.config import SlackConfig, config_from_env, describe_setup
+from breach.slack.messages import reminder_message, scrub, status_message
+from breach.slack.policy import is_quiet, reminder_schedule
 
 T0 = datetime(2026, 11, 28, 14, 5, tzinfo=UTC)  # epoch 1795874700
 
@@ -127,14 +117,14 @@ def test_config__repr_hides_secrets() -> None:
 
 
 def test_describe_setup() -> None:
-    line = slack.describe_setup()
+    line = describe_setup()
     assert "\n" not in line
     for name in ("SLACK_BOT_TOKEN", "BREACH_SLACK_CHANNEL", "BREACH_SLACK_WEBHOOK_URL"):
         assert name in line
 
 
 def test_import_does_not_load_slack_sdk() -> None:
-    code = "import sys, breach.adapters.slack; sys.exit('slack_sdk' in sys.modules)"
+    code = "import sys, breach.slack.client, breach.slack.flush; sys.exit('slack_sdk' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], timeout=30).returncode == 0
 
 

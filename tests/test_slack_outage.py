@@ -13,8 +13,8 @@ import pytest
 from conftest import HIGH_RISK_ANSWERS
 from slack_stub import CHANNEL_NAME
 
-from breach.adapters import slack
-from breach.services.outbox_send import backoff
+from breach.slack import client as slack
+from breach.slack.policy import backoff
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ cli.add_typer(slack_app, name="slack",
 
 def _config():
     """The Slack settings, or None after telling the responder how to set them."""
-    from breach.adapters.slack import config_from_env, describe_setup
+    from breach.slack.config import config_from_env, describe_setup
 
     config = config_from_env()
     if config is None:
@@ -61,7 +61,7 @@ def slack_post(
 
     Example: breach slack post BR-2026-0001
     """
-    from breach.services.outbox import flush, post_status
+    from breach.slack.notifier import flush, post_status
 
     with session(home, by=by) as s:
         queued = post_status(s, incident_id, now=now())
@@ -87,7 +87,7 @@ def slack_flush(
 
     Example: breach slack flush --json
     """
-    from breach.services.outbox import flush
+    from breach.slack.flush import flush
 
     with session(home) as s:
         config = _config()
@@ -112,7 +112,7 @@ def slack_status(
     Example: breach slack status --json
     """
     from breach.core.textsafe import for_terminal
-    from breach.services.outbox_send import outbox_status
+    from breach.slack.flush import outbox_status
 
     with session(home, write=False) as s:
         info = outbox_status(s)
@@ -147,7 +147,7 @@ def slack_remind(
 
     Example (crontab, every 15 minutes): */15 * * * * breach slack remind --home /srv/incidents
     """
-    from breach.services.outbox import remind
+    from breach.slack.notifier import remind
 
     with session(home) as s:
         config = _config()

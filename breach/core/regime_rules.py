@@ -94,7 +94,7 @@ class Rule:
     not_modelled: tuple[dict[str, str], ...] = ()
 
 
-def _within(parent: str, code: str) -> bool:
+def within(parent: str, code: str) -> bool:
     """`CA-ON` is within `CA`; `US-CA` within `US-CA`; `CAN` is not within `CA`."""
     code, parent = code.upper(), parent.upper()
     return code == parent or code.startswith(parent + "-")
@@ -419,7 +419,7 @@ def _to_rule(raw: dict, regime: str, path: str, not_modelled: tuple[dict[str, st
         per_authority=bool(raw.get("per_authority", False)),
         duty=raw.get("duty", "notice"),
         not_modelled=tuple(n for n in not_modelled
-                           if raw.get("jurisdiction") and _within(raw["jurisdiction"], n["jurisdiction"])),
+                           if raw.get("jurisdiction") and within(raw["jurisdiction"], n["jurisdiction"])),
     )
 
 

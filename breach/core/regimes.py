@@ -26,10 +26,10 @@ from breach.core.regime_rules import (  # noqa: F401 - re-exported: callers impo
     PHASES,
     REGIME_DIR,
     Rule,
-    _within,
     load_rules,
     validate_file,
     validate_folder,
+    within,
 )
 from breach.errors import NotFoundError
 
@@ -264,7 +264,7 @@ def _counts_for(rule: Rule, code: str) -> bool:
     """People in `code` count for the rule: within its jurisdiction, not in one it does not model."""
     if rule.authority:
         return sa.member_state(code) == rule.authority
-    return _within(rule.jurisdiction, code) and not any(_within(n["jurisdiction"], code) for n in rule.not_modelled)
+    return within(rule.jurisdiction, code) and not any(within(n["jurisdiction"], code) for n in rule.not_modelled)
 
 
 def _enabled(rule: Rule, facts: Facts) -> bool:
@@ -549,7 +549,7 @@ def advisories(facts: Facts, *, rules: list[Rule] | None = None) -> list[Advisor
             continue
         for entry in rule.not_modelled:
             code = entry["jurisdiction"]
-            people = sum(n for j, n in facts.scope.items() if _within(code, j))
+            people = sum(n for j, n in facts.scope.items() if within(code, j))
             if people <= 0 or (rule.regime, code) in seen:
                 continue
             seen.add((rule.regime, code))

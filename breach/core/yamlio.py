@@ -67,11 +67,11 @@ def _plain(value: Any, budget: list[int]) -> Any:
 
 
 # The C parser when available (about 8x faster on our files); marks and lines are the same.
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+class LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     pass
 
 
-def _child(loader: _Loader, node: yaml.Node, *, line: int) -> Any:
+def _child(loader: LineLoader, node: yaml.Node, *, line: int) -> Any:
     """Construct one child node, refusing aliases (a node met twice) and deep nesting."""
     if node in loader.constructed_objects or node in loader.recursive_objects:
         raise ValidationError([Problem(
@@ -89,7 +89,7 @@ def _child(loader: _Loader, node: yaml.Node, *, line: int) -> Any:
         loader.depth = depth
 
 
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> LineDict:
     if any(key_node.tag == "tag:yaml.org,2002:merge" for key_node, _ in node.value):
         line = next(k.start_mark.line + 1 for k, _ in node.value if k.tag == "tag:yaml.org,2002:merge")
         raise ValidationError([Problem(loader.path, line, "YAML merge keys (<<) are refused, write the keys out")])
@@ -113,7 +113,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     return out
 
 
-def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+def _construct_sequence(loader: LineLoader, node: yaml.SequenceNode) -> LineList:
     # An alias item's mark is its anchor's (earlier) line: the sequence's own line is nearer the alias.
     out = LineList(_child(loader, child, line=max(child.start_mark.line, node.start_mark.line) + 1)
                    for child in node.value)
@@ -122,15 +122,15 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
     return out
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 def loads_yaml(text: str, *, path: str = "<string>") -> Any:
     """Parse YAML text; raise ValidationError (with lines) on syntax errors or duplicate keys."""
     if len(text) > MAX_YAML_BYTES:  # characters; load_yaml checks the bytes
         raise ValidationError([Problem(path, None, f"larger than the {MAX_YAML_BYTES:,}-byte limit for YAML files")])
-    loader = _Loader(text)
+    loader = LineLoader(text)
     loader.path = path
     loader.problems = []
     try:

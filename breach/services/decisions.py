@@ -20,7 +20,7 @@ from breach.core.regimes import NOTIFY_AUTHORITY, find_rule
 from breach.errors import InputError, NotFoundError
 from breach.services.incidents import get_incident
 from breach.services.obligations import (
-    _check_authority,
+    check_authority,
     incident_advisories,
     incident_obligations,
     record_notify_decision,
@@ -80,7 +80,7 @@ def decide(session: Session, incident_id: str, obligation: str, *, notify: bool,
                 raise InputError(f"breach has no clock for {obligation}: notify outside breach and record it "
                                  f"(breach log {incident.id} --kind decision TEXT), or decide --not-notify "
                                  "with a --reason")
-            country = _check_authority(session, state, advisory.jurisdiction or "", state.scope)
+            country = check_authority(session, state, advisory.jurisdiction or "", state.scope)
             record_notify_decision(session, incident.id, country, now=now, reason=reason,
                                    rule_id=obligation.rsplit(":", 1)[0])
         else:

@@ -25,11 +25,11 @@ from breach.services.incidents import log_event, open_incident
 from breach.services.notices import create_draft, review_act, review_rows
 from breach.services.notifications import record_notification
 from breach.services.obligations import set_scope
-from breach.services.outbox import OutboxNotifier, drill_preview
 from breach.services.projection import ProjectionUpdater
 from breach.services.register import format_register, register_rows
 from breach.services.session import init_home, open_session
 from breach.services.status import status_rows
+from breach.slack.notifier import OutboxNotifier, drill_preview
 
 DRILL_DIR = shipped("playbooks") / "drills"
 DEFAULT_SCENARIO = DRILL_DIR / "user-database-stolen.yaml"

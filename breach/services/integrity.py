@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from breach.adapters import slack
 from breach.core.models import EventKind
 from breach.errors import BreachError, ChainError, InputError
 from breach.services.notices import verify_drafts
 from breach.services.session import Session, normalize_id
+from breach.slack.client import thread_witnesses
+from breach.slack.config import SlackConfig, config_from_env
+from breach.slack.outbox import StateKey
 
 #: What the witness check said, for people (see Store.check_witness).
 WITNESS = {
@@ -55,26 +57,26 @@ def verify(session: Session, incident_id: str | None = None, *, against_slack: b
     return results
 
 
-def _slack_config() -> slack.SlackConfig:
-    config = slack.config_from_env()
+def _slack_config() -> SlackConfig:
+    config = config_from_env()
     if config is None or not config.has_bot:
         raise InputError("--against-slack reads the incidents' Slack threads: it needs SLACK_BOT_TOKEN and "
                          "BREACH_SLACK_CHANNEL")
     return config
 
 
-def verify_against_slack(session: Session, incident_id: str, *, config: slack.SlackConfig) -> list[str]:
+def verify_against_slack(session: Session, incident_id: str, *, config: SlackConfig) -> list[str]:
     """Compare the chain heads posted to the incident's Slack thread with the database's events.
 
     Raises ChainError when the channel saw a different hash for an event (the database
     was edited) or an event the database no longer has; returns notes otherwise.
     """
-    raw = session.store.get_state(f"parent:{incident_id}")
+    raw = session.store.get_state(StateKey.parent(incident_id))
     if not raw:
         return [f"{incident_id}: no Slack thread recorded; nothing to compare"]
     parent = json.loads(raw)
     try:
-        witnesses = slack.thread_witnesses(None, config, channel=parent["channel"], thread_ts=parent["ts"])
+        witnesses = thread_witnesses(None, config, channel=parent["channel"], thread_ts=parent["ts"])
     except BreachError as exc:
         raise InputError(f"cannot read the Slack thread of {incident_id}: {exc}") from None
     hashes = {r["seq"]: r["hash"] for r in session.store.event_rows(incident_id)}

@@ -229,8 +229,8 @@ def html_rendition(session: Session, incident_id: str, kind: str, *, lang: str, 
     DRAFT marker, once approved): a rendition of the stored text, never a new version."""
     from breach.core.mdblocks import parse, to_html
 
-    row = _find_draft(session, incident_id, kind, lang, version)
-    _check_intact(row)
+    row = find_draft(session, incident_id, kind, lang, version)
+    check_intact(row)
     shown = next(r for r in review_rows(session, incident_id) if (r["kind"], r["lang"], r["version"]) ==
                  (kind, lang, version))
     approved = shown["state"] in {"approved", "sent"}
@@ -268,7 +268,7 @@ def review_rows(session: Session, incident_id: str) -> list[dict[str, Any]]:
     return draft_states(_draft_rows(session, state.incident.id), state.reviews, state.notifications)
 
 
-def _find_draft(session: Session, incident_id: str, kind: str, lang: str, version: int) -> dict[str, Any]:
+def find_draft(session: Session, incident_id: str, kind: str, lang: str, version: int) -> dict[str, Any]:
     for row in _draft_rows(session, incident_id):
         if (row["kind"], row["lang"], row["version"]) == (kind, lang, version):
             return row
@@ -276,7 +276,7 @@ def _find_draft(session: Session, incident_id: str, kind: str, lang: str, versio
                         f"{incident_id}`)")
 
 
-def _check_intact(row: dict[str, Any]) -> None:
+def check_intact(row: dict[str, Any]) -> None:
     actual = sha256_text(row["text"])
     if actual != row["sha256"]:
         raise ApprovalError(
@@ -297,12 +297,12 @@ def review_act(session: Session, incident_id: str, kind: str, *, lang: str, vers
         raise InputError("--as NAME is required: an approval names the person who gives it")
     if decision == "changes_requested" and not (comment or "").strip():
         raise InputError("request-changes needs --comment saying what to change")
-    row = _find_draft(session, incident.id, kind, lang, version)
+    row = find_draft(session, incident.id, kind, lang, version)
     newest = max(r["version"] for r in _draft_rows(session, incident.id) if (r["kind"], r["lang"]) == (kind, lang))
     if decision == "approved" and version < newest:
         raise ApprovalError(f"{kind} ({lang}) v{version} is superseded by v{newest}: review v{newest} "
                             f"(breach review diff {incident.id} {kind} --lang {lang}) and approve that one")
-    _check_intact(row)
+    check_intact(row)
     if expect_sha256 is not None and expect_sha256 != row["sha256"]:
         raise ApprovalError(f"{kind} ({lang}) v{version} is not the text that was reviewed: it hashes to "
                             f"{row['sha256'][:12]}…, the page showed {expect_sha256[:12]}…; reload and review again")
@@ -393,8 +393,8 @@ def diff(session: Session, incident_id: str, kind: str, *, lang: str = "en", old
         old = earlier[-1]
     if old >= new:
         raise InputError(f"--from (v{old}) must be an older version than --to (v{new})")
-    a = _find_draft(session, incident.id, kind, lang, old)
-    b = _find_draft(session, incident.id, kind, lang, new)
+    a = find_draft(session, incident.id, kind, lang, old)
+    b = find_draft(session, incident.id, kind, lang, new)
     return unified_diff(a["text"], b["text"], old_label=f"{kind}.{lang}.v{old}", new_label=f"{kind}.{lang}.v{new}")
 
 
@@ -426,7 +426,7 @@ def require_approved(session: Session, state: IncidentState, obligation: str, *,
         raise ApprovalError(
             f"{kind} ({approved['lang']}) v{newest} is newer than the approved v{approved['version']}: have legal "
             f"approve v{newest} (or request changes), so the notice sent is the latest one")
-    row = _find_draft(session, incident.id, kind, approved["lang"], approved["version"])
+    row = find_draft(session, incident.id, kind, approved["lang"], approved["version"])
     current = sha256_text(row["text"])
     if current != approved["approved_sha256"]:
         raise ApprovalError(

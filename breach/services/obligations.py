@@ -158,7 +158,7 @@ def set_scope(session: Session, incident_id: str, jurisdictions: list[str] | Non
                                              "given": {**given, **({} if new_unlocated is None
                                                                    else {UNLOCATED: new_unlocated})}})
         for code in codes:
-            country = _check_authority(session, state, code, current)
+            country = check_authority(session, state, code, current)
             record_notify_decision(session, incident.id, country, now=now)
         session.clock_moved(incident.id, now=now)  # new jurisdictions may start new clocks
     for advisory in incident_advisories(session, incident.id):
@@ -208,7 +208,7 @@ def preview_lines(found: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _check_authority(session: Session, state: IncidentState, code: str, scope: dict[str, int]) -> str:
+def check_authority(session: Session, state: IncidentState, code: str, scope: dict[str, int]) -> str:
     country = sa.member_state(code)
     if country is None or code != country and code != "EL":
         raise InputError(f"--notify-authority takes an EU/EEA member state code such as NL, not {code!r}")

@@ -33,7 +33,7 @@ from breach.core.mdblocks import parse, runs
 from breach.core.organization import four_eyes
 from breach.core.resources import search_path
 from breach.errors import BreachError, InputError
-from breach.services.notices import _find_draft, diff, review_act, review_rows, without_draft_marker
+from breach.services.notices import diff, find_draft, review_act, review_rows, without_draft_marker
 from breach.services.obligations import incident_obligations
 from breach.services.report import render_report, report_data
 from breach.services.session import Session
@@ -254,7 +254,7 @@ def draft_view(session: Session, incident_id: str, kind: str, lang: str, *, vers
     if not versions:
         raise InputError(f"{iid} has no {kind} ({lang}) draft")
     chosen = next((r for r in versions if r["version"] == version), versions[-1])
-    row = _find_draft(session, iid, kind, lang, chosen["version"])
+    row = find_draft(session, iid, kind, lang, chosen["version"])
     # An approved (or sent) version is shown as approved: the rendition to send, without the
     # DRAFT marker (the text whose hash the approval recorded as final_sha256).
     approved = bool(chosen["approved_sha256"]) and chosen["approved_sha256"] == row["sha256"]

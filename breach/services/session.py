@@ -2,7 +2,7 @@
 
 Services take a Session and return plain data. A Session is a context manager: when
 a block that wrote something ends without an error, its notifier (the Slack outbox,
-breach.services.outbox) sends what the block's transactions queued, so a Python
+breach.slack.notifier) sends what the block's transactions queued, so a Python
 caller gets the same behaviour as the CLI.
 """
 
@@ -75,6 +75,9 @@ class Session:
     notifiers: list[Notifier] = field(default_factory=list)
     write: bool = True
     warnings: list[str] = field(default_factory=list)
+    #: The Slack outbox was flushed in this session (`breach slack flush`, `remind`): the end of the
+    #: command need not try again (breach.slack.flush.flush_after_command).
+    slack_flushed: bool = False
     _org: dict[str, Any] | None = field(default=None, repr=False)
     _pushed: dict[str, Any] | None = field(default=None, repr=False)
     _states: dict[str, IncidentState] = field(default_factory=dict, repr=False)

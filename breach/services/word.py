@@ -25,9 +25,9 @@ from breach.core.models import EventKind
 from breach.core.textsafe import MAX_LOG_TEXT, check_length
 from breach.errors import InputError
 from breach.services.notices import (
-    _check_intact,
-    _find_draft,
+    check_intact,
     create_draft,
+    find_draft,
     incident_dir,
     review_rows,
     without_draft_marker,
@@ -52,8 +52,8 @@ def docx_rendition(session: Session, incident_id: str, kind: str, *, lang: str, 
         raise InputError(f"{state.incident.id} has no {kind} ({lang}) draft yet: breach draft {state.incident.id} "
                          f"{kind} --lang {lang}")
     version = version or max(r["version"] for r in rows)
-    row = _find_draft(session, state.incident.id, kind, lang, version)
-    _check_intact(row)
+    row = find_draft(session, state.incident.id, kind, lang, version)
+    check_intact(row)
     shown = next(r for r in rows if r["version"] == version)
     approved = shown["state"] in {"approved", "sent"}
     text = without_draft_marker(row["text"], lang) if approved else row["text"]
@@ -107,7 +107,7 @@ def import_draft(session: Session, incident_id: str, kind: str, *, lang: str, so
         raise InputError(f"{incident.id} has no {kind} ({lang}) draft to edit: breach draft {incident.id} {kind} "
                          f"--lang {lang} first")
     text = _with_marker(text, lang)
-    latest = _find_draft(session, incident.id, kind, lang, max(versions))
+    latest = find_draft(session, incident.id, kind, lang, max(versions))
     if sha256_text(text) == latest["sha256"]:
         raise InputError(f"{source} is the same text as {kind} ({lang}) v{latest['version']}: nothing to record")
     missing = placeholders_in(text, lang)

@@ -20,7 +20,7 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _equal(answer: Any, value: Any) -> bool:
+def equal(answer: Any, value: Any) -> bool:
     if isinstance(answer, list | tuple) and isinstance(value, tuple):
         return set(answer) == set(value)  # multi_choice: order does not matter
     if _number(answer) and _number(value):
@@ -44,11 +44,11 @@ def holds(cond: Condition | None, answers: dict) -> bool:
         return False
     answer = answers[cond.step]
     if cond.op == "equals":
-        return _equal(answer, cond.value)
+        return equal(answer, cond.value)
     if cond.op == "in":
         if isinstance(answer, list | tuple):
-            return any(_equal(a, v) for a in answer for v in cond.value)
-        return any(_equal(answer, v) for v in cond.value)
+            return any(equal(a, v) for a in answer for v in cond.value)
+        return any(equal(answer, v) for v in cond.value)
     if cond.op == "contains":
         return isinstance(answer, list | tuple | dict) and cond.value in answer
     if not _number(answer):
@@ -61,22 +61,22 @@ def holds(cond: Condition | None, answers: dict) -> bool:
     }[cond.op]
 
 
-def _leaves(cond: Condition | None) -> Iterator[Leaf]:
+def leaves(cond: Condition | None) -> Iterator[Leaf]:
     if cond is None:
         return
     if isinstance(cond, Leaf):
         yield cond
     elif isinstance(cond, NotOf):
-        yield from _leaves(cond.item)
+        yield from leaves(cond.item)
     else:
         for item in cond.items:
-            yield from _leaves(item)
+            yield from leaves(item)
 
 
 # --- conditions: compiling YAML and expression strings --------------------------------
 
 
-class _Ctx:
+class Ctx:
     """Where problems go while one file is validated."""
 
     def __init__(self, path: str):
@@ -87,17 +87,17 @@ class _Ctx:
         self.problems.append(Problem(self.path, line, message))
 
 
-def _line(node: Any, key: str | int | None = None, fallback: int | None = None) -> int | None:
+def line_at(node: Any, key: str | int | None = None, fallback: int | None = None) -> int | None:
     if key is not None and hasattr(node, "line_of"):
         return node.line_of(key)
     return getattr(node, "line", None) or fallback
 
 
-def _freeze(value: Any) -> Any:
-    return tuple(_freeze(v) for v in value) if isinstance(value, list) else value
+def freeze(value: Any) -> Any:
+    return tuple(freeze(v) for v in value) if isinstance(value, list) else value
 
 
-def _compile(raw: Any, line: int | None, ctx: _Ctx) -> Condition | None:
+def compile_condition(raw: Any, line: int | None, ctx: Ctx) -> Condition | None:
     """YAML condition (mapping or expression string) -> Condition; problems go to ctx."""
     if isinstance(raw, str):
         return _compile_expression(raw, line, ctx)
@@ -107,20 +107,20 @@ def _compile(raw: Any, line: int | None, ctx: _Ctx) -> Condition | None:
             f"a condition is a mapping (all, any, not, or step with an operator) or an expression string, not {raw!r}",
         )
         return None
-    line = _line(raw, fallback=line)
+    line = line_at(raw, fallback=line)
     combinators = [k for k in ("all", "any", "not") if k in raw]
     if combinators:
         key = combinators[0]
         for extra in [k for k in raw if k != key]:
-            ctx.add(_line(raw, extra), f"{extra!r} cannot sit next to {key!r}; nest it in an 'all' instead")
+            ctx.add(line_at(raw, extra), f"{extra!r} cannot sit next to {key!r}; nest it in an 'all' instead")
         body = raw[key]
         if key == "not":
-            item = _compile(body, _line(raw, key), ctx)
+            item = compile_condition(body, line_at(raw, key), ctx)
             return NotOf(item) if item is not None else None
         if not isinstance(body, list) or not body:
-            ctx.add(_line(raw, key), f"{key!r} takes a non-empty list of conditions")
+            ctx.add(line_at(raw, key), f"{key!r} takes a non-empty list of conditions")
             return None
-        items = [_compile(c, _line(body, i, _line(raw, key)), ctx) for i, c in enumerate(body)]
+        items = [compile_condition(c, line_at(body, i, line_at(raw, key)), ctx) for i, c in enumerate(body)]
         if any(i is None for i in items):
             return None
         return (AllOf if key == "all" else AnyOf)(tuple(items))
@@ -134,7 +134,7 @@ def _compile(raw: Any, line: int | None, ctx: _Ctx) -> Condition | None:
     ok = True
     for key in raw:
         if key != "step" and key not in OPS:
-            ctx.add(_line(raw, key), f"unknown condition key {key!r} (one of {', '.join(OPS)})")
+            ctx.add(line_at(raw, key), f"unknown condition key {key!r} (one of {', '.join(OPS)})")
             ok = False
     ops = [k for k in raw if k in OPS]
     if len(ops) != 1:
@@ -144,15 +144,15 @@ def _compile(raw: Any, line: int | None, ctx: _Ctx) -> Condition | None:
     op, value = ops[0], raw[ops[0]]
     step_id = raw["step"]
     if not isinstance(step_id, str):
-        ctx.add(_line(raw, "step"), f"'step' names a step id, not {step_id!r}")
+        ctx.add(line_at(raw, "step"), f"'step' names a step id, not {step_id!r}")
         return None
     shape = _operand_problem(op, value)
     if shape:
-        ctx.add(_line(raw, op), shape)
+        ctx.add(line_at(raw, op), shape)
         return None
     if not ok:
         return None
-    return Leaf(step_id, op, _freeze(value), line=_line(raw, "step"))
+    return Leaf(step_id, op, freeze(value), line=line_at(raw, "step"))
 
 
 def _operand_problem(op: str, value: Any) -> str | None:
@@ -213,7 +213,7 @@ class _Refused(Exception):
     pass
 
 
-def _compile_expression(text: str, line: int | None, ctx: _Ctx) -> Condition | None:
+def _compile_expression(text: str, line: int | None, ctx: Ctx) -> Condition | None:
     """Parse `"'integrity' in breach_types and malicious == true"` with `ast`, whitelisted.
 
     The tree is only inspected and translated into Leaf/AllOf/AnyOf/NotOf: nothing is

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from breach.core.playbook.conditions import _compile, _Ctx, _equal, _freeze, _leaves, _line
+from breach.core.playbook.conditions import Ctx, compile_condition, equal, freeze, leaves, line_at
 from breach.core.playbook.model import (
     CHOICE_KEYS,
     STEP_ID,
@@ -20,7 +20,7 @@ from breach.core.playbook.model import (
     Playbook,
     Step,
 )
-from breach.core.playbook.steps import STEP_TYPES, StepType, _check_integer
+from breach.core.playbook.steps import STEP_TYPES, StepType, check_integer
 from breach.core.resources import search_path, shipped
 from breach.errors import NotFoundError, Problem, ValidationError
 
@@ -41,7 +41,7 @@ def _read(path: Path) -> tuple[Any, list[Problem]]:
         duplicates = [p for p in exc.problems if p.message.startswith("duplicate key")]
         if not duplicates or len(duplicates) != len(exc.problems):
             raise
-    loader = yamlio._Loader(path.read_text(encoding="utf-8"))
+    loader = yamlio.LineLoader(path.read_text(encoding="utf-8"))
     loader.path, loader.problems = str(path), []
     try:
         return loader.get_single_data(), duplicates
@@ -49,25 +49,25 @@ def _read(path: Path) -> tuple[Any, list[Problem]]:
         loader.dispose()
 
 
-def _text(node: dict, key: str, ctx: _Ctx, *, required: bool) -> str:
+def _text(node: dict, key: str, ctx: Ctx, *, required: bool) -> str:
     value = node.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            ctx.add(_line(node), f"missing {key!r}")
+            ctx.add(line_at(node), f"missing {key!r}")
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        ctx.add(_line(node, key), f"{key!r} must be text, not {value!r}")
+        ctx.add(line_at(node, key), f"{key!r} must be text, not {value!r}")
         return ""
     return str(value).strip()
 
 
-def _choices(node: dict, kind: StepType | None, ctx: _Ctx) -> tuple[Choice, ...]:
+def _choices(node: dict, kind: StepType | None, ctx: Ctx) -> tuple[Choice, ...]:
     raw = node.get("choices")
     if raw is None:
         if kind is not None and kind.takes_choices:
-            ctx.add(_line(node), f"step {node.get('id')!r}: a {node.get('type')} step needs 'choices'")
+            ctx.add(line_at(node), f"step {node.get('id')!r}: a {node.get('type')} step needs 'choices'")
         return ()
-    line = _line(node, "choices")
+    line = line_at(node, "choices")
     if kind is not None and not kind.takes_choices:
         ctx.add(line, f"'choices' only applies to choice and multi_choice steps, not {node.get('type')}")
         return ()
@@ -77,11 +77,11 @@ def _choices(node: dict, kind: StepType | None, ctx: _Ctx) -> tuple[Choice, ...]
     out: list[Choice] = []
     seen: dict[str, int | None] = {}
     for i, item in enumerate(raw):
-        item_line = _line(raw, i, line)
+        item_line = line_at(raw, i, line)
         if isinstance(item, dict):
             for key in item:
                 if key not in CHOICE_KEYS:
-                    ctx.add(_line(item, key), f"unknown choice key {key!r} (value, label)")
+                    ctx.add(line_at(item, key), f"unknown choice key {key!r} (value, label)")
             value, label = item.get("value"), item.get("label", item.get("value"))
         else:
             value, label = item, item
@@ -97,24 +97,24 @@ def _choices(node: dict, kind: StepType | None, ctx: _Ctx) -> tuple[Choice, ...]
     return tuple(out)
 
 
-def _step(node: Any, index: int, steps_line: int | None, ctx: _Ctx) -> Step | None:
+def _step(node: Any, index: int, steps_line: int | None, ctx: Ctx) -> Step | None:
     """Validate one step mapping; return a Step when later checks can rely on it.
 
     Cosmetic problems (an unknown key, missing help) are reported but the step is
     still returned, so conditions that use it are checked too; a step whose id,
     type, choices, range or condition is wrong is not, to avoid knock-on reports.
     """
-    line = _line(node, fallback=steps_line)
+    line = line_at(node, fallback=steps_line)
     if not isinstance(node, dict):
         ctx.add(line, f"step {index + 1} must be a mapping, not {node!r}")
         return None
     for key in node:
         if key not in STEP_KEYS:
-            ctx.add(_line(node, key), f"unknown step key {key!r} (one of {', '.join(STEP_KEYS)})")
+            ctx.add(line_at(node, key), f"unknown step key {key!r} (one of {', '.join(STEP_KEYS)})")
     step_id = node.get("id")
     if not isinstance(step_id, str) or not STEP_ID.match(step_id):
         ctx.add(
-            _line(node, "id") if "id" in node else line, f"step id must be snake_case (a-z, 0-9, _), not {step_id!r}"
+            line_at(node, "id") if "id" in node else line, f"step id must be snake_case (a-z, 0-9, _), not {step_id!r}"
         )
         step_id = None
     type_name = node.get("type")
@@ -122,17 +122,17 @@ def _step(node: Any, index: int, steps_line: int | None, ctx: _Ctx) -> Step | No
     if "type" not in node:
         ctx.add(line, f"step {step_id!r}: missing 'type' (one of {', '.join(STEP_TYPES)})")
     elif kind is None:
-        ctx.add(_line(node, "type"), f"unknown step type {type_name!r} (one of {', '.join(STEP_TYPES)})")
+        ctx.add(line_at(node, "type"), f"unknown step type {type_name!r} (one of {', '.join(STEP_TYPES)})")
     asked = kind is None or kind.asked
     question = _text(node, "question", ctx, required=asked)
     help_text = _text(node, "help", ctx, required=asked)
     task = _text(node, "task", ctx, required=kind is not None and not kind.asked)
     if task and asked and kind is not None:
-        ctx.add(_line(node, "task"), "'task' only applies to task steps")
+        ctx.add(line_at(node, "task"), "'task' only applies to task steps")
     source = _text(node, "source", ctx, required=False) or None
     optional = node.get("optional", False)
     if not isinstance(optional, bool):
-        ctx.add(_line(node, "optional"), "'optional' must be true or false")
+        ctx.add(line_at(node, "optional"), "'optional' must be true or false")
         optional = False
     before = len(ctx.problems)  # from here on, problems make the step unusable
     choices = _choices(node, kind, ctx)
@@ -140,14 +140,14 @@ def _step(node: Any, index: int, steps_line: int | None, ctx: _Ctx) -> Step | No
     for key in ("min", "max"):
         value = node.get(key)
         if value is not None and (kind is not None and not kind.takes_range):
-            ctx.add(_line(node, key), f"{key!r} only applies to integer steps")
+            ctx.add(line_at(node, key), f"{key!r} only applies to integer steps")
         elif value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            ctx.add(_line(node, key), f"{key!r} must be a whole number, not {value!r}")
+            ctx.add(line_at(node, key), f"{key!r} must be a whole number, not {value!r}")
             value = None
         bounds[key] = value
     if bounds["min"] is not None and bounds["max"] is not None and bounds["min"] > bounds["max"]:
-        ctx.add(_line(node, "min"), f"min {bounds['min']} is above max {bounds['max']}")
-    when = _compile(node["when"], _line(node, "when"), ctx) if "when" in node else None
+        ctx.add(line_at(node, "min"), f"min {bounds['min']} is above max {bounds['max']}")
+    when = compile_condition(node["when"], line_at(node, "when"), ctx) if "when" in node else None
     if len(ctx.problems) != before or step_id is None or kind is None:
         return None
     step = Step(
@@ -156,7 +156,7 @@ def _step(node: Any, index: int, steps_line: int | None, ctx: _Ctx) -> Step | No
         question=question,
         help=help_text,
         choices=choices,
-        default=_freeze(node.get("default")),
+        default=freeze(node.get("default")),
         when=when,
         task=task or None,
         source=source,
@@ -168,7 +168,7 @@ def _step(node: Any, index: int, steps_line: int | None, ctx: _Ctx) -> Step | No
     if "default" in node and node["default"] is not None:
         problem = kind.check(step, node["default"])
         if problem:
-            ctx.add(_line(node, "default"), f"step {step_id!r}: default {problem}")
+            ctx.add(line_at(node, "default"), f"step {step_id!r}: default {problem}")
             return None
     return step
 
@@ -180,7 +180,7 @@ def _check_references(
     known: dict[str, Step],
     later: dict[str, int],
     broken: set[str],
-    ctx: _Ctx,
+    ctx: Ctx,
 ) -> bool:
     """Conditions may only use earlier, answerable steps, with operators that fit them.
 
@@ -188,8 +188,8 @@ def _check_references(
     (already reported) is skipped rather than reported twice.
     """
     ok = True
-    for leaf in _leaves(step.when):
-        line = leaf.line or _line(node, "when")
+    for leaf in leaves(step.when):
+        line = leaf.line or line_at(node, "when")
         if leaf.step in broken:
             ok = False
             continue
@@ -267,7 +267,7 @@ def _value_possible(op: str, value: Any, ref: Step) -> bool:
     if kind == "yes_no":
         return isinstance(value, bool)
     if kind == "integer":
-        return _check_integer(ref, value) is None
+        return check_integer(ref, value) is None
     if kind in ("text", "datetime"):
         return isinstance(value, str)
     return False  # jurisdictions: a dict never equals a constant
@@ -291,7 +291,7 @@ def _can(cond: Condition, steps: dict[str, Step], reachable: dict[str, bool], wh
     wanted: dict[str, Any] = {}
     for item in cond.items:
         if isinstance(item, Leaf) and item.op == "equals":
-            if item.step in wanted and not _equal(wanted[item.step], item.value):
+            if item.step in wanted and not equal(wanted[item.step], item.value):
                 why.append(f"{item.step!r} cannot equal both {wanted[item.step]!r} and {item.value!r}")
                 can_true = False
             wanted.setdefault(item.step, item.value)
@@ -299,33 +299,33 @@ def _can(cond: Condition, steps: dict[str, Step], reachable: dict[str, bool], wh
 
 
 def _build(path: Path) -> tuple[Playbook | None, list[Problem]]:
-    ctx = _Ctx(str(path))
+    ctx = Ctx(str(path))
     try:
         data, ctx.problems = _read(path)
     except ValidationError as exc:
         return None, exc.problems
     if not isinstance(data, dict):
-        ctx.add(_line(data) or 1, "a playbook is a mapping with name, title and steps")
+        ctx.add(line_at(data) or 1, "a playbook is a mapping with name, title and steps")
         return None, ctx.problems
     for key in data:
         if key not in TOP_KEYS:
-            ctx.add(_line(data, key), f"unknown top-level key {key!r} (one of {', '.join(TOP_KEYS)})")
+            ctx.add(line_at(data, key), f"unknown top-level key {key!r} (one of {', '.join(TOP_KEYS)})")
     name = _text(data, "name", ctx, required=True)
     if name and not re.match(r"^[a-z][a-z0-9_-]*$", name):
-        ctx.add(_line(data, "name"), f"name must be lower-case letters, digits, - or _: {name!r}")
+        ctx.add(line_at(data, "name"), f"name must be lower-case letters, digits, - or _: {name!r}")
     title = _text(data, "title", ctx, required=True)
     description = _text(data, "description", ctx, required=False)
     version = _text(data, "version", ctx, required=False)
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
-        ctx.add(_line(data, "steps") if "steps" in data else _line(data), "'steps' must be a non-empty list")
+        ctx.add(line_at(data, "steps") if "steps" in data else line_at(data), "'steps' must be a non-empty list")
         raw_steps = []
 
     # Ids first, so a condition can tell "comes later" from "unknown".
     first_line: dict[str, int] = {}
     for node in raw_steps:
         if isinstance(node, dict) and isinstance(node.get("id"), str):
-            first_line.setdefault(node["id"], _line(node, "id") or 0)
+            first_line.setdefault(node["id"], line_at(node, "id") or 0)
 
     steps: list[Step] = []
     known: dict[str, Step] = {}
@@ -333,11 +333,11 @@ def _build(path: Path) -> tuple[Playbook | None, list[Problem]]:
     reachable: dict[str, bool] = {}
     broken: set[str] = set()
     for index, node in enumerate(raw_steps):
-        step = _step(node, index, _line(raw_steps, index), ctx)
+        step = _step(node, index, line_at(raw_steps, index), ctx)
         step_id = node.get("id") if isinstance(node, dict) else None
         if isinstance(step_id, str):
             if step_id in seen:
-                ctx.add(_line(node, "id"), f"duplicate step id {step_id!r} (first at line {first_line[step_id]})")
+                ctx.add(line_at(node, "id"), f"duplicate step id {step_id!r} (first at line {first_line[step_id]})")
                 continue
             seen.add(step_id)
         if step is None:
@@ -353,7 +353,7 @@ def _build(path: Path) -> tuple[Playbook | None, list[Problem]]:
         reachable[step.id] = can_true
         if not can_true:
             ctx.add(
-                _line(node, "when"),
+                line_at(node, "when"),
                 f"step {step.id!r} is unreachable: its condition {step.when} can never hold ({'; '.join(why)})",
             )
         known[step.id] = step

@@ -112,7 +112,7 @@ def _parse_integer(step: Step, text: str, zone: str) -> int:
     return number
 
 
-def _check_integer(step: Step, value: Any) -> str | None:
+def check_integer(step: Step, value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int):
         return f"expected a whole number, got {value!r}"
     return _range_problem(step, value)
@@ -212,7 +212,7 @@ STEP_TYPES: dict[str, StepType] = {
     "yes_no": StepType(_parse_yes_no, _check_bool),
     "choice": StepType(_parse_choice, _check_choice, takes_choices=True),
     "multi_choice": StepType(_parse_multi, _check_multi, takes_choices=True, collection=True),
-    "integer": StepType(_parse_integer, _check_integer, takes_range=True),
+    "integer": StepType(_parse_integer, check_integer, takes_range=True),
     "datetime": StepType(_parse_datetime, _check_datetime),
     "text": StepType(_parse_text, _check_text),
     "task": StepType(_parse_task, _check_bool, asked=False),

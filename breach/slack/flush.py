@@ -1,41 +1,31 @@
 """Sending the Slack outbox: strictly in order, idempotent, nothing lost on an outage.
 
-`flush` sends queued rows once the command's transactions have committed; a row found
-in `sending` was interrupted between send and mark, so it is looked up in Slack first
-and only sent again when Slack has not got it (see breach.services.outbox for the keys).
+`flush` sends queued rows once the command's transactions have committed (the Session's
+`OutboxNotifier.after_commit` calls `flush_after_command` at the end of every write
+session). Idempotency: before a row is sent it is marked `sending` (attempts + 1,
+committed); a row found in `sending` was interrupted between send and mark, so it is
+looked up in Slack first (`client.find_posted`, `client.find_scheduled`, by its key:
+breach.slack.outbox) and only sent again when Slack has not got it. Webhook posts cannot
+be looked up: after a crash at exactly that point they may be posted twice.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from breach.adapters import slack
 from breach.core import time as clock
 from breach.errors import BreachError, InputError
+from breach.slack import client as slack
+from breach.slack.config import SlackConfig, config_from_env, describe_setup
+from breach.slack.outbox import UNSENT, StateKey
+from breach.slack.policy import SCHEDULE_MARGIN_SECONDS, backoff, is_quiet
 
-#: Statutory reminders are never held back by quiet hours; status chatter may be.
-STATUS_KINDS = ("parent", "reply", "update")
-#: A "DEADLINE now" reminder that could not be scheduled is still worth posting this late.
-DEADLINE_GRACE = timedelta(hours=1)
-#: Slack refuses to schedule a message for (almost) now; post those directly instead.
-SCHEDULE_MARGIN_SECONDS = 60
-UNSENT = ("queued", "sending")
 #: Unavailable answers that prove Slack did not take the message: such a row goes back
 #: to `queued` and is not looked up before the next attempt.
-NOT_DELIVERED = frozenset({"ratelimited", "no_bot", *slack._AUTH, *slack._CHANNEL})
-PARENT_EVENT = "Incident status"
-#: Back-off after a retryable failure: 30 s, 1 min, 2 min, ... at most 15 min between the
-#: automatic attempts that end every command. `breach slack flush` always tries at once.
-BACKOFF_FIRST = timedelta(seconds=30)
-BACKOFF_MAX = timedelta(minutes=15)
-
-
-def backoff(attempts: int) -> timedelta:
-    """How long to wait after the `attempts`-th failed attempt."""
-    return min(BACKOFF_FIRST * (2 ** max(0, min(attempts, 20) - 1)), BACKOFF_MAX)
+NOT_DELIVERED = frozenset({"ratelimited", "no_bot", *slack.AUTH_ERRORS, *slack.CHANNEL_ERRORS})
 
 
 def _utc(value: datetime) -> str:
@@ -110,7 +100,7 @@ def outbox_status(session: Any) -> dict[str, Any]:
                 "next_attempt_at": r["next_attempt_at"]}
 
     try:
-        config = slack.config_from_env()
+        config = config_from_env()
         settings = "not configured" if config is None else ("bot" if config.has_bot else "webhook only")
         settings_error = None
     except BreachError as exc:
@@ -139,7 +129,7 @@ def _waiting_until(store: Any, now: datetime) -> str | None:
     return first["next_attempt_at"] if first["next_attempt_at"] > _utc(now) else None
 
 
-def flush(session: Any, *, now: datetime | None = None, config: slack.SlackConfig | None = None,
+def flush(session: Any, *, now: datetime | None = None, config: SlackConfig | None = None,
           respect_backoff: bool = False) -> FlushReport:
     """Send queued outbox rows in order; stop at the first SlackUnavailable.
 
@@ -151,9 +141,9 @@ def flush(session: Any, *, now: datetime | None = None, config: slack.SlackConfi
     before the first queued row's next attempt time.
     """
     now = now or clock.now()
-    config = config or slack.config_from_env()
+    config = config or config_from_env()
     store = session.store
-    session.slack_flushed = True  # the end of the command need not try again
+    session.slack_flushed = True  # the end of the command need not try again (a declared Session field)
     report = FlushReport(quiet_hours=config.quiet_hours if config else None)
     if config is None:
         report.queued = _count_unsent(store)
@@ -166,8 +156,8 @@ def flush(session: Any, *, now: datetime | None = None, config: slack.SlackConfi
             report.queued = _count_unsent(store)
             report.error = f"{first['last_error']}; next attempt after {report.next_attempt_at}"
             return report
-    quiet = slack.is_quiet(now, config.quiet_hours, session.org_zone)
-    sender = _Sender(session, config, now)
+    quiet = is_quiet(now, config.quiet_hours, session.org_zone)
+    sender = Sender(session, config, now)
     seen: set[int] = set()
     # One flusher at a time (a file lock in a data folder, a row lock in a team's database):
     # messages go out in order, and no row is sent by two processes.
@@ -219,10 +209,10 @@ def flush(session: Any, *, now: datetime | None = None, config: slack.SlackConfi
     return report
 
 
-class _Sender:
-    """Carries out one outbox row at a time through breach.slack."""
+class Sender:
+    """Carries out one outbox row at a time through breach.slack.client."""
 
-    def __init__(self, session: Any, config: slack.SlackConfig, now: datetime):
+    def __init__(self, session: Any, config: SlackConfig, now: datetime):
         self.session = session
         self.store = session.store
         self.config = config
@@ -241,7 +231,7 @@ class _Sender:
 
     @property
     def _channel_key(self) -> str:
-        return f"channel:{self.config.channel}"
+        return StateKey.channel(self.config.channel)
 
     def channel(self) -> str:
         """The channel ID (look-ups need it); a '#name' resolved once is remembered."""
@@ -282,7 +272,7 @@ class _Sender:
         return state
 
     def parent(self, iid: str) -> dict[str, Any] | None:
-        raw = self.store.get_state(f"parent:{iid}")
+        raw = self.store.get_state(StateKey.parent(iid))
         return json.loads(raw) if raw else None
 
     def posted(self, row: dict[str, Any], thread_ts: str | None, channel: str | None = None) -> str | None:
@@ -330,7 +320,7 @@ class _Sender:
         channel = channel or self.channel()
         # A reply whose parent never made it to Slack becomes the parent.
         becomes_parent = payload["kind"] == "parent" or parent is None
-        state = {f"parent:{iid}": json.dumps({"ts": ts, "channel": channel})} if becomes_parent else None
+        state = {StateKey.parent(iid): json.dumps({"ts": ts, "channel": channel})} if becomes_parent else None
         return self.mark(row, "sent", result={"ts": ts, "channel": channel, "thread_ts": thread_ts},
                          slack_state=state)
 
@@ -346,7 +336,7 @@ class _Sender:
 
     def _add_scheduled(self, payload: dict[str, Any], row: dict[str, Any], scheduled_id: str,
                        channel: str) -> dict[str, str]:
-        key = f"sched:{payload['incident']}:{payload['obligation']}"
+        key = StateKey.scheduled(payload["incident"], payload["obligation"])
         current = json.loads(self.store.get_state(key) or "null") or {"items": []}
         items = [i for i in current.get("items", []) if i.get("key") != row["key"]]
         items.append({"label": payload["label"], "post_at": payload["post_at"],
@@ -386,7 +376,7 @@ class _Sender:
     def _unschedule(self, row: dict[str, Any], payload: dict[str, Any]) -> str:
         """Delete the obligation's scheduled reminders that Slack has not posted yet."""
         self.need_bot("deadline reminders")
-        key = f"sched:{payload['incident']}:{payload['obligation']}"
+        key = StateKey.scheduled(payload["incident"], payload["obligation"])
         current = json.loads(self.store.get_state(key) or "null")
         deleted = 0
         if current and current.get("items"):
@@ -426,11 +416,11 @@ def flush_after_command(session: Any) -> list[str]:
     data folder how to turn Slack on (and, with a webhook only, that reminders are off).
     """
     warnings: list[str] = []
-    if getattr(session, "slack_flushed", False):
+    if session.slack_flushed:
         return warnings
     store = session.store
     try:
-        config = slack.config_from_env()
+        config = config_from_env()
     except BreachError as exc:
         return [*warnings, f"Slack settings are not usable: {exc}. Nothing was sent."]
     try:
@@ -448,14 +438,14 @@ def flush_after_command(session: Any) -> list[str]:
         return [*warnings, f"Slack: {exc}"]
 
 
-def _hints(store: Any, config: slack.SlackConfig | None) -> list[str]:
+def _hints(store: Any, config: SlackConfig | None) -> list[str]:
     if config is None:
-        if store.get_state("setup_hint_shown"):
+        if store.get_state(StateKey.SETUP_HINT):
             return []
-        store.set_state("setup_hint_shown", "1")
-        return [slack.describe_setup()]
-    if not config.has_bot and not store.get_state("webhook_hint_shown"):
-        store.set_state("webhook_hint_shown", "1")
+        store.set_state(StateKey.SETUP_HINT, "1")
+        return [describe_setup()]
+    if not config.has_bot and not store.get_state(StateKey.WEBHOOK_HINT):
+        store.set_state(StateKey.WEBHOOK_HINT, "1")
         return [WEBHOOK_HINT]
     return []
 

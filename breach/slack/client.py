@@ -1,32 +1,24 @@
 """The Slack adapter: the only module that imports slack_sdk.
 
-Pure builders turn sanitized incident data (ids, states, counts, deadlines) into Block
-Kit messages; a thin sender posts, updates, schedules and deletes them. Names, e-mail
-addresses and free text about data subjects never go to Slack: builders take counts
-only, and `scrub` removes any e-mail address from every outgoing string as a last line
-of defence.
-
-slack_sdk is imported inside functions so that commands which never talk to Slack
-start fast. Tokens come only from the environment and never appear in a return value,
-a repr or an error message.
+A thin sender posts, updates, schedules and deletes the messages breach.slack.messages
+built, and looks earlier ones up (idempotency). slack_sdk is imported inside functions so
+that commands which never talk to Slack start fast. Tokens come only from the environment
+(breach.slack.config) and never appear in a return value, a repr or an error message.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from breach.core.time import in_zone
 from breach.errors import BreachError, InputError
+from breach.slack.config import SlackConfig
+from breach.slack.messages import scrub, scrub_all
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
-DEFAULT_API_URL = "https://slack.com/api/"
 #: Slack message metadata event type that carries our idempotency key.
 EVENT_TYPE = "breach_message"
 TIMEOUT_SECONDS = 10
@@ -35,16 +27,6 @@ PAGE_LIMIT = 200
 MAX_PAGES = 10
 
 OPS = ("post", "update", "schedule", "delete_scheduled", "webhook")
-
-#: Reminder offsets before a deadline; the deadline itself is "DEADLINE".
-REMINDER_OFFSETS = (
-    ("T-48 h", timedelta(hours=48)),
-    ("T-24 h", timedelta(hours=24)),
-    ("T-12 h", timedelta(hours=12)),
-    ("T-6 h", timedelta(hours=6)),
-    ("T-1 h", timedelta(hours=1)),
-    ("DEADLINE", timedelta(0)),
-)
 
 
 class SlackUnavailable(BreachError):  # name fixed by the outbox contract, hence no "Error"
@@ -68,250 +50,6 @@ class SlackRejectedError(BreachError):
     def __init__(self, message: str, *, error: str):
         self.error = error
         super().__init__(message)
-
-
-# --- configuration -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SlackConfig:
-    """Where and how to talk to Slack. Secrets are kept out of repr; never serialize this."""
-
-    token: str | None = field(default=None, repr=False)
-    channel: str | None = None
-    api_url: str = DEFAULT_API_URL
-    webhook_url: str | None = field(default=None, repr=False)
-    quiet_hours: str | None = None
-
-    @property
-    def has_bot(self) -> bool:
-        """A bot token and channel: posts, threads, updates and scheduled reminders."""
-        return bool(self.token and self.channel)
-
-
-def config_from_env(environ: Mapping[str, str] = os.environ) -> SlackConfig | None:
-    """Read Slack settings from the environment; None when Slack is not configured.
-
-    SLACK_BOT_TOKEN + BREACH_SLACK_CHANNEL enable the bot (BREACH_SLACK_API_URL
-    overrides https://slack.com/api/); BREACH_SLACK_WEBHOOK_URL alone enables status
-    posts through an incoming webhook; BREACH_QUIET_HOURS ("22:00-07:00") is optional.
-    """
-    token = (environ.get("SLACK_BOT_TOKEN") or "").strip() or None
-    channel = (environ.get("BREACH_SLACK_CHANNEL") or "").strip() or None
-    api_url = (environ.get("BREACH_SLACK_API_URL") or "").strip() or DEFAULT_API_URL
-    webhook_url = (environ.get("BREACH_SLACK_WEBHOOK_URL") or "").strip() or None
-    quiet_hours = (environ.get("BREACH_QUIET_HOURS") or "").strip() or None
-
-    if channel and not token and not webhook_url:
-        raise InputError("BREACH_SLACK_CHANNEL is set but SLACK_BOT_TOKEN is not; set both")
-    if not channel:
-        # A bot token alone may belong to another tool; without a channel we have nowhere to post.
-        token = None
-    if not token and not webhook_url:
-        return None
-    if token and not token.startswith("xox"):
-        raise InputError("SLACK_BOT_TOKEN does not look like a Slack bot token (xoxb-...)")
-    if not re.match(r"^https?://", api_url):
-        raise InputError(f"BREACH_SLACK_API_URL must be an http(s) URL: {api_url!r}")
-    if not api_url.endswith("/"):
-        api_url += "/"
-    if webhook_url and not re.match(r"^https?://", webhook_url):
-        # The webhook URL is a secret: do not echo it.
-        raise InputError("BREACH_SLACK_WEBHOOK_URL must be an http(s) URL")
-    if quiet_hours:
-        parse_quiet_hours(quiet_hours)
-    return SlackConfig(
-        token=token,
-        channel=channel,
-        api_url=api_url,
-        webhook_url=webhook_url,
-        quiet_hours=quiet_hours,
-    )
-
-
-def describe_setup() -> str:
-    """One line on how to turn Slack on."""
-    return (
-        "Slack is off: set SLACK_BOT_TOKEN and BREACH_SLACK_CHANNEL (a channel ID such as "
-        "C0123456789) for status posts and deadline reminders, or BREACH_SLACK_WEBHOOK_URL "
-        "for status posts only; BREACH_QUIET_HOURS=22:00-07:00 holds back status chatter at night."
-    )
-
-
-_QUIET = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-
-
-def parse_quiet_hours(text: str) -> tuple[time, time]:
-    """'22:00-07:00' -> (22:00, 07:00); the range may wrap past midnight."""
-    m = _QUIET.match(text or "")
-    if not m:
-        raise InputError(f"quiet hours must look like 22:00-07:00: {text!r}")
-    h1, m1, h2, m2 = (int(g) for g in m.groups())
-    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
-        raise InputError(f"quiet hours must look like 22:00-07:00: {text!r}")
-    start, end = time(h1, m1), time(h2, m2)
-    if start == end:
-        raise InputError(f"quiet hours start and end at the same time: {text!r}")
-    return start, end
-
-
-def is_quiet(now: datetime, quiet_hours: str | None, zone_name: str) -> bool:
-    """True when `now` falls in the quiet hours, read on the organization's local clock.
-
-    Quiet hours hold back status chatter only; statutory reminders always go out.
-    """
-    if not quiet_hours:
-        return False
-    if now.tzinfo is None:
-        raise InputError("refusing a time without a zone")
-    start, end = parse_quiet_hours(quiet_hours)
-    local = in_zone(now, zone_name).time().replace(tzinfo=None)
-    if start < end:
-        return start <= local < end
-    return local >= start or local < end
-
-
-# --- scrubbing and escaping ----------------------------------------------------------
-
-# Deliberately broad: over-matching something that merely looks like an address is fine.
-_EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-EMAIL_PLACEHOLDER = "[e-mail removed]"
-
-
-def scrub(text: str) -> str:
-    """Remove e-mail addresses from a text: the last line of defence before Slack."""
-    return _EMAIL.sub(EMAIL_PLACEHOLDER, text)
-
-
-def _scrub_all(value: Any) -> Any:
-    """Scrub every string inside a Block Kit structure."""
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, Mapping):
-        return {k: _scrub_all(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_scrub_all(v) for v in value]
-    return value
-
-
-def _esc(text: object) -> str:
-    """Escape Slack mrkdwn control characters, so '<!channel>' or a link cannot be injected."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# --- pure builders ---------------------------------------------------------------
-
-_STATE_EMOJI = {
-    "open": ":rotating_light:",
-    "assessed": ":mag:",
-    "notified": ":envelope:",
-    "closed": ":white_check_mark:",
-}
-
-
-def _count(value: int | None) -> str:
-    return "unknown" if value is None else f"{int(value):,}"
-
-
-def _slack_date(iso_text: str) -> str:
-    """Slack renders `<!date^...>` in each reader's own zone; the ISO text is the fallback."""
-    try:
-        value = datetime.fromisoformat(iso_text.replace("Z", "+00:00"))
-    except (ValueError, AttributeError):
-        return _esc(iso_text)
-    if value.tzinfo is None:
-        return _esc(iso_text)
-    epoch = int(value.timestamp())
-    return f"<!date^{epoch}^{{date_short_pretty}} {{time}}|{_esc(iso_text)}>"
-
-
-def status_message(summary: Mapping[str, Any]) -> dict:
-    """A status post for an incident: ids, state, risk, counts and the next deadline.
-
-    `summary` holds sanitized data only (see module docstring); `title` is None unless
-    the responder marked it public.
-    """
-    incident = summary.get("incident")
-    if not incident:
-        raise InputError("a status message needs an incident id")
-    event = summary.get("event") or "Status"
-    state = summary.get("state") or "open"
-    risk = summary.get("risk")
-    level = summary.get("level")
-    categories = summary.get("categories")
-    deadline = summary.get("next_deadline")
-
-    header = _cut(f"{incident} · {event}", 150)
-    fields = [
-        f"*State*\n{' '.join(filter(None, [_STATE_EMOJI.get(state), _esc(state)]))}",
-        f"*Risk*\n{_esc(risk) if risk else 'not assessed'}",
-        f"*Level*\n{_esc(level) if level not in (None, '') else '-'}",
-        f"*Data subjects*\n{_count(summary.get('subjects_count'))}",
-        f"*Records*\n{_count(summary.get('records_count'))}",
-        "*Categories*\n"
-        + ("unknown" if categories is None else (_esc(", ".join(str(c) for c in categories)) or "none recorded")),
-    ]
-    blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": header}}]
-    title = summary.get("title")
-    if title:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(f"*{_esc(title)}*", 3000)}})
-    blocks.append({"type": "section", "fields": [{"type": "mrkdwn", "text": _cut(f, 2000)} for f in fields]})
-    text = f"{incident}: {event} (state {state}"
-    text += f", risk {risk})" if risk else ")"
-    if deadline:
-        due_iso = str(deadline.get("due_at") or "")
-        remaining = deadline.get("remaining")
-        line = (
-            f"*Next deadline:* {_esc(deadline.get('obligation'))} → {_esc(deadline.get('recipient'))}"
-            f", due {_slack_date(due_iso)}"
-        )
-        if remaining:
-            line += f" ({_esc(remaining)} left)"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(line, 3000)}})
-        text += f"; next: {deadline.get('obligation')} due {due_iso}"
-    blocks.append(
-        {
-            "type": "context",
-            "elements": [{"type": "mrkdwn", "text": "breach · counts only; details stay in the incident log"}],
-        }
-    )
-    return {"text": scrub(_esc(_cut(text, 3000))), "blocks": _scrub_all(blocks)}
-
-
-def reminder_message(*, incident: str, obligation: str, recipient: str, due_at_iso: str, label: str) -> dict:
-    """A deadline reminder ("T-48 h" ... "T-1 h", "DEADLINE", "OVERDUE")."""
-    if label == "OVERDUE":
-        lead = ":red_circle: OVERDUE"
-    elif label == "DEADLINE":
-        lead = ":rotating_light: DEADLINE now"
-    else:
-        lead = f":alarm_clock: {label}"
-    body = f"{lead} · *{_esc(incident)}*: {_esc(obligation)} → {_esc(recipient)}, due {_slack_date(due_at_iso)}"
-    text = f"{label} · {incident}: {obligation} → {recipient}, due {due_at_iso}"
-    blocks = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": _cut(body, 3000)}},
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": f"`breach status {_esc(incident)}` shows what is left to do",
-                }
-            ],
-        },
-    ]
-    return {"text": scrub(_esc(_cut(text, 3000))), "blocks": _scrub_all(blocks)}
-
-
-def reminder_schedule(due_at: datetime, now: datetime) -> list[tuple[str, datetime]]:
-    """Reminder times before a deadline, strictly after `now`, earliest first."""
-    if due_at.tzinfo is None or now.tzinfo is None:
-        raise InputError("refusing a time without a zone")
-    return [(label, due_at - offset) for label, offset in REMINDER_OFFSETS if due_at - offset > now]
 
 
 # --- sending --------------------------------------------------------------------
@@ -342,8 +80,8 @@ def build_client(config: SlackConfig) -> WebClient:
 
 
 # Slack error codes that mean "not now" or "fix the setup", rather than "bad message".
-_DOWN = {"fatal_error", "internal_error", "service_unavailable", "request_timeout", "ratelimited"}
-_AUTH = {
+DOWN_ERRORS = {"fatal_error", "internal_error", "service_unavailable", "request_timeout", "ratelimited"}
+AUTH_ERRORS = {
     "invalid_auth",
     "not_authed",
     "account_inactive",
@@ -359,8 +97,8 @@ _AUTH = {
     "no_service",
     "action_prohibited",
 }
-_CHANNEL = {"channel_not_found", "not_in_channel", "is_archived", "channel_is_archived"}
-_GONE = {"message_not_found", "invalid_scheduled_message_id"}
+CHANNEL_ERRORS = {"channel_not_found", "not_in_channel", "is_archived", "channel_is_archived"}
+GONE_ERRORS = {"message_not_found", "invalid_scheduled_message_id"}
 
 
 #: A Slack error code; anything else (an HTML page, a sentence) did not come from Slack.
@@ -378,19 +116,19 @@ def _classify(error: str, status: int) -> BreachError:
     """
     if status == 429 or error == "ratelimited":
         return SlackUnavailable("Slack is rate limiting breach; the message stays queued", error="ratelimited")
-    if error in _AUTH:
+    if error in AUTH_ERRORS:
         return SlackSetupError(
             f"Slack rejected the credentials ({error}): check SLACK_BOT_TOKEN or "
             "BREACH_SLACK_WEBHOOK_URL and the app's scopes",
             error=error,
         )
-    if error in _CHANNEL:
+    if error in CHANNEL_ERRORS:
         return SlackSetupError(
             f"Slack cannot use the channel ({error}): check BREACH_SLACK_CHANNEL and invite the app",
             error=error,
         )
     code = error if _ERROR_CODE.match(error or "") else ""
-    if status >= 500 or code in _DOWN:
+    if status >= 500 or code in DOWN_ERRORS:
         return SlackUnavailable(
             f"Slack is unavailable (HTTP {status}{', ' + code if code else ''}); the message stays queued",
             error=code or f"http_{status}",
@@ -418,18 +156,12 @@ def _metadata(key: str, witness: Mapping[str, Any] | None = None) -> dict:
     return {"event_type": EVENT_TYPE, "event_payload": payload}
 
 
-def witness_block(witness: Mapping[str, Any]) -> dict:
-    """A context line showing the chain head the message witnesses: `breach verify --against-slack`."""
-    return {"type": "context", "elements": [
-        {"type": "mrkdwn", "text": f"log #{int(witness['seq'])} · sha256 {str(witness['head'])[:16]}…"}]}
-
-
 def _prepared(message: Mapping[str, Any]) -> tuple[str | None, list | None]:
     text = message.get("text")
     blocks = message.get("blocks")
     return (
         scrub(text) if text is not None else None,
-        _scrub_all(blocks) if blocks is not None else None,
+        scrub_all(blocks) if blocks is not None else None,
     )
 
 
@@ -525,7 +257,7 @@ class _translated:
             response = exc.response
             data = response.data if isinstance(response.data, dict) else {}
             error = str(data.get("error") or "")
-            if self.gone_ok and error in _GONE:
+            if self.gone_ok and error in GONE_ERRORS:
                 return True
             raise _classify(error, int(response.status_code or 0)) from None
         if isinstance(exc, OSError | HTTPException | SlackClientError):
