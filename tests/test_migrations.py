@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, Cli
 
-from breach.adapters import store_sqlite
+from breach.adapters import schema, store_sqlite
 from breach.adapters.store_sqlite import SCHEMA_VERSION, Store
 from breach.errors import StoreError
 
@@ -62,11 +62,12 @@ def test_the_migrated_log_keeps_writing_and_numbering(old_home: Path) -> None:
 
 def test_a_failed_migration_leaves_the_old_database_as_it_was(old_home: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(conn: sqlite3.Connection) -> None:
-        conn.execute("ALTER TABLE incidents DROP COLUMN title")
+    def broken(store: Store) -> None:
+        store.conn.execute("ALTER TABLE incidents DROP COLUMN title")
         raise sqlite3.OperationalError("disk full (simulated)")
 
-    monkeypatch.setitem(store_sqlite.MIGRATIONS, 2, ("broken", broken))
+    monkeypatch.setitem(schema.MIGRATIONS, 2, schema.Migration("broken", step="broken_step"))
+    monkeypatch.setattr(Store, "broken_step", broken, raising=False)
     failed = r"from schema 1 to 2 failed \(disk full \(simulated\)\); the database was left"
     with pytest.raises(StoreError, match=failed):
         Store.open(old_home)
