@@ -5,7 +5,9 @@ breach.db; store_postgres: a team's database); neither holds DDL of its own. Eac
 column names the version it came in (`since`) and, if it is gone, the version that removed it
 (`until`). The schema of version N is what was there at N; the migration to N is the difference
 from N-1 (tables created, columns added, indexes, columns dropped), plus the data moves named in
-MIGRATIONS. Adding a column is one `Column(..., since=N)` here and one MIGRATIONS entry.
+MIGRATIONS. Adding a column is one `Column(..., since=N)` here and one MIGRATIONS entry. A
+read model (projection, projected_obligations) that changes is made anew, empty, and rebuilt
+from the events on the next read.
 
 A `Dialect` renders the few things the two databases spell differently: the id that numbers
 itself, the floating-point type, byte-order text, and how a unique key over several columns is
@@ -62,12 +64,19 @@ class Table:
     indexes: tuple[Index, ...] = ()
     since: int = 1
     until: int | None = None
+    #: A read model, rebuilt from the events when it is empty: a step that changes it makes it anew.
+    read_model: bool = False
 
     def at(self, version: int) -> bool:
         return self.since <= version and (self.until is None or version < self.until)
 
     def columns_at(self, version: int) -> list[Column]:
         return [c for c in self.columns if c.at(version)]
+
+    def changes_at(self, version: int) -> bool:
+        """True when the step to `version` adds or drops a column or an index of this table."""
+        return any(c.since == version or c.until == version for c in self.columns) or \
+            any(i.since == version for i in self.indexes)
 
 
 @dataclass(frozen=True)
@@ -117,19 +126,19 @@ TABLES: tuple[Table, ...] = (
         _c("next_attempt_at", since=3),
     ), unique=(("key",),)),
     Table("slack_state", (_c("key", primary_key=True), _c("value"))),
-    # The read models: rebuilt from the events whenever they are missing.
+    # The read models: rebuilt from the events whenever they are empty.
     Table("projection", (
         _c("incident_id", primary_key=True, references="incidents(id)"), _c("event_count", INTEGER, not_null=True),
-        _c("deps", not_null=True), _c("data", not_null=True), _c("incident_json", not_null=True),
-    ), since=2),
+        _c("deps", not_null=True), _c("data", not_null=True), _c("incident_json", not_null=True, since=3),
+    ), since=2, read_model=True),
     Table("projected_obligations", (
         _c("incident_id", not_null=True, references="incidents(id)"), _c("obligation", not_null=True),
         _c("state", not_null=True), _c("due_ts", REAL), _c("body", not_null=True),
         _c("is_open", INTEGER, not_null=True, default="1", since=5),
-        _c("sort_key", not_null=True, bytewise=True),
+        _c("sort_key", not_null=True, bytewise=True, since=4),
     ), primary_key=("incident_id", "obligation"),
         # `breach status` order: what applies first, dated by due time, then "without undue delay".
-        indexes=(Index("projected_obligations_order", ("sort_key",), since=2),), since=2),
+        indexes=(Index("projected_obligations_order", ("sort_key",), since=4),), since=3, read_model=True),
     Table("incident_ledger", (
         _c("seq", INTEGER, primary_key=True), _c("incident_id", not_null=True, unique=True),
         _c("opened_hash", not_null=True), _c("at"), _c("prev_hash", not_null=True), _c("hash", not_null=True),
@@ -154,9 +163,7 @@ MIGRATIONS: dict[int, Migration] = {
     # (run `breach verify` before upgrading to know they were intact).
     3: Migration("incident ledger, chain witnesses (HMAC), Slack retry times", step="backfill_ledger"),
     4: Migration("organization profile versions (breach org push)"),
-    # Rebuilt on the next read, with the new column filled.
-    5: Migration("projected obligations say whether their incident is open",
-                 sql=("DELETE FROM projected_obligations", "DELETE FROM projection")),
+    5: Migration("projected obligations say whether their incident is open"),
     6: Migration("the organization's own templates and playbooks in the database (breach org push)"),
 }
 
@@ -176,6 +183,9 @@ class Dialect:
     bytewise: str = ""
     #: True: a unique key over columns is a named index (SQLite, as release 1 made it); False: a constraint.
     unique_as_index: bool = False
+    #: True: a read model that gains a column without a default is dropped and made anew (SQLite); False:
+    #: altered once empty (PostgreSQL, where a new table would lose the grants given, e.g. to an auditor).
+    remakes_tables: bool = False
 
     def column(self, column: Column) -> str:
         parts = [column.name, self.types[column.type]]
@@ -216,13 +226,26 @@ class Dialect:
         return [s for table in tables_at(version) for s in self.create_table(table, version)]
 
     def migrate(self, version: int) -> tuple[list[str], list[str]]:
-        """The DDL from version-1 to `version`: (before the data moves, after them)."""
+        """The DDL from version-1 to `version`: (before the data moves, after them).
+
+        When a read model changes, every read model is emptied first (all are rebuilt from the
+        events on the next read), so a column without a default can be added to it; SQLite, which
+        adds no such column even to an empty table, makes that one anew.
+        """
         before: list[str] = []
         after: list[str] = []
+        kept = [t for t in TABLES if t.at(version - 1) and t.at(version)]
+        rebuild = any(t.read_model and t.changes_at(version) for t in kept)
         for table in TABLES:
             if table.since == version:
                 before += self.create_table(table, version)
-            elif table.at(version - 1) and table.at(version):
+            elif table in kept:
+                if rebuild and table.read_model:
+                    before.append(f"DELETE FROM {table.name}")
+                    if self.remakes_tables and any(c.since == version and c.not_null and c.default is None
+                                                   for c in table.columns):
+                        before += [f"DROP TABLE {table.name}", *self.create_table(table, version)]
+                        continue
                 before += [f"ALTER TABLE {table.name} ADD COLUMN {self.column(c)}"
                            for c in table.columns if c.since == version]
                 before += [self.create_index(table, i) for i in table.indexes if i.since == version]
@@ -233,7 +256,7 @@ class Dialect:
 
 
 SQLITE = Dialect("sqlite", {TEXT: "TEXT", INTEGER: "INTEGER", REAL: "REAL", ID: "INTEGER PRIMARY KEY"},
-                 unique_as_index=True)
+                 unique_as_index=True, remakes_tables=True)
 POSTGRES = Dialect("postgresql", {TEXT: "TEXT", INTEGER: "INTEGER", REAL: "DOUBLE PRECISION",
                                   ID: "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"},
                    bytewise='COLLATE "C"')

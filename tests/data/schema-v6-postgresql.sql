@@ -431,8 +431,127 @@ INSERT INTO public.org_files VALUES (1, 'templates/x.md', 'hello', '2cf24dba5fb0
 -- Data for Name: org_profiles; Type: TABLE DATA; Schema: public; Owner: -
 --
 
-INSERT INTO public.org_profiles VALUES (1, 'name: Example
-', 'abababababababababababababababababababababababababababababababab', '2026-11-28T13:05:00+00:00', 'tester');
+INSERT INTO public.org_profiles VALUES (1, '# Sample organization profile for breach.
+# Source: Sparkcentral Privacy Policy (last updated 7 April 2020), sections II-VII,
+# as summarised in shared/reference/organization-seed.md. Every fact below is read
+# from that policy; cite it as "Sparkcentral Privacy Policy, section N".
+name: Sparkcentral
+source: Sparkcentral Privacy Policy (last updated 7 April 2020)
+timezone: Europe/Brussels
+languages: [en, fr, nl, de]
+
+# Per controller entity, `main_establishment` decides who receives the GDPR Art. 33 notice:
+# - one entity `main_establishment: true` (in the EU/EEA): the one-stop-shop applies and
+#   `lead_authority` below is that member state''s authority (GDPR Art. 56). A joint controller
+#   outside the EU/EEA with `main_establishment: false` (here Sparkcentral Inc.) makes the
+#   authorities of the other member states in scope advisories: legal decides (breach scope
+#   ID --notify-authority CC turns one into an obligation).
+# - every controller `main_establishment: false` and outside the EU/EEA (the Art. 27 case;
+#   an Art. 27 representative does not bring the one-stop-shop, EDPB Guidelines 9/2022 v2.0
+#   para 73): no lead_authority; one obligation gdpr-art33-sa:CC per member state in scope.
+entities:
+  - id: sparkcentral-eu
+    name: Sparkcentral Europe NV
+    registration: BE 0568.564.411
+    address: Kempische Steenweg 311 b6.01, B-3500 Hasselt  # the country is named from `country` (CLDR)
+    country: BE
+    main_establishment: true
+    roles: [controller, art27_representative]
+    source: Privacy Policy, section II
+  - id: sparkcentral-us
+    name: Sparkcentral Inc.
+    address: Mission Street 535, Floor 17, San Francisco, CA 94105
+    country: US
+    subdivision: US-CA
+    main_establishment: false
+    roles: [controller]
+    source: Privacy Policy, section II
+
+joint_controllers: true  # Privacy Policy, section II: rights may be exercised against either entity
+
+# Belgian DPA form, part 1: sector of activity. Free text is given per language: a notice in
+# language L prints only L''s text (the authority accepts fr, nl, de only).
+sector:
+  en: Software (customer service messaging platform)
+  fr: Logiciels (plateforme de messagerie pour le service à la clientèle)
+  nl: Software (berichtenplatform voor klantenservice)
+  de: Software (Messaging-Plattform für den Kundenservice)
+
+contact:
+  name: Pieter Lievens
+  role:
+    en: Responsible person for data protection
+    fr: Responsable de la protection des données
+    nl: Verantwoordelijke voor gegevensbescherming
+    de: Verantwortlicher für den Datenschutz
+  email: pieter.l@sparkcentral.com
+  privacy_email: privacy@sparkcentral.com
+  source: Privacy Policy, section II
+
+# Belgian DPA form, part 1: the data protection officer, or its absence. The policy names a
+# "responsible person for data protection", not a DPO designated under GDPR Art. 37.
+dpo:
+  designated: false
+  source: Privacy Policy, section II
+
+lead_authority:
+  country: BE
+  name: Gegevensbeschermingsautoriteit / Autorité de protection des données
+  short: GBA/APD
+  languages: [fr, nl, de]  # EDPB "How to notify a data breach"; technical annexes may be in English
+  languages_mandatory: true  # a notice in another language is inadmissible: --allow-missing cannot waive a translation
+  basis: GDPR Art. 56 (one-stop-shop; main establishment in Belgium)
+  source: regimes.md section 5 [S37][S38]
+
+# Which regimes'' clocks this organization can start (see breach/resources/regimes/).
+# au-ndb and ca-pipeda apply to the organization, not to where people live. The policy sets
+# no territorial limit on who may use the website and the service (Privacy Policy, sections
+# II and IV), so both are on (issue 12); their notices start when the scope has people in
+# AU or CA, and PIPEDA''s record duty is shown on every register row.
+regimes: [gdpr, us-states, au-ndb, ca-pipeda]
+
+data_inventory:
+  - id: name
+    label: Name
+    category: simple
+    source: Privacy Policy, section IV (personal identification data)
+  - id: email
+    label: E-mail address
+    category: simple
+    source: Privacy Policy, section IV (personal identification data)
+  - id: password
+    label: Password
+    category: simple
+    credential: true  # ENISA: credentials score as the data they give access to
+    source: Privacy Policy, section IV (personal identification data)
+  - id: account
+    label: Account information
+    category: simple
+    source: Privacy Policy, section IV (personal identification data)
+  - id: ip_address
+    label: IP address
+    category: behavioural
+    source: Privacy Policy, section IV (electronic identification data)
+  - id: cookies
+    label: Information collected via cookies
+    category: behavioural
+    source: Privacy Policy, section IV (electronic identification data)
+
+security_measures:
+  - en: ISO 27001 certification
+    fr: Certification ISO 27001
+    nl: ISO 27001-certificering
+    de: Zertifizierung nach ISO 27001
+  - en: Encryption, firewalls and SSL ("sufficiently strong encryption")
+    fr: Chiffrement, pare-feu et SSL (« chiffrement suffisamment robuste »)
+    nl: Versleuteling, firewalls en SSL („voldoende sterke versleuteling")
+    de: Verschlüsselung, Firewalls und SSL („ausreichend starke Verschlüsselung")
+  - en: Password policy of at least 8 characters with mixed case and a symbol
+    fr: Politique de mots de passe d''au moins 8 caractères, avec majuscules, minuscules et un symbole
+    nl: Wachtwoordbeleid van minstens 8 tekens met hoofdletters, kleine letters en een symbool
+    de: Passwortrichtlinie mit mindestens 8 Zeichen, Groß- und Kleinbuchstaben und einem Sonderzeichen
+# Privacy Policy, section VII
+', 'e6af24bf6cdbf22f9c8df15f75513f5e15c581e520e77d7573b7fdb10fdb62b8', '2026-11-28T13:05:00+00:00', 'tester');
 
 
 --
