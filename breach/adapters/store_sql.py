@@ -2,9 +2,10 @@
 
 The hash chains, the incident ledger, the witnesses, the drafts, the Slack outbox and
 the read models are written here once, against a small dialect that the two adapters
-fill in: store_sqlite (a data folder's breach.db, sqlite-utils) and store_postgres (a
+fill in: store_sqlite (a data folder's breach.db, sqlite3) and store_postgres (a
 team's shared database, psycopg). Neither this module nor the services know which one
-is in use; SQL is written with `?` placeholders and standard upserts.
+is in use; SQL is written with `?` placeholders and standard upserts. The tables and their
+migrations are breach.adapters.schema, applied here by one runner (`migrate`) for both.
 """
 
 from __future__ import annotations
