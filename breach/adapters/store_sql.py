@@ -2,9 +2,10 @@
 
 The hash chains, the incident ledger, the witnesses, the drafts, the Slack outbox and
 the read models are written here once, against a small dialect that the two adapters
-fill in: store_sqlite (a data folder's breach.db, sqlite-utils) and store_postgres (a
+fill in: store_sqlite (a data folder's breach.db, sqlite3) and store_postgres (a
 team's shared database, psycopg). Neither this module nor the services know which one
-is in use; SQL is written with `?` placeholders and standard upserts.
+is in use; SQL is written with `?` placeholders and standard upserts. The tables and their
+migrations are breach.adapters.schema, applied here by one runner (`migrate`) for both.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from breach.adapters.schema import MIGRATIONS, SCHEMA_VERSION, SQLITE, Dialect
 from breach.core import time as clock
 from breach.errors import ChainError, NotFoundError, StoreError
 
 if TYPE_CHECKING:
     from breach.core.models import Event
 
-SCHEMA_VERSION = 6
 GENESIS = "0" * 64
 #: The witness key: an HMAC over each chain head, from the environment only (never stored).
 CHAIN_KEY_ENV = "BREACH_CHAIN_KEY"
@@ -137,11 +138,19 @@ class SqlStore:
         """Hold the Slack outbox for one flush; yields False when another flush holds it."""
         yield True
 
-    def schema_version(self) -> int:
+    def _tables(self) -> set[str]:
+        """The names of the database's tables."""
         raise NotImplementedError
 
-    def migrate(self) -> list[int]:
-        raise NotImplementedError
+    def _lock_schema(self) -> None:
+        """Inside the migration's transaction: one migrator at a time (a no-op where writes already are)."""
+
+    def _after_create(self) -> None:
+        """Rows a new database of this kind starts with (beyond the schema's version)."""
+
+    def _migration_failed(self, exc: Exception, version: int, target: int) -> StoreError:
+        return StoreError(f"migrating {self.where} from schema {version} to {target} failed ({exc}); "
+                          "the database was left as it was")
 
     def close(self) -> None:
         self.conn.close()
@@ -157,9 +166,103 @@ class SqlStore:
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
-    # --- opening ----------------------------------------------------------------
+    # --- the schema (breach.adapters.schema) ---------------------------------------
 
+    #: How this database spells the schema's types and keys.
+    dialect: Dialect = SQLITE
 
+    def schema_version(self) -> int:
+        """The newest applied migration (the release-1 `meta` row before there were any); 0 for an empty database."""
+        tables = self._tables()
+        if "schema_migrations" in tables:
+            row = self._execute("SELECT max(version) FROM schema_migrations").fetchone()
+            if row and row[0] is not None:
+                return int(row[0])
+        if "meta" not in tables:
+            return 0
+        row = self._execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is None:
+            raise StoreError(f"{self.where} is not a usable breach database (it names no schema version); restore "
+                             "it from a backup or move it away and run `breach init`")
+        return int(row[0])
+
+    def refuse_newer(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.where} was written by a newer release of breach (schema {version}, this "
+                             f"release knows {SCHEMA_VERSION}): upgrade breach")
+
+    def create_schema(self, version: int = SCHEMA_VERSION) -> None:
+        """Make an empty database's tables as they were at `version` (the tests build every earlier one)."""
+        with self.transaction():
+            for statement in self.dialect.create(version):
+                self._execute(statement)
+            # Release 1 read this row and refuses a newer schema: keep it in step.
+            self._execute("INSERT INTO meta(key, value) VALUES('schema', ?)", [str(version)])
+            if version >= 2:  # the version the table came in
+                self._execute("INSERT INTO schema_migrations(version, description, applied_at) "
+                              "VALUES(?, 'created', ?)", [version, clock.encode(clock.now())[0]])
+            self._after_create()
+
+    def migrate(self) -> list[int]:
+        """Create the schema, or apply the pending migrations, in one transaction; returns the versions applied.
+
+        Idempotent; other processes wait for it (PostgreSQL) and see the old or the new schema, never half.
+        """
+        applied: list[int] = []
+        version = target = 0
+        try:
+            with self.transaction():
+                self._lock_schema()
+                version = self.schema_version()
+                self.refuse_newer(version)
+                if version == 0:
+                    target = SCHEMA_VERSION
+                    self.create_schema()
+                    applied.append(SCHEMA_VERSION)
+                else:
+                    for target in range(version + 1, SCHEMA_VERSION + 1):
+                        self._migrate_to(target)
+                        applied.append(target)
+        except self.Error as exc:
+            if not version:
+                raise  # creating: the adapter's own message (read-only, not a database, ...)
+            raise self._migration_failed(exc, version, target) from None
+        self.applied += applied
+        return applied
+
+    def _migrate_to(self, target: int) -> None:
+        """One step, `target` - 1 to `target`: new tables and columns, the data moves, then what is dropped."""
+        migration = MIGRATIONS[target]
+        before, after = self.dialect.migrate(target)
+        for statement in before:
+            self._execute(statement)
+        if migration.step:
+            getattr(self, migration.step)()
+        for statement in (*migration.sql, *after):
+            self._execute(statement)
+        self._execute("INSERT INTO schema_migrations(version, description, applied_at) VALUES(?, ?, ?)",
+                      [target, migration.description, clock.encode(clock.now())[0]])
+        self._execute("UPDATE meta SET value = ? WHERE key = 'schema'", [str(target)])
+
+    def backfill_ledger(self) -> None:
+        """Schema 3: incidents that already exist enter the ledger in their order, with their chains' witnesses,
+        trusted as they are now (run `breach verify` before upgrading to know they were intact)."""
+        prev = GENESIS
+        count = 0
+        for iid, seq, head, event_count in self._execute(
+                "SELECT id, seq, head_hash, event_count FROM incidents ORDER BY seq").fetchall():
+            first = self._execute("SELECT hash, at FROM events WHERE incident_id = ? AND seq = 1", [iid]).fetchone()
+            opened_hash, at = first if first else (GENESIS, None)
+            digest = ledger_hash(seq=seq, incident_id=iid, opened_hash=opened_hash, prev_hash=prev)
+            self._execute("INSERT INTO incident_ledger(seq, incident_id, opened_hash, at, prev_hash, hash) "
+                          "VALUES(?, ?, ?, ?, ?, ?)", [seq, iid, opened_hash, at, prev, digest])
+            self._witness(iid, count=event_count, head=head)
+            prev, count = digest, count + 1
+        if count:
+            self._witness(LEDGER, count=count, head=prev)
+            self._execute("INSERT INTO meta(key, value) VALUES('last_incident_seq', "
+                          "(SELECT CAST(max(seq) AS TEXT) FROM incidents)) "
+                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
 
     @contextmanager
     def transaction(self) -> Iterator[SqlStore]:
@@ -624,6 +727,3 @@ def _sort_key(incident_id: str, obligation: str, state: str, due_ts: float | Non
     due = f"{due_ts + 1e11:020.3f}" if due_ts is not None else "9" * 20
     rank = {"advisory": 1, "decided": 2, "not_applicable": 2}.get(state, 0)
     return f"{rank}{int(due_ts is None)}{due}\x1f{incident_id}\x1f{obligation}"
-
-
-# --- migrations -------------------------------------------------------------------------
