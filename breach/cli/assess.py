@@ -35,7 +35,17 @@ def _style(text: str, **kwargs: Any) -> str:
 BACK = frozenset({"<", "back"})
 #: Typed at an optional question that has an answer: no answer any more.
 CLEAR = "-"
-_END, _BACK = object(), object()  # input ended; the responder went back
+_END = object()  # input ended
+
+
+class _Back:
+    """The responder went back; `partial`: the text typed so far in this question, kept as its default."""
+
+    def __init__(self, partial: Any = None) -> None:
+        self.partial = partial
+
+
+_BACK = _Back()
 
 
 def _ask(step: Any, default: Any, number: int, total: int) -> str | None:
@@ -107,7 +117,9 @@ def interview(s: Any, incident: Any, playbook: Any, answers: dict[str, Any], def
         if value is _END:
             typer.echo("\nInput ended: the answers given so far are saved; run the command again to resume.")
             return False
-        if value is _BACK:
+        if isinstance(value, _Back):
+            if value.partial:
+                defaults[step.id] = value.partial  # coming back here, Enter keeps what was typed
             previous = previous_step(playbook, answers, step.id, skip=skip, only=only)
             if previous is None:
                 typer.echo("    This is the first question.")
@@ -160,7 +172,7 @@ def _ask_languages(step: Any, current: Any, number: int, total: int, langs: list
     while i < len(order):
         lang = order[i]
         if i == 0:
-            raw = _ask(step, texts.get("en"), number, total)
+            raw = _ask(step, new.get("en"), number, total)
         else:
             typer.echo(f"    EN: {new.get('en', '(none)')}")
             if lang in new:
@@ -180,7 +192,7 @@ def _ask_languages(step: Any, current: Any, number: int, total: int, langs: list
             continue
         if raw.lower() in BACK:
             if i == 0:
-                return _BACK
+                return _Back(new if new != texts else None)
             i -= 1
             continue
         if raw == CLEAR and i > 0:
