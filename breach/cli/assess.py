@@ -283,12 +283,18 @@ def assess(
 def _assess(incident_id: str, *, playbook: str, answers_file: Path | None, merge: bool, yes: bool,
             home: Path | None, by: str | None, tty: bool) -> dict[str, Any]:
     from breach.core.playbook import carried_over, lost_answers, merged_answers, missing_answers
-    from breach.services.assessment import finish, load_answers_file, progress, save_answer
+    from breach.services.assessment import (
+        finish,
+        known_facts,
+        load_answers_file,
+        previous_answers,
+        progress,
+        save_answer,
+        session_defaults,
+    )
 
     with session(home, by=by) as s:
         incident, pb, state, answers, _ = progress(s, incident_id, playbook)
-        from breach.services.assessment import known_facts, previous_answers, session_defaults
-
         previous = previous_answers(state)
         defaults = session_defaults(incident, state, pb)
         if answers_file is not None:
