@@ -31,6 +31,23 @@ def _style(text: str, **kwargs: Any) -> str:
     return typer.style(text, **kwargs) if sys.stdout.isatty() else text
 
 
+#: Typed at any prompt of the session: the previous question (from a translation, the previous language).
+BACK = frozenset({"<", "back"})
+#: Typed at an optional question that has an answer: no answer any more.
+CLEAR = "-"
+_END = object()  # input ended
+
+
+class _Back:
+    """The responder went back; `partial`: the text typed so far in this question, kept as its default."""
+
+    def __init__(self, partial: Any = None) -> None:
+        self.partial = partial
+
+
+_BACK = _Back()
+
+
 def _ask(step: Any, default: Any, number: int, total: int) -> str | None:
     """Print one question ("3/27"), its numbered choices, and read one line; None on end of input."""
     typer.echo("")
@@ -46,16 +63,6 @@ def _ask(step: Any, default: Any, number: int, total: int) -> str | None:
         return input(f"    answer (? for help){hint}: ")
     except EOFError:
         return None
-
-
-def _progress(playbook: Any, answers: dict[str, Any], step: Any) -> tuple[int, int]:
-    """(n, m): this step's place among the questions relevant so far, and how many those are."""
-    from breach.core.playbook import is_relevant
-
-    asked = [st for st in playbook.steps if st.asked and (st.id in answers or is_relevant(st, answers))]
-    ids = [st.id for st in asked]
-    n = ids.index(step.id) + 1 if step.id in ids else len(ids) + 1
-    return n, max(len(ids), n)
 
 
 def _help(step: Any) -> None:
@@ -76,55 +83,49 @@ def _choice_value(choice: Any) -> str:
 
 
 def interview(s: Any, incident: Any, playbook: Any, answers: dict[str, Any], defaults: dict[str, Any],
-              *, only: list[str] | None = None) -> bool:
-    """Ask until the playbook is complete; saves each answer at once. False if input ended."""
-    from breach.core.playbook import describe_effect, is_relevant, next_step
-    from breach.errors import InputError
-    from breach.services.assessment import sa_deadline_passed, save_answer, text_languages
+              *, only: list[str] | None = None, skip: set[str] | None = None) -> bool:
+    """Ask until the playbook is complete; saves each answer at once. False if input ended.
+
+    `defaults`: what Enter keeps (a step id mapped to None: no default at all). `skip`: facts
+    already known, not asked. `<` or `back` at any prompt returns to the previous question.
+    """
+    from breach.core.playbook import describe_effect, is_relevant, next_step, place, previous_step
+    from breach.services.assessment import FREE_TEXT_STEPS, sa_deadline_passed, save_answer, text_languages
 
     try:
         import readline  # noqa: F401 - line editing and history for input() on a terminal
     except ImportError:  # pragma: no cover - not on every platform
         pass
     langs = text_languages(s)
+    skip = skip if skip is not None else set()
+    if "reasons_for_delay" not in answers and not sa_deadline_passed(s, incident.id, now=now()):
+        skip.add("reasons_for_delay")  # Art. 33(1): reasons are asked only once the 72 hours have passed
     while True:
         if only is not None:
             step = next((st for st in playbook.steps if st.id in only and st.id not in answers
-                         and is_relevant(st, answers)), None)
+                         and st.id not in skip and is_relevant(st, answers)), None)
         else:
-            step = next_step(playbook, answers)
+            step = next_step(playbook, answers, skip)
         if step is None:
             return True
-        number, total = _progress(playbook, answers, step)
-        if step.id == "reasons_for_delay" and not sa_deadline_passed(s, incident.id, now=now()):
-            # Art. 33(1): reasons are asked only once the 72 hours have passed.
-            answers[step.id] = None
-            save_answer(s, incident, playbook=playbook.name, step=step.id, value=None, now=now())
+        number, total = place(playbook, answers, step, defaults=defaults, skip=skip)
+        default = defaults[step.id] if step.id in defaults else step.default
+        if step.type == "text" and (isinstance(default, dict) or (step.id in FREE_TEXT_STEPS and len(langs) > 1)):
+            value = _ask_languages(step, default, number, total, langs)
+        else:
+            value = _ask_value(step, default, number, total, zone=s.org_zone)
+        if value is _END:
+            typer.echo("\nInput ended: the answers given so far are saved; run the command again to resume.")
+            return False
+        if isinstance(value, _Back):
+            if value.partial:
+                defaults[step.id] = value.partial  # coming back here, Enter keeps what was typed
+            previous = previous_step(playbook, answers, step.id, skip=skip, only=only)
+            if previous is None:
+                typer.echo("    This is the first question.")
+            else:
+                defaults[previous.id] = answers.pop(previous.id)  # Enter keeps the answer given
             continue
-        default = defaults.get(step.id, step.default)
-        while True:
-            raw = _ask(step, default, number, total)
-            if raw is None:
-                typer.echo("\nInput ended: the answers given so far are saved; run the command again to resume.")
-                return False
-            raw = raw.strip()
-            if raw == "?":
-                _help(step)
-                continue
-            if raw == "" and default not in (None, "", []):
-                raw = _fmt_value(default)
-            if raw == "" and step.optional:
-                value = None
-                break
-            try:
-                from breach.core.playbook import parse_answer
-
-                value = parse_answer(step, raw, default_zone=s.org_zone)
-                break
-            except InputError as exc:
-                typer.echo(f"    {exc}")
-        if step.type == "text" and isinstance(value, str) and len(langs) > 1:
-            value = _translations(step, value, langs)
         answers[step.id] = value
         save_answer(s, incident, playbook=playbook.name, step=step.id, value=value, now=now())
         effect = describe_effect(step, value, answers)
@@ -132,28 +133,85 @@ def interview(s: Any, incident: Any, playbook: Any, answers: dict[str, Any], def
             typer.echo(_style(f"    -> {effect}", fg="cyan"))
 
 
-def _translations(step: Any, english: str, langs: list[str]) -> str | dict[str, str]:
-    """Free text in each language the notices and letters need, the English shown beside.
+def _ask_value(step: Any, default: Any, number: int, total: int, *, zone: str) -> Any:
+    """One answer: Enter keeps the default as it is (no round trip through text)."""
+    from breach.core.playbook import parse_answer
+    from breach.errors import InputError
 
-    A document in language L prints only L's text; a language left empty is listed as
+    while True:
+        raw = _ask(step, default, number, total)
+        if raw is None:
+            return _END
+        raw = raw.strip()
+        if raw == "?":
+            _help(step)
+            continue
+        if raw.lower() in BACK:
+            return _BACK
+        if raw == "" and default is not None and default != "":
+            return default
+        if (raw == "" or raw == CLEAR) and step.optional:
+            return None
+        try:
+            return parse_answer(step, raw, default_zone=zone)
+        except InputError as exc:
+            typer.echo(f"    {exc}")
+
+
+def _ask_languages(step: Any, current: Any, number: int, total: int, langs: list[str]) -> Any:
+    """Free text one language at a time: each language's current text is its default.
+
+    Enter keeps a language's text as it is, `-` removes it, `<` goes back one prompt. A
+    document in language L prints only L's text; a language left empty is listed as
     missing in its drafts (never filled with the English).
     """
-    from breach.services.assessment import FREE_TEXT_STEPS
-
-    if step.id not in FREE_TEXT_STEPS:
-        return english
-    texts = {"en": english}
-    for lang in langs:
-        if lang == "en":
+    texts = {"en": current} if isinstance(current, str) else dict(current or {})
+    order = list(dict.fromkeys(["en", *langs, *texts]))
+    new = dict(texts)
+    i = 0
+    while i < len(order):
+        lang = order[i]
+        if i == 0:
+            raw = _ask(step, new.get("en"), number, total)
+        else:
+            typer.echo(f"    EN: {new.get('en', '(none)')}")
+            if lang in new:
+                typer.echo(f"    {lang.upper()}: {new[lang]}")
+                prompt = f"    the same in {lang} (Enter keeps it, - removes it): "
+            else:
+                prompt = f"    the same in {lang} (Enter to leave it missing): "
+            try:
+                raw = input(prompt)
+            except EOFError:
+                raw = None
+        if raw is None:
+            return _END
+        raw = raw.strip()
+        if raw == "?":
+            _help(step)
             continue
-        try:
-            typer.echo(f"    EN: {english}")
-            text = input(f"    the same in {lang} (Enter to leave it missing): ").strip()
-        except EOFError:
-            break
-        if text:
-            texts[lang] = text
-    return texts if len(texts) > 1 else english
+        if raw.lower() in BACK:
+            if i == 0:
+                return _Back(new if new != texts else None)
+            i -= 1
+            continue
+        if raw == CLEAR and i > 0:
+            new.pop(lang, None)
+        elif raw == CLEAR or (raw == "" and not new):
+            if not step.optional:
+                typer.echo(f"    {step.id}: an answer is required")
+                continue
+            return None
+        elif raw:
+            if i == 0 and new.get("en") not in (None, raw) and len(new) > 1:
+                typer.echo("    The English changed: check each language below (Enter keeps its text as it was).")
+            new[lang] = raw
+        i += 1
+    if new == texts:
+        return current  # nothing edited: the answer as it was, byte for byte
+    if not new:
+        return None
+    return new["en"] if set(new) == {"en"} else new
 
 
 def _summary(result: dict[str, Any]) -> str:
@@ -179,7 +237,10 @@ def assess(
     playbook: Annotated[str, typer.Option("--playbook", help="Playbook name or file.")] = "gdpr",
     answers_file: Annotated[Path | None, typer.Option(
         "--answers", help="YAML/JSON answers file: runs without prompts (on a terminal, asks only "
-        "what is missing).")] = None,
+        "what is missing). It replaces the last answers (the ones it drops are listed) unless --merge.")] = None,
+    merge: Annotated[bool, typer.Option(
+        "--merge", help="With --answers: change only the answers the file gives (per language for free "
+        "text; null removes one) and keep the rest of the last assessment.")] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Record without asking for confirmation.")] = False,
     home: HomeOption = None,
     by: ByOption = None,
@@ -189,18 +250,27 @@ def assess(
 
     Each answer is saved as it is given; run the command again to resume. The result
     (ENISA severity, GDPR risk, who must be told, and why) is a timeline event; a
-    reassessment keeps the earlier ones and the latest counts.
+    reassessment keeps the earlier ones and the latest counts. A reassessment starts
+    from the last answers: Enter keeps each one as it is (free text language by
+    language), `<` or `back` returns to the previous question.
 
-    Example: breach assess BR-2026-0001 --answers answers.yaml --json
+    Example: breach assess BR-2026-0001 --answers answers.yaml --merge --json
     """
+    if merge and answers_file is None:
+        fail("--merge goes with --answers FILE (the guided session always starts from the last answers)")
     tty = sys.stdin.isatty()
     try:
-        result = _assess(incident_id, playbook=playbook, answers_file=answers_file, yes=yes, home=home, by=by,
-                         tty=tty)
+        result = _assess(incident_id, playbook=playbook, answers_file=answers_file, merge=merge, yes=yes, home=home,
+                         by=by, tty=tty)
     except KeyboardInterrupt:
         typer.echo(f"\nInterrupted: every answer given so far is saved. Resume with: breach assess {incident_id}",
                    err=True)
         raise typer.Exit(130) from None
+    dropped = result.get("dropped_answers") or []
+    if dropped:
+        how = "" if merge or answers_file is None else f"{answers_file} replaces the last answers: "
+        keep = " (--merge keeps the answers a file does not give)" if how else ""
+        typer.echo(f"{how}no longer answered: {', '.join(dropped)}{keep}", err=True)
     if json_:
         emit_json(result)
     else:
@@ -210,20 +280,29 @@ def assess(
         typer.echo(next_hint(result))
 
 
-def _assess(incident_id: str, *, playbook: str, answers_file: Path | None, yes: bool, home: Path | None,
-            by: str | None, tty: bool) -> dict[str, Any]:
-    from breach.core import risk
-    from breach.core.playbook import missing_answers
-    from breach.errors import InputError
-    from breach.services.assessment import finish, load_answers_file, progress, save_answer
+def _assess(incident_id: str, *, playbook: str, answers_file: Path | None, merge: bool, yes: bool,
+            home: Path | None, by: str | None, tty: bool) -> dict[str, Any]:
+    from breach.core.playbook import carried_over, lost_answers, merged_answers, missing_answers
+    from breach.services.assessment import (
+        finish,
+        known_facts,
+        load_answers_file,
+        previous_answers,
+        progress,
+        save_answer,
+        session_defaults,
+    )
 
     with session(home, by=by) as s:
-        incident, pb, state, answers, defaults = progress(s, incident_id, playbook)
+        incident, pb, state, answers, _ = progress(s, incident_id, playbook)
+        previous = previous_answers(state)
+        defaults = session_defaults(incident, state, pb)
         if answers_file is not None:
             given = load_answers_file(answers_file, playbook=pb)
-            for key, value in given.items():
-                if answers.get(key) != value:
-                    answers[key] = value
+            if merge:  # the last answers, those given since, then the file's
+                answers = merged_answers(pb, carried_over(previous, answers), given)
+            else:  # the file replaces the last answers (those given since still count)
+                answers.update(given)
             missing = [st.id for st in missing_answers(pb, answers)]
             if missing and not tty:
                 fail(f"{len(missing)} answers missing from {answers_file}: {', '.join(missing)}")
@@ -233,53 +312,79 @@ def _assess(incident_id: str, *, playbook: str, answers_file: Path | None, yes: 
                 typer.echo(f"{answers_file} leaves {len(missing)} questions open; answering those only.")
                 if not interview(s, incident, pb, answers, defaults, only=missing):
                     raise typer.Exit(1)
-            result = finish(s, incident.id, playbook_name=pb.name, answers=answers, now=now())
+            final = answers
         else:
             if not tty:
                 fail("breach assess asks questions on a terminal; without one, give --answers FILE")
-            if answers:
-                typer.echo(f"Resuming the assessment of {incident.id}: {len(answers)} answers already saved.")
-            else:
-                typer.echo(f"Assessing {incident.id} with the {pb.name} playbook ({pb.title}).")
-                typer.echo("Type ? for help on a question; Enter takes the [default].")
-            while True:
-                if not interview(s, incident, pb, answers, defaults):
-                    raise typer.Exit(1)
-                try:
-                    preview = risk.assess(answers).to_dict()
-                except InputError as exc:
-                    # e.g. the risk lowered without a reason: say so, and let the responder change a step
-                    # instead of failing at every resume (the answers stay saved).
-                    preview = None
-                    typer.echo(_style(f"\nThis cannot be recorded yet: {exc}", fg="red"))
-                    if yes:
-                        fail(str(exc))
-                else:
-                    typer.echo("\n" + _summary(preview))
-                    if yes:
-                        break
-                question = ("\nRecord this assessment? [y = record, a step id = change it, q = quit]: " if preview
-                            else "\nWhich step do you change? [a step id, q = quit]: ")
-                try:
-                    reply = input(question)
-                except EOFError:
-                    reply = "q"
-                reply = reply.strip()
-                if preview is not None and reply.lower() in {"y", "yes", ""}:
-                    break
-                if reply.lower() in {"q", "quit", "n", "no"}:
-                    typer.echo("Not recorded. Your answers are saved; run the command again to finish.")
-                    raise typer.Exit(1)
-                if reply in {st.id for st in pb.steps}:
-                    old = answers.pop(reply, None)
-                    defaults = {**defaults, **({reply: old} if old is not None else {})}  # Enter keeps it
-                    continue
-                typer.echo(f"Unknown step {reply!r}.")
-            if missing_answers(pb, answers):
-                fail("the assessment is incomplete")
-            s.author = _decider(s.author, yes=yes)
-            result = finish(s, incident.id, playbook_name=pb.name, answers=answers, now=now())
-    return result
+            final = _guided(s, incident, pb, answers, previous, defaults, known=known_facts(incident), yes=yes)
+        result = finish(s, incident.id, playbook_name=pb.name, answers=final, now=now())
+    return {**result, "dropped_answers": lost_answers(pb, previous, final) if previous else [],
+            "merged": merge}
+
+
+def _guided(s: Any, incident: Any, pb: Any, answers: dict[str, Any], previous: dict[str, Any],
+            defaults: dict[str, Any], *, known: dict[str, Any], yes: bool) -> dict[str, Any]:
+    """The session on a terminal: the questions, the result, then record, change a step, or quit."""
+    from breach.core import risk
+    from breach.core.playbook import carried_over, missing_answers, previous_step, relevant_answers
+    from breach.errors import InputError
+    from breach.services.assessment import save_answer
+
+    skip = set(known)
+    if "role" in known and "role" not in answers:
+        answers["role"] = known["role"]
+        save_answer(s, incident, playbook=pb.name, step="role", value=known["role"], now=now())
+    if answers:
+        typer.echo(f"Resuming the assessment of {incident.id}: {len(answers)} answers already saved.")
+    elif previous:
+        typer.echo(f"Reassessing {incident.id}: Enter keeps each answer of the last assessment as it is.")
+    else:
+        typer.echo(f"Assessing {incident.id} with the {pb.name} playbook ({pb.title}).")
+    typer.echo("Type ? for help on a question, < to go back; Enter takes the [default].")
+    if "awareness_note" in known:
+        typer.echo("The awareness note comes from the incident (breach edit --awareness-note changes it).")
+    while True:
+        if not interview(s, incident, pb, answers, defaults, skip=skip):
+            raise typer.Exit(1)
+        final = relevant_answers(pb, carried_over(previous, answers))
+        try:
+            preview = risk.assess(final).to_dict()
+        except InputError as exc:
+            # e.g. the risk lowered without a reason: say so, and let the responder change a step
+            # instead of failing at every resume (the answers stay saved).
+            preview = None
+            typer.echo(_style(f"\nThis cannot be recorded yet: {exc}", fg="red"))
+            if yes:
+                fail(str(exc))
+        else:
+            typer.echo("\n" + _summary(preview))
+            if yes:
+                break
+        question = ("\nRecord this assessment? [y = record, a step id = change it, < = back, q = quit]: " if preview
+                    else "\nWhich step do you change? [a step id, < = back, q = quit]: ")
+        try:
+            reply = input(question)
+        except EOFError:
+            reply = "q"
+        reply = reply.strip()
+        if preview is not None and reply.lower() in {"y", "yes", ""}:
+            break
+        if reply.lower() in {"q", "quit", "n", "no"}:
+            typer.echo("Not recorded. Your answers are saved; run the command again to finish.")
+            raise typer.Exit(1)
+        if reply.lower() in BACK:
+            last = previous_step(pb, answers, None, skip=skip)
+            reply = last.id if last else reply
+        if reply in {st.id for st in pb.steps}:
+            old = answers.pop(reply) if reply in answers else final.get(reply)
+            defaults[reply] = old  # Enter keeps it
+            skip.discard(reply)  # asked for: a known fact can be changed too
+            continue
+        typer.echo(f"Unknown step {reply!r}.")
+    if missing_answers(pb, final):
+        fail("the assessment is incomplete")
+    s.author = _decider(s.author, yes=yes)
+    return final
 
 
 def _decider(default: str, *, yes: bool) -> str:

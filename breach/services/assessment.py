@@ -18,6 +18,7 @@ from breach.core.models import EventKind, Incident
 from breach.core.playbook import (
     check_answers,
     find_playbook,
+    is_relevant,
     load_playbook,
     missing_answers,
     relevant_answers,
@@ -66,6 +67,43 @@ def known_defaults(incident: Incident, state: IncidentState) -> dict[str, Any]:
     return defaults
 
 
+def previous_answers(state: IncidentState) -> dict[str, Any]:
+    """The last assessment's answers: where a re-assessment starts (empty before the first)."""
+    return dict(state.assessment.answers) if state.assessment else {}
+
+
+def session_defaults(incident: Incident, state: IncidentState, playbook: Any) -> dict[str, Any]:
+    """What Enter keeps at each question: the known facts and the last answers, value for value.
+
+    A question the last assessment left unanswered has no default (not even the playbook's),
+    so Enter keeps it unanswered; a multilingual answer stays a mapping of languages.
+    """
+    previous = previous_answers(state)
+    defaults = known_defaults(incident, state)
+    if previous.get("jurisdictions") is not None and previous["jurisdictions"] == defaults.get("jurisdictions"):
+        defaults["jurisdictions"] = previous["jurisdictions"]  # the same scope, in the words first given
+    if previous:
+        kept = relevant_answers(playbook, previous)
+        for step in playbook.steps:
+            if step.asked and step.id not in previous and step.id not in defaults and is_relevant(step, kept):
+                defaults[step.id] = None
+    return defaults
+
+
+def known_facts(incident: Incident) -> dict[str, Any]:
+    """Facts `breach open` (or `breach edit`) already recorded: not asked again in the session.
+
+    The awareness note stays the incident's (an edit of it still reaches the notices); a
+    processor role is taken as the answer to `role` (controller is only open's default).
+    """
+    known: dict[str, Any] = {}
+    if incident.awareness_note:
+        known["awareness_note"] = incident.awareness_note
+    if incident.role.value != "controller":
+        known["role"] = incident.role.value
+    return known
+
+
 def progress(session: Session, incident_id: str, playbook_name: str = "gdpr"):
     """(incident, playbook, state, answers so far, defaults) for a session in progress."""
     state = session.state(incident_id)
@@ -95,7 +133,6 @@ def finish(session: Session, incident_id: str, *, playbook_name: str, answers: d
     if unknown := unknown_answers(playbook, answers):  # before relevant_answers drops them silently
         raise InputError("unknown answer keys:\n" + "\n".join(unknown))
     answers = relevant_answers(playbook, answers)  # a changed answer can make earlier ones moot
-    risk.check_judgeable(answers)  # an empty or contradictory answer is refused with its reason
     risk.check_judgeable(answers)  # an empty or contradictory answer is refused with its reason
     problems = check_answers(playbook, answers)
     if problems:

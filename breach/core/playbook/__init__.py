@@ -10,12 +10,17 @@ The format is documented in playbooks/README.md.
 
 
 from breach.core.playbook.answers import (
+    carried_over,
     check_answers,
     describe_effect,
     is_relevant,
+    lost_answers,
+    merged_answers,
     missing_answers,
     next_step,
     parse_answer,
+    place,
+    previous_step,
     relevant_answers,
     tasks_for,
     unknown_answers,
@@ -27,7 +32,7 @@ from breach.core.playbook.steps import STEP_TYPES, StepType
 
 __all__ = [
     "PLAYBOOK_DIR", "STEP_TYPES", "AllOf", "AnyOf", "Choice", "Condition", "Leaf", "NotOf", "Playbook", "Step",
-    "StepType", "check_answers", "describe_effect", "find_playbook", "holds", "is_relevant", "list_playbooks",
-    "load_playbook", "missing_answers", "next_step", "parse_answer", "relevant_answers", "tasks_for",
-    "unknown_answers", "validate_file",
+    "StepType", "carried_over", "check_answers", "describe_effect", "find_playbook", "holds", "is_relevant",
+    "list_playbooks", "load_playbook", "lost_answers", "merged_answers", "missing_answers", "next_step",
+    "parse_answer", "place", "previous_step", "relevant_answers", "tasks_for", "unknown_answers", "validate_file",
 ]

@@ -29,14 +29,99 @@ def relevant_answers(playbook: Playbook, answers: dict) -> dict:
     return kept
 
 
-def next_step(playbook: Playbook, answers: dict) -> Step | None:
+def next_step(playbook: Playbook, answers: dict, skip: frozenset[str] | set[str] = frozenset()) -> Step | None:
     """The first relevant question with no entry in answers (a skipped optional
-    question is stored as None and counts as seen); None when done."""
+    question is stored as None and counts as seen); None when done. `skip`: questions
+    not to ask (a fact already known, e.g. the awareness note given on `open`)."""
     kept = relevant_answers(playbook, answers)
     for step in playbook.steps:
-        if step.asked and step.id not in answers and is_relevant(step, kept):
+        if step.asked and step.id not in answers and step.id not in skip and is_relevant(step, kept):
             return step
     return None
+
+
+def previous_step(playbook: Playbook, answers: dict, before: str | None, *,
+                  skip: frozenset[str] | set[str] = frozenset(), only: list[str] | None = None) -> Step | None:
+    """The question answered just before `before` (None: the last one answered): where `back` goes."""
+    ids = [s.id for s in playbook.steps]
+    limit = ids.index(before) if before in ids else len(ids)
+    kept = relevant_answers(playbook, answers)
+    for step in reversed(playbook.steps[:limit]):
+        if step.asked and step.id in kept and step.id not in skip and (only is None or step.id in only):
+            return step
+    return None
+
+
+def place(playbook: Playbook, answers: dict, step: Step, *, defaults: dict | None = None,
+          skip: frozenset[str] | set[str] = frozenset()) -> tuple[int, int]:
+    """(n, m): the step's place among the questions that apply now, and how many those are.
+
+    A question not answered yet counts with its default (the previous assessment's answer,
+    else the playbook's), so m does not jump when a later condition turns on; answering in
+    order, n goes up by one per question and never backwards.
+    """
+    defaults = defaults or {}
+    kept: dict = {}
+    applicable: list[str] = []
+    for st in playbook.steps:
+        if not is_relevant(st, kept) and st.id != step.id:
+            continue
+        if st.id in answers:
+            kept[st.id] = answers[st.id]
+        elif st.id in defaults:
+            kept[st.id] = defaults[st.id]
+        elif st.default is not None:
+            kept[st.id] = st.default
+        if st.asked and st.id not in skip:
+            applicable.append(st.id)
+    return applicable.index(step.id) + 1, len(applicable)
+
+
+def carried_over(previous: dict, session: dict) -> dict:
+    """A re-assessment starts from the last answers: the session's answers on top of them.
+
+    A question left unanswered in the session (None) that the last answers did not have
+    either stays absent, so walking through with Enter changes nothing.
+    """
+    out = dict(previous)
+    for key, value in session.items():
+        if value is None and key not in previous:
+            continue
+        out[key] = value
+    return out
+
+
+def merged_answers(playbook: Playbook, previous: dict, given: dict) -> dict:
+    """`--merge`: the given answers on top of the last ones. Free text given per language
+    replaces only those languages; an answer given as null removes it."""
+    texts = {s.id for s in playbook.steps if s.type == "text"}
+    out = dict(previous)
+    for key, value in given.items():
+        if value is None:
+            out.pop(key, None)
+        elif key in texts and isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **value}
+        else:
+            out[key] = value
+    return out
+
+
+def lost_answers(playbook: Playbook, previous: dict, new: dict) -> list[str]:
+    """What the last answers said that the new ones no longer say: `step`, or `step (lang)`
+    for one language of a free text."""
+    texts = {s.id for s in playbook.steps if s.type == "text"}
+    before, after = relevant_answers(playbook, previous), relevant_answers(playbook, new)
+    lost: list[str] = []
+    for key, value in before.items():
+        if value is None:
+            continue
+        now = after.get(key)
+        if now is None:
+            lost.append(key)
+        elif key in texts and isinstance(value, dict):
+            kept = set(now) if isinstance(now, dict) else {"en"}
+            lost += [f"{key} ({lang})" for lang in value if lang not in kept]
+    return lost
 
 
 def missing_answers(playbook: Playbook, answers: dict) -> list[Step]:

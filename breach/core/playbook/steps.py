@@ -99,13 +99,29 @@ def _range_problem(step: Step, number: int) -> str | None:
     return None
 
 
+#: A whole number as people write it: 12400, 12,400, 12 400, 12_400, 12'400, 12.400 (groups of three).
+_GROUPED = re.compile(r"\d{1,3}(?:([,.'_])\d{3})(?:\1\d{3})*")
+
+
+def read_count(text: str) -> int | None:
+    """A count of people or records typed by a person; None if it is not a whole number.
+
+    Art. 33(4) and EDPB 9/2022 para 52: approximate numbers are fine ("~1200", "about 12,400").
+    """
+    raw = re.sub(r"\s", "", text).lstrip("~")  # spaces, no-break and thin spaces group digits too
+    sign = -1 if raw.startswith("-") else 1  # read, so that the range check can say "below the minimum"
+    raw = raw.removeprefix("-")
+    if raw.isascii() and raw.isdigit():
+        return sign * int(raw)
+    if raw.isascii() and _GROUPED.fullmatch(raw):
+        return sign * int(re.sub(r"\D", "", raw))
+    return None
+
+
 def _parse_integer(step: Step, text: str, zone: str) -> int:
-    # Art. 33(4) and EDPB 9/2022 para 52: approximate numbers are fine ("~1200", "1 200").
-    raw = re.sub(r"[\s_]", "", text).lstrip("~")
-    try:
-        number = int(raw)
-    except ValueError:
-        raise InputError(f"{step.id}: give a whole number (an estimate is fine), not {text!r}") from None
+    number = read_count(text)
+    if number is None:
+        raise InputError(f"{step.id}: give a whole number (an estimate is fine, e.g. 12,400), not {text!r}")
     problem = _range_problem(step, number)
     if problem:
         raise InputError(f"{step.id}: {problem}")
@@ -157,7 +173,8 @@ def _parse_task(step: Step, text: str, zone: str) -> bool:
 
 def _parse_jurisdictions(step: Step, text: str, zone: str) -> dict[str, int]:
     out: dict[str, int] = {}
-    for part in (p.strip() for p in re.split(r"[,;]", text)):
+    # A comma before three digits groups thousands (BE=12,400); elsewhere it separates pairs.
+    for part in (p.strip() for p in re.split(r";|,(?!\d{3}(?!\d))", text)):
         if not part:
             continue
         code, sep, count = part.partition("=")
@@ -170,10 +187,9 @@ def _parse_jurisdictions(step: Step, text: str, zone: str) -> dict[str, int]:
             raise InputError(
                 f"{step.id}: write CODE=PEOPLE pairs with ISO 3166 codes, e.g. 'BE=1200, US-CA=800' (not {part!r})"
             )
-        try:
-            people = int(re.sub(r"[\s_]", "", count).lstrip("~"))
-        except ValueError:
-            raise InputError(f"{step.id}: {count.strip()!r} for {code} is not a whole number") from None
+        people = read_count(count)
+        if people is None:
+            raise InputError(f"{step.id}: {count.strip()!r} for {code} is not a whole number")
         if people < 0:
             raise InputError(f"{step.id}: negative count for {code}")
         if code in out:
