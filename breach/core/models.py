@@ -36,6 +36,7 @@ class EventKind(StrEnum):
     LETTERS = "letters"
     EDITED = "edited"  # a correction of the incident's facts (title, times, awareness note)
     RETRACTED = "retracted"  # a notice recorded by mistake; the obligation is pending again
+    DECIDED = "decided"  # legal's decision on an advisory: {"obligation", "notify", "reason"}
 
 
 #: Kinds a responder may add with `breach log`.
@@ -170,6 +171,9 @@ class Notification:
     reason: str | None = None
     draft: DraftRef | None = None
     seq: int = 0  # the `notified` event
+    #: `breach notified --correction`: the record this one replaces (kept in the timeline), and why.
+    corrected: Notification | None = None
+    correction_reason: str | None = None
 
 
 @dataclass(frozen=True)

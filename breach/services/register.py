@@ -61,6 +61,9 @@ def register_rows(session: Session, *, now: datetime, since: datetime | None = N
                 + (" WITHOUT LEGAL APPROVAL: " + (n.reason or "") if n.without_approval else "")
                 + (f"; reasons for delay: {_one_language(n.reasons_for_delay)}" if n.reasons_for_delay else "")
                 + (" (given at `breach notified`: notice made outside the tool)" if n.reasons_outside_tool else "")
+                + (f" (record corrected by {n.by} at {clock.iso(n.recorded_at)}: {n.correction_reason}; first "
+                   f"recorded as at {clock.iso(n.corrected.at)}"
+                   + (f" ref {n.corrected.reference}" if n.corrected.reference else "") + ")" if n.corrected else "")
                 for n in notices
             )
             obligations.append({
