@@ -23,6 +23,8 @@ from breach.core.chart import deadline_chart
 from breach.core.drafting import make_environment
 from breach.core.models import Event
 from breach.core.resources import search_path
+from breach.core.sent_letters import describe as describe_letters
+from breach.core.sent_letters import for_obligation, letters_sent, run_rows
 from breach.errors import InputError
 from breach.services.integrity import verify
 from breach.services.notices import review_rows
@@ -52,6 +54,7 @@ def report_data(session: Session, incident_id: str, *, now: datetime) -> dict[st
         return clock.show(value, zone) if value else "-"
 
     found = incident_obligations(session, incident.id, now=now, state=state)
+    sent = letters_sent(state.letters)
     chart = deadline_chart([{"obligation": o.rule_id, "recipient": o.recipient, "state": o.state,
                              "overdue": o.overdue, "started_at": o.started_at, "due_at": o.due_at,
                              "met_at": o.met_at} for o in found], now=now, zone=zone)
@@ -61,6 +64,7 @@ def report_data(session: Session, incident_id: str, *, now: datetime) -> dict[st
         "started": when(o.started_at), "met": when(o.met_at) if o.met_at else "", "reason": o.reason or "",
         "source": o.source, "status": o.status, "binding": o.binding, "note": o.note or "",
         "remaining": _remaining(o.remaining) if o.state == "pending" and o.remaining is not None else "",
+        "letters": for_obligation(sent, o.rule_id),  # met by letters: each (kind, language, version) and its count
     } for o in found]
     times = []
     for key, label in (("occurred_at", "Occurred"), ("detected_at", "Detected"), ("aware_at", "Aware"),
@@ -160,7 +164,7 @@ def describe_event(event: Event, *, zone: str = "UTC") -> str:
         line += f" (ref. {d['reference']})" if d.get("reference") else ""
         return line + (f"; without approval: {d.get('reason')}" if d.get("without_approval") else "")
     if kind == "letters":
-        return f"letters written: {d.get('count', '')}"
+        return f"letters written: {d.get('written', '')}" + (f" ({describe_letters(run_rows(d))})" if d else "")
     return str(d.get("text") or _short(d))
 
 
