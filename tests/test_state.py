@@ -126,6 +126,7 @@ def test_every_event_kind_folds(kind: EventKind) -> None:
         EventKind.LETTERS: {"written": 3},
         EventKind.EDITED: {"fields": {"title": "y"}},
         EventKind.RETRACTED: {"obligation": "x", "reason": "r"},
+        EventKind.DECIDED: {"obligation": "gdpr-art33-sa:NL", "notify": False, "reason": "r"},
     }
     state = fold([OPENED, event(2, kind, samples[kind])]) if kind != EventKind.OPENED else fold([OPENED])
     assert state.event_count == (1 if kind == EventKind.OPENED else 2)
