@@ -185,13 +185,15 @@ def test_sample_org__other_authorities_in_scope_are_advisories_in_status_json(cl
     assert "gdpr-art33-sa:NL" in by_obligation(cli.json("status", "--pending"))
 
 
-def test_sample_org__advisories_do_not_block_close_and_stay_in_the_register(cli: Cli) -> None:
+def test_sample_org__undecided_advisories_block_close_and_stay_in_the_register(cli: Cli) -> None:
     iid = high_risk_incident(cli, "BE=1200,NL=200,FR=60")
     for row in cli.json("status", iid, "--pending"):
         if row["state"] == "pending":
             result = cli("notified", iid, row["obligation"], "--without-approval", "--reason", "test")
             assert result.exit_code == 0, result.output
-    result = cli("close", iid, "--summary", "done")
+    refused = cli("close", iid, "--summary", "done")  # issue 20: closing checks the advisories too
+    assert refused.exit_code == 1 and "gdpr-art33-sa:NL" in refused.stderr and "gdpr-art33-sa:FR" in refused.stderr
+    result = cli("close", iid, "--summary", "done", "--force", "--reason", "legal decides later")
     assert result.exit_code == 0, result.output  # the NL and FR advisories are still open
     row = next(r for r in cli.json("register") if r["id"] == iid)
     assert {a["advisory"] for a in row["advisories"]} == {"gdpr-art33-sa:NL", "gdpr-art33-sa:FR"}

@@ -131,7 +131,7 @@ def test_log_timeline_list_and_close(cli: Cli) -> None:
     assert events[1]["prev_hash"] == events[0]["hash"]
     refused = cli("close", iid, "--summary", "Contained")  # the Art. 33 clock is still running
     assert refused.exit_code == 1 and "gdpr-art33-sa" in refused.stderr
-    closed = cli.json("close", iid, "--summary", "Contained", "--force")
+    closed = cli.json("close", iid, "--summary", "Contained", "--force", "--reason", "clock tracked elsewhere")
     assert closed["status"] == "closed" and closed["closed_at"] == T0
     assert "gdpr-art33-sa" in cli.json("timeline", iid)[-1]["data"]["pending_obligations"]
     assert [i["id"] for i in cli.json("list")] == [other]

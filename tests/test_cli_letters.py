@@ -83,7 +83,8 @@ def test_letters_from_approved_text_with_bad_rows_aside(cli: Cli, approved: str,
     assert NAME in body and "[[recipient_name]]" not in body and "[[recipient_data]]" not in body
     # the approved text, with only the two per-person fields filled
     view = cli.json("review", approved)
-    assert {r["lang"] for r in view if r["state"] == "approved"} == {"en", "fr"}
+    # issue 20: the letters written are sent, not merely approved
+    assert {r["lang"] for r in view if r["state"] == "sent" and r["approved_by"] == "legal"} == {"en", "fr"}
     event = cli.json("timeline", approved)[-1]
     assert event["kind"] == "letters" and event["data"]["written"] == 997
     assert NAME not in str(event) and "person0@example.org" not in str(event)

@@ -101,7 +101,7 @@ def test_status__parent_then_replies_in_its_thread_and_parent_updates(cli, stub,
 
     ok(cli("assess", iid, "--answers", str(answers), "--yes"))
     notified(cli, iid)
-    ok(cli("close", iid, "--summary", f"Contained; {NAME} informed", "--force"))
+    ok(cli("close", iid, "--summary", f"Contained; {NAME} informed", "--force", "--reason", "test"))
 
     posts = stub.calls("chat.postMessage")
     assert len(posts) == 4, [p.params.get("text") for p in posts]
@@ -247,7 +247,7 @@ def test_outage__commands_succeed_and_flush_delivers_once_in_order(cli, stub, an
     iid = json.loads(results[0].stdout)["id"]
     results.append(cli("log", iid, f"Called {NAME} at {EMAIL}"))
     results.append(cli("assess", iid, "--answers", str(answers)))
-    results.append(cli("close", iid, "--summary", "Contained", "--force"))
+    results.append(cli("close", iid, "--summary", "Contained", "--force", "--reason", "test"))
     for result in results:
         assert result.exit_code == 0, result.output
         assert "message(s) queued" in result.stderr and "breach slack flush" in result.stderr

@@ -47,7 +47,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mark": ("clocks", "Record a clock start event, e.g. the SEC materiality determination or DORA classification."),
     "notified": ("clocks", "Record that a notification was made (refused after the deadline without reasons)."),
     "retract": ("clocks",
-                "Undo a notice recorded by mistake; the obligation is pending again and the register keeps both."),
+                "Undo the latest notice recorded by mistake; the register keeps both, and says what the obligation "
+                "is now."),
     "calendar": ("clocks", "Write the deadlines as iCalendar events with alarms, for responders' calendars."),
     "regimes": ("clocks", "List and validate the regimes (YAML rules behind the clocks)."),
     "draft": ("notices", "Render a new version of a notice for legal review (a DRAFT until legal approves it)."),

@@ -172,17 +172,27 @@ def notified(
         "--phase", help="initial, complete or supplementary (Art. 33(4)); default: the approved notice's.")] = None,
     without_approval: Annotated[bool, typer.Option(
         "--without-approval", help="Emergency: record a notice legal did not approve (flagged).")] = False,
-    reason: Annotated[str | None, typer.Option("--reason", help="Why, with --without-approval.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why, with --without-approval or --correction.")
+                      ] = None,
+    supplementary: Annotated[bool, typer.Option(
+        "--supplementary", help="A further notice for a duty already met: more information in phases (GDPR "
+        "Art. 33(4)); also after the incident is closed.")] = False,
+    correction: Annotated[bool, typer.Option(
+        "--correction", help="Fix the record of the notice that met the duty (needs --reason); the options given "
+        "replace its time, reference or phase, and the first record stays in the timeline.")] = False,
     home: HomeOption = None,
     by: ByOption = None,
     json_: JsonOption = False,
 ) -> None:
     """Record that a notification was made (refused after the deadline without reasons).
 
-    The phase and the reasons for a delay come from the approved notice; an initial
-    notice opens the Art. 33(4) follow-up (gdpr-art33-followup).
+    One notice per duty: a second one for an obligation already met is refused, naming the
+    first, unless it is --supplementary (GDPR Art. 33(4)) or a --correction of that record.
+    The phase and the reasons for a delay come from the approved notice; an initial notice
+    opens the Art. 33(4) follow-up (gdpr-art33-followup), which a --supplementary notice meets.
 
     Example: breach notified BR-2026-0001 gdpr-art33-sa --at "2026-11-29 10:00" --reference DBN-123
+    Example: breach notified BR-2026-0001 gdpr-art33-sa --correction --reference DBN-124 --reason "typo"
     """
     from breach.services.notifications import record_notification
 
@@ -191,10 +201,16 @@ def notified(
     with session(home, by=by) as s:
         result = record_notification(s, incident_id, obligation, at=at, now=now(), reference=reference,
                                      reasons_for_delay=reasons_for_delay, phase=phase,
-                                     without_approval=without_approval, reason=reason)
+                                     without_approval=without_approval, reason=reason,
+                                     supplementary=supplementary, correction=correction)
         zone = s.zone
     if json_:
         emit_json(result)
+    elif result.get("corrects"):
+        ref = f", reference {result['reference']}" if result.get("reference") else ""
+        typer.echo(f"{result['incident']}: the {obligation} notice record is corrected: notified at "
+                   f"{when(result['at'], zone)}{ref}, {result['phase']} notice (the first record stays in the "
+                   "timeline).")
     else:
         state = "LATE (reasons recorded)" if result["late"] else "in time"
         typer.echo(f"{result['incident']}: {obligation} notified at {when(result['at'], zone)}, {state}; "
@@ -210,7 +226,9 @@ def retract(
     by: ByOption = None,
     json_: JsonOption = False,
 ) -> None:
-    """Undo a notice recorded by mistake; the obligation is pending again and the register keeps both.
+    """Undo the latest notice recorded by mistake; the register keeps both, and says what the obligation is now.
+
+    Retracting a correction brings back the record it corrected.
 
     Example: breach retract BR-2026-0001 gdpr-art33-sa --reason "recorded on the wrong incident"
     """
@@ -224,9 +242,17 @@ def retract(
     if json_:
         emit_json(result)
     else:
-        typer.echo(f"{result['incident']}: the {result['obligation']} notice recorded for "
-                   f"{when(result['retracted_notice_at'], zone)} is retracted; {result['obligation']} is pending "
-                   "again.")
+        ob = result["obligation"]
+        if result["state"] in {"met", "late"}:
+            late = " late" if result["state"] == "late" else ""
+            now_state = f"{ob} is still met{late}, by the notice of {when(result['met_at'], zone)}"
+        elif result["state"] == "pending":
+            due = f", due {when(result['due_at'], zone)}" if result.get("due_at") else ""
+            now_state = f"{ob} is pending again{due}"
+        else:
+            now_state = f"{ob} is now {result['state'].replace('_', ' ')}"
+        typer.echo(f"{result['incident']}: the {ob} notice recorded for "
+                   f"{when(result['retracted_notice_at'], zone)} is retracted; {now_state}.")
 
 
 @command(cli)

@@ -219,25 +219,31 @@ def timeline(
 def close(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
     summary: Annotated[str, typer.Option("--summary", help="What happened and how it ended.")],
-    force: Annotated[bool, typer.Option("--force", help="Close although obligations are still pending "
-                                        "(they are recorded on the closing event).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Close although something is still open (needs "
+                                        "--reason; each open item is recorded on the closing event).")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why, with --force.")] = None,
     home: HomeOption = None,
     by: ByOption = None,
     json_: JsonOption = False,
 ) -> None:
     """Close an incident with a summary; it stays in the GDPR Art. 33(5) register.
 
-    Refused while an obligation is still pending, unless --force.
+    Refused, naming each one, while an obligation is pending, an authority advisory is
+    undecided or a playbook task is open; --force --reason TEXT closes anyway and records them.
 
     Example: breach close BR-2026-0001 --summary "Contained; notified; no misuse seen"
+    Example: breach close BR-2026-0001 --summary "Contained" --force --reason "task 3 moved to the IT backlog"
     """
-    from breach.services.closure import close_incident
+    from breach.services.closure import close_incident, describe_items
     from breach.services.incidents import incident_dict
 
     with session(home, by=by) as s:
-        incident = close_incident(s, incident_id, summary=summary, now=now(), force=force)
+        incident = close_incident(s, incident_id, summary=summary, now=now(), force=force, reason=reason)
+        items = s.store.events(incident.id)[-1].data.get("open_items") or []
         if json_:
-            emit_json(incident_dict(incident))
+            emit_json({**incident_dict(incident), "open_items": items})
+        elif items:
+            typer.echo(f"{incident.id} closed with {describe_items(items)} (recorded on the closing event).")
         else:
             typer.echo(f"{incident.id} closed.")
 

@@ -172,6 +172,9 @@ class Notification:
     reason: str | None = None
     draft: DraftRef | None = None
     seq: int = 0  # the `notified` event
+    #: `breach notified --correction`: the record this one replaces (kept in the timeline), and why.
+    corrected: Notification | None = None
+    correction_reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -366,7 +366,17 @@ def _meeting_notice(rule: Rule, facts: Facts) -> Notification | None:
     if rule.met_by == ASSESSED:
         at = facts.events.get(ASSESSED)
         return Notification(obligation=rule.id, at=at, recorded_at=at, by="") if at else None
-    for notice in facts.notifications.get(rule.id) or []:
+    notices = list(facts.notifications.get(rule.id) or [])
+    kind, _, ref = rule.start.partition(":")
+    if kind == "submitted" and rule.met_by != "any":
+        # GDPR Art. 33(4): after an initial notice, a complete or supplementary notice recorded on the
+        # same duty (breach notified ID gdpr-art33-sa --supplementary) gives the rest: it is the follow-up.
+        earlier = facts.notifications.get(ref) or []
+        first = next((i for i, n in enumerate(earlier) if n.phase in OPEN_PHASES), None)
+        if first is not None:
+            notices += [n for n in earlier[first + 1:] if n.phase not in OPEN_PHASES]
+            notices.sort(key=lambda n: n.at)
+    for notice in notices:
         if rule.met_by == "any" or notice.phase not in OPEN_PHASES:
             return notice
     return None

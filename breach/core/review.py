@@ -18,14 +18,20 @@ NOTICE_FOR = {"gdpr-art33-sa": "sa-notification", "gdpr-art34-subjects": "subjec
 
 
 def draft_states(drafts: list[dict[str, Any]], reviews: Sequence[Review],
-                 notifications: Mapping[str, Sequence[Notification]]) -> list[dict[str, Any]]:
-    """One row per stored version with its state, review history and approval."""
+                 notifications: Mapping[str, Sequence[Notification]],
+                 letters: Sequence[Mapping[str, Any]] = ()) -> list[dict[str, Any]]:
+    """One row per stored version with its state, review history and approval.
+
+    Sent: the draft of a recorded notice, or a letter version `breach letters` wrote
+    (`letters`: rows of breach.core.sent_letters.letters_sent).
+    """
     latest: dict[tuple[str, str], int] = {}
     for d in drafts:
         key = (d["kind"], d["lang"])
         latest[key] = max(latest.get(key, 0), d["version"])
     sent = {(n.draft.kind, n.draft.lang, n.draft.version)
             for notices in notifications.values() for n in notices if n.draft}
+    sent |= {(r["kind"], r["lang"], r["version"]) for r in letters if r.get("count")}
     rows = []
     for d in drafts:
         ident = (d["kind"], d["lang"], d["version"])

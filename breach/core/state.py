@@ -163,16 +163,21 @@ def fold(events: Iterable[Event], start: IncidentState | None = None) -> Inciden
             kept = notifications.get(d["obligation"], [])
             undone = next((n for n in reversed(kept) if n.seq == d.get("notified_seq")), kept[-1] if kept else None)
             if undone is not None:
-                kept.remove(undone)
-                retractions.append(Retraction(notification=undone, reason=d.get("reason") or "", at=e.at, by=e.author))
-                if kept:
-                    clock_events[f"submitted:{undone.obligation}"] = kept[-1].at
+                if undone.corrected is not None:  # retracting a correction restores the record it replaced
+                    kept[kept.index(undone)] = undone.corrected
                 else:
-                    clock_events.pop(f"submitted:{undone.obligation}", None)
+                    kept.remove(undone)
+                retractions.append(Retraction(notification=undone, reason=d.get("reason") or "", at=e.at, by=e.author))
+                _submitted(clock_events, undone.obligation, kept)
         elif kind == EventKind.NOTIFIED:
             n = _notification(e)
-            notifications.setdefault(n.obligation, []).append(n)
-            clock_events[f"submitted:{n.obligation}"] = n.at
+            kept = notifications.setdefault(n.obligation, [])
+            replaced = next((i for i, old in enumerate(kept) if d.get("corrects") and old.seq == d["corrects"]), None)
+            if replaced is not None:  # `breach notified --correction`: the new record takes the old one's place
+                kept[replaced] = replace(n, corrected=kept[replaced])
+            else:
+                kept.append(n)
+            _submitted(clock_events, n.obligation, kept)
         elif kind == EventKind.DRAFTED:
             drafts.append(DraftRef(kind=d["kind"], lang=d["lang"], version=d["version"], sha256=d["sha256"],
                                    format=d.get("format"), template=d.get("template"),
@@ -196,6 +201,14 @@ def fold(events: Iterable[Event], start: IncidentState | None = None) -> Inciden
         notifications={k: tuple(v) for k, v in notifications.items()}, reviews=tuple(reviews),
         drafts=tuple(drafts), letters=tuple(letters), event_count=count, head_hash=head,
     )
+
+
+def _submitted(clock_events: dict[str, datetime], obligation: str, kept: list[Notification]) -> None:
+    """`submitted:<rule>`: when the latest notice on record for the rule was made (chained clocks start there)."""
+    if kept:
+        clock_events[f"submitted:{obligation}"] = kept[-1].at
+    else:
+        clock_events.pop(f"submitted:{obligation}", None)
 
 
 def _split_scope(mapping: dict[str, Any]) -> tuple[dict[str, int], int]:
@@ -263,5 +276,5 @@ def _notification(e: Event) -> Notification:
         reasons_outside_tool=bool(d.get("reasons_outside_tool")),
         draft=DraftRef(kind=draft["kind"], lang=draft["lang"], version=draft["version"], sha256=draft["sha256"])
         if draft else None,
-        seq=e.seq,
+        seq=e.seq, correction_reason=d.get("correction_reason"),
     )

@@ -20,7 +20,7 @@ from breach.core.yamlio import load_yaml, plain
 from breach.errors import InputError, Problem, ValidationError
 from breach.services.assessment import finish, update_task
 from breach.services.assessment import tasks as list_tasks
-from breach.services.closure import close_incident
+from breach.services.closure import close_incident, describe_items
 from breach.services.incidents import log_event, open_incident
 from breach.services.notices import create_draft, review_act, review_rows
 from breach.services.notifications import record_notification
@@ -208,8 +208,11 @@ def _task(session, scenario, step, state, now, say) -> None:
 
 
 def _close(session, scenario, step, state, now, say) -> None:
-    close_incident(session, state["incident"], summary=step.get("summary", "Drill finished"), now=now)
-    say(f"   {state['incident']} closed")
+    # A `reason` closes with --force: what is still open is recorded on the closing event.
+    close_incident(session, state["incident"], summary=step.get("summary", "Drill finished"), now=now,
+                   force=bool(step.get("reason")), reason=step.get("reason"))
+    items = session.store.events(state["incident"])[-1].data.get("open_items") or []
+    say(f"   {state['incident']} closed" + (f" with {describe_items(items)} recorded" if items else ""))
 
 
 _ACTIONS = {"open": _open, "log": _log, "scope": _scope, "assess": _assess, "status": _status, "draft": _draft,

@@ -84,6 +84,12 @@ def write_letters(session: Session, incident_id: str, *, subjects_csv: Path, out
         default_lang=default_lang or ("en" if "en" in approved else sorted(approved)[0]), from_address=sender,
         resume=resume, progress=progress, data_labels=data_labels(langs, session.resource_home()), now=now,
         by_jurisdiction=regional)
-    record = {**summary.to_dict(), "approvals": approvals, "format": fmt, "out_dir": str(out_dir), "resumed": resume}
+    # Per (kind, language, version): what the register, `show` and the report list under the obligation.
+    kinds = dict.fromkeys(regional, "us-ca-letter")
+    letters_of = {**approved, **regional}
+    sent = [{"kind": kinds.get(key, "subject-letter"), "lang": letters_of[key].lang,
+             "version": letters_of[key].version, "count": count} for key, count in summary.by_lang.items()]
+    record = {**summary.to_dict(), "approvals": approvals, "format": fmt, "out_dir": str(out_dir), "resumed": resume,
+              "sent": sent}
     session.store.append_event(incident.id, kind=EventKind.LETTERS, at=now, author=session.author, data=record)
     return {"incident": incident.id, **record}

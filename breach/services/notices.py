@@ -31,6 +31,7 @@ from breach.core.organization import four_eyes
 from breach.core.regimes import AWAITING_ASSESSMENT
 from breach.core.resources import search_path
 from breach.core.review import NOTICE_FOR, approved_for, draft_states, four_eyes_refusal, same_person, unified_diff
+from breach.core.sent_letters import letters_sent
 from breach.core.state import IncidentState
 from breach.errors import ApprovalError, ChainError, InputError, NotFoundError
 from breach.services.incidents import get_incident, incident_dict
@@ -265,7 +266,8 @@ def _draft_rows(session: Session, incident_id: str) -> list[dict[str, Any]]:
 
 def review_rows(session: Session, incident_id: str) -> list[dict[str, Any]]:
     state = session.state(incident_id)
-    return draft_states(_draft_rows(session, state.incident.id), state.reviews, state.notifications)
+    return draft_states(_draft_rows(session, state.incident.id), state.reviews, state.notifications,
+                        letters_sent(state.letters))
 
 
 def find_draft(session: Session, incident_id: str, kind: str, lang: str, version: int) -> dict[str, Any]:
@@ -406,7 +408,8 @@ def require_approved(session: Session, state: IncidentState, obligation: str, *,
     kind = NOTICE_FOR.get(base)
     if kind is None:
         return {}
-    rows = draft_states(_draft_rows(session, incident.id), state.reviews, state.notifications)
+    rows = draft_states(_draft_rows(session, incident.id), state.reviews, state.notifications,
+                        letters_sent(state.letters))
     langs = None
     if obligation == "gdpr-art33-sa":
         langs = list(session.org.get("lead_authority", {}).get("languages") or []) or None
@@ -504,4 +507,5 @@ def _check_file(what: str, path: Path | None, expected: str | None, *, text: str
 
 def drafts_section(session: Session, state: IncidentState) -> list[dict[str, Any]]:
     return [{k: r[k] for k in ("kind", "lang", "version", "state", "sha256")}
-            for r in draft_states(_draft_rows(session, state.incident.id), state.reviews, state.notifications)]
+            for r in draft_states(_draft_rows(session, state.incident.id), state.reviews, state.notifications,
+                                  letters_sent(state.letters))]

@@ -10,8 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from breach.core import time as clock
-from breach.core.models import EventKind
-from breach.core.regimes import find_rule, is_late
+from breach.core.models import EventKind, Notification
+from breach.core.regimes import Obligation, find_rule, is_late
+from breach.core.state import IncidentState
 from breach.errors import DeadlineError, InputError, NotFoundError
 from breach.services.incidents import get_incident, parse_time
 from breach.services.notices import require_approved
@@ -33,16 +34,37 @@ def record_notification(
     phase: str | None = None,
     without_approval: bool = False,
     reason: str | None = None,
+    supplementary: bool = False,
+    correction: bool = False,
 ) -> dict[str, Any]:
     """Record that a notification was made; after the deadline only with reasons (Art. 33(1)).
 
     The phase and the reasons for the delay come from the approved notice that was sent;
     `reasons_for_delay` (and `phase`) are for notices made outside the tool, and are
     recorded as such.
+
+    One notice per duty: once an obligation is met, another notice is refused unless it is
+    `supplementary` (GDPR Art. 33(4), information in phases; also after closing) or a
+    `correction` of the record of the notice that met it (with `reason`; the first stays in
+    the timeline). A closed incident takes a first notice for a duty left pending at a
+    forced close, a supplementary notice or a correction, never a second plain notice.
     """
     incident = get_incident(session, incident_id)
     if phase is not None and phase not in PHASES:
         raise InputError(f"phase must be one of {', '.join(PHASES)}")
+    if supplementary and correction:
+        raise InputError("--supplementary and --correction exclude each other: a supplementary notice is a new "
+                         "notice, a correction fixes the record of one already made")
+    if supplementary:
+        if phase not in (None, "supplementary"):
+            raise InputError(f"--supplementary records a supplementary notice, not phase {phase!r}")
+        phase = "supplementary"
+    if correction:
+        if not (reason or "").strip():
+            raise InputError("--correction needs --reason: why the recorded notice was wrong")
+        if without_approval:
+            raise InputError("--correction fixes the record of a notice already made; --without-approval is "
+                             "for a new notice")
     try:
         find_rule(obligation)
     except NotFoundError:
@@ -68,6 +90,27 @@ def record_notification(
         current = obligations[obligation]
         if current.state == "not_applicable":
             raise InputError(f"{obligation} is not applicable to {incident.id}: {current.reason}")
+        notices = state.notifications.get(obligation, ())
+        first = _meeting(state, current)
+        if correction:
+            if not notices:
+                raise InputError(f"{incident.id} has no recorded {obligation} notice to correct")
+            data = _correction(session, incident.id, obligation, first or notices[-1], state=state, when=at and when,
+                               reference=reference, reasons_for_delay=reasons_for_delay, phase=phase,
+                               reason=str(reason))
+            session.store.append_event(incident.id, kind=EventKind.NOTIFIED, at=now, author=session.author,
+                                       data=data)
+            session.changed(incident.id, f"notified:{obligation}", now=now)
+            return {"incident": incident.id, **data}
+        if first is not None and not supplementary:
+            raise InputError(
+                f"{obligation} is already met: {_describe(first, session.zone)}. One notice per duty: record more "
+                f"information with --supplementary (GDPR Art. 33(4)), or fix that record with --correction "
+                "--reason TEXT")
+        if incident.status == "closed" and not supplementary and notices:
+            raise InputError(f"{incident.id} is closed and {obligation} has a notice on record "
+                             f"({_describe(notices[-1], session.zone)}): only a --supplementary notice or a "
+                             "--correction is recorded after closing")
         approval = require_approved(session, state, obligation, without_approval=without_approval)
         sent = approval.get("draft")
         drafted = next((d for d in state.drafts if sent and (d.kind, d.lang, d.version)
@@ -103,7 +146,7 @@ def record_notification(
             "late": late, "phase": phase or "complete",
             "phase_number": len(state.notifications.get(obligation, ())) + 1,
             "recipient": current.recipient, "without_approval": without_approval,
-            "reason": reason,
+            "reason": reason, "supplementary": supplementary,
         }
         data.update(approval)
         session.store.append_event(incident.id, kind=EventKind.NOTIFIED, at=now, author=session.author, data=data)
@@ -111,9 +154,50 @@ def record_notification(
     return {"incident": incident.id, **data}
 
 
+def _meeting(state: IncidentState, current: Obligation) -> Notification | None:
+    """The recorded notice that met the obligation (the first one, unless phased), or None while pending.
+
+    The Art. 33(4) follow-up may be met by a supplementary notice recorded on gdpr-art33-sa itself.
+    """
+    if current.state not in {"met", "late"} or current.met_at is None:
+        return None
+    own = state.notifications.get(current.rule_id, ())
+    others = [n for ns in state.notifications.values() for n in ns]
+    return next((n for n in [*own, *others] if n.at == current.met_at), None)
+
+
+def _describe(notice: Notification, zone: str) -> str:
+    """'notified 29 Nov 2026 10:00 CET, reference DBN-1, complete notice'."""
+    ref = f", reference {notice.reference}" if notice.reference else ", no reference"
+    return f"notified {clock.show(notice.at, zone)}{ref}, {notice.phase} notice (recorded by {notice.by})"
+
+
+def _correction(session: Session, incident_id: str, obligation: str, old: Notification, *, state: IncidentState,
+                when: datetime | None, reference: str | None, reasons_for_delay: str | None, phase: str | None,
+                reason: str) -> dict[str, Any]:
+    """The record of `old` as corrected: what is given replaces, the rest is kept (the approval included)."""
+    previous = next(e.data for e in session.store.events(incident_id) if e.seq == old.seq)
+    at = when or old.at
+    late = is_late(obligation, facts_for(session, state), at)
+    reasons = reasons_for_delay if reasons_for_delay is not None else old.reasons_for_delay
+    if late and not (reasons or ""):
+        raise DeadlineError(f"the corrected time {clock.iso(at)} is after the {obligation} deadline: give "
+                            "--reasons-for-delay (GDPR Art. 33(1))")
+    data = {**previous, "at": clock.iso(at), "late": late, "reasons_for_delay": reasons if late else None,
+            "corrects": old.seq, "correction_reason": reason}
+    if reasons_for_delay is not None:
+        data["reasons_outside_tool"] = True
+    if reference is not None:
+        data["reference"] = reference
+    if phase is not None:
+        data["phase"] = phase
+    return data
+
+
 def retract_notification(session: Session, incident_id: str, obligation: str, *, reason: str,
                          now: datetime) -> dict[str, Any]:
-    """Undo a notice recorded by mistake: a `retracted` event; the obligation is pending again.
+    """Undo the latest notice recorded by mistake: a `retracted` event; a retracted correction brings back
+    the record it replaced. Returns the obligation's state afterwards (met by an earlier notice, or pending).
 
     The register keeps both the notice and its retraction (GDPR Art. 33(5): document the facts).
     """
@@ -125,10 +209,18 @@ def retract_notification(session: Session, incident_id: str, obligation: str, *,
     if not notices:
         raise InputError(f"{incident.id} has no recorded {obligation} notice to retract "
                          f"(see `breach show {incident.id}`)")
-    undone = notices[-1]
+    undone = max(notices, key=lambda n: n.seq)  # the latest recorded
     with session.store.transaction():
         session.store.append_event(incident.id, kind=EventKind.RETRACTED, at=now, author=session.author,
                                    data={"obligation": obligation, "notified_seq": undone.seq, "reason": reason})
         session.changed(incident.id, f"retracted:{obligation}", now=now)
+    after = session.state(incident.id)
+    found = {o.rule_id: o for o in incident_obligations(session, incident.id, now=now, state=after)}.get(obligation)
+    remaining = after.notifications.get(obligation, ())
     return {"incident": incident.id, "obligation": obligation, "retracted_notice_at": clock.iso(undone.at),
-            "reference": undone.reference, "reason": reason, "by": session.author}
+            "reference": undone.reference, "reason": reason, "by": session.author,
+            "restored": clock.iso(undone.corrected.at) if undone.corrected else None,
+            "state": found.state if found else "not_applicable",
+            "due_at": clock.iso(found.due_at) if found and found.due_at else None,
+            "met_at": clock.iso(found.met_at) if found and found.met_at else None,
+            "notices_left": len(remaining)}

@@ -20,6 +20,8 @@ from breach.adapters.files import write_private
 from breach.adapters.store_sql import sha256_text
 from breach.core import time as clock
 from breach.core.resources import shipped
+from breach.core.sent_letters import describe as describe_letters
+from breach.core.sent_letters import for_obligation, letters_sent
 from breach.core.textsafe import csv_cell
 from breach.core.wording import human_reason, key_words, words
 from breach.errors import InputError
@@ -52,21 +54,29 @@ def register_rows(session: Session, *, now: datetime, since: datetime | None = N
         a = state.assessment
         result, answers = (a.result, a.answers) if a else ({}, {})
         obligations = []
+        sent = letters_sent(state.letters)
         for o in incident_obligations(session, incident.id, now=now, state=state):
             notices = state.notifications.get(o.rule_id, ())
+            # Met by letters (Art. 34, Cal. Civ. Code 1798.82): each (kind, language, version) written, with its count.
+            letters = for_obligation(sent, o.rule_id)
             how = "; ".join(
                 f"{n.phase} notice at {clock.iso(n.at)}"
                 + (f" ref {n.reference}" if n.reference else "")
-                + (f", draft {n.draft.kind} {n.draft.lang} v{n.draft.version}" if n.draft else "")
+                + (f", draft {n.draft.kind} {n.draft.lang} v{n.draft.version}" if n.draft and not letters else "")
                 + (" WITHOUT LEGAL APPROVAL: " + (n.reason or "") if n.without_approval else "")
                 + (f"; reasons for delay: {_one_language(n.reasons_for_delay)}" if n.reasons_for_delay else "")
                 + (" (given at `breach notified`: notice made outside the tool)" if n.reasons_outside_tool else "")
+                + (f" (record corrected by {n.by} at {clock.iso(n.recorded_at)}: {n.correction_reason}; first "
+                   f"recorded as at {clock.iso(n.corrected.at)}"
+                   + (f" ref {n.corrected.reference}" if n.corrected.reference else "") + ")" if n.corrected else "")
                 for n in notices
             )
+            if letters:
+                how = "; ".join(filter(None, [how, f"letters {describe_letters(letters)}"]))
             obligations.append({
                 "obligation": o.rule_id, "recipient": o.recipient, "state": o.state,
                 "due_at": clock.iso(o.due_at), "met_at": clock.iso(o.met_at), "how": how or None,
-                "reason": o.reason, "source": o.source,
+                "reason": o.reason, "source": o.source, "letters": letters,
                 # met, then the scope changed so that it no longer applies: kept on record
                 "no_longer_triggered": o.scope_changed_at is not None,
                 "scope_changed_at": clock.iso(o.scope_changed_at),

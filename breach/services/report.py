@@ -23,6 +23,7 @@ from breach.core.chart import deadline_chart
 from breach.core.drafting import make_environment
 from breach.core.event_words import describe_event
 from breach.core.resources import search_path
+from breach.core.sent_letters import for_obligation, letters_sent
 from breach.core.wording import human_note, human_reason, words
 from breach.errors import InputError
 from breach.services.integrity import verify
@@ -53,6 +54,7 @@ def report_data(session: Session, incident_id: str, *, now: datetime) -> dict[st
         return clock.show(value, zone) if value else "-"
 
     found = incident_obligations(session, incident.id, now=now, state=state)
+    sent = letters_sent(state.letters)
     chart = deadline_chart([{"obligation": o.rule_id, "recipient": o.recipient, "state": o.state,
                              "overdue": o.overdue, "started_at": o.started_at, "due_at": o.due_at,
                              "met_at": o.met_at} for o in found], now=now, zone=zone)
@@ -62,6 +64,7 @@ def report_data(session: Session, incident_id: str, *, now: datetime) -> dict[st
         "started": when(o.started_at), "met": when(o.met_at) if o.met_at else "", "reason": human_reason(o.reason),
         "source": o.source, "status": o.status, "binding": o.binding, "note": human_note(o.note),
         "remaining": _remaining(o.remaining) if o.state == "pending" and o.remaining is not None else "",
+        "letters": for_obligation(sent, o.rule_id),  # met by letters: each (kind, language, version) and its count
     } for o in found]
     for row, o in zip(obligations, found, strict=True):  # met, then the scope changed: kept, marked
         if o.scope_changed_at is not None:
@@ -71,7 +74,7 @@ def report_data(session: Session, incident_id: str, *, now: datetime) -> dict[st
     obligations += [{
         "id": a.id, "title": a.title, "recipient": a.recipient, "regime": a.regime, "state": "decided",
         "due": "no clock", "started": "-", "met": "", "source": a.source, "status": a.status, "binding": "advisory",
-        "note": a.note or "", "remaining": "",
+        "note": human_note(a.note), "remaining": "", "letters": [],
         "reason": f"decided: not notified ({a.decided.reason}; {a.decided.by}; {when(a.decided.at)})",
     } for a in incident_advisories(session, incident.id, state=state) if a.decided is not None]
     times = []

@@ -7,6 +7,7 @@ from typing import Any
 
 from breach.core import time as clock
 from breach.core.models import Assessment, Task
+from breach.core.sent_letters import letters_sent
 from breach.core.textsafe import for_terminal_block
 from breach.services.incidents import incident_dict
 from breach.services.notices import drafts_section
@@ -35,6 +36,8 @@ def incident_view(session: Session, incident_id: str, *, now: datetime) -> dict[
         "obligations": obligations_section(session, state, now),
         "advisories": advisories_section(session, state),
         "drafts": drafts_section(session, state),
+        # Each (kind, language, version) `breach letters` wrote, its count and the obligation it serves.
+        "letters": letters_sent(state.letters),
     }
 
 
@@ -115,5 +118,8 @@ def render_view(view: dict[str, Any], zone: str = "UTC") -> str:
                      f"{text(a['recipient'])}")
     for d in view.get("drafts") or []:
         lines.append(f"  draft {d['kind']} {d['lang']} v{d['version']} [{d['state']}]")
+    for r in view.get("letters") or []:
+        lines.append(f"  letters {r['kind']} {r['lang']} v{r['version']}: {r['count']:,} written"
+                     + (f" ({r['obligation']})" if r.get("obligation") else ""))
     lines.append(f"  {view['events']} events, head {str(view['head_hash'])[:12]}")
     return "\n".join(lines)
