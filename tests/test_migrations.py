@@ -122,7 +122,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, list
             result = cli(*args)
             assert result.exit_code == 0, result.output
         cli.open("Misdirected e-mail")
-        assert cli("close", "BR-2026-0002", "--summary", "Recalled", "--force", "--reason", "Drill record").exit_code == 0
+        assert cli("close", "BR-2026-0002", "--summary", "Recalled", "--force", "--reason", "Drill").exit_code == 0
         cli.open("Phishing")
         store = Store.open(home)
         try:
