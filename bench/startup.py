@@ -11,7 +11,8 @@ it is written once through the Python API (of the editable install) with BREACH_
 process through the installed `breach` script, its output read through a pipe as a script would.
 Runs are interleaved (one of each command of each install per round, after a warm-up round); a
 command's ratio is the median over the rounds of its time divided by the same round's `import typer`.
-The exit status is 1 when any ratio is over --limit (1.5).
+The exit status is 1 when any ratio is over --limit (1.5); the human `status` table is printed
+beside them for comparison, not checked.
 
 The timed runs set PYTHONDONTWRITEBYTECODE=1: each command runs on the bytecode its install left,
 never on a cache an earlier run of this script wrote.
@@ -39,7 +40,9 @@ NOW = "2026-11-28T14:05:00+01:00"
 SCOPE = ["BE=1200", "FR=300", "NL=250", "US-CA=800", "US-TX=600", "US-NY=300"]
 BASELINE = "import typer"
 COMMANDS = {"breach --help": ["--help"], "breach list --json": ["list", "--json"],
-            "breach status --json": ["status", "--json"]}
+            "breach status --json": ["status", "--json"], "breach status": ["status"]}
+#: Printed for comparison, not held to --limit: the table parses the profile and formats every row.
+UNCHECKED = {"breach status"}
 #: Not part of a fresh clone: copying them would hide what an install leaves out.
 NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.pyc", "*.egg-info", "build", "dist",
                                     ".pytest_cache", ".ruff_cache", "*.db", "*.db-wal", "*.db-shm")
@@ -143,9 +146,10 @@ def main() -> None:
         for label in COMMANDS:
             values = samples[(kind, label)]
             ratio = statistics.median(v / b for v, b in zip(values, base, strict=True))
-            flag = "  OVER" if ratio > args.limit else ""
+            checked = label not in UNCHECKED
+            flag = "  OVER" if checked and ratio > args.limit else "" if checked else "  (not checked)"
             print(f"{kind:<10}{label:<24}{statistics.median(values) * 1000:>10.1f}{ratio:>8.2f}{flag}")
-            if ratio > args.limit:
+            if checked and ratio > args.limit:
                 over.append(f"{kind} {label}")
     if over:
         print(f"over {args.limit}: {', '.join(over)}", file=sys.stderr)
