@@ -6,8 +6,8 @@ source; a wheel (and so `pip install .` or `pipx install .`) gets a copy under
 
 An editable install (`pip install -e .`, the README's first command) compiles the
 checkout's modules to bytecode, as pip does for a wheel: Python would otherwise compile
-them on every run where it may not write `__pycache__` (PYTHONDONTWRITEBYTECODE), which
-made `breach status` a third slower than from a wheel (bench/startup.py).
+them on every run where it may not write `__pycache__` (PYTHONDONTWRITEBYTECODE): about
+15 ms more on `breach status --json` than from a wheel (bench/startup.py).
 """
 
 import compileall
