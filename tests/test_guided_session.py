@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import re
 import sys
 from pathlib import Path
@@ -20,8 +21,10 @@ PROMPT = r"answer \(\? for help\)[^:]*: "
 
 def spawn(home: Path, incident: str) -> pexpect.spawn:
     env = {**os.environ, "BREACH_NOW": T0, "USER": "tester", "COLUMNS": "120"}
+    # A run started in the background inherits SIGINT ignored: give the session Ctrl-C back.
     return pexpect.spawn(sys.executable, ["-m", "breach", "assess", incident, "--home", str(home)],
-                         env=env, encoding="utf-8", timeout=30, dimensions=(50, 120))
+                         env=env, encoding="utf-8", timeout=30, dimensions=(50, 120),
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def test_first_question_shows_n_of_m_numbered_choices_and_takes_a_prefix(cli: Cli, home: Path) -> None:
