@@ -41,7 +41,7 @@ def test_regimes_list_has_the_ndb_and_pipeda_rules_with_sources_and_status() -> 
     rules = {r["id"]: r for r in json.loads(result.stdout)}
     assert rules["au-ndb-oaic"]["recipient"] == OAIC
     assert rules["au-ndb-oaic"]["status"] == "confirmed-secondary" and "[S11]" in rules["au-ndb-oaic"]["source"]
-    assert rules["au-ndb-assess"]["period"] == "30 calendar_days" and rules["au-ndb-assess"]["binding"] == "guidance"
+    assert rules["au-ndb-assess"]["period"] == "30 calendar_days" and rules["au-ndb-assess"]["binding"] == "law"
     assert rules["ca-pipeda-opc"]["recipient"] == OPC
     assert rules["ca-pipeda-opc"]["status"] == "confirmed-primary" and "[S10]" in rules["ca-pipeda-opc"]["source"]
     # the 24-month figure is from knowledge: regimes.md keeps it unconfirmed, so the row is partial

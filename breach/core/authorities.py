@@ -38,7 +38,7 @@ EDPB_REPRESENTATIVE = "EDPB Guidelines 9/2022 v2.0, para 73 (a representative do
 NEEDS_DECISION = "needs a legal decision"
 
 _KEYS = {"id", "country", "level", "name", "name_en", "short", "languages", "portal", "website", "competence",
-         "source", "status", "note"}
+         "source", "source_quote", "status", "note"}
 _REQUIRED = ("id", "country", "name", "languages", "source", "status")
 _PORTAL_KEYS = {"url", "status", "source"}
 _ID = re.compile(r"^[A-Z]{2}(?:-[A-Z]{2,3})?$")
