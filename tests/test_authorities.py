@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import Cli
 from typer.testing import CliRunner
 
@@ -17,6 +18,7 @@ from breach.core.authorities import (
     member_state,
     validate_directory,
 )
+from breach.core.resources import shipped
 from breach.core.yamlio import load_yaml
 from breach.errors import NotFoundError, ValidationError
 
@@ -70,9 +72,10 @@ def test_directory__names_in_their_own_language(code: str, name: str, languages:
 
 def test_directory__unconfirmed_rows_of_regimes_md_stay_unconfirmed() -> None:
     directory = load_directory()
-    # regimes.md section 5: only AT and BE are confirmed; BG, LU, MT partial.
+    # regimes.md section 5: only AT and BE are confirmed; BG, LU, MT partial. Issue 24 re-checked
+    # Lower Saxony (DE-NI) in secondary sources: partial, with the sentence it rests on.
     assert {a.id for a in directory.authorities if a.status == "confirmed"} == {"AT", "BE"}
-    assert {a.id for a in directory.authorities if a.status == "partial"} == {"BG", "LU", "MT"}
+    assert {a.id for a in directory.authorities if a.status == "partial"} == {"BG", "LU", "MT", "DE-NI"}
     cnil = directory.get("FR")
     assert cnil.portal is not None and cnil.portal["status"] == "unconfirmed"
     assert directory.get("NL").portal is None
@@ -385,3 +388,11 @@ def test_show_lists_the_advisories_too(cli: Cli, assessed: str) -> None:
     assert [a["obligation"] for a in view["advisories"]] == ["gdpr-art33-sa:NL"]
     shown = cli("show", assessed).stdout
     assert "gdpr-art33-sa:NL" in shown and "advisory" in shown and "Autoriteit Persoonsgegevens" in shown
+
+
+def test_directory__lower_saxony_names_the_man_in_office_with_its_source_quote() -> None:
+    # Issue 24: "Der Landesbeauftragte" (a man has held the office since 15 September 2023).
+    data = yaml.safe_load(shipped("authorities.yaml").read_text(encoding="utf-8"))
+    raw = next(e for e in data["authorities"] if e["id"] == "DE-NI")
+    assert load_directory().get("DE-NI").name == "Der Landesbeauftragte für den Datenschutz Niedersachsen"
+    assert "seit 15. September 2023 Landesbeauftragter" in raw["source_quote"]

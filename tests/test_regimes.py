@@ -8,11 +8,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from breach.core import regimes
 from breach.core.models import Notification
+from breach.core.regime_rules import NOT_REGIME_FILES
 from breach.core.regimes import Facts, deadline_for, find_rule, is_late, obligations
 from breach.core.resources import CHECKOUT as ROOT
+from breach.core.us_state_laws import validate as validate_us_state_laws
 from breach.core.yamlio import load_yaml
 from breach.errors import NotFoundError, ValidationError
 
@@ -61,6 +64,9 @@ REQUIRED_IDS = [
 def test_shipped_regimes__validate() -> None:
     assert regimes.validate_folder(regimes.REGIME_DIR) == []
     for path in sorted(regimes.REGIME_DIR.glob("*.yaml")):
+        if path.name in NOT_REGIME_FILES:  # a data table beside the regimes (issue 24), validated by its own loader
+            assert validate_us_state_laws(yaml.safe_load(path.read_text(encoding="utf-8"))) == [], path
+            continue
         assert regimes.validate_file(path) == [], path
 
 

@@ -136,8 +136,13 @@ def load_rules(folder: Path | None = None) -> list[Rule]:
     return list(rules)
 
 
+#: Data tables that live beside the regime files but are not regime files (issue 24: the US state
+#: laws, element by element, read by breach/core/us_state_laws.py).
+NOT_REGIME_FILES = {"us-state-laws.yaml"}
+
+
 def _fingerprint(folder: str | Path) -> tuple[str, tuple[tuple[str, int, int], ...]]:
-    files = sorted(Path(folder).resolve().glob("*.yaml"))
+    files = sorted(f for f in Path(folder).resolve().glob("*.yaml") if f.name not in NOT_REGIME_FILES)
     return str(Path(folder).resolve()), tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files)
 
 
