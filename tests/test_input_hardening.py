@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import HIGH_RISK_ANSWERS, Cli, run_breach
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -121,11 +122,20 @@ def test_plain_has_a_budget() -> None:
     st.binary(max_size=120).map(lambda b: b.decode("utf-8", "replace")),
 ))
 def test_any_yaml_text_loads_or_raises_a_validation_error(text: str) -> None:
+    """Either a ValidationError whose every problem names the file and a line of the text, or a value that
+    survives a round trip: written out as YAML and loaded again, it is the same plain value."""
     try:
         value = yamlio.loads_yaml(text, path="f.yaml")
-    except (ValidationError, InputError):
+    except ValidationError as exc:
+        assert exc.problems
+        for problem in exc.problems:
+            assert problem.path == "f.yaml" and problem.line is not None, problem
+            assert 1 <= problem.line <= len(text.splitlines()) + 1, (problem, text)
+            assert str(problem).startswith(f"f.yaml:{problem.line}: ")
         return
-    yamlio.plain(value)
+    once = yamlio.plain(value)
+    again = yamlio.plain(yamlio.loads_yaml(yaml.safe_dump(once, sort_keys=False, allow_unicode=True), path="g.yaml"))
+    assert repr(again) == repr(once)  # repr: NaN equals itself
 
 
 # --- times -----------------------------------------------------------------------------------------

@@ -148,6 +148,10 @@ def test_any_bytes_as_a_whole_file_give_a_summary_or_input_error(data: bytes) ->
         csv_path.write_bytes(data)
         try:
             summary = run(csv_path, Path(tmp) / "out", fmt="md")
-        except InputError:
+        except InputError as exc:
+            assert str(exc).startswith(str(csv_path)), str(exc)  # the refusal names the file it refuses
+            assert not (Path(tmp) / "out" / "rejected.csv").exists()  # and nothing was half written
             return
         assert summary.written + summary.rejected == summary.rows
+        with open(Path(tmp) / "out" / "rejected.csv", encoding="utf-8", newline="") as fh:
+            assert len(list(csv.reader(fh))) == summary.rejected + 1

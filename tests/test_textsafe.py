@@ -113,10 +113,20 @@ def test_no_cell_starts_a_formula(text: str) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.one_of(st.text(max_size=50), st.lists(st.text(max_size=20), max_size=5), st.none(), st.integers()),
+@given(st.one_of(st.text(max_size=50), st.lists(st.text(max_size=20), max_size=5), st.none(), st.integers(),
+                 st.text(alphabet=st.sampled_from(["a", "\udc80"]), max_size=8)),
        st.integers(min_value=0, max_value=60))
 def test_check_length_passes_or_raises_input_error(value: object, limit: int) -> None:
+    """It refuses exactly what is over the limit (or not UTF-8), and the refusal names the field and the limit."""
+    size = 0 if value is None else len(value) if isinstance(value, str) else len(repr(value))
+    texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    not_utf8 = any(0xD800 <= ord(c) <= 0xDFFF for text in texts for c in text)
     try:
         check_length(value, what="x", limit=limit)
-    except InputError:
-        pass
+    except InputError as exc:
+        assert size > limit or not_utf8, (value, limit)
+        expected = f"x is {size:,} characters long; the limit is {limit:,}" if size > limit else \
+            "x is not valid UTF-8 text"
+        assert str(exc).startswith(expected), str(exc)
+    else:
+        assert size <= limit and not not_utf8, (value, limit)

@@ -1,6 +1,6 @@
 """The EDPB layer: from the ENISA severity and the facts to the GDPR risk, never below ENISA.
 
-Pure: no I/O, no clock. `breach/risk.py` scores severity with the ENISA 2013 method;
+Pure: no I/O, no clock. `breach/core/risk.py` scores severity with the ENISA 2013 method;
 this module turns the score and the facts the score cannot see (which data items,
 which people, how many, a ransomware attack whose exfiltration is not ruled out, a
 hospital's outage) into Art. 33 "risk" and Art. 34 "high risk", following the factors
@@ -78,7 +78,7 @@ LARGE_SCALE = 1_000
 VERY_LARGE_SCALE = 10_000
 
 CONFIDENTIALITY_ORDER = ("none", "exposed", "known_recipients", "unknown_recipients")
-#: Answer keys this layer reads, beside the ENISA ones read by breach/risk.py.
+#: Answer keys this layer reads, beside the ENISA ones read by breach/core/risk.py.
 ANSWER_KEYS = (
     "data_items", "subject_categories", "subjects_count", "vulnerable_subjects", "special_categories",
     "password_storage", "malware", "exfiltration_ruled_out", "exfiltration_evidence", "critical_service",

@@ -139,6 +139,11 @@ def loads_yaml(text: str, *, path: str = "<string>") -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise ValidationError([Problem(path, line, f"YAML syntax: {exc.problem or exc}")]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses: name its line, on one line
+        line = text[: exc.position].count("\n") + 1
+        character = exc.character if isinstance(exc.character, int) else ord(exc.character or "\0")
+        raise ValidationError([Problem(path, line, f"YAML refuses the character U+{character:04X} "
+                                                   "(control characters are not allowed)")]) from None
     except yaml.YAMLError as exc:
         raise ValidationError([Problem(path, None, f"YAML: {exc}")]) from None
     except RecursionError:

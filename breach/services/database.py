@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from breach.adapters.dburl import mask_url
+from breach.adapters.store_protocol import IncidentLog
 from breach.adapters.store_sql import SqlStore
 from breach.adapters.stores import open_sqlite, open_store
 from breach.core.organization import load_org
@@ -32,7 +33,7 @@ def upgrade(home: Path | None) -> dict[str, Any]:
         store.close()
 
 
-def verify_log(store: SqlStore) -> int:
+def verify_log(store: IncidentLog) -> int:
     """Every chain and the incident ledger; raises ChainError naming the first problem; returns the events."""
     problems = store.verify_ledger()
     if problems:

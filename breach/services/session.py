@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from breach.adapters.store_sql import SqlStore
+from breach.adapters.store_protocol import IncidentLog
 from breach.adapters.stores import open_store
 from breach.errors import InputError, NotFoundError, StoreError
 
@@ -70,7 +70,7 @@ class Session:
     """An open data folder. `org` is read on first use, so commands that need no profile start fast."""
 
     home: Path
-    store: SqlStore
+    store: IncidentLog
     author: str = ""
     notifiers: list[Notifier] = field(default_factory=list)
     write: bool = True

@@ -1,4 +1,6 @@
-"""Guards found in review: each case once failed silently or with a traceback."""
+"""Guards around the CLI's edges: bad times, folders and files, superseded drafts, edited records.
+
+Each case once failed silently or with a traceback."""
 
 from __future__ import annotations
 
