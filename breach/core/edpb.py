@@ -1,6 +1,6 @@
 """The EDPB layer: from the ENISA severity and the facts to the GDPR risk, never below ENISA.
 
-Pure: no I/O, no clock. `breach/risk.py` scores severity with the ENISA 2013 method;
+Pure: no I/O, no clock. `breach.core.risk` scores severity with the ENISA 2013 method;
 this module turns the score and the facts the score cannot see (which data items,
 which people, how many, a ransomware attack whose exfiltration is not ruled out, a
 hospital's outage) into Art. 33 "risk" and Art. 34 "high risk", following the factors
@@ -14,6 +14,12 @@ that restored the data quickly, exfiltration ruled out with evidence, passwords 
 a strong hash) can keep a loss from counting, and the rationale names it. Answers that
 cannot be judged (no breach type, contradictions) are refused rather than guessed.
 Every threshold is explained in playbooks/README.md.
+
+The decision reads as a list of named rules (`Rule`: name, source, the function that
+applies it), folded in order by `decide`: NOTE_RULES (what the rationale must say about
+the data), CONTAINMENT_RULES (the named mitigating facts), FACTOR_RULES (the EDPB
+factors that make the risk high). `RULES` lists them all; the duties that follow are
+breach.core.duties.DUTY_RULES, the ENISA steps breach.core.risk.ENISA_STEPS.
 """
 
 from __future__ import annotations
@@ -80,7 +86,7 @@ LARGE_SCALE = 1_000
 VERY_LARGE_SCALE = 10_000
 
 CONFIDENTIALITY_ORDER = ("none", "exposed", "known_recipients", "unknown_recipients")
-#: Answer keys this layer reads, beside the ENISA ones read by breach/risk.py.
+#: Answer keys this layer reads, beside the ENISA ones read by breach.core.risk.
 ANSWER_KEYS = (
     "data_items", "subject_categories", "subjects_count", "vulnerable_subjects", "special_categories",
     "password_storage", "malware", "exfiltration_ruled_out", "exfiltration_evidence", "critical_service",

@@ -6,6 +6,10 @@ risk" below is ours. It follows the EDPB's reasoning (Guidelines 9/2022, WP250
 Annex B examples) rather than the score alone, and is explained in
 playbooks/README.md. Every conclusion comes with a rationale line a responder can
 paste into the Art. 33(5) register.
+
+The score is ENISA_STEPS, named steps each citing its section of the ENISA method; the
+risk is breach.core.edpb.decide (edpb.RULES), the duties breach.core.duties.decide
+(DUTY_RULES). `RiskResult.rules` names the rules that fired, in order.
 """
 
 from __future__ import annotations
