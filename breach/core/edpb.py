@@ -14,11 +14,19 @@ that restored the data quickly, exfiltration ruled out with evidence, passwords 
 a strong hash) can keep a loss from counting, and the rationale names it. Answers that
 cannot be judged (no breach type, contradictions) are refused rather than guessed.
 Every threshold is explained in playbooks/README.md.
+
+The decision reads as a list of named rules (`Rule`: name, source, the function that
+applies it), folded in order by `decide`: NOTE_RULES (what the rationale must say about
+the data), CONTAINMENT_RULES (the named mitigating facts), FACTOR_RULES (the EDPB
+factors that make the risk high). `RULES` lists them all; the duties that follow are
+breach.core.duties.DUTY_RULES, the ENISA steps breach.core.risk.ENISA_STEPS.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
 
 from breach.errors import InputError
 
@@ -122,16 +130,6 @@ class Facts:
     @property
     def intimate(self) -> tuple[str, ...]:
         return tuple(i for i in INTIMATE_ITEMS if i in self.items)
-
-
-@dataclass(frozen=True)
-class Decision:
-    """The GDPR risk, the factors that set it, and the reasons (one line each)."""
-
-    risk: str
-    reasons: tuple[str, ...]
-    factors: tuple[str, ...]
-    would_be_high: bool  # high but for the encryption: Art. 34(3)(a) is what spares the letters
 
 
 # --- reading the answers ---------------------------------------------------------------------
@@ -270,7 +268,382 @@ def presume_confidentiality(facts: Facts, confidentiality: str) -> tuple[str, st
     )
 
 
+# --- the rules -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of the decision: a short name, the text it comes from, the function that applies it.
+
+    `applies` returns None when the rule does not fire, else what it decides. `about` names the
+    loss a containment rule is about: the first containment rule that fires for a loss decides it.
+    """
+
+    name: str
+    source: str
+    applies: Callable[..., Any]
+    about: str = ""
+
+
+@dataclass(frozen=True)
+class Case:
+    """What the EDPB rules see: the answers, their facts and the ENISA outcome."""
+
+    answers: dict
+    facts: Facts
+    kinds: dict[str, str]
+    level: str
+    dpc_basic: int
+    malicious: bool
+    unintelligible: bool
+
+    @property
+    def conf(self) -> str:
+        return self.kinds["confidentiality"]
+
+    @property
+    def integ(self) -> str:
+        return self.kinds["integrity"]
+
+    @property
+    def avail(self) -> str:
+        return self.kinds["availability"]
+
+    @property
+    def medium_up(self) -> bool:
+        return self.level != "low"
+
+    @property
+    def enisa_high(self) -> bool:
+        return self.level in ("high", "very_high")
+
+    @property
+    def severity(self) -> str:
+        return self.level.replace("_", " ")
+
+    @property
+    def people(self) -> int:
+        return self.facts.subjects or 0
+
+
+@dataclass(frozen=True)
+class Losses:
+    """Which losses reach people (count) after the mitigating facts."""
+
+    confidentiality: bool
+    integrity: bool
+    availability: bool
+
+    @property
+    def any(self) -> bool:
+        return self.confidentiality or self.integrity or self.availability
+
+    @property
+    def touched(self) -> list[str]:
+        return [n for n in ("confidentiality", "integrity", "availability") if getattr(self, n)]
+
+
+@dataclass(frozen=True)
+class Containment:
+    """What a containment rule says about one loss: whether it still counts, and why (one line)."""
+
+    loss: str
+    counts: bool
+    line: str
+
+
+def _in_hostile_hands(case: Case, losses: Losses) -> bool:
+    """The disclosed data is with unknown recipients or an attacker."""
+    return losses.confidentiality and (case.conf == "unknown_recipients" or case.malicious)
+
+
+# --- notes read before the weighing (EDPB 9/2022, nature of the data) -------------------------
+
+
+def note_password_storage(case: Case) -> str | None:
+    """How the passwords were stored decides whether they are usable credentials."""
+    if "password" not in case.facts.items:
+        return None
+    storage = case.facts.password_storage or "not answered: assumed usable (plaintext or crackable)"
+    return f"Passwords stored as {storage} (EDPB 9/2022 para 77 on keyed hashes; EDPB 01/2021 case 06)"
+
+
+def note_items_missing(case: Case) -> str | None:
+    """Without data items the item factors cannot be weighed: say so."""
+    if case.facts.items:
+        return None
+    return ("Data items not answered: the item factors (identity, credentials, location...) "
+            "could not be weighed (EDPB 9/2022, nature of the data)")
+
+
+NOTE_RULES: tuple[Rule, ...] = (
+    Rule("password_storage", "EDPB Guidelines 9/2022 para 77; EDPB Guidelines 01/2021 case 06",
+         note_password_storage),
+    Rule("data_items_missing", "EDPB Guidelines 9/2022, section on the nature of the data", note_items_missing),
+)
+
+
+# --- containment: a named mitigating fact keeps a loss from counting --------------------------
+
+
+def unintelligible_data(case: Case) -> Containment | None:
+    """Data unintelligible with the key safe: the disclosure reaches no one."""
+    if case.conf == "none" or not case.unintelligible:
+        return None
+    return Containment("confidentiality", False,
+                       "confidentiality contained: the data is unintelligible and the key is safe "
+                       "(EDPB 9/2022 on Art. 34(3)(a); WP250 example 1)")
+
+
+def trusted_recipient(case: Case) -> Containment | None:
+    """A known, trusted recipient deleted the data of a low, non-malicious, non-special breach."""
+    if not (
+        case.conf == "known_recipients"
+        and yes(case.answers, "recipient_trusted_and_deleted")
+        and case.level == "low"
+        and not case.malicious
+        and not case.facts.special
+    ):
+        return None
+    return Containment("confidentiality", False,
+                       "confidentiality contained: the known recipient is trusted and has deleted the data, "
+                       "severity low, not malicious, no Art. 9/10 data (EDPB 9/2022, trusted recipient; "
+                       "EDPB 01/2021 case 09)")
+
+
+def already_public(case: Case) -> Containment | None:
+    """Data lawfully public before the breach: contained, unless what leaked cannot be public."""
+    facts = case.facts
+    if case.conf == "none" or not facts.data_already_public:
+        return None
+    blocking = [*facts.credentials, *facts.identity_fraud, *facts.intimate] + (["Art. 9/10 data"] if facts.special
+                                                                                else [])
+    if blocking:
+        return Containment("confidentiality", True,
+                           f"Data already public does not contain this disclosure: {', '.join(blocking)} is not "
+                           "public data (ENISA Annex 1, public availability lowers only what was public)")
+    return Containment("confidentiality", False,
+                       "confidentiality contained: the data was already lawfully public before the breach "
+                       "(ENISA Annex 1 contextual factor, public availability; EDPB 9/2022, likelihood of harm)")
+
+
+def integrity_recovered(case: Case) -> Containment | None:
+    """An integrity breach whose original was recovered before any use."""
+    if not ("integrity" in (case.answers.get("breach_types") or ()) and case.integ == "none"):
+        return None
+    return Containment("integrity", False,
+                       "integrity contained: the original was recovered before any use (ENISA Annex 3)")
+
+
+def restored_from_backup(case: Case) -> Containment | None:
+    """Availability restored quickly: contained, unless the service is critical to health or safety."""
+    if case.avail != "recoverable":
+        return None
+    if case.facts.critical:
+        return Containment("availability", True,
+                           f"Availability restored from backup, but the service is critical to health or safety "
+                           f"({', '.join(case.facts.critical)}): the outage itself counts (EDPB 9/2022 on "
+                           "availability breaches: a hospital's temporary loss may be a risk; EDPB 01/2021 case 03)")
+    return Containment("availability", False,
+                       "availability contained: restored quickly without difficulty (WP250 examples 3, 4; "
+                       "it contains only the availability loss, never a confidentiality one)")
+
+
+CONTAINMENT_RULES: tuple[Rule, ...] = (
+    Rule("unintelligible_data", "GDPR Art. 34(3)(a); EDPB Guidelines 9/2022 on Art. 34(3)(a); WP250 example 1",
+         unintelligible_data, about="confidentiality"),
+    Rule("trusted_recipient", "EDPB Guidelines 9/2022, trusted recipient; EDPB Guidelines 01/2021 case 09",
+         trusted_recipient, about="confidentiality"),
+    Rule("already_public", "ENISA 2013 Annex 1 contextual factor (public availability); EDPB Guidelines 9/2022, "
+         "likelihood of harm", already_public, about="confidentiality"),
+    Rule("integrity_recovered", "ENISA 2013 Annex 3 (integrity: recovered)", integrity_recovered, about="integrity"),
+    Rule("restored_from_backup", "WP250 examples 3 and 4; EDPB Guidelines 9/2022 on availability breaches; "
+         "EDPB Guidelines 01/2021 case 03", restored_from_backup, about="availability"),
+)
+
+
+# --- EDPB factors: each one that holds makes the risk high -----------------------------------
+
+
+def special_categories(case: Case, losses: Losses) -> str | None:
+    if not case.facts.special:
+        return None
+    why = "Art. 9/10 data" + (" (health data item)" if "health" in case.facts.items else "")
+    return f"{why}: damage should be considered likely (EDPB 9/2022 para 103)"
+
+
+def vulnerable_people(case: Case, losses: Losses) -> str | None:
+    if not (case.facts.vulnerable and case.medium_up):
+        return None
+    return (f"vulnerable people ({', '.join(case.facts.vulnerable)}) at {case.severity} severity "
+            "(EDPB 9/2022 risk factor: special characteristics of the individual; ENISA Annex 1)")
+
+
+def employees(case: Case, losses: Losses) -> str | None:
+    if not (case.facts.dependent and case.medium_up and case.dpc_basic >= 2):
+        return None
+    return ("employees' data beyond contact details at medium severity or above: the harm reaches their "
+            "employment (WP248 rev.01 criterion 7, employees as vulnerable data subjects; ENISA 3.2 "
+            "high level: loss of employment)")
+
+
+def permanent_loss(case: Case, losses: Losses) -> str | None:
+    if not (case.avail == "permanent" and case.medium_up):
+        return None
+    return "permanent loss of data of at least medium severity (WP250 example 4)"
+
+
+def identity_fraud(case: Case, losses: Losses) -> str | None:
+    if not (losses.confidentiality and case.facts.identity_fraud):
+        return None
+    return (f"data enabling identity theft or fraud disclosed ({', '.join(case.facts.identity_fraud)}) "
+            "(EDPB 9/2022 paras 52 and 102, Recital 85: identity theft or fraud, financial loss)")
+
+
+def credentials(case: Case, losses: Losses) -> str | None:
+    if not (losses.confidentiality and case.facts.credentials):
+        return None
+    return (f"credentials usable by whoever holds them ({', '.join(case.facts.credentials)}): account takeover "
+            "here and, through reuse, elsewhere (EDPB 01/2021 cases 06-07, credential stuffing; WP250 "
+            "example 6)")
+
+
+def location_or_communications(case: Case, losses: Losses) -> str | None:
+    if not (_in_hostile_hands(case, losses) and case.facts.intimate):
+        return None
+    return (f"{' and '.join(case.facts.intimate)} in unknown or hostile hands: movements or private "
+            "correspondence exposed (EDPB 9/2022, nature and sensitivity of the data; ENISA Table 1)")
+
+
+def critical_service(case: Case, losses: Losses) -> str | None:
+    outage = case.avail in ("temporary", "permanent")
+    if not (case.facts.critical and (outage or case.integ in ("recoverable", "unrecoverable"))):
+        return None
+    lost = "outage" if outage else "altered records"
+    return (f"{lost} of a service critical to health or safety ({', '.join(case.facts.critical)}) "
+            "(WP250 example 8; EDPB 01/2021 case 03; EDPB 9/2022, special characteristics of the controller)")
+
+
+def very_large_scale(case: Case, losses: Losses) -> str | None:
+    if not (case.people >= VERY_LARGE_SCALE and case.medium_up):
+        return None
+    return (f"{case.people} people (>= {VERY_LARGE_SCALE}) at {case.severity} severity "
+            "(EDPB 9/2022 risk factor: number of affected individuals)")
+
+
+def large_scale(case: Case, losses: Losses) -> str | None:
+    """Below VERY_LARGE_SCALE (which decides on its own), only with the data in unknown or hostile hands."""
+    if not (LARGE_SCALE <= case.people < VERY_LARGE_SCALE and case.medium_up and _in_hostile_hands(case, losses)):
+        return None
+    return (f"{case.people} people (>= {LARGE_SCALE}) at {case.severity} severity, the data in unknown "
+            "or hostile hands (EDPB 9/2022 risk factor: number of affected individuals)")
+
+
+FACTOR_RULES: tuple[Rule, ...] = (
+    Rule("special_categories", "GDPR Art. 9 and 10; EDPB Guidelines 9/2022 para 103", special_categories),
+    Rule("vulnerable_people", "EDPB Guidelines 9/2022, risk factor: special characteristics of the individual; "
+         "ENISA 2013 Annex 1", vulnerable_people),
+    Rule("employees", "WP248 rev.01 criterion 7 (employees as vulnerable data subjects); ENISA 2013 section 3.2",
+         employees),
+    Rule("permanent_loss", "WP250 example 4", permanent_loss),
+    Rule("identity_fraud", "EDPB Guidelines 9/2022 paras 52 and 102; GDPR Recital 85", identity_fraud),
+    Rule("credentials", "EDPB Guidelines 01/2021 cases 06-07; WP250 example 6", credentials),
+    Rule("location_or_communications", "EDPB Guidelines 9/2022, nature and sensitivity of the data; "
+         "ENISA 2013 Annex 1, Table 1", location_or_communications),
+    Rule("critical_service", "WP250 example 8; EDPB Guidelines 01/2021 case 03; EDPB Guidelines 9/2022, "
+         "special characteristics of the controller", critical_service),
+    Rule("very_large_scale", "EDPB Guidelines 9/2022, risk factor: number of affected individuals",
+         very_large_scale),
+    Rule("large_scale", "EDPB Guidelines 9/2022, risk factor: number of affected individuals; ENISA 2013 "
+         "section 3.3", large_scale),
+)
+
+
 # --- the decision ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The GDPR risk, the factors that set it, and the reasons (one line each)."""
+
+    risk: str
+    reasons: tuple[str, ...]
+    factors: tuple[str, ...]
+    would_be_high: bool  # high but for the encryption: Art. 34(3)(a) is what spares the letters
+    rules: tuple[str, ...] = ()  # the names of the rules that fired, in order
+
+
+def notes(case: Case) -> tuple[list[str], list[str]]:
+    """(rationale lines, rules fired) of NOTE_RULES."""
+    lines, fired = [], []
+    for rule in NOTE_RULES:
+        line = rule.applies(case)
+        if line:
+            lines.append(line)
+            fired.append(rule.name)
+    return lines, fired
+
+
+def contain(case: Case) -> tuple[Losses, list[str], list[str], list[str]]:
+    """Which losses count: (losses, reasons, mitigating facts, rules fired).
+
+    A loss counts unless a containment rule (a named mitigating fact) contains it; the
+    first rule that fires for a loss decides it.
+    """
+    counts = {"confidentiality": case.conf != "none", "integrity": case.integ != "none",
+              "availability": case.avail in ("temporary", "permanent")}
+    reasons: list[str] = []
+    contained: list[str] = []
+    fired: list[str] = []
+    decided: set[str] = set()
+    for rule in CONTAINMENT_RULES:
+        found = None if rule.about in decided else rule.applies(case)
+        if found is None:
+            continue
+        decided.add(found.loss)
+        counts[found.loss] = found.counts
+        (reasons if found.counts else contained).append(found.line)
+        fired.append(rule.name)
+    return Losses(**counts), reasons, contained, fired
+
+
+def raising_factors(case: Case, losses: Losses) -> list[tuple[str, str]]:
+    """(factor, reason) for every EDPB factor that makes the risk high; none if no loss counts."""
+    if not losses.any:
+        return []
+    return [(rule.name, why) for rule in FACTOR_RULES if (why := rule.applies(case, losses))]
+
+
+def _risk_line(case: Case, losses: Losses, raised: list[tuple[str, str]], risk: str) -> str:
+    """Why the risk is what it is (Art. 33(1) risk or Art. 34(1) high risk)."""
+    if risk == "high" and not case.enisa_high:
+        names = ", ".join(f for f, _ in raised)
+        why_risk = f"EDPB factors ({names}) raise the ENISA baseline 'risk' -> likely high risk (Art. 34(1))"
+    elif risk == "high":
+        why_risk = f"ENISA severity {case.severity}: significant consequences -> likely high risk (Art. 34(1))"
+    else:
+        why_risk = (f"loss of {', '.join(losses.touched)} at {case.level} severity, no EDPB factor raises it "
+                    "-> a risk that is not high (Art. 33(1))")
+    return f"GDPR risk '{risk}': {why_risk}"
+
+
+def _weigh(case: Case, losses: Losses, raised: list[tuple[str, str]], contained: list[str]) -> tuple[str, list[str]]:
+    """The risk when some loss counts: the ENISA baseline, raised by the EDPB factors. (risk, lines)."""
+    baseline = "high" if case.enisa_high else "risk"
+    lines = [
+        f"ENISA baseline '{baseline}': loss of {', '.join(losses.touched)} at {case.severity} severity "
+        "(ENISA sets no threshold, section 4; our mapping: high or very high -> high risk, else risk)"
+    ]
+    lines += [f"EDPB factor -> high: {why}" for _factor, why in raised]
+    if contained:
+        lines.append("Mitigating facts: " + "; ".join(contained))
+    risk = "high" if raised or case.enisa_high else "risk"
+    lines.append(_risk_line(case, losses, raised, risk))
+    lines.append(
+        "Combination rule: the EDPB factors only raise the ENISA baseline; only a named mitigating "
+        "fact keeps a loss from counting (playbooks/README.md)"
+    )
+    return risk, lines
 
 
 def decide(
@@ -283,175 +656,35 @@ def decide(
     malicious: bool,
     unintelligible: bool,
 ) -> Decision:
-    """Map the score and the facts onto Art. 33/34.
+    """Map the score and the facts onto Art. 33/34 by folding the rules in order.
 
-    First, which losses can reach people at all (a loss counts unless a named
-    mitigating fact contains it). If none can: unlikely. Otherwise the ENISA level gives
-    a baseline ('high' from ENISA high, else 'risk'), and each EDPB factor that holds can
-    raise it to 'high'; the highest wins. Nothing here lowers the baseline.
+    First the notes (NOTE_RULES), then which losses can reach people at all
+    (CONTAINMENT_RULES: a loss counts unless a named mitigating fact contains it). If none
+    can: unlikely. Otherwise the ENISA level gives a baseline ('high' from ENISA high, else
+    'risk'), and each EDPB factor that holds (FACTOR_RULES) raises it to 'high'. Nothing
+    here lowers the baseline.
     """
-    conf, integ, avail = kinds["confidentiality"], kinds["integrity"], kinds["availability"]
-    medium_up = level != "low"
-    reasons: list[str] = []
-
-    # 1. Which losses count. Each containment is a named mitigating fact.
-    contained: list[str] = []
-    conf_loss = conf != "none"
-    conf_harm = conf_loss
-    if conf_loss and unintelligible:
-        conf_harm = False
-        contained.append(
-            "confidentiality contained: the data is unintelligible and the key is safe "
-            "(EDPB 9/2022 on Art. 34(3)(a); WP250 example 1)"
-        )
-    elif (
-        conf == "known_recipients"
-        and yes(answers, "recipient_trusted_and_deleted")
-        and level == "low"
-        and not malicious
-        and not facts.special
-    ):
-        conf_harm = False
-        contained.append(
-            "confidentiality contained: the known recipient is trusted and has deleted the data, severity low, "
-            "not malicious, no Art. 9/10 data (EDPB 9/2022, trusted recipient; EDPB 01/2021 case 09)"
-        )
-    elif conf_loss and facts.data_already_public:
-        blocking = [*facts.credentials, *facts.identity_fraud, *facts.intimate] + (["Art. 9/10 data"] if facts.special
-                                                                                    else [])
-        if blocking:
-            reasons.append(
-                f"Data already public does not contain this disclosure: {', '.join(blocking)} is not "
-                "public data (ENISA Annex 1, public availability lowers only what was public)"
-            )
-        else:
-            conf_harm = False
-            contained.append(
-                "confidentiality contained: the data was already lawfully public before the breach "
-                "(ENISA Annex 1 contextual factor, public availability; EDPB 9/2022, likelihood of harm)"
-            )
-    integ_harm = integ != "none"
-    if "integrity" in (answers.get("breach_types") or ()) and integ == "none":
-        contained.append("integrity contained: the original was recovered before any use (ENISA Annex 3)")
-    avail_harm = avail in ("temporary", "permanent")
-    if avail == "recoverable":
-        if facts.critical:
-            avail_harm = True
-            reasons.append(
-                f"Availability restored from backup, but the service is critical to health or safety "
-                f"({', '.join(facts.critical)}): the outage itself counts (EDPB 9/2022 on availability "
-                "breaches: a hospital's temporary loss may be a risk; EDPB 01/2021 case 03)"
-            )
-        else:
-            contained.append(
-                "availability contained: restored quickly without difficulty (WP250 examples 3, 4; "
-                "it contains only the availability loss, never a confidentiality one)"
-            )
-
-    def floors(conf_counts: bool) -> list[tuple[str, str]]:
-        """(factor, reason) for every EDPB factor that makes the risk high."""
-        any_harm = conf_counts or integ_harm or avail_harm
-        wide = conf_counts and (conf == "unknown_recipients" or malicious)
-        out: list[tuple[str, str]] = []
-        if not any_harm:
-            return out
-        if facts.special:
-            why = "Art. 9/10 data" + (" (health data item)" if "health" in facts.items else "")
-            out.append(("special_categories", f"{why}: damage should be considered likely (EDPB 9/2022 para 103)"))
-        if facts.vulnerable and medium_up:
-            out.append((
-                "vulnerable_people",
-                f"vulnerable people ({', '.join(facts.vulnerable)}) at {level.replace('_', ' ')} severity "
-                "(EDPB 9/2022 risk factor: special characteristics of the individual; ENISA Annex 1)",
-            ))
-        if facts.dependent and medium_up and dpc_basic >= 2:
-            out.append((
-                "employees",
-                "employees' data beyond contact details at medium severity or above: the harm reaches their "
-                "employment (WP248 rev.01 criterion 7, employees as vulnerable data subjects; ENISA 3.2 "
-                "high level: loss of employment)",
-            ))
-        if avail == "permanent" and medium_up:
-            out.append(("permanent_loss", "permanent loss of data of at least medium severity (WP250 example 4)"))
-        if conf_counts and facts.identity_fraud:
-            out.append((
-                "identity_fraud",
-                f"data enabling identity theft or fraud disclosed ({', '.join(facts.identity_fraud)}) "
-                "(EDPB 9/2022 paras 52 and 102, Recital 85: identity theft or fraud, financial loss)",
-            ))
-        if conf_counts and facts.credentials:
-            out.append((
-                "credentials",
-                f"credentials usable by whoever holds them ({', '.join(facts.credentials)}): account takeover "
-                "here and, through reuse, elsewhere (EDPB 01/2021 cases 06-07, credential stuffing; WP250 "
-                "example 6)",
-            ))
-        if wide and facts.intimate:
-            out.append((
-                "location_or_communications",
-                f"{' and '.join(facts.intimate)} in unknown or hostile hands: movements or private "
-                "correspondence exposed (EDPB 9/2022, nature and sensitivity of the data; ENISA Table 1)",
-            ))
-        if facts.critical and (avail in ("temporary", "permanent") or integ in ("recoverable", "unrecoverable")):
-            lost = "outage" if avail in ("temporary", "permanent") else "altered records"
-            out.append((
-                "critical_service",
-                f"{lost} of a service critical to health or safety ({', '.join(facts.critical)}) "
-                "(WP250 example 8; EDPB 01/2021 case 03; EDPB 9/2022, special characteristics of the controller)",
-            ))
-        people = facts.subjects or 0
-        if people >= VERY_LARGE_SCALE and medium_up:
-            out.append((
-                "very_large_scale",
-                f"{people} people (>= {VERY_LARGE_SCALE}) at {level.replace('_', ' ')} severity "
-                "(EDPB 9/2022 risk factor: number of affected individuals)",
-            ))
-        elif people >= LARGE_SCALE and medium_up and wide:
-            out.append((
-                "large_scale",
-                f"{people} people (>= {LARGE_SCALE}) at {level.replace('_', ' ')} severity, the data in unknown "
-                "or hostile hands (EDPB 9/2022 risk factor: number of affected individuals)",
-            ))
-        return out
-
-    enisa_high = level in ("high", "very_high")
-    raised = floors(conf_harm)
+    case = Case(answers, facts, kinds, level, dpc_basic, malicious, unintelligible)
+    reasons, fired = notes(case)
+    losses, loss_reasons, contained, contained_by = contain(case)
+    reasons += loss_reasons
+    fired += contained_by
+    raised = raising_factors(case, losses)
+    fired += [name for name, _ in raised]
     # Art. 34(3)(a) is recorded when encryption is what keeps the breach from being high.
-    would_be_high = enisa_high or bool(floors(conf_loss))
-
-    if not (conf_harm or integ_harm or avail_harm):
+    uncontained = replace(losses, confidentiality=case.conf != "none")
+    would_be_high = case.enisa_high or bool(raising_factors(case, uncontained))
+    if not losses.any:
         why = "; ".join(contained) or "no confidentiality, integrity or availability loss answered"
         reasons.append(f"GDPR risk 'unlikely': {why} -> unlikely to result in a risk (Art. 33(1))")
-        return Decision(risk="unlikely", reasons=tuple(reasons), factors=(), would_be_high=would_be_high)
+        return Decision("unlikely", tuple(reasons), (), would_be_high, tuple(fired))
+    risk, lines = _weigh(case, losses, raised, contained)
+    return Decision(risk, tuple(reasons + lines), tuple(f for f, _ in raised), would_be_high, tuple(fired))
 
-    baseline = "high" if enisa_high else "risk"
-    touched = [n for n, h in (("confidentiality", conf_harm), ("integrity", integ_harm),
-                              ("availability", avail_harm)) if h]
-    reasons.append(
-        f"ENISA baseline '{baseline}': loss of {', '.join(touched)} at {level.replace('_', ' ')} severity "
-        "(ENISA sets no threshold, section 4; our mapping: high or very high -> high risk, else risk)"
-    )
-    for _factor, why in raised:
-        reasons.append(f"EDPB factor -> high: {why}")
-    if contained:
-        reasons.append("Mitigating facts: " + "; ".join(contained))
-    risk = "high" if raised or enisa_high else "risk"
-    if risk == "high" and not enisa_high:
-        names = ", ".join(f for f, _ in raised)
-        why_risk = f"EDPB factors ({names}) raise the ENISA baseline 'risk' -> likely high risk (Art. 34(1))"
-    elif risk == "high":
-        why_risk = (f"ENISA severity {level.replace('_', ' ')}: significant consequences "
-                    "-> likely high risk (Art. 34(1))")
-    else:
-        why_risk = (f"loss of {', '.join(touched)} at {level} severity, no EDPB factor raises it "
-                    "-> a risk that is not high (Art. 33(1))")
-    reasons.append(f"GDPR risk '{risk}': {why_risk}")
-    reasons.append(
-        "Combination rule: the EDPB factors only raise the ENISA baseline; only a named mitigating "
-        "fact keeps a loss from counting (playbooks/README.md)"
-    )
-    return Decision(risk=risk, reasons=tuple(reasons), factors=tuple(f for f, _ in raised),
-                    would_be_high=would_be_high)
+
+#: Every rule of the EDPB layer, in the order `decide` folds them (the duties that follow
+#: are breach.core.duties.DUTY_RULES).
+RULES: tuple[Rule, ...] = NOTE_RULES + CONTAINMENT_RULES + FACTOR_RULES
 
 
 def apply_override(answers: dict, *, computed: str) -> tuple[str, str | None, str | None, str | None]:

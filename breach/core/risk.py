@@ -6,14 +6,18 @@ risk" below is ours. It follows the EDPB's reasoning (Guidelines 9/2022, WP250
 Annex B examples) rather than the score alone, and is explained in
 playbooks/README.md. Every conclusion comes with a rationale line a responder can
 paste into the Art. 33(5) register.
+
+The score is ENISA_STEPS, named steps each citing its section of the ENISA method; the
+risk is breach.core.edpb.decide (edpb.RULES), the duties breach.core.duties.decide
+(DUTY_RULES). `RiskResult.rules` names the rules that fired, in order.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from breach.core import edpb
+from breach.core import duties, edpb
 from breach.errors import InputError
 
 # ENISA Annex 1, Assessment Table 1: basic DPC score per data category.
@@ -38,7 +42,6 @@ MALICIOUS_POINTS = 0.5  # ENISA Annex 3: +0.5 for an intentional act; no value f
 BREACH_TYPES = ("confidentiality", "integrity", "availability")
 LEVELS = ("low", "medium", "high", "very_high")
 RISKS = edpb.RISKS
-EXEMPTIONS = ("art34_3_a", "art34_3_b", "art34_3_c")
 MANY_PEOPLE = 100  # ENISA section 3.3 flag: "more than 100 individuals"
 
 
@@ -67,6 +70,7 @@ class RiskResult:
     computed_risk: str | None = None  # before the responder's override; equals risk without one
     risk_override: str | None = None
     risk_override_reason: str | None = None
+    rules: tuple[str, ...] = ()  # rules that fired, in order (ENISA_STEPS, edpb.RULES, duties.DUTY_RULES)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (copies, so callers cannot change the result)."""
@@ -124,65 +128,211 @@ def _choice(answers: dict, key: str, allowed: dict | tuple, default: str) -> str
 _flag = edpb.yes
 
 
-def _dpc(answers: dict, reasons: list[str], *, facts: edpb.Facts) -> tuple[int, int]:
-    """Return (final DPC, basic DPC) and append the DPC rationale line(s)."""
+@dataclass
+class Scoring:
+    """The ENISA score as the steps build it: each step sets its part and adds its rationale lines."""
+
+    answers: dict
+    facts: edpb.Facts
+    kinds: dict[str, str] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    dpc: int = 1
+    dpc_basic: int = 1
+    ei: float = 1.0
+    malicious: bool = False
+    cb_elements: dict[str, float] = field(default_factory=dict)
+    cb: float = 0.0
+    severity: float = 0.0
+    level: str = "low"
+    flags: list[str] = field(default_factory=list)
+    unintelligible: bool = False
+
+
+def answered_kinds(answers: dict) -> dict[str, str]:
+    """The loss of each breach element as answered: only the breach types answered count (an
+    integrity answer without an integrity breach is stale); without breach_types, as given."""
+    types = answers.get("breach_types")
+    kinds: dict[str, str] = {}
+    for element in BREACH_TYPES:
+        if types is not None and element not in types:
+            kinds[element] = "none"
+        else:
+            kinds[element] = _choice(answers, element, CB_POINTS[element], "none")
+    return kinds
+
+
+def _categories(answers: dict) -> list[str]:
+    """The ENISA data categories answered, validated, in order, once each."""
     categories = answers.get("data_categories") or []
     if isinstance(categories, str):
         categories = [categories]
     unknown = [c for c in categories if c not in DPC_BASIC]
     if unknown:
         raise InputError(f"data_categories: unknown {', '.join(map(str, unknown))} (one of {', '.join(DPC_BASIC)})")
-    categories = list(dict.fromkeys(categories))
-    special = facts.special
-    if special and "sensitive" not in categories:
+    return list(dict.fromkeys(categories))
+
+
+def dpc_basic(s: Scoring) -> str:
+    """DPC basic score: the highest category, counting Art. 9/10 data as sensitive and each data
+    item at least as the category ENISA Table 1 gives it."""
+    facts = s.facts
+    categories = _categories(s.answers)
+    if facts.special and "sensitive" not in categories:
         # Art. 9/10 data is ENISA's "sensitive" category (basic 4); EDPB 9/2022 para 103:
         # damage "should be considered likely to occur".
         categories.append("sensitive")
     implied = {item: cat for item, cat in edpb.implied_categories(facts).items() if cat not in categories}
     for category in dict.fromkeys(implied.values()):
         categories.append(category)
-    if categories:
-        basic = max(DPC_BASIC[c] for c in categories)
-        why = f"data categories {', '.join(categories)}"
-        if special:
-            why += " (Art. 9/10 data counted as sensitive" + ("; health is an Art. 9 item" if "health" in facts.items
-                                                              else "") + ")"
-        if implied:
-            # ENISA Table 1 names the category of these items; an item cannot score below it.
-            why += " (from data items: " + ", ".join(f"{i} is {c}" for i, c in implied.items()) + ")"
-        reasons.append(f"DPC {basic}: {why} -> highest basic score {basic} (ENISA Annex 1, Table 1)")
-    else:
-        basic = 1
-        reasons.append("DPC 1: no data category answered yet; assumed simple (ENISA Table 1)")
-    dpc = basic
+    if not categories:
+        s.dpc = s.dpc_basic = 1
+        return "DPC 1: no data category answered yet; assumed simple (ENISA Table 1)"
+    basic = max(DPC_BASIC[c] for c in categories)
+    why = f"data categories {', '.join(categories)}"
+    if facts.special:
+        why += " (Art. 9/10 data counted as sensitive" + ("; health is an Art. 9 item" if "health" in facts.items
+                                                          else "") + ")"
+    if implied:
+        # ENISA Table 1 names the category of these items; an item cannot score below it.
+        why += " (from data items: " + ", ".join(f"{i} is {c}" for i, c in implied.items()) + ")"
+    s.dpc = s.dpc_basic = basic
+    return f"DPC {basic}: {why} -> highest basic score {basic} (ENISA Annex 1, Table 1)"
 
-    if facts.vulnerable and dpc < 4:
-        # ENISA A2 contextual factor "special characteristics of the individuals" raises the
-        # score; we raise by one level. Table 1 allows simple -> 4 when the data is critical
-        # to the safety of vulnerable people: that judgement is left to dpc_score.
-        reasons.append(
-            f"DPC raised {dpc} -> {dpc + 1}: vulnerable people ({', '.join(facts.vulnerable)}) "
-            "(ENISA contextual factor, Annex 1; use dpc_score 4 if the data is critical "
-            "to their safety)"
-        )
-        dpc += 1
 
-    override = answers.get("dpc_score")
-    if override is not None:
-        if isinstance(override, bool) or not isinstance(override, int) or not 1 <= override <= 4:
-            raise InputError(f"dpc_score: expected a whole number from 1 to 4, got {override!r}")
-        reason = (answers.get("dpc_reason") or "").strip()
-        if not reason:
-            # ENISA A2 step 5 and section 4: any change from the basic score is explained.
-            raise InputError(
-                "dpc_score given without dpc_reason: ENISA requires the change from the basic score to be explained"
-            )
-        reasons.append(
-            f"DPC {override}: overrides the computed {dpc}; reason: {reason} "
-            "(ENISA section 4: a changed DPC is explained in free text)"
+def dpc_vulnerable(s: Scoring) -> str | None:
+    """Vulnerable people raise the DPC by one level (ENISA contextual factor)."""
+    if not (s.facts.vulnerable and s.dpc < 4):
+        return None
+    # ENISA A2 contextual factor "special characteristics of the individuals" raises the
+    # score; we raise by one level. Table 1 allows simple -> 4 when the data is critical
+    # to the safety of vulnerable people: that judgement is left to dpc_score.
+    s.dpc += 1
+    return (
+        f"DPC raised {s.dpc - 1} -> {s.dpc}: vulnerable people ({', '.join(s.facts.vulnerable)}) "
+        "(ENISA contextual factor, Annex 1; use dpc_score 4 if the data is critical "
+        "to their safety)"
+    )
+
+
+def dpc_override(s: Scoring) -> str | None:
+    """The responder's DPC, which must be explained."""
+    override = s.answers.get("dpc_score")
+    if override is None:
+        return None
+    if isinstance(override, bool) or not isinstance(override, int) or not 1 <= override <= 4:
+        raise InputError(f"dpc_score: expected a whole number from 1 to 4, got {override!r}")
+    reason = (s.answers.get("dpc_reason") or "").strip()
+    if not reason:
+        # ENISA A2 step 5 and section 4: any change from the basic score is explained.
+        raise InputError(
+            "dpc_score given without dpc_reason: ENISA requires the change from the basic score to be explained"
         )
-        dpc = override
-    return dpc, basic
+    line = (f"DPC {override}: overrides the computed {s.dpc}; reason: {reason} "
+            "(ENISA section 4: a changed DPC is explained in free text)")
+    s.dpc = override
+    return line
+
+
+def ease_of_identification(s: Scoring) -> str:
+    """EI: how easily the data points to a person; maximum when unanswered."""
+    if s.answers.get("ease_of_identification") is None:
+        s.ei = 1.0
+        return "EI 1: ease of identification not answered; assumed maximum (ENISA Annex 2)"
+    ei_name = _choice(s.answers, "ease_of_identification", EI_VALUES, "maximum")
+    s.ei = EI_VALUES[ei_name]
+    return f"EI {_fmt(s.ei)}: identification {ei_name} (ENISA section 3.1.2, Annex 2)"
+
+
+def malware_presumes_exfiltration(s: Scoring) -> str | None:
+    """Malware: a confidentiality breach with unknown recipients until evidence rules exfiltration out."""
+    s.kinds["confidentiality"], presumed = edpb.presume_confidentiality(s.facts, s.kinds["confidentiality"])
+    return presumed
+
+
+def malware_is_malicious(s: Scoring) -> str | None:
+    """Malware is an intentional act against the controller or the people."""
+    s.malicious = _flag(s.answers, "malicious")
+    if not s.facts.malware or s.malicious:
+        return None
+    s.malicious = True
+    return "Malicious: malware is an intentional act (ENISA Annex 3, +0.5)"
+
+
+def circumstances(s: Scoring) -> str:
+    """CB: the points of each breach element and of a malicious act add up."""
+    s.cb_elements = {element: CB_POINTS[element][s.kinds[element]] for element in BREACH_TYPES}
+    s.cb_elements["malicious"] = MALICIOUS_POINTS if s.malicious else 0.0
+    s.cb = sum(s.cb_elements.values())
+    parts = ", ".join(f"{element} {s.kinds[element]} +{_fmt(s.cb_elements[element])}" for element in BREACH_TYPES)
+    parts += f", malicious {'yes' if s.malicious else 'no'} +{_fmt(s.cb_elements['malicious'])}"
+    return f"CB {_fmt(s.cb)}: {parts} (ENISA section 3.1.3, Annex 3; points add up)"
+
+
+def severity(s: Scoring) -> str:
+    """SE = DPC x EI + CB, and its level."""
+    s.severity = round(s.dpc * s.ei + s.cb, 2)
+    s.level = severity_level(s.severity)
+    return (
+        f"SE {_fmt(s.severity)} = DPC {s.dpc} x EI {_fmt(s.ei)} + CB {_fmt(s.cb)} -> {s.level.replace('_', ' ')}"
+        " (ENISA section 3.2: <2 low, <3 medium, <4 high, >=4 very high)"
+    )
+
+
+def flags(s: Scoring) -> str:
+    """Flags reported with the level: many people, data unintelligible."""
+    subjects = s.facts.subjects
+    if subjects is not None and subjects > MANY_PEOPLE:
+        s.flags.append("more_than_100_people")
+    s.unintelligible = _flag(s.answers, "unintelligible")
+    if s.unintelligible:
+        s.flags.append("data_unintelligible")
+    if not s.flags:
+        return "Flags: none (ENISA section 3.3)"
+    return f"Flags: {', '.join(s.flags)} (ENISA section 3.3; reported with the level, they do not change the score)"
+
+
+#: The ENISA 2013 method, step by step (ENISA, "Recommendations for a methodology of the
+#: assessment of severity of personal data breaches", 2013): SE = DPC x EI + CB.
+#: First the data: how critical it is (DPC) and how easily it points to a person (EI).
+DATA_STEPS: tuple[edpb.Rule, ...] = (
+    edpb.Rule("dpc_basic", "ENISA 2013 Annex 1, Assessment Table 1 (highest category); Art. 9/10 data as "
+              "sensitive: EDPB Guidelines 9/2022 para 103", dpc_basic),
+    edpb.Rule("dpc_vulnerable", "ENISA 2013 Annex 1, contextual factor: special characteristics of the "
+              "individuals", dpc_vulnerable),
+    edpb.Rule("dpc_override", "ENISA 2013 Annex 1 step 5 and section 4: a changed DPC is explained", dpc_override),
+    edpb.Rule("ease_of_identification", "ENISA 2013 section 3.1.2 and Annex 2", ease_of_identification),
+)
+#: Then the breach: its circumstances (CB), the severity they give, and the flags.
+BREACH_STEPS: tuple[edpb.Rule, ...] = (
+    edpb.Rule("malware_presumes_exfiltration", "EDPB Guidelines 01/2021 ransomware cases 01-04; ENISA 2013 "
+              "Annex 3", malware_presumes_exfiltration),
+    edpb.Rule("malware_is_malicious", "ENISA 2013 Annex 3 (malicious intent +0.5)", malware_is_malicious),
+    edpb.Rule("circumstances", "ENISA 2013 section 3.1.3 and Annex 3 (the points add up)", circumstances),
+    edpb.Rule("severity", "ENISA 2013 section 3.2 (SE = DPC x EI + CB; levels <2, <3, <4, >=4)", severity),
+    edpb.Rule("flags", "ENISA 2013 section 3.3 (flags reported with the level)", flags),
+)
+ENISA_STEPS: tuple[edpb.Rule, ...] = DATA_STEPS + BREACH_STEPS
+
+
+def _fold(s: Scoring, steps: tuple[edpb.Rule, ...]) -> None:
+    for step in steps:
+        line = step.applies(s)
+        if line:
+            s.reasons.append(line)
+            s.rules.append(step.name)
+
+
+def score(answers: dict, facts: edpb.Facts) -> Scoring:
+    """Fold ENISA_STEPS in order: the ENISA severity with one rationale line per step that fires.
+
+    The breach elements (answered_kinds) are read between the data steps and the breach steps."""
+    s = Scoring(answers, facts)
+    _fold(s, DATA_STEPS)
+    s.kinds = answered_kinds(answers)
+    _fold(s, BREACH_STEPS)
+    return s
 
 
 check_judgeable = edpb.check_judgeable
@@ -199,163 +349,34 @@ def assess(answers: dict) -> RiskResult:
     lowering override): guessing there is how a breach goes unnotified.
     """
     edpb.check_judgeable(answers)
-    reasons: list[str] = []
     role = _choice(answers, "role", ("controller", "processor"), "controller")
     facts = edpb.read_facts(answers)
-
-    dpc, dpc_basic = _dpc(answers, reasons, facts=facts)
-
-    ei_answer = answers.get("ease_of_identification")
-    if ei_answer is None:
-        ei = 1.0
-        reasons.append("EI 1: ease of identification not answered; assumed maximum (ENISA Annex 2)")
-    else:
-        ei_name = _choice(answers, "ease_of_identification", EI_VALUES, "maximum")
-        ei = EI_VALUES[ei_name]
-        reasons.append(f"EI {_fmt(ei)}: identification {ei_name} (ENISA section 3.1.2, Annex 2)")
-
-    # Only the breach types answered count (an integrity answer without an integrity
-    # breach is stale). Without breach_types, take the element answers as given.
-    types = answers.get("breach_types")
-    kinds: dict[str, str] = {}
-    for element in BREACH_TYPES:
-        if types is not None and element not in types:
-            kinds[element] = "none"
-        else:
-            kinds[element] = _choice(answers, element, CB_POINTS[element], "none")
-    kinds["confidentiality"], presumed = edpb.presume_confidentiality(facts, kinds["confidentiality"])
-    if presumed:
-        reasons.append(presumed)
-    malicious = _flag(answers, "malicious")
-    if facts.malware and not malicious:
-        # ENISA Annex 3: malware is an intentional act against the controller or the people.
-        malicious = True
-        reasons.append("Malicious: malware is an intentional act (ENISA Annex 3, +0.5)")
-    cb_elements = {element: CB_POINTS[element][kinds[element]] for element in BREACH_TYPES}
-    cb_elements["malicious"] = MALICIOUS_POINTS if malicious else 0.0
-    cb = sum(cb_elements.values())
-    parts = ", ".join(f"{element} {kinds[element]} +{_fmt(cb_elements[element])}" for element in BREACH_TYPES)
-    parts += f", malicious {'yes' if malicious else 'no'} +{_fmt(cb_elements['malicious'])}"
-    reasons.append(f"CB {_fmt(cb)}: {parts} (ENISA section 3.1.3, Annex 3; points add up)")
-
-    severity = round(dpc * ei + cb, 2)
-    level = severity_level(severity)
-    reasons.append(
-        f"SE {_fmt(severity)} = DPC {dpc} x EI {_fmt(ei)} + CB {_fmt(cb)} -> {level.replace('_', ' ')}"
-        " (ENISA section 3.2: <2 low, <3 medium, <4 high, >=4 very high)"
-    )
-
-    flags: list[str] = []
-    subjects = facts.subjects
-    if subjects is not None and subjects > MANY_PEOPLE:
-        flags.append("more_than_100_people")
-    unintelligible = _flag(answers, "unintelligible")
-    if unintelligible:
-        flags.append("data_unintelligible")
-    if flags:
-        reasons.append(
-            f"Flags: {', '.join(flags)} (ENISA section 3.3; reported with the level, they do not change the score)"
-        )
-    else:
-        reasons.append("Flags: none (ENISA section 3.3)")
-    if "password" in facts.items:
-        storage = facts.password_storage or "not answered: assumed usable (plaintext or crackable)"
-        reasons.append(f"Passwords stored as {storage} (EDPB 9/2022 para 77 on keyed hashes; EDPB 01/2021 case 06)")
-    if not facts.items:
-        reasons.append("Data items not answered: the item factors (identity, credentials, location...) "
-                       "could not be weighed (EDPB 9/2022, nature of the data)")
-
-    decision = edpb.decide(
-        answers,
-        facts=facts,
-        kinds=kinds,
-        level=level,
-        dpc_basic=dpc_basic,
-        malicious=malicious,
-        unintelligible=unintelligible,
-    )
-    reasons.extend(decision.reasons)
-    computed = decision.risk
-    risk, override, override_reason, override_line = edpb.apply_override(answers, computed=computed)
-    if override_line:
-        reasons.append(override_line)
-    would_be_high = decision.would_be_high
-
-    exemption: str | None = None
-    notify_controller = role == "processor"
-    if role == "processor":
-        # Art. 33(2): the processor tells the controller without undue delay; it does not
-        # assess the risk first (EDPB 9/2022, processor obligations). The controller notifies.
-        notify_sa = notify_subjects = public = False
-        reasons.append(
-            "Art. 33(2): as processor, notify the controller without undue delay; "
-            "no risk assessment is required of you (EDPB 9/2022). The score above is "
-            "for the controller's information"
-        )
-    else:
-        notify_sa = risk in ("risk", "high")
-        reasons.append(
-            "Art. 33(1): notify the supervisory authority within 72 h"
-            if notify_sa
-            else "Art. 33(1): no notification to the supervisory authority (breach unlikely to "
-            "result in a risk); record the reasons"
-        )
-        notify_subjects = risk == "high"
-        public = False
-        if risk == "unlikely" and computed == "unlikely" and would_be_high and unintelligible:
-            exemption = "art34_3_a"
-            reasons.append(
-                "Art. 34(3)(a): the data is unintelligible to anyone without the key "
-                "(state-of-the-art encryption, key not compromised); no communication "
-                "to data subjects"
-            )
-        elif notify_subjects and _flag(answers, "mitigated_high_risk"):
-            exemption = "art34_3_b"
-            notify_subjects = False
-            reasons.append(
-                "Art. 34(3)(b): subsequent measures mean the high risk is no longer "
-                "likely to materialise; no communication to data subjects (the SA may "
-                "still require it, Art. 34(4))"
-            )
-        elif notify_subjects and _flag(answers, "disproportionate_effort"):
-            exemption = "art34_3_c"
-            notify_subjects = False
-            public = True
-            reasons.append(
-                "Art. 34(3)(c): contacting each person would involve disproportionate "
-                "effort; make a public communication or equally effective measure "
-                "instead"
-            )
-        else:
-            reasons.append(
-                "Art. 34(1): communicate the breach to the data subjects without undue delay"
-                if notify_subjects
-                else "Art. 34(1): no communication to data subjects (no high risk)"
-            )
-    reasons.append(
-        "Art. 33(5): document the breach, its effects and the remedial action "
-        "in the breach register, whatever the outcome"
-    )
-
+    s = score(answers, facts)
+    decision = edpb.decide(answers, facts=facts, kinds=s.kinds, level=s.level, dpc_basic=s.dpc_basic,
+                           malicious=s.malicious, unintelligible=s.unintelligible)
+    risk, override, override_reason, override_line = edpb.apply_override(answers, computed=decision.risk)
+    owed = duties.decide(answers, role=role, risk=risk, computed=decision.risk,
+                         would_be_high=decision.would_be_high, unintelligible=s.unintelligible)
     return RiskResult(
         role=role,
-        dpc=dpc,
-        dpc_basic=dpc_basic,
-        ei=ei,
-        cb=cb,
-        cb_elements=cb_elements,
-        severity=severity,
-        level=level,
-        flags=tuple(flags),
+        dpc=s.dpc,
+        dpc_basic=s.dpc_basic,
+        ei=s.ei,
+        cb=s.cb,
+        cb_elements=s.cb_elements,
+        severity=s.severity,
+        level=s.level,
+        flags=tuple(s.flags),
         risk=risk,
-        notify_sa=notify_sa,
-        notify_subjects=notify_subjects,
-        notify_controller=notify_controller,
-        public_communication=public,
-        exemption=exemption,
-        rationale=tuple(reasons),
+        notify_sa=owed.notify_sa,
+        notify_subjects=owed.notify_subjects,
+        notify_controller=owed.notify_controller,
+        public_communication=owed.public_communication,
+        exemption=owed.exemption,
+        rationale=(*s.reasons, *decision.reasons, *([override_line] if override_line else []), *owed.reasons),
         factors=decision.factors,
-        computed_risk=computed,
+        computed_risk=decision.risk,
         risk_override=override,
         risk_override_reason=override_reason,
+        rules=(*s.rules, *decision.rules, *owed.rules),
     )

@@ -8,7 +8,7 @@ the state is always derivable and nothing is ever rewritten in place. Correction
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -30,8 +30,6 @@ from breach.core.models import (
 
 #: Clock events that correct a fact of the incident itself (breach mark ID aware --at ...).
 CORRECTS = {"aware": "aware_at", "detected": "detected_at"}
-#: Facts `breach edit` may correct; times are stored as ISO 8601 with offset.
-EDITABLE = ("title", "occurred_at", "detected_at", "aware_at", "awareness_note")
 TIMES = ("occurred_at", "detected_at", "aware_at")
 
 
@@ -89,118 +87,201 @@ class IncidentState:
         return self.assessments[-1] if self.assessments else None
 
 
+@dataclass
+class _Folding:
+    """The state while the events are folded: mutable lists and dicts, frozen at the end."""
+
+    incident: Incident | None = None
+    answers: dict[str, Any] = field(default_factory=dict)
+    assessments: list[Assessment] = field(default_factory=list)
+    tasks: dict[int, Task] = field(default_factory=dict)
+    scope: dict[str, int] = field(default_factory=dict)
+    unlocated: int = 0
+    scope_seq: int = 0
+    scope_history: list[ScopeChange] = field(default_factory=list)
+    decisions: dict[str, Decision] = field(default_factory=dict)
+    clock_events: dict[str, datetime] = field(default_factory=dict)
+    notifications: dict[str, list[Notification]] = field(default_factory=dict)
+    reviews: list[Review] = field(default_factory=list)
+    drafts: list[DraftRef] = field(default_factory=list)
+    letters: list[dict[str, Any]] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)
+    retractions: list[Retraction] = field(default_factory=list)
+    event_count: int = 0
+    head_hash: str | None = None
+
+    @classmethod
+    def resume(cls, s: IncidentState) -> _Folding:
+        return cls(
+            incident=s.incident, answers=dict(s.answers), assessments=list(s.assessments), tasks=dict(s.tasks),
+            scope=dict(s.scope), unlocated=s.unlocated, scope_seq=s.scope_seq, scope_history=list(s.scope_history),
+            decisions=dict(s.decisions), clock_events=dict(s.clock_events),
+            notifications={k: list(v) for k, v in s.notifications.items()}, reviews=list(s.reviews),
+            drafts=list(s.drafts), letters=list(s.letters), corrections=list(s.corrections),
+            retractions=list(s.retractions), event_count=s.event_count, head_hash=s.head_hash,
+        )
+
+    def freeze(self) -> IncidentState:
+        if self.incident is None:
+            raise ValueError("the timeline has no `opened` event")
+        return IncidentState(
+            incident=self.incident, answers=self.answers, corrections=tuple(self.corrections),
+            retractions=tuple(self.retractions), assessments=tuple(self.assessments), tasks=self.tasks,
+            scope=self.scope, unlocated=self.unlocated, scope_seq=self.scope_seq,
+            scope_history=tuple(self.scope_history), decisions=self.decisions, clock_events=self.clock_events,
+            notifications={k: tuple(v) for k, v in self.notifications.items()}, reviews=tuple(self.reviews),
+            drafts=tuple(self.drafts), letters=tuple(self.letters), event_count=self.event_count,
+            head_hash=self.head_hash,
+        )
+
+    def set_scope(self, e: Event, scope: dict[str, int], unlocated: int) -> None:
+        self.scope, self.unlocated, self.scope_seq = scope, unlocated, e.seq
+        self.scope_history.append(ScopeChange(at=e.at, seq=e.seq, scope=dict(scope), unlocated=unlocated))
+
+
 def fold(events: Iterable[Event], start: IncidentState | None = None) -> IncidentState:
     """Events (oldest first) -> the incident's state. Raises ValueError without an `opened` event.
 
     With `start`, continue from that state with the events that follow it, so a command
     that appends folds each event once.
     """
-    s = start
-    incident: Incident | None = s.incident if s else None
-    corrections: list[Correction] = list(s.corrections) if s else []
-    retractions: list[Retraction] = list(s.retractions) if s else []
-    answers: dict[str, Any] = dict(s.answers) if s else {}
-    assessments: list[Assessment] = list(s.assessments) if s else []
-    tasks: dict[int, Task] = dict(s.tasks) if s else {}
-    scope: dict[str, int] = dict(s.scope) if s else {}
-    unlocated = s.unlocated if s else 0
-    scope_seq = s.scope_seq if s else 0
-    scope_history: list[ScopeChange] = list(s.scope_history) if s else []
-    decisions: dict[str, Decision] = dict(s.decisions) if s else {}
-    clock_events: dict[str, datetime] = dict(s.clock_events) if s else {}
-    notifications: dict[str, list[Notification]] = {k: list(v) for k, v in s.notifications.items()} if s else {}
-    reviews: list[Review] = list(s.reviews) if s else []
-    drafts: list[DraftRef] = list(s.drafts) if s else []
-    letters: list[dict[str, Any]] = list(s.letters) if s else []
-    count, head = (s.event_count, s.head_hash) if s else (0, None)
+    w = _Folding.resume(start) if start else _Folding()
     for e in events:
-        count, head = e.seq, e.hash
-        d = e.data
-        kind = e.kind
-        if kind == EventKind.OPENED:
-            incident = _opened(e)
-        elif kind == EventKind.CLOSED and incident is not None:
-            incident = replace(incident, status="closed", closed_at=e.at, summary=d.get("summary"))
-        elif kind == EventKind.ANSWER:
-            answers[d["step"]] = d["value"]
-        elif kind == EventKind.ASSESSED:
-            assessments.append(Assessment(at=e.at, by=e.author, seq=e.seq, playbook=d.get("playbook"),
-                                          answers=dict(d.get("answers") or {}), result=dict(d.get("result") or {})))
-            answers = {}
-            for name, at in (d.get("clock_events") or {}).items():
-                clock_events.setdefault(name, clock.decode(at, None))
-            if d.get("scope"):
-                scope, unlocated = _split_scope(d["scope"])
-                scope_seq = e.seq
-                scope_history.append(ScopeChange(at=e.at, seq=e.seq, scope=dict(scope), unlocated=unlocated))
-        elif kind == EventKind.TASK:
-            tasks[d["n"]] = _task(tasks.get(d["n"]), e)
-        elif kind == EventKind.SCOPE:
-            scope, unlocated = _split_scope(d.get("jurisdictions") or {})
-            unlocated = int(d.get("unlocated") or unlocated)
-            scope_seq = e.seq
-            scope_history.append(ScopeChange(at=e.at, seq=e.seq, scope=dict(scope), unlocated=unlocated))
-        elif kind == EventKind.DECISION and d.get("obligation"):  # `breach decide` (free-text ones: `breach log`)
-            decisions[d["obligation"]] = _decision(e)
-            if d.get("supersedes"):  # a decision not to notify withdraws an earlier decision to notify
-                clock_events.pop(d["supersedes"], None)
-        elif kind == EventKind.CLOCK:
-            clock_events[d["event"]] = clock.decode(d["at"], None)
-            if d.get("obligation"):  # legal decided to notify this authority (`breach decide --notify`)
-                decisions[d["obligation"]] = _decision(e, notify=True)
-            if d["event"] in CORRECTS and incident is not None:
-                incident = _correct(incident, CORRECTS[d["event"]], clock_events[d["event"]], e, corrections)
-        elif kind == EventKind.EDITED and incident is not None:
-            for name, value in (d.get("fields") or {}).items():
-                new = clock.decode(value, None) if name in TIMES and value else value
-                incident = _correct(incident, name, new, e, corrections, note=d.get("note"))
-                for event, attr in CORRECTS.items():  # the clocks follow the corrected times
-                    if name == attr:
-                        clock_events.pop(event, None)
-                        if new is not None:
-                            clock_events[event] = new
-        elif kind == EventKind.RETRACTED:
-            kept = notifications.get(d["obligation"], [])
-            undone = next((n for n in reversed(kept) if n.seq == d.get("notified_seq")), kept[-1] if kept else None)
-            if undone is not None:
-                if undone.corrected is not None:  # retracting a correction restores the record it replaced
-                    kept[kept.index(undone)] = undone.corrected
-                else:
-                    kept.remove(undone)
-                retractions.append(Retraction(notification=undone, reason=d.get("reason") or "", at=e.at, by=e.author))
-                _submitted(clock_events, undone.obligation, kept)
-        elif kind == EventKind.NOTIFIED:
-            n = _notification(e)
-            kept = notifications.setdefault(n.obligation, [])
-            replaced = next((i for i, old in enumerate(kept) if d.get("corrects") and old.seq == d["corrects"]), None)
-            if replaced is not None:  # `breach notified --correction`: the new record takes the old one's place
-                kept[replaced] = replace(n, corrected=kept[replaced])
-            else:
-                kept.append(n)
-            _submitted(clock_events, n.obligation, kept)
-        elif kind == EventKind.DRAFTED:
-            drafts.append(DraftRef(kind=d["kind"], lang=d["lang"], version=d["version"], sha256=d["sha256"],
-                                   format=d.get("format"), template=d.get("template"),
-                                   missing=tuple(d.get("missing") or ()), at=e.at, by=e.author,
-                                   phase=d.get("phase"), late=bool(d.get("late")),
-                                   reasons_for_delay=d.get("reasons_for_delay")))
-        elif kind == EventKind.REVIEWED:
-            reviews.append(Review(kind=d["kind"], lang=d["lang"], version=d["version"], sha256=d["sha256"],
-                                  decision=d["decision"], by=d.get("by") or e.author, comment=d.get("comment"),
-                                  at=e.at, final_path=d.get("final_path"), final_sha256=d.get("final_sha256"),
-                                  via=d.get("via"), started_by=d.get("started_by")))
-        elif kind == EventKind.LETTERS:
-            letters.append({**d, "at": e.at})
-    if incident is None:
-        raise ValueError("the timeline has no `opened` event")
-    return IncidentState(
-        incident=incident, answers=answers, corrections=tuple(corrections), retractions=tuple(retractions),
-        assessments=tuple(assessments), tasks=tasks,
-        scope=scope, unlocated=unlocated, scope_seq=scope_seq, scope_history=tuple(scope_history),
-        decisions=decisions, clock_events=clock_events,
-        notifications={k: tuple(v) for k, v in notifications.items()}, reviews=tuple(reviews),
-        drafts=tuple(drafts), letters=tuple(letters), event_count=count, head_hash=head,
-    )
+        w.event_count, w.head_hash = e.seq, e.hash
+        apply = _APPLY.get(e.kind)
+        if apply is not None:
+            apply(w, e)
+    return w.freeze()
+
+
+def _on_opened(w: _Folding, e: Event) -> None:
+    w.incident = _opened(e)
+
+
+def _on_closed(w: _Folding, e: Event) -> None:
+    if w.incident is not None:
+        w.incident = replace(w.incident, status="closed", closed_at=e.at, summary=e.data.get("summary"))
+
+
+def _on_answer(w: _Folding, e: Event) -> None:
+    w.answers[e.data["step"]] = e.data["value"]
+
+
+def _on_assessed(w: _Folding, e: Event) -> None:
+    d = e.data
+    w.assessments.append(Assessment(at=e.at, by=e.author, seq=e.seq, playbook=d.get("playbook"),
+                                    answers=dict(d.get("answers") or {}), result=dict(d.get("result") or {})))
+    w.answers = {}
+    for name, at in (d.get("clock_events") or {}).items():
+        w.clock_events.setdefault(name, clock.decode(at, None))
+    if d.get("scope"):
+        w.set_scope(e, *_split_scope(d["scope"]))
+
+
+def _on_task(w: _Folding, e: Event) -> None:
+    w.tasks[e.data["n"]] = _task(w.tasks.get(e.data["n"]), e)
+
+
+def _on_scope(w: _Folding, e: Event) -> None:
+    scope, unlocated = _split_scope(e.data.get("jurisdictions") or {})
+    w.set_scope(e, scope, int(e.data.get("unlocated") or unlocated))
+
+
+def _on_decision(w: _Folding, e: Event) -> None:
+    d = e.data
+    if not d.get("obligation"):  # a free-text decision (`breach log`); `breach decide` names the advisory
+        return
+    w.decisions[d["obligation"]] = _decision(e)
+    if d.get("supersedes"):  # a decision not to notify withdraws an earlier decision to notify
+        w.clock_events.pop(d["supersedes"], None)
+
+
+def _on_clock(w: _Folding, e: Event) -> None:
+    d = e.data
+    w.clock_events[d["event"]] = clock.decode(d["at"], None)
+    if d.get("obligation"):  # legal decided to notify this authority (`breach decide --notify`)
+        w.decisions[d["obligation"]] = _decision(e, notify=True)
+    if d["event"] in CORRECTS and w.incident is not None:
+        w.incident = _correct(w.incident, CORRECTS[d["event"]], w.clock_events[d["event"]], e, w.corrections)
+
+
+def _on_edited(w: _Folding, e: Event) -> None:
+    if w.incident is None:
+        return
+    for name, value in (e.data.get("fields") or {}).items():
+        new = clock.decode(value, None) if name in TIMES and value else value
+        w.incident = _correct(w.incident, name, new, e, w.corrections, note=e.data.get("note"))
+        for event, attr in CORRECTS.items():  # the clocks follow the corrected times
+            if name == attr:
+                w.clock_events.pop(event, None)
+                if new is not None:
+                    w.clock_events[event] = new
+
+
+def _on_retracted(w: _Folding, e: Event) -> None:
+    d = e.data
+    kept = w.notifications.get(d["obligation"], [])
+    undone = next((n for n in reversed(kept) if n.seq == d.get("notified_seq")), kept[-1] if kept else None)
+    if undone is None:
+        return
+    if undone.corrected is not None:  # retracting a correction restores the record it replaced
+        kept[kept.index(undone)] = undone.corrected
+    else:
+        kept.remove(undone)
+    w.retractions.append(Retraction(notification=undone, reason=d.get("reason") or "", at=e.at, by=e.author))
+    _submitted(w.clock_events, undone.obligation, kept)
+
+
+def _on_notified(w: _Folding, e: Event) -> None:
+    d = e.data
+    n = _notification(e)
+    kept = w.notifications.setdefault(n.obligation, [])
+    replaced = next((i for i, old in enumerate(kept) if d.get("corrects") and old.seq == d["corrects"]), None)
+    if replaced is not None:  # `breach notified --correction`: the new record takes the old one's place
+        kept[replaced] = replace(n, corrected=kept[replaced])
+    else:
+        kept.append(n)
+    _submitted(w.clock_events, n.obligation, kept)
+
+
+def _on_drafted(w: _Folding, e: Event) -> None:
+    d = e.data
+    w.drafts.append(DraftRef(kind=d["kind"], lang=d["lang"], version=d["version"], sha256=d["sha256"],
+                             format=d.get("format"), template=d.get("template"),
+                             missing=tuple(d.get("missing") or ()), at=e.at, by=e.author,
+                             phase=d.get("phase"), late=bool(d.get("late")),
+                             reasons_for_delay=d.get("reasons_for_delay")))
+
+
+def _on_reviewed(w: _Folding, e: Event) -> None:
+    d = e.data
+    w.reviews.append(Review(kind=d["kind"], lang=d["lang"], version=d["version"], sha256=d["sha256"],
+                            decision=d["decision"], by=d.get("by") or e.author, comment=d.get("comment"),
+                            at=e.at, final_path=d.get("final_path"), final_sha256=d.get("final_sha256"),
+                            via=d.get("via"), started_by=d.get("started_by")))
+
+
+def _on_letters(w: _Folding, e: Event) -> None:
+    w.letters.append({**e.data, "at": e.at})
+
+
+#: What each kind of event does to the state; other kinds (notes, actions, evidence) leave it as is.
+_APPLY: dict[str, Callable[[_Folding, Event], None]] = {
+    EventKind.OPENED: _on_opened,
+    EventKind.CLOSED: _on_closed,
+    EventKind.ANSWER: _on_answer,
+    EventKind.ASSESSED: _on_assessed,
+    EventKind.TASK: _on_task,
+    EventKind.SCOPE: _on_scope,
+    EventKind.DECISION: _on_decision,
+    EventKind.CLOCK: _on_clock,
+    EventKind.EDITED: _on_edited,
+    EventKind.RETRACTED: _on_retracted,
+    EventKind.NOTIFIED: _on_notified,
+    EventKind.DRAFTED: _on_drafted,
+    EventKind.REVIEWED: _on_reviewed,
+    EventKind.LETTERS: _on_letters,
+}
 
 
 def _submitted(clock_events: dict[str, datetime], obligation: str, kept: list[Notification]) -> None:

@@ -111,18 +111,9 @@ def _step(node: Any, index: int, steps_line: int | None, ctx: Ctx) -> Step | Non
     for key in node:
         if key not in STEP_KEYS:
             ctx.add(line_at(node, key), f"unknown step key {key!r} (one of {', '.join(STEP_KEYS)})")
-    step_id = node.get("id")
-    if not isinstance(step_id, str) or not STEP_ID.match(step_id):
-        ctx.add(
-            line_at(node, "id") if "id" in node else line, f"step id must be snake_case (a-z, 0-9, _), not {step_id!r}"
-        )
-        step_id = None
+    step_id = _step_id(node, line, ctx)
     type_name = node.get("type")
-    kind = STEP_TYPES.get(type_name) if isinstance(type_name, str) else None
-    if "type" not in node:
-        ctx.add(line, f"step {step_id!r}: missing 'type' (one of {', '.join(STEP_TYPES)})")
-    elif kind is None:
-        ctx.add(line_at(node, "type"), f"unknown step type {type_name!r} (one of {', '.join(STEP_TYPES)})")
+    kind = _step_type(node, line, step_id, ctx)
     asked = kind is None or kind.asked
     question = _text(node, "question", ctx, required=asked)
     help_text = _text(node, "help", ctx, required=asked)
@@ -136,17 +127,7 @@ def _step(node: Any, index: int, steps_line: int | None, ctx: Ctx) -> Step | Non
         optional = False
     before = len(ctx.problems)  # from here on, problems make the step unusable
     choices = _choices(node, kind, ctx)
-    bounds: dict[str, int | None] = {}
-    for key in ("min", "max"):
-        value = node.get(key)
-        if value is not None and (kind is not None and not kind.takes_range):
-            ctx.add(line_at(node, key), f"{key!r} only applies to integer steps")
-        elif value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            ctx.add(line_at(node, key), f"{key!r} must be a whole number, not {value!r}")
-            value = None
-        bounds[key] = value
-    if bounds["min"] is not None and bounds["max"] is not None and bounds["min"] > bounds["max"]:
-        ctx.add(line_at(node, "min"), f"min {bounds['min']} is above max {bounds['max']}")
+    bounds = _bounds(node, kind, ctx)
     when = compile_condition(node["when"], line_at(node, "when"), ctx) if "when" in node else None
     if len(ctx.problems) != before or step_id is None or kind is None:
         return None
@@ -171,6 +152,42 @@ def _step(node: Any, index: int, steps_line: int | None, ctx: Ctx) -> Step | Non
             ctx.add(line_at(node, "default"), f"step {step_id!r}: default {problem}")
             return None
     return step
+
+
+def _step_id(node: dict, line: int | None, ctx: Ctx) -> str | None:
+    """The step's id if it is snake_case; else report it and return None."""
+    step_id = node.get("id")
+    if isinstance(step_id, str) and STEP_ID.match(step_id):
+        return step_id
+    ctx.add(line_at(node, "id") if "id" in node else line, f"step id must be snake_case (a-z, 0-9, _), not {step_id!r}")
+    return None
+
+
+def _step_type(node: dict, line: int | None, step_id: str | None, ctx: Ctx) -> StepType | None:
+    """The step's type (from STEP_TYPES), or None when missing or unknown (reported)."""
+    type_name = node.get("type")
+    kind = STEP_TYPES.get(type_name) if isinstance(type_name, str) else None
+    if "type" not in node:
+        ctx.add(line, f"step {step_id!r}: missing 'type' (one of {', '.join(STEP_TYPES)})")
+    elif kind is None:
+        ctx.add(line_at(node, "type"), f"unknown step type {type_name!r} (one of {', '.join(STEP_TYPES)})")
+    return kind
+
+
+def _bounds(node: dict, kind: StepType | None, ctx: Ctx) -> dict[str, int | None]:
+    """An integer step's min and max, checked: whole numbers, min not above max."""
+    bounds: dict[str, int | None] = {}
+    for key in ("min", "max"):
+        value = node.get(key)
+        if value is not None and (kind is not None and not kind.takes_range):
+            ctx.add(line_at(node, key), f"{key!r} only applies to integer steps")
+        elif value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            ctx.add(line_at(node, key), f"{key!r} must be a whole number, not {value!r}")
+            value = None
+        bounds[key] = value
+    if bounds["min"] is not None and bounds["max"] is not None and bounds["min"] > bounds["max"]:
+        ctx.add(line_at(node, "min"), f"min {bounds['min']} is above max {bounds['max']}")
+    return bounds
 
 
 def _check_references(
@@ -320,7 +337,23 @@ def _build(path: Path) -> tuple[Playbook | None, list[Problem]]:
     if not isinstance(raw_steps, list) or not raw_steps:
         ctx.add(line_at(data, "steps") if "steps" in data else line_at(data), "'steps' must be a non-empty list")
         raw_steps = []
+    steps = _steps(raw_steps, ctx)
+    if ctx.problems:
+        return None, sorted(ctx.problems, key=lambda p: p.line or 0)
+    playbook = Playbook(
+        name=name,
+        title=title,
+        description=description,
+        version=version,
+        path=path,
+        steps=tuple(steps),
+    )
+    return playbook, []
 
+
+def _steps(raw_steps: list, ctx: Ctx) -> list[Step]:
+    """The steps in order, each checked alone, then against the steps before it (ids, references,
+    reachability); a step with a problem is left out so the next ones are not reported for it."""
     # Ids first, so a condition can tell "comes later" from "unknown".
     first_line: dict[str, int] = {}
     for node in raw_steps:
@@ -358,17 +391,7 @@ def _build(path: Path) -> tuple[Playbook | None, list[Problem]]:
             )
         known[step.id] = step
         steps.append(step)
-    if ctx.problems:
-        return None, sorted(ctx.problems, key=lambda p: p.line or 0)
-    playbook = Playbook(
-        name=name,
-        title=title,
-        description=description,
-        version=version,
-        path=path,
-        steps=tuple(steps),
-    )
-    return playbook, []
+    return steps
 
 
 def validate_file(path: str | Path) -> list[Problem]:
