@@ -222,7 +222,7 @@ def test_a_dropped_connection_reconnects_and_records_nothing_twice(cli, listenin
     envelope = socket.press(RITA, reminder(web), messages.ACKNOWLEDGE)
     socket.wait_ack(envelope["envelope_id"])
     socket.drop()
-    socket.wait_connected(2)
+    socket.wait_connected(2, timeout=60)  # a dead connection is noticed by its missing pongs
     assert [r.method for r in web.requests].count("apps.connections.open") >= 2
     socket.redeliver(envelope)  # Slack resends what it sent around the drop
     socket.wait_ack(envelope["envelope_id"])

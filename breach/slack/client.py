@@ -441,7 +441,7 @@ def thread_witnesses(client: WebClient | None, config: SlackConfig, *, channel: 
 # --- interactivity: Socket Mode (breach slack listen) --------------------------------------
 
 
-def socket_client(app_token: str, config: SlackConfig, on_request: Any, *, ping_interval: float = 5.0) -> Any:
+def socket_client(app_token: str, config: SlackConfig, on_request: Any, *, ping_interval: float = 2.0) -> Any:
     """slack_sdk's built-in Socket Mode client (no extra dependency), reconnecting on its own.
 
     Every envelope is acknowledged first, then handed to `on_request(type, payload, envelope_id)`
