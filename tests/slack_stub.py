@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 TOKEN = "xoxb-test-0000"
+APP_TOKEN = "xapp-test-0000"
 CHANNEL_NAME = "breach-test"
 CHANNEL_ID = "C0BREACHTST"
 MAX_BODY = 1_000_000
@@ -73,6 +74,12 @@ class SlackStub:
     _refuse_next: list[str] = field(default_factory=list)
     #: The stand-in's frozen "now" (epoch seconds), as Slack's servers would see it.
     now: float = 0.0
+    #: Socket Mode (tests/slack_socket_stub.py): the app-level token and the ws:// URL
+    #: apps.connections.open hands out; what views.open, chat.postEphemeral and response_url got.
+    app_token: str = field(default=APP_TOKEN, repr=False)
+    socket_url: str | None = None
+    views: list[dict] = field(default_factory=list)
+    ephemeral: list[dict] = field(default_factory=list)
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -199,6 +206,9 @@ class SlackStub:
             self._rate_limit_left -= 1
             body = "rate_limited" if method == "webhook" else {"ok": False, "error": "ratelimited"}
             return 429, {"Retry-After": str(self._retry_after)}, body
+        if method == "response":  # a response_url: ephemeral answers to one person
+            self.ephemeral.append({"via": "response_url", **params})
+            return 200, {}, "ok"
         if method == "webhook":
             if self._invalid_auth:
                 return 403, {}, "invalid_token"
@@ -215,7 +225,8 @@ class SlackStub:
         auth = headers.get("authorization", "")
         if not auth.startswith("Bearer "):
             return 200, {}, {"ok": False, "error": "not_authed"}
-        if self._invalid_auth or auth.removeprefix("Bearer ") != self.token:
+        wanted = self.app_token if method == "apps.connections.open" else self.token
+        if self._invalid_auth or auth.removeprefix("Bearer ") != wanted:
             return 200, {}, {"ok": False, "error": "invalid_auth"}
         if method in {"chat.postMessage", "chat.scheduleMessage"} and self._refuse_next:
             return 200, {}, {"ok": False, "error": self._refuse_next.pop(0)}
@@ -373,7 +384,30 @@ class SlackStub:
         return {"ok": True, "channels": page, "response_metadata": {"next_cursor": cursor}}
 
 
+def _connections_open(stub: SlackStub, params: dict) -> dict:
+    if not stub.socket_url:
+        return {"ok": False, "error": "not_allowed_token_type"}
+    return {"ok": True, "url": stub.socket_url}
+
+
+def _views_open(stub: SlackStub, params: dict) -> dict:
+    if not params.get("trigger_id") or not isinstance(params.get("view"), dict):
+        return {"ok": False, "error": "invalid_arguments"}
+    stub.views.append({"trigger_id": params["trigger_id"], "view": params["view"]})
+    return {"ok": True, "view": {"id": f"V{len(stub.views):08d}", **params["view"]}}
+
+
+def _post_ephemeral(stub: SlackStub, params: dict) -> dict:
+    if stub._channel(params.get("channel"), allow_name=True) is None:
+        return {"ok": False, "error": "channel_not_found"}
+    stub.ephemeral.append({"via": "chat.postEphemeral", **params})
+    return {"ok": True, "message_ts": "1700000000.999999"}
+
+
 _METHODS = {
+    "apps.connections.open": _connections_open,
+    "views.open": _views_open,
+    "chat.postEphemeral": _post_ephemeral,
     "auth.test": SlackStub._auth_test,
     "chat.postMessage": SlackStub._post_message,
     "chat.update": SlackStub._update,
@@ -411,7 +445,7 @@ def _page(items: list, params: dict) -> tuple[list, str]:
 def _decode_json_values(params: dict) -> dict:
     """Form posts carry blocks/metadata as JSON strings; decode them like Slack does."""
     out = dict(params)
-    for name in ("blocks", "metadata", "attachments"):
+    for name in ("blocks", "metadata", "attachments", "view"):
         value = out.get(name)
         if isinstance(value, str):
             try:
@@ -457,6 +491,8 @@ class _Handler(BaseHTTPRequestHandler):
         params = _decode_json_values(params)
         if parts.path == "/webhook":
             method = "webhook"
+        elif parts.path.startswith("/response/"):
+            method = "response"
         elif parts.path.startswith("/api/"):
             method = parts.path.removeprefix("/api/")
         else:

@@ -1,4 +1,4 @@
-"""Slack commands: post a status update, retry queued messages, send due reminders."""
+"""Slack commands: post a status update, retry queued messages, send due reminders, listen for the team's actions."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ cli = typer.Typer()
 
 slack_app = typer.Typer(
     help="Slack: post a status update on demand, retry queued messages (flush), show what waits "
-    "(status), send due deadline reminders (remind, for cron). Setup: docs/slack.md.",
+    "(status), send due deadline reminders (remind, for cron), act from Slack (listen: /breach and the buttons). "
+    "Setup: docs/slack.md.",
     no_args_is_help=True,
 )
 cli.add_typer(slack_app, name="slack",
@@ -163,3 +164,46 @@ def slack_remind(
         typer.echo(f"Slack: {len(result.overdue)} OVERDUE alert(s), {len(result.reminders)} late reminder(s), "
                    f"{len(result.planned)} reminder change(s) queued for {result.incidents} open incident(s).")
     _report(report, json_=json_, extra={k: v for k, v in result.to_dict().items() if k != "flush"})
+
+
+def _status_lines(rows: list[dict], zone: str, single: bool) -> list[str]:
+    """`/breach status` in Slack: the same words as `breach status`, at 100 columns."""
+    from .status_view import render_status
+
+    return render_status(rows, zone=zone, width=100, single=single)
+
+
+@command(slack_app, name="listen")
+def slack_listen(
+    home: HomeOption = None,
+    review_url: Annotated[str | None, typer.Option(
+        "--review-url", envvar="BREACH_REVIEW_URL",
+        help="Where the review page is served (`breach serve`), for the \"Open review\" button.")] = None,
+) -> None:
+    """Let the team act from Slack: /breach status, /breach help, and the buttons on reminders and updates.
+
+    Keeps a Socket Mode connection (no public endpoint) with SLACK_APP_TOKEN (xapp-..., from the
+    environment only), acknowledges every request at once, and reconnects when the connection
+    drops. People act as the profile maps them (`slack: {users: {U0123ABCD: {name: ..., role: ...}}}`
+    in organization.yaml). Runs until stopped (SIGTERM, Ctrl-C); under systemd, see docs/slack.md.
+
+    Example: SLACK_APP_TOKEN=xapp-... breach slack listen --home /srv/incidents
+    """
+    import signal
+    import threading
+
+    from breach.slack.config import app_token_from_env
+    from breach.slack.listen import Listener, run
+
+    config = _config()
+    if config is None:
+        raise typer.Exit(1)
+    if not config.has_bot:
+        fail("breach slack listen needs SLACK_BOT_TOKEN and BREACH_SLACK_CHANNEL to answer (a webhook cannot)")
+    token = app_token_from_env()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    listener = Listener(home, config=config, status_text=_status_lines, review_url=review_url)
+    run(listener, token, stop=stop)
+    typer.echo("Slack: stopped listening.", err=True)

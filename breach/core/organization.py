@@ -22,6 +22,7 @@ _TOP = {
     "data_inventory": list, "security_measures": list, "sectors": list,
     "sector": (str, dict), "dpo": dict,  # Belgian DPA form: sector of activity; DPO or its absence
     "review": dict,  # legal review: {four_eyes: true} (who drafted a version may not approve it)
+    "slack": dict,  # who may act from Slack: {users: {U0123ABCD: {name: "Lea Legal", role: legal}}}
 }
 #: `lead_authority` is required too unless no controller has an EU main establishment (Art. 27 case).
 _REQUIRED = ("name", "timezone", "entities", "contact")
@@ -34,6 +35,10 @@ _LANGS = ("en", "fr", "nl", "de")
 _ITEM = {"id", "label", "category", "credential", "source"}
 _REVIEW = {"four_eyes": bool}
 CATEGORIES = ("simple", "behavioural", "financial", "sensitive")
+#: What a Slack user mapped in `slack.users` may do: read (viewer), act on deadlines (responder),
+#: and approve notices too (legal).
+SLACK_ROLES = ("responder", "legal", "viewer")
+_SLACK_USER = {"name", "role"}
 
 
 def load_org(path: Path) -> dict[str, Any]:
@@ -128,7 +133,45 @@ def validate_org(data: Any, path: str) -> list[Problem]:
                 bad(review, k, f"unknown key {k!r} in review (known: {', '.join(sorted(_REVIEW))})")
             elif not isinstance(v, _REVIEW[k]):
                 bad(review, k, f"review.{k} takes true or false")
+    return problems + _check_slack(data.get("slack"), path)
+
+
+def _check_slack(slack: Any, path: str) -> list[Problem]:
+    """`slack: {users: {U0123ABCD: {name: "Lea Legal", role: legal}}}`: Slack user ids to people and roles."""
+    if not isinstance(slack, LineDict):
+        return []
+    problems: list[Problem] = []
+    for k in slack:
+        if k != "users":
+            problems.append(Problem(path, slack.line_of(k), f"unknown key {k!r} in slack (known: users)"))
+    users = slack.get("users")
+    if users is not None and not isinstance(users, LineDict):
+        return [*problems, Problem(path, slack.line_of("users"), "slack.users maps Slack user ids to "
+                                   "{name: ..., role: ...}")]
+    for user_id, person in (users or {}).items():
+        where = users.line_of(user_id)
+        if not (isinstance(user_id, str) and user_id[:1] in "UW" and user_id.isalnum() and user_id.isupper()):
+            problems.append(Problem(path, where, f"slack.users: {user_id!r} is not a Slack user id (U0123ABCD)"))
+        if not isinstance(person, dict):
+            problems.append(Problem(path, where, f"slack.users.{user_id} takes {{name: ..., role: ...}}"))
+            continue
+        unknown = sorted(set(person) - _SLACK_USER)
+        if unknown:
+            problems.append(Problem(path, where, f"unknown key {unknown[0]!r} in slack.users.{user_id}"))
+        if not isinstance(person.get("name"), str) or not person["name"].strip():
+            problems.append(Problem(path, where, f"slack.users.{user_id} is missing 'name' (the person's name)"))
+        if person.get("role") not in SLACK_ROLES:
+            problems.append(Problem(path, where, f"slack.users.{user_id}: role must be one of "
+                                    f"{', '.join(SLACK_ROLES)}"))
     return problems
+
+
+def slack_users(org: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The profile's Slack users: {user id: {"name": ..., "role": ...}} (empty when none are mapped)."""
+    slack = org.get("slack")
+    users = slack.get("users") if isinstance(slack, dict) else None
+    return {str(k): {"name": str(v["name"]), "role": str(v["role"])} for k, v in (users or {}).items()
+            if isinstance(v, dict) and v.get("name") and v.get("role") in SLACK_ROLES}
 
 
 def four_eyes(org: dict[str, Any]) -> bool:

@@ -436,3 +436,57 @@ def thread_witnesses(client: WebClient | None, config: SlackConfig, *, channel: 
             if not cursor:
                 break
     return found
+
+
+# --- interactivity: Socket Mode (breach slack listen) --------------------------------------
+
+
+def socket_client(app_token: str, config: SlackConfig, on_request: Any, *, ping_interval: float = 2.0) -> Any:
+    """slack_sdk's built-in Socket Mode client (no extra dependency), reconnecting on its own.
+
+    Every envelope is acknowledged first, then handed to `on_request(type, payload, envelope_id)`
+    on one of the client's worker threads: Slack gets its ack well within its 3 seconds whatever
+    the work costs. The app token (xapp-...) only opens connections; it is never stored or logged.
+    """
+    from slack_sdk import WebClient
+    from slack_sdk.socket_mode.builtin import SocketModeClient
+    from slack_sdk.socket_mode.response import SocketModeResponse
+
+    client = SocketModeClient(app_token=app_token, web_client=WebClient(base_url=config.api_url,
+                                                                        timeout=TIMEOUT_SECONDS),
+                              auto_reconnect_enabled=True, ping_interval=ping_interval)
+
+    def listener(socket: Any, request: Any) -> None:
+        socket.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id))
+        on_request(request.type, request.payload or {}, request.envelope_id)
+
+    client.socket_mode_request_listeners.append(listener)
+    return client
+
+
+def respond(response_url: str, text: str, *, blocks: list | None = None) -> None:
+    """An ephemeral answer through the payload's response_url (slash commands, buttons)."""
+    from slack_sdk.webhook import WebhookClient
+
+    with _translated():
+        WebhookClient(url=response_url, timeout=TIMEOUT_SECONDS).send(
+            text=scrub(text), blocks=scrub_all(blocks) if blocks else None, response_type="ephemeral",
+            replace_original=False)
+
+
+def post_ephemeral(config: SlackConfig, *, channel: str, user: str, text: str) -> None:
+    """An answer only `user` sees in `channel` (after a modal: it has no response_url)."""
+    with _translated():
+        build_client(config).chat_postEphemeral(channel=channel, user=user, text=scrub(text))
+
+
+def open_view(config: SlackConfig, *, trigger_id: str, view: dict) -> None:
+    with _translated():
+        build_client(config).views_open(trigger_id=trigger_id, view=view)
+
+
+def post_reply(config: SlackConfig, *, channel: str, thread_ts: str | None, text: str) -> None:
+    """Say in the thread what was done from Slack (who, what; no personal data)."""
+    with _translated():
+        build_client(config).chat_postMessage(channel=channel, thread_ts=thread_ts, text=scrub(text),
+                                              unfurl_links=False, unfurl_media=False)

@@ -79,3 +79,14 @@ def describe_setup() -> str:
         "C0123456789) for status posts and deadline reminders, or BREACH_SLACK_WEBHOOK_URL "
         "for status posts only; BREACH_QUIET_HOURS=22:00-07:00 holds back status chatter at night."
     )
+
+
+def app_token_from_env(environ: Mapping[str, str] = os.environ) -> str:
+    """SLACK_APP_TOKEN (xapp-..., scope connections:write) for Socket Mode: from the environment only."""
+    token = (environ.get("SLACK_APP_TOKEN") or "").strip()
+    if not token:
+        raise InputError("breach slack listen needs SLACK_APP_TOKEN: an app-level token (xapp-...) with the "
+                         "connections:write scope, from the environment only (docs/slack.md)")
+    if not token.startswith("xapp-"):
+        raise InputError("SLACK_APP_TOKEN does not look like an app-level token (xapp-...)")
+    return token

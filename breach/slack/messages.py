@@ -164,3 +164,31 @@ def witness_block(witness: Mapping[str, Any], *, template_dirs: tuple[Path, ...]
     """A context line showing the chain head the message witnesses: `breach verify --against-slack`."""
     texts = _Texts("witness", {"seq": int(witness["seq"]), "head": str(witness["head"])}, template_dirs)
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": texts("witness")}]}
+
+
+# --- interactivity (breach slack listen) ----------------------------------------------------
+
+#: The action ids of the buttons; the listener dispatches on them.
+ACKNOWLEDGE, RECORD_NOTICE, OPEN_REVIEW, APPROVE = "breach_ack", "breach_notice", "breach_review", "breach_approve"
+
+
+def action_text(block: str, *, template_dirs: tuple[Path, ...] | None = None, **variables: Any) -> str:
+    """One text of templates/slack/actions.j2 (a button label, a confirmation, the help)."""
+    return scrub(_Texts("actions", variables, template_dirs)(block))
+
+
+def action_buttons(incident: str, obligation: str | None, *, label: str | None = None,
+                   template_dirs: tuple[Path, ...] | None = None) -> dict:
+    """The actions block under a reminder or a status update: Acknowledge, Record notice made, Open review."""
+    import json
+
+    value = json.dumps({"incident": incident, "obligation": obligation, "label": label}, separators=(",", ":"))
+
+    def button(action_id: str, block: str) -> dict:
+        return {"type": "button", "action_id": action_id, "value": value,
+                "text": {"type": "plain_text", "text": action_text(block, template_dirs=template_dirs)}}
+
+    buttons = [button(OPEN_REVIEW, "open_review")]
+    if obligation:
+        buttons = [button(ACKNOWLEDGE, "acknowledge"), button(RECORD_NOTICE, "record_notice"), *buttons]
+    return {"type": "actions", "block_id": f"breach_actions:{incident}", "elements": buttons}

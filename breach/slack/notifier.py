@@ -133,11 +133,14 @@ def _queue_status(session: Session, incident: Incident, state: IncidentState, ob
     witness = {"incident": iid, "seq": row["event_count"], "head": row["head_hash"]}
 
     dirs = _templates(session)
+    next_due = next((o.rule_id for o in obligations if o.state == "pending" and o.due_at is not None), None)
 
     def message(event: str) -> dict[str, Any]:
         summary = policy.status_summary(incident, state, obligations, event=event, zone=session.org_zone)
         built = messages.status_message(summary, template_dirs=dirs)
-        return {**built, "blocks": [*built["blocks"], messages.witness_block(witness, template_dirs=dirs)],
+        # Buttons (breach slack listen) need the bot: a webhook post cannot be acted on.
+        buttons = [messages.action_buttons(iid, next_due, template_dirs=dirs)] if config.has_bot else []
+        return {**built, "blocks": [*built["blocks"], *buttons, messages.witness_block(witness, template_dirs=dirs)],
                 "witness": witness}
 
     # The first message about an incident is its parent, whatever the change: an incident
@@ -223,14 +226,22 @@ def _sync_plans(session: Any, incident: Any, obligations: list, *, now: datetime
     return keys
 
 
+def _with_buttons(session: Any, message: dict[str, Any], incident_id: str, obligation: str,
+                  label: str) -> dict[str, Any]:
+    """A reminder with its buttons: Acknowledge, Record notice made, Open review (breach slack listen)."""
+    buttons = messages.action_buttons(incident_id, obligation, label=label, template_dirs=_templates(session))
+    return {**message, "blocks": [*message["blocks"], buttons]}
+
+
 def _reminder_payload(session: Any, incident: Any, o: Any, label: str, post_at: datetime,
                       until: datetime) -> dict[str, Any]:
     return {
         "kind": "reminder", "incident": incident.id, "obligation": o.rule_id, "label": label,
         "due_at": _utc(o.due_at), "post_at": int(post_at.timestamp()), "until": int(until.timestamp()),
-        **messages.reminder_message(incident=incident.id, obligation=o.rule_id, recipient=o.recipient,
-                                    due_at_iso=clock.iso(clock.in_zone(o.due_at, session.org_zone)), label=label,
-                                    template_dirs=_templates(session)),
+        **_with_buttons(session, messages.reminder_message(
+            incident=incident.id, obligation=o.rule_id, recipient=o.recipient,
+            due_at_iso=clock.iso(clock.in_zone(o.due_at, session.org_zone)), label=label,
+            template_dirs=_templates(session)), incident.id, o.rule_id, label),
     }
 
 
@@ -302,6 +313,7 @@ def _queue_overdue(session: Any, incident: Any, o: Any, *, now: datetime) -> str
     message = messages.reminder_message(incident=incident.id, obligation=o.rule_id, recipient=o.recipient,
                                         due_at_iso=clock.iso(clock.in_zone(o.due_at, session.org_zone)),
                                         label=policy.OVERDUE, template_dirs=_templates(session))
+    message = _with_buttons(session, message, incident.id, o.rule_id, policy.OVERDUE)
     payload = {"kind": "alert", "incident": incident.id, "obligation": o.rule_id, "label": policy.OVERDUE,
                "due_at": _utc(o.due_at), **message}
     if session.store.enqueue(key=key, incident_id=incident.id, op="post", payload=payload, created_at=now,
