@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -48,10 +49,11 @@ class _Back:
 _BACK = _Back()
 
 
-def _ask(step: Any, default: Any, number: int, total: int) -> str | None:
+def _ask(question: Any) -> str | None:
     """Print one question ("3/27"), its numbered choices, and read one line; None on end of input."""
+    step, default = question.step, question.default
     typer.echo("")
-    typer.echo(_style(f"[{number}/{total}] ({step.id}) {step.question}", bold=True))
+    typer.echo(_style(str(question), bold=True))
     if step.choices:
         for n, choice in enumerate(step.choices, start=1):
             label = f" - {choice.label}" if choice.label and choice.label != choice.value else ""
@@ -78,68 +80,42 @@ def _help(step: Any) -> None:
                                  subsequent_indent="    "))
 
 
-def _choice_value(choice: Any) -> str:
-    return str(choice.get("value")) if isinstance(choice, dict) else str(choice)
+def _ask_all(s: Any, incident: Any, iv: Any) -> bool:
+    """Ask until no question is due (breach.core.interview decides which); saves each answer at once.
 
-
-def interview(s: Any, incident: Any, playbook: Any, answers: dict[str, Any], defaults: dict[str, Any],
-              *, only: list[str] | None = None, skip: set[str] | None = None) -> bool:
-    """Ask until the playbook is complete; saves each answer at once. False if input ended.
-
-    `defaults`: what Enter keeps (a step id mapped to None: no default at all). `skip`: facts
-    already known, not asked. `<` or `back` at any prompt returns to the previous question.
+    False if input ended. `<` or `back` at any prompt returns to the previous question.
     """
-    from breach.core.playbook import describe_effect, is_relevant, next_step, place, previous_step
-    from breach.services.assessment import FREE_TEXT_STEPS, sa_deadline_passed, save_answer, text_languages
+    from breach.services.assessment import save_answer
 
     try:
         import readline  # noqa: F401 - line editing and history for input() on a terminal
     except ImportError:  # pragma: no cover - not on every platform
         pass
-    langs = text_languages(s)
-    skip = skip if skip is not None else set()
-    if "reasons_for_delay" not in answers and not sa_deadline_passed(s, incident.id, now=now()):
-        skip.add("reasons_for_delay")  # Art. 33(1): reasons are asked only once the 72 hours have passed
-    while True:
-        if only is not None:
-            step = next((st for st in playbook.steps if st.id in only and st.id not in answers
-                         and st.id not in skip and is_relevant(st, answers)), None)
-        else:
-            step = next_step(playbook, answers, skip)
-        if step is None:
-            return True
-        number, total = place(playbook, answers, step, defaults=defaults, skip=skip)
-        default = defaults[step.id] if step.id in defaults else step.default
-        if step.type == "text" and (isinstance(default, dict) or (step.id in FREE_TEXT_STEPS and len(langs) > 1)):
-            value = _ask_languages(step, default, number, total, langs)
-        else:
-            value = _ask_value(step, default, number, total, zone=s.org_zone)
+    while (question := iv.question) is not None:
+        value = _ask_languages(question) if question.languages else _ask_value(question, zone=iv.zone)
         if value is _END:
             typer.echo("\nInput ended: the answers given so far are saved; run the command again to resume.")
             return False
         if isinstance(value, _Back):
-            if value.partial:
-                defaults[step.id] = value.partial  # coming back here, Enter keeps what was typed
-            previous = previous_step(playbook, answers, step.id, skip=skip, only=only)
-            if previous is None:
+            if iv.back(value.partial) is None:
                 typer.echo("    This is the first question.")
-            else:
-                defaults[previous.id] = answers.pop(previous.id)  # Enter keeps the answer given
             continue
-        answers[step.id] = value
-        save_answer(s, incident, playbook=playbook.name, step=step.id, value=value, now=now())
-        effect = describe_effect(step, value, answers)
+        effect = iv.answer(value)
+        save_answer(s, incident, playbook=iv.playbook.name, step=question.id, value=iv.answers[question.id],
+                    now=now())
         if effect:
             typer.echo(_style(f"    -> {effect}", fg="cyan"))
+    return True
 
 
-def _ask_value(step: Any, default: Any, number: int, total: int, *, zone: str) -> Any:
+def _ask_value(question: Any, *, zone: str) -> Any:
     """One answer: Enter keeps the default as it is (no round trip through text)."""
     from breach.core.playbook import parse_answer
     from breach.errors import InputError
 
+    step, default = question.step, question.default
     while True:
-        raw = _ask(step, default, number, total)
+        raw = _ask(question)
         if raw is None:
             return _END
         raw = raw.strip()
@@ -158,21 +134,22 @@ def _ask_value(step: Any, default: Any, number: int, total: int, *, zone: str) -
             typer.echo(f"    {exc}")
 
 
-def _ask_languages(step: Any, current: Any, number: int, total: int, langs: list[str]) -> Any:
+def _ask_languages(question: Any) -> Any:
     """Free text one language at a time: each language's current text is its default.
 
     Enter keeps a language's text as it is, `-` removes it, `<` goes back one prompt. A
     document in language L prints only L's text; a language left empty is listed as
     missing in its drafts (never filled with the English).
     """
+    step, current = question.step, question.default
     texts = {"en": current} if isinstance(current, str) else dict(current or {})
-    order = list(dict.fromkeys(["en", *langs, *texts]))
+    order = list(question.languages)  # English first
     new = dict(texts)
     i = 0
     while i < len(order):
         lang = order[i]
         if i == 0:
-            raw = _ask(step, new.get("en"), number, total)
+            raw = _ask(replace(question, default=new.get("en")))
         else:
             typer.echo(f"    EN: {new.get('en', '(none)')}")
             if lang in new:
@@ -282,71 +259,86 @@ def assess(
 
 def _assess(incident_id: str, *, playbook: str, answers_file: Path | None, merge: bool, yes: bool,
             home: Path | None, by: str | None, tty: bool) -> dict[str, Any]:
-    from breach.core.playbook import carried_over, lost_answers, merged_answers, missing_answers
+    from breach.api import start_interview
+    from breach.core.playbook import lost_answers
+    from breach.services.assessment import finish
+
+    with session(home, by=by) as s:
+        if answers_file is not None:
+            book, previous, final = _from_file(s, incident_id, playbook, answers_file, merge=merge, tty=tty)
+        else:
+            iv = start_interview(s, incident_id, now=now(), playbook=playbook)
+            if not tty:
+                fail("breach assess asks questions on a terminal; without one, give --answers FILE")
+            book, previous, final = iv.playbook, iv.previous, _guided(s, iv, yes=yes)
+            incident_id = iv.incident_id
+        result = finish(s, incident_id, playbook_name=book.name, answers=final, now=now())
+    return {**result, "dropped_answers": lost_answers(book, previous, final) if previous else [],
+            "merged": merge}
+
+
+def _from_file(s: Any, incident_id: str, playbook: str, answers_file: Path, *, merge: bool,
+               tty: bool) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """(playbook, last answers, answers to record) from an answers file; on a terminal, asks what it leaves open."""
+    from breach.api import interview_facts
+    from breach.core.interview import Interview
+    from breach.core.playbook import carried_over, merged_answers, missing_answers
     from breach.services.assessment import (
-        finish,
-        known_facts,
+        FREE_TEXT_STEPS,
         load_answers_file,
         previous_answers,
         progress,
         save_answer,
         session_defaults,
+        text_languages,
     )
 
-    with session(home, by=by) as s:
-        incident, pb, state, answers, _ = progress(s, incident_id, playbook)
-        previous = previous_answers(state)
-        defaults = session_defaults(incident, state, pb)
-        if answers_file is not None:
-            given = load_answers_file(answers_file, playbook=pb)
-            if merge:  # the last answers, those given since, then the file's
-                answers = merged_answers(pb, carried_over(previous, answers), given)
-            else:  # the file replaces the last answers (those given since still count)
-                answers.update(given)
-            missing = [st.id for st in missing_answers(pb, answers)]
-            if missing and not tty:
-                fail(f"{len(missing)} answers missing from {answers_file}: {', '.join(missing)}")
-            if missing:
-                for key, value in given.items():
-                    save_answer(s, incident, playbook=pb.name, step=key, value=value, now=now())
-                typer.echo(f"{answers_file} leaves {len(missing)} questions open; answering those only.")
-                if not interview(s, incident, pb, answers, defaults, only=missing):
-                    raise typer.Exit(1)
-            final = answers
-        else:
-            if not tty:
-                fail("breach assess asks questions on a terminal; without one, give --answers FILE")
-            final = _guided(s, incident, pb, answers, previous, defaults, known=known_facts(incident), yes=yes)
-        result = finish(s, incident.id, playbook_name=pb.name, answers=final, now=now())
-    return {**result, "dropped_answers": lost_answers(pb, previous, final) if previous else [],
-            "merged": merge}
+    incident, pb, state, answers, _ = progress(s, incident_id, playbook)
+    previous = previous_answers(state)
+    given = load_answers_file(answers_file, playbook=pb)
+    if merge:  # the last answers, those given since, then the file's
+        answers = merged_answers(pb, carried_over(previous, answers), given)
+    else:  # the file replaces the last answers (those given since still count)
+        answers.update(given)
+    missing = [st.id for st in missing_answers(pb, answers)]
+    if missing and not tty:
+        fail(f"{len(missing)} answers missing from {answers_file}: {', '.join(missing)}")
+    if missing:
+        for key, value in given.items():
+            save_answer(s, incident, playbook=pb.name, step=key, value=value, now=now())
+        typer.echo(f"{answers_file} leaves {len(missing)} questions open; answering those only.")
+        iv = Interview(pb, now=now(), incident_id=incident.id, facts=interview_facts(s, incident.id, now=now()),
+                       answers=answers, defaults=session_defaults(incident, state, pb), languages=text_languages(s),
+                       multilingual=FREE_TEXT_STEPS, only=missing, zone=s.org_zone)
+        if not _ask_all(s, incident, iv):
+            raise typer.Exit(1)
+        answers = iv.answers
+    return pb, previous, answers
 
 
-def _guided(s: Any, incident: Any, pb: Any, answers: dict[str, Any], previous: dict[str, Any],
-            defaults: dict[str, Any], *, known: dict[str, Any], yes: bool) -> dict[str, Any]:
+def _guided(s: Any, iv: Any, *, yes: bool) -> dict[str, Any]:
     """The session on a terminal: the questions, the result, then record, change a step, or quit."""
     from breach.core import risk
-    from breach.core.playbook import carried_over, missing_answers, previous_step, relevant_answers
     from breach.errors import InputError
     from breach.services.assessment import save_answer
+    from breach.services.incidents import get_incident
 
-    skip = set(known)
-    if "role" in known and "role" not in answers:
-        answers["role"] = known["role"]
-        save_answer(s, incident, playbook=pb.name, step="role", value=known["role"], now=now())
-    if answers:
-        typer.echo(f"Resuming the assessment of {incident.id}: {len(answers)} answers already saved.")
-    elif previous:
+    incident, pb = get_incident(s, iv.incident_id), iv.playbook
+    for key, value in iv.prefilled.items():  # a processor role given on `breach open`
+        save_answer(s, incident, playbook=pb.name, step=key, value=value, now=now())
+    if iv.answers:
+        typer.echo(f"Resuming the assessment of {incident.id}: {len(iv.answers)} answers already saved.")
+    elif iv.previous:
         typer.echo(f"Reassessing {incident.id}: Enter keeps each answer of the last assessment as it is.")
     else:
         typer.echo(f"Assessing {incident.id} with the {pb.name} playbook ({pb.title}).")
     typer.echo("Type ? for help on a question, < to go back; Enter takes the [default].")
-    if "awareness_note" in known:
+    if "awareness_note" in iv.known:
         typer.echo("The awareness note comes from the incident (breach edit --awareness-note changes it).")
     while True:
-        if not interview(s, incident, pb, answers, defaults, skip=skip):
+        if not _ask_all(s, incident, iv):
             raise typer.Exit(1)
-        final = relevant_answers(pb, carried_over(previous, answers))
+        final = iv.result
         try:
             preview = risk.assess(final).to_dict()
         except InputError as exc:
@@ -373,15 +365,13 @@ def _guided(s: Any, incident: Any, pb: Any, answers: dict[str, Any], previous: d
             typer.echo("Not recorded. Your answers are saved; run the command again to finish.")
             raise typer.Exit(1)
         if reply.lower() in BACK:
-            last = previous_step(pb, answers, None, skip=skip)
+            last = iv.last_answered()
             reply = last.id if last else reply
         if reply in {st.id for st in pb.steps}:
-            old = answers.pop(reply) if reply in answers else final.get(reply)
-            defaults[reply] = old  # Enter keeps it
-            skip.discard(reply)  # asked for: a known fact can be changed too
+            iv.reopen(reply)  # Enter keeps its answer; a known fact can be changed too
             continue
         typer.echo(f"Unknown step {reply!r}.")
-    if missing_answers(pb, final):
+    if iv.missing:
         fail("the assessment is incomplete")
     s.author = _decider(s.author, yes=yes)
     return final
