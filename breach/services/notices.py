@@ -18,9 +18,8 @@ from breach.adapters.store_sql import sha256_text
 from breach.core import time as clock
 from breach.core.authorities import Concerned, concerned, load_directory
 from breach.core.drafting import LANGS, PHASES, draft_marker, missing_translations, render
-from breach.core.mdblocks import parse, to_html
 from breach.core.models import EventKind
-from breach.core.notice_context import default_phase, notice_context
+from breach.core.notice import drafted_data, html_page, notice_context, with_phase
 from breach.core.organization import four_eyes
 from breach.core.resources import search_path
 from breach.core.review import NOTICE_FOR, approved_for, draft_states, four_eyes_refusal, same_person, unified_diff
@@ -50,17 +49,14 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
                  phase: str | None = None) -> dict[str, Any]:
     """Render a new version of a notice, store it and write it to the incident's folder.
 
-    `authority` (a member state code, or DE-XX for a German Land) addresses an sa-notification
-    to that authority; the default language is then one it accepts.
-    `phase` (sa-notification only, Art. 33(4)): initial, complete or supplementary; default
-    initial while any Art. 33(3) content is unknown, else complete. A supplementary notice
-    cites the first notice's reference (the DBN number at the Belgian DPA).
-    `fmt` html: the version stored is the markdown text, and `html_path` its HTML rendition, so
-    asking for another format of unchanged text makes no new version. `path` is always
-    absolute; `path_in_home` is relative to the data folder (what the database keeps).
-
-    The incident is folded once and its obligations evaluated once; the context, the rendering
-    and the stored version are built from those values on the way down.
+    `authority` (a member state code, or DE-XX for a German Land) addresses an sa-notification to that
+    authority; the default language is then one it accepts. `phase` (sa-notification only, Art. 33(4)):
+    initial, complete or supplementary; default initial while any Art. 33(3) content is unknown, else
+    complete. A supplementary notice cites the first notice's reference (the DBN number at the Belgian DPA).
+    `fmt` html: the version stored is the markdown text, and `html_path` its HTML rendition, so asking for
+    another format of unchanged text makes no new version. `path` is always absolute; `path_in_home` is
+    relative to the data folder (what the database keeps). The incident is folded once and its
+    obligations evaluated once: the context, the text and the version stored are built from those values.
     """
     html = fmt == "html"
     fmt = "md" if html else fmt
@@ -71,9 +67,7 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
     fields = incident_dict(state.incident)
     found = obligations_of(session, state, now=now)  # its facts built once, each rule evaluated once
     context = notice_context(state, fields, found, org=session.org, now=now, authority=chosen)
-    if kind == "sa-notification":
-        phase = phase or default_phase(context)
-        context["notice"].update(phase=phase, supplementary=phase == "supplementary")
+    phase = with_phase(context, kind, phase)
     rendered = render(kind, lang, fmt, context, template_dirs=dirs)
     if strict and rendered.missing:
         raise InputError(f"{kind} ({lang}) is missing content the law requires: " + ", ".join(rendered.missing))
@@ -82,13 +76,11 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
     rows = store.draft_rows(iid)
     same = [r for r in rows if (r["kind"], r["lang"], r["format"]) == (kind, lang, fmt)]
     unchanged = bool(same) and same[-1]["sha256"] == digest
-    if unchanged:
-        # Nothing changed since the newest version: no new version for legal to review again.
-        version = same[-1]["version"]
-        if html and sha256_text(same[-1]["text"]) != digest:  # the rendition is of the stored text
-            raise ApprovalError(f"{kind} ({lang}) v{version} was changed after it was drafted: its text does not "
-                                f"hash to the recorded {digest[:12]}… (hash mismatch)")
-    else:
+    version = same[-1]["version"] if unchanged else 0
+    if unchanged and html and sha256_text(same[-1]["text"]) != digest:  # the rendition is of the stored text
+        raise ApprovalError(f"{kind} ({lang}) v{version} was changed after it was drafted: its text does not hash "
+                            f"to the recorded {digest[:12]}… (hash mismatch)")
+    if not unchanged:  # else nothing changed since the newest version: no new version for legal to review again
         with store.transaction():
             version = store.next_draft_version(iid, kind, lang)
             in_home = str(Path(iid, "drafts", f"{kind}.{lang}.v{version}.{fmt}"))
@@ -96,13 +88,8 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
                                 "text": rendered.text, "sha256": digest, "template": rendered.template,
                                 "created_at": clock.iso(now), "path": in_home,
                                 "missing": json.dumps(rendered.missing)})
-            late = kind == "sa-notification" and bool(context["notice"]["late"])
-            store.append_event(iid, kind=EventKind.DRAFTED, at=now, author=session.author, data={
-                "kind": kind, "lang": lang, "version": version, "format": fmt, "sha256": digest,
-                "template": rendered.template, "missing": rendered.missing,
-                **({"phase": phase, "late": late,
-                    "reasons_for_delay": context["notice"]["reasons_for_delay"] if late else None}
-                   if kind == "sa-notification" else {})})
+            store.append_event(iid, kind=EventKind.DRAFTED, at=now, author=session.author, data=drafted_data(
+                context, rendered, kind=kind, lang=lang, version=version, fmt=fmt, sha256=digest, phase=phase))
             write_private(session.home / in_home, rendered.text)
     path = session.home / iid / "drafts" / f"{kind}.{lang}.v{version}.{fmt}"
     result = {"incident": iid, "kind": kind, "lang": lang, "version": version, "format": fmt, "sha256": digest,
@@ -113,10 +100,9 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
         shown = draft_states(rows, state.reviews, state.notifications, letters_sent(state.letters)) if unchanged else []
         approved = any((r["kind"], r["lang"], r["version"]) == (kind, lang, version)
                        and r["state"] in {"approved", "sent"} for r in shown)
-        text = rendered.text.replace(f"[{draft_marker(lang)}] ", "") if approved else rendered.text
+        page = html_page(rendered.text, lang, approved=approved, fallback_title=kind)
         target = path.with_name(f"{kind}.{lang}.v{version}{'.approved' if approved else ''}.html")
-        first = next((line for line in text.splitlines() if line.strip()), kind)
-        write_private(target, to_html(parse(text), lang=lang, title=first.lstrip("# ").strip()))
+        write_private(target, page)
         result["html_path"] = str(target.absolute())
     return result
 

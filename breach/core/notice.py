@@ -1,7 +1,7 @@
-"""What a notice template sees: the context built from one incident's fold and its obligations.
+"""A notice's pure parts: the context its template sees, its phase, the record of a version, its HTML.
 
-Pure: the fold, the incident's fields, its obligations (evaluated once by the caller), the
-organization profile and `now` are passed in; times are ISO 8601 in the organization's zone
+The context is built from one incident's fold and its obligations, evaluated once by the caller;
+the organization profile and `now` are passed in. Times are ISO 8601 in the organization's zone
 (templates show them in the document's language).
 """
 
@@ -13,7 +13,8 @@ from typing import Any
 
 from breach.core import time as clock
 from breach.core.authorities import Concerned, establishment
-from breach.core.drafting import DEFERRABLE, missing_fields
+from breach.core.drafting import DEFERRABLE, Rendered, draft_marker, missing_fields
+from breach.core.mdblocks import parse, to_html
 from breach.core.regimes import AWAITING_ASSESSMENT, Obligation
 from breach.core.state import IncidentState
 
@@ -57,6 +58,36 @@ def default_phase(context: dict[str, Any]) -> str:
     probe = {**context, "notice": {**(context.get("notice") or {}), "phase": "complete"}}
     unknown = {f.key for f in missing_fields("sa-notification", probe)}
     return "initial" if unknown & DEFERRABLE else "complete"
+
+
+def with_phase(context: dict[str, Any], kind: str, phase: str | None) -> str | None:
+    """The phase of an sa-notification (GDPR Art. 33(4)), the one asked for or the default, put in the
+    context its template reads; other kinds have none."""
+    if kind != "sa-notification":
+        return phase
+    phase = phase or default_phase(context)
+    context["notice"].update(phase=phase, supplementary=phase == "supplementary")
+    return phase
+
+
+def drafted_data(context: dict[str, Any], rendered: Rendered, *, kind: str, lang: str, version: int, fmt: str,
+                 sha256: str, phase: str | None) -> dict[str, Any]:
+    """What the `drafted` event records of a new version; of an sa-notification also its phase and whether
+    it was drafted late (after the Art. 33(1) deadline), with the reasons for the delay it gives."""
+    data: dict[str, Any] = {"kind": kind, "lang": lang, "version": version, "format": fmt, "sha256": sha256,
+                            "template": rendered.template, "missing": rendered.missing}
+    if kind == "sa-notification":
+        late = bool(context["notice"]["late"])
+        data.update(phase=phase, late=late, reasons_for_delay=context["notice"]["reasons_for_delay"] if late else None)
+    return data
+
+
+def html_page(text: str, lang: str, *, approved: bool, fallback_title: str) -> str:
+    """A stored version's HTML rendition; once approved without the DRAFT marker."""
+    if approved:
+        text = text.replace(f"[{draft_marker(lang)}] ", "")
+    first = next((line for line in text.splitlines() if line.strip()), fallback_title)
+    return to_html(parse(text), lang=lang, title=first.lstrip("# ").strip())
 
 
 def addressed_org(org: dict[str, Any], authority: Concerned | None) -> dict[str, Any]:
