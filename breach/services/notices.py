@@ -58,8 +58,7 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
     relative to the data folder (what the database keeps). The incident is folded once and its
     obligations evaluated once: the context, the text and the version stored are built from those values.
     """
-    html = fmt == "html"
-    fmt = "md" if html else fmt
+    html, fmt = fmt == "html", ("md" if fmt == "html" else fmt)  # html: a rendition of the markdown stored
     state = session.state(incident_id)
     chosen, lang = _addressee(session, kind, authority, lang)
     _check_phase(kind, phase)
