@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from breach.core import time as clock
+from breach.core.drafting import PHASES  # GDPR Art. 33(4); the Belgian DPA form's types
 from breach.core.models import DraftRef, EventKind, Notification
 from breach.core.regimes import Obligation, find_rule, is_late
 from breach.core.state import IncidentState
@@ -18,8 +19,6 @@ from breach.services.incidents import get_incident, parse_time
 from breach.services.notices import require_approved
 from breach.services.obligations import facts_for, incident_advisories, incident_obligations
 from breach.services.session import Session
-
-PHASES = ("initial", "complete", "supplementary")  # GDPR Art. 33(4); the Belgian DPA form's types
 
 
 def record_notification(
