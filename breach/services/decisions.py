@@ -17,6 +17,7 @@ from breach.core import authorities as sa
 from breach.core import time as clock
 from breach.core.models import EventKind
 from breach.core.regimes import NOTIFY_AUTHORITY, find_rule
+from breach.core.state import IncidentState
 from breach.errors import InputError, NotFoundError
 from breach.services.incidents import get_incident
 from breach.services.obligations import (
@@ -49,27 +50,7 @@ def decide(session: Session, incident_id: str, obligation: str, *, notify: bool,
         earlier = state.decisions.get(obligation)
         withdrawn = None
         if advisory is None:
-            current = {o.rule_id: o for o in incident_obligations(session, incident.id, now=now, state=state)}
-            _, _, code = obligation.partition(":")
-            decided_notify = (earlier is not None and earlier.notify
-                              and f"{NOTIFY_AUTHORITY}{code}" in state.clock_events)
-            if obligation in current and decided_notify and not notify:
-                if state.notifications.get(obligation):
-                    raise InputError(f"{obligation} was already notified: a decision not to notify cannot undo "
-                                     f"that (retract the notice first if it was recorded by mistake)")
-                withdrawn = f"{NOTIFY_AUTHORITY}{code}"
-            elif obligation in current:
-                what = "legal already decided to notify it" if decided_notify else "it has a clock"
-                raise InputError(f"{obligation} is an obligation of {incident.id}, not an advisory ({what}): "
-                                 f"there is nothing to decide (see `breach status {incident.id}`)")
-            else:
-                try:
-                    find_rule(obligation)
-                except NotFoundError:
-                    raise InputError(f"unknown obligation {obligation!r}: `breach status {incident.id}` lists "
-                                     "its advisories (state advisory, DECIDE)") from None
-                raise InputError(f"{obligation} is not an advisory of {incident.id}: `breach status {incident.id}` "
-                                 "lists what needs a legal decision (DECIDE)")
+            withdrawn = _withdrawn(session, state, obligation, notify=notify, now=now)
         elif advisory.decision != sa.NEEDS_DECISION and advisory.decided is None or \
                 "--jurisdiction" in (advisory.action or ""):
             raise InputError(f"{obligation} is no decision about notifying: {advisory.title}"
@@ -98,3 +79,29 @@ def decide(session: Session, incident_id: str, obligation: str, *, notify: bool,
             "reason": reason, "by": session.author, "at": clock.iso(now),
             "superseded": None if earlier is None else {"notify": earlier.notify, "reason": earlier.reason,
                                                          "by": earlier.by, "at": clock.iso(earlier.at)}}
+
+
+def _withdrawn(session: Session, state: IncidentState, obligation: str, *, notify: bool, now: datetime) -> str:
+    """`obligation` is no advisory: only a decision not to notify an authority legal had decided to notify
+    (and that was not notified yet) is taken; it withdraws that clock event, whose name is returned."""
+    iid = state.incident.id
+    earlier = state.decisions.get(obligation)
+    current = {o.rule_id: o for o in incident_obligations(session, iid, now=now, state=state)}
+    _, _, code = obligation.partition(":")
+    decided_notify = earlier is not None and earlier.notify and f"{NOTIFY_AUTHORITY}{code}" in state.clock_events
+    if obligation in current and decided_notify and not notify:
+        if state.notifications.get(obligation):
+            raise InputError(f"{obligation} was already notified: a decision not to notify cannot undo "
+                             f"that (retract the notice first if it was recorded by mistake)")
+        return f"{NOTIFY_AUTHORITY}{code}"
+    if obligation in current:
+        what = "legal already decided to notify it" if decided_notify else "it has a clock"
+        raise InputError(f"{obligation} is an obligation of {iid}, not an advisory ({what}): "
+                         f"there is nothing to decide (see `breach status {iid}`)")
+    try:
+        find_rule(obligation)
+    except NotFoundError:
+        raise InputError(f"unknown obligation {obligation!r}: `breach status {iid}` lists "
+                         "its advisories (state advisory, DECIDE)") from None
+    raise InputError(f"{obligation} is not an advisory of {iid}: `breach status {iid}` "
+                     "lists what needs a legal decision (DECIDE)")

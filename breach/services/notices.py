@@ -16,26 +16,18 @@ from typing import Any
 from breach.adapters.files import write_private
 from breach.adapters.store_sql import sha256_text
 from breach.core import time as clock
-from breach.core.authorities import Concerned, concerned, establishment, load_directory
-from breach.core.drafting import (
-    DEFERRABLE,
-    LANGS,
-    PHASES,
-    draft_marker,
-    missing_fields,
-    missing_translations,
-    render,
-)
+from breach.core.authorities import Concerned, concerned, load_directory
+from breach.core.drafting import LANGS, PHASES, draft_marker, missing_translations, render
 from breach.core.models import EventKind
+from breach.core.notice import drafted_data, html_page, notice_context, with_phase
 from breach.core.organization import four_eyes
-from breach.core.regimes import AWAITING_ASSESSMENT
 from breach.core.resources import search_path
 from breach.core.review import NOTICE_FOR, approved_for, draft_states, four_eyes_refusal, same_person, unified_diff
 from breach.core.sent_letters import letters_sent
 from breach.core.state import IncidentState
 from breach.errors import ApprovalError, ChainError, InputError, NotFoundError
 from breach.services.incidents import get_incident, incident_dict
-from breach.services.obligations import incident_obligations
+from breach.services.obligations import obligations_of
 from breach.services.session import Session
 
 
@@ -48,93 +40,6 @@ def resolve_authority(session: Session, code: str) -> Concerned:
     return concerned(code, session.org)
 
 
-def sa_obligation_id(session: Session, authority: Concerned | None) -> str:
-    """gdpr-art33-sa for the lead authority, gdpr-art33-sa:CC for another member state's."""
-    if authority is None or authority.country == establishment(session.org).lead_country:
-        return "gdpr-art33-sa"
-    return f"gdpr-art33-sa:{authority.country}"
-
-
-def build_context(session: Session, state: IncidentState, *, now: datetime,
-                  notice: dict[str, Any] | None = None, authority: Concerned | None = None) -> dict[str, Any]:
-    """Everything a template may use; times in ISO 8601 in the organization's zone (templates
-    show them in the document's language).
-
-    With `authority`, the notice is addressed to that authority (it stands in for
-    `org.lead_authority`, which the templates read) and follows its obligation.
-    """
-    zone = session.org_zone
-
-    def local(value: datetime | None) -> str | None:
-        return clock.iso(clock.in_zone(value, zone)) if value else None
-
-    incident = state.incident
-    inc = incident_dict(incident)
-    for key in ("aware_at", "occurred_at", "detected_at", "opened_at", "closed_at"):
-        inc[key] = local(getattr(incident, key))
-    assessment = None
-    answers: dict[str, Any] = {}
-    if state.assessment:
-        answers = dict(state.assessment.answers)
-        assessment = {**state.assessment.result, "answers": answers}
-    if state.people and assessment is not None and state.assessment is not None:
-        # The whole number, the people of unknown location included (`breach scope --unlocated`):
-        # whichever was recorded last, the assessment's count or the scope, is the latest count.
-        if state.scope_seq > state.assessment.seq or not isinstance(answers.get("subjects_count"), int):
-            answers["subjects_count"] = state.people
-            answers["jurisdictions"] = dict(state.scope)
-        if state.unlocated:
-            answers["subjects_unlocated"] = state.unlocated
-    if answers.get("awareness_note"):  # the per-language answer wins over the one-line note at `open`
-        inc["awareness_note"] = answers["awareness_note"]
-    found = incident_obligations(session, incident.id, now=now, state=state)
-    obligations = []
-    for o in found:
-        notices = state.notifications.get(o.rule_id, ())
-        code = None
-        if o.reason:
-            code = {"late": "late", "not_applicable": "not_applicable"}.get(o.state, "other")
-            if o.reason.startswith(AWAITING_ASSESSMENT):
-                code = "awaiting"
-        obligations.append({
-            "obligation": o.rule_id, "recipient": o.recipient, "due_at": local(o.due_at), "met_at": local(o.met_at),
-            "state": o.state, "reason": o.reason, "reason_code": code, "source": o.source,
-            "reasons_for_delay": next((n.reasons_for_delay for n in notices if n.reasons_for_delay), None)})
-    sa_id = sa_obligation_id(session, authority)
-    sa = next((o for o in found if o.rule_id == sa_id), None)
-    sa_notices = state.notifications.get(sa_id, ())
-    # Art. 33(1): late when the notice was made after 72 h, or when it is drafted after them.
-    late = bool(sa and (sa.state == "late" or (sa.state == "pending" and sa.due_at and now > sa.due_at)))
-    first = sa_notices[0] if sa_notices else None
-    last = sa_notices[-1] if sa_notices else None
-    reasons = answers.get("reasons_for_delay") or (last.reasons_for_delay if last else None)
-    ctx_notice = {"late": late, "reasons_for_delay": reasons,
-                  "reference": first.reference if first else None,
-                  "previous_reference": first.reference if first else None,
-                  "previous_at": local(first.at) if first else None,
-                  "phase_number": len(sa_notices) + 1 if sa_notices else None}
-    ctx_notice.update(notice or {})
-    ctx_notice["supplementary"] = ctx_notice.get("phase") == "supplementary"
-    org = session.org
-    if authority is not None:
-        chosen = authority.authority
-        org = {**org, "lead_authority": {
-            **{k: v for k, v in org.get("lead_authority", {}).items() if k == "languages_mandatory"},
-            "country": authority.country, "name": chosen.label if chosen else authority.recipient,
-            "short": chosen.short if chosen else None, "languages": list(authority.languages),
-            "source": chosen.source if chosen else "breach/resources/authorities.yaml"}}
-    return {"incident": inc, "org": org, "assessment": assessment, "obligations": obligations,
-            "notice": ctx_notice, "generated_at": local(now),
-            "authority": authority.to_dict() if authority else None, "sa_obligation": sa_id}
-
-
-def default_phase(context: dict[str, Any], lang: str) -> str:
-    """Art. 33(4): initial while any Art. 33(3) content is still unknown, else complete."""
-    probe = {**context, "notice": {**(context.get("notice") or {}), "phase": "complete"}}
-    unknown = {f.key for f in missing_fields("sa-notification", probe)}
-    return "initial" if unknown & DEFERRABLE else "complete"
-
-
 def incident_dir(session: Session, incident_id: str) -> Path:
     return session.home / incident_id
 
@@ -144,103 +49,85 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
                  phase: str | None = None) -> dict[str, Any]:
     """Render a new version of a notice, store it and write it to the incident's folder.
 
-    `authority` (a member state code, or DE-XX for a German Land) addresses an sa-notification
-    to that authority; the default language is then one it accepts.
-    `phase` (sa-notification only, Art. 33(4)): initial, complete or supplementary; default
-    initial while any Art. 33(3) content is unknown, else complete. A supplementary notice
-    cites the first notice's reference (the DBN number at the Belgian DPA).
-    `fmt` html: the version stored is the markdown text, and `html_path` its HTML rendition, so
-    asking for another format of unchanged text makes no new version. `path` is always
-    absolute; `path_in_home` is relative to the data folder (what the database keeps).
+    `authority` (a member state code, or DE-XX for a German Land) addresses an sa-notification to that
+    authority; the default language is then one it accepts. `phase` (sa-notification only, Art. 33(4)):
+    initial, complete or supplementary; default initial while any Art. 33(3) content is unknown, else
+    complete. A supplementary notice cites the first notice's reference (the DBN number at the Belgian DPA).
+    `fmt` html: the version stored is the markdown text, and `html_path` its HTML rendition, so asking for
+    another format of unchanged text makes no new version. `path` is always absolute; `path_in_home` is
+    relative to the data folder (what the database keeps). The incident is folded once and its
+    obligations evaluated once: the context, the text and the version stored are built from those values.
     """
-    rendition = fmt == "html"
-    fmt = "md" if rendition else fmt
+    html, fmt = fmt == "html", ("md" if fmt == "html" else fmt)  # html: a rendition of the markdown stored
     state = session.state(incident_id)
-    incident = state.incident
-    chosen = None
-    if authority:
-        if kind not in {"sa-notification", "followup"}:
-            raise InputError("--authority is for sa-notification and followup drafts")
-        chosen = resolve_authority(session, authority)
-        lang = lang or _authority_language(chosen)
-        if lang not in chosen.languages:
-            session.warn(f"Warning: {chosen.recipient} accepts notices in {', '.join(chosen.languages)}, "
-                         f"not {lang!r} (breach/resources/authorities.yaml, {chosen.status})")
-        if not chosen.determined:
-            session.warn(f"Warning: {chosen.why}; draft for one authority with --authority DE-XX once counsel "
-                         "has decided")
-    lang = lang or "en"
+    chosen, lang = _addressee(session, kind, authority, lang)
+    _check_phase(kind, phase)
     dirs = tuple(search_path("templates", session.resource_home()))
-    context = build_context(session, state, now=now, authority=chosen)
-    if phase is not None and kind != "sa-notification":
-        raise InputError("--phase applies to sa-notification only (GDPR Art. 33(4))")
-    if phase is not None and phase not in PHASES:
-        raise InputError(f"--phase must be one of {', '.join(PHASES)}, not {phase!r}")
-    if kind == "sa-notification":
-        phase = phase or default_phase(context, lang)
-        context["notice"].update(phase=phase, supplementary=phase == "supplementary")
+    fields = incident_dict(state.incident)
+    found = obligations_of(session, state, now=now)  # its facts built once, each rule evaluated once
+    context = notice_context(state, fields, found, org=session.org, now=now, authority=chosen)
+    phase = with_phase(context, kind, phase)
     rendered = render(kind, lang, fmt, context, template_dirs=dirs)
     if strict and rendered.missing:
         raise InputError(f"{kind} ({lang}) is missing content the law requires: " + ", ".join(rendered.missing))
     digest = sha256_text(rendered.text)
-    folder = incident_dir(session, incident.id) / "drafts"
-    store = session.store
-    same = [r for r in store.draft_rows(incident.id) if (r["kind"], r["lang"], r["format"]) == (kind, lang, fmt)]
-    if same and same[-1]["sha256"] == digest:
-        # Nothing changed since the newest version: no new version for legal to review again.
-        last = same[-1]
-        result = {"incident": incident.id, "kind": kind, "lang": lang, "version": last["version"], "format": fmt,
-                  "sha256": digest, **_paths(session, session.rendition(last["path"])), "missing": rendered.missing,
-                  "template": rendered.template, "subject": rendered.subject, "template_origin": rendered.origin,
-                  "phase": phase, "unchanged": True}
-        return _with_html(session, result) if rendition else result
-    with store.transaction():
-        version = store.next_draft_version(incident.id, kind, lang)
-        path = folder / f"{kind}.{lang}.v{version}.{fmt}"
-        row = {"incident_id": incident.id, "kind": kind, "lang": lang, "version": version, "format": fmt,
-               "text": rendered.text, "sha256": digest, "template": rendered.template,
-               "created_at": clock.iso(now), "path": session.relative(path), "missing": json.dumps(rendered.missing)}
-        store.insert_draft(row)
-        data = {"kind": kind, "lang": lang, "version": version, "format": fmt, "sha256": digest,
-                "template": rendered.template, "missing": rendered.missing}
-        if kind == "sa-notification":
-            late = bool(context["notice"]["late"])
-            data.update(phase=phase, late=late,
-                        reasons_for_delay=context["notice"]["reasons_for_delay"] if late else None)
-        store.append_event(incident.id, kind=EventKind.DRAFTED, at=now, author=session.author, data=data)
-        _write_file(path, rendered.text)
-    result = {"incident": incident.id, "kind": kind, "lang": lang, "version": version, "format": fmt,
-              "sha256": digest, **_paths(session, path), "missing": rendered.missing, "template": rendered.template,
-              "subject": rendered.subject, "template_origin": rendered.origin, "phase": phase, "unchanged": False}
-    return _with_html(session, result) if rendition else result
+    iid, store = state.incident.id, session.store
+    rows = store.draft_rows(iid)
+    same = [r for r in rows if (r["kind"], r["lang"], r["format"]) == (kind, lang, fmt)]
+    unchanged = bool(same) and same[-1]["sha256"] == digest
+    version = same[-1]["version"] if unchanged else 0
+    if unchanged and html and sha256_text(same[-1]["text"]) != digest:  # the rendition is of the stored text
+        raise ApprovalError(f"{kind} ({lang}) v{version} was changed after it was drafted: its text does not hash "
+                            f"to the recorded {digest[:12]}… (hash mismatch)")
+    if not unchanged:  # else nothing changed since the newest version: no new version for legal to review again
+        with store.transaction():
+            version = store.next_draft_version(iid, kind, lang)
+            in_home = str(Path(iid, "drafts", f"{kind}.{lang}.v{version}.{fmt}"))
+            store.insert_draft({"incident_id": iid, "kind": kind, "lang": lang, "version": version, "format": fmt,
+                                "text": rendered.text, "sha256": digest, "template": rendered.template,
+                                "created_at": clock.iso(now), "path": in_home,
+                                "missing": json.dumps(rendered.missing)})
+            store.append_event(iid, kind=EventKind.DRAFTED, at=now, author=session.author, data=drafted_data(
+                context, rendered, kind=kind, lang=lang, version=version, fmt=fmt, sha256=digest, phase=phase))
+            write_private(session.home / in_home, rendered.text)
+    path = session.home / iid / "drafts" / f"{kind}.{lang}.v{version}.{fmt}"
+    result = {"incident": iid, "kind": kind, "lang": lang, "version": version, "format": fmt, "sha256": digest,
+              "path": str(path.absolute()), "path_in_home": str(Path(iid, "drafts", path.name)),
+              "missing": rendered.missing, "template": rendered.template, "subject": rendered.subject,
+              "template_origin": rendered.origin, "phase": phase, "unchanged": unchanged}
+    if html:  # a rendition of the stored text, never a new version; without the DRAFT marker once approved
+        shown = draft_states(rows, state.reviews, state.notifications, letters_sent(state.letters)) if unchanged else []
+        approved = any((r["kind"], r["lang"], r["version"]) == (kind, lang, version)
+                       and r["state"] in {"approved", "sent"} for r in shown)
+        page = html_page(rendered.text, lang, approved=approved, fallback_title=kind)
+        target = path.with_name(f"{kind}.{lang}.v{version}{'.approved' if approved else ''}.html")
+        write_private(target, page)
+        result["html_path"] = str(target.absolute())
+    return result
 
 
-def _paths(session: Session, path: Path) -> dict[str, str]:
-    """Where a stored version's file is: absolute (`path`) and in the data folder (`path_in_home`)."""
-    return {"path": str(Path(path).absolute()), "path_in_home": session.relative(path)}
+def _addressee(session: Session, kind: str, authority: str | None, lang: str | None) -> tuple[Concerned | None, str]:
+    """The authority a notice is addressed to (`--authority`), and its language (by default one it accepts)."""
+    if not authority:
+        return None, lang or "en"
+    if kind not in {"sa-notification", "followup"}:
+        raise InputError("--authority is for sa-notification and followup drafts")
+    chosen = resolve_authority(session, authority)
+    lang = lang or _authority_language(chosen)
+    if lang not in chosen.languages:
+        session.warn(f"Warning: {chosen.recipient} accepts notices in {', '.join(chosen.languages)}, "
+                     f"not {lang!r} (breach/resources/authorities.yaml, {chosen.status})")
+    if not chosen.determined:
+        session.warn(f"Warning: {chosen.why}; draft for one authority with --authority DE-XX once counsel "
+                     "has decided")
+    return chosen, lang
 
 
-def _with_html(session: Session, result: dict[str, Any]) -> dict[str, Any]:
-    out = html_rendition(session, result["incident"], result["kind"], lang=result["lang"], version=result["version"])
-    return {**result, "html_path": str(out.absolute())}
-
-
-def html_rendition(session: Session, incident_id: str, kind: str, *, lang: str, version: int) -> Path:
-    """Write one stored version as HTML next to it (`...vN.html`; `...vN.approved.html`, without the
-    DRAFT marker, once approved): a rendition of the stored text, never a new version."""
-    from breach.core.mdblocks import parse, to_html
-
-    row = find_draft(session, incident_id, kind, lang, version)
-    check_intact(row)
-    shown = next(r for r in review_rows(session, incident_id) if (r["kind"], r["lang"], r["version"]) ==
-                 (kind, lang, version))
-    approved = shown["state"] in {"approved", "sent"}
-    text = without_draft_marker(row["text"], lang) if approved else row["text"]
-    drafted = Path(row["path"])
-    target = drafted.with_name(f"{kind}.{lang}.v{version}{'.approved' if approved else ''}.html")
-    first = next((line for line in text.splitlines() if line.strip()), kind)
-    _write_file(target, to_html(parse(text), lang=lang, title=first.lstrip("# ").strip()))
-    return target
+def _check_phase(kind: str, phase: str | None) -> None:
+    if phase is not None and kind != "sa-notification":
+        raise InputError("--phase applies to sa-notification only (GDPR Art. 33(4))")
+    if phase is not None and phase not in PHASES:
+        raise InputError(f"--phase must be one of {', '.join(PHASES)}, not {phase!r}")
 
 
 def _authority_language(authority: Concerned) -> str:

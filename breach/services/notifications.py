@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from breach.core import time as clock
-from breach.core.models import EventKind, Notification
+from breach.core.drafting import PHASES  # GDPR Art. 33(4); the Belgian DPA form's types
+from breach.core.models import DraftRef, EventKind, Notification
 from breach.core.regimes import Obligation, find_rule, is_late
 from breach.core.state import IncidentState
 from breach.errors import DeadlineError, InputError, NotFoundError
@@ -18,8 +19,6 @@ from breach.services.incidents import get_incident, parse_time
 from breach.services.notices import require_approved
 from breach.services.obligations import facts_for, incident_advisories, incident_obligations
 from breach.services.session import Session
-
-PHASES = ("initial", "complete", "supplementary")  # GDPR Art. 33(4); the Belgian DPA form's types
 
 
 def record_notification(
@@ -50,6 +49,68 @@ def record_notification(
     forced close, a supplementary notice or a correction, never a second plain notice.
     """
     incident = get_incident(session, incident_id)
+    phase = _checked_phase(phase, supplementary=supplementary, correction=correction, reason=reason,
+                           without_approval=without_approval)
+    try:
+        find_rule(obligation)
+    except NotFoundError:
+        raise InputError(f"unknown obligation {obligation!r} (see `breach status {incident.id}`)") from None
+    if without_approval and not (reason or "").strip():
+        raise InputError("--without-approval needs --reason (it is flagged in the register)")
+    when = parse_time(session, at, what="--at", now=now) or now
+    # Read and write in one immediate transaction: two responders cannot both be "phase 1".
+    with session.store.transaction():
+        state = session.state(incident.id)
+        aware = state.incident.aware_at
+        if when < aware:
+            raise InputError(f"--at {clock.iso(when)} is before the incident was known "
+                             f"(aware {clock.iso(aware)})")
+        current = _obligation(session, state, obligation, now=now)
+        notices = state.notifications.get(obligation, ())
+        first = _meeting(state, current)
+        if correction:
+            if not notices:
+                raise InputError(f"{incident.id} has no recorded {obligation} notice to correct")
+            data = _correction(session, incident.id, obligation, first or notices[-1], state=state, when=at and when,
+                               reference=reference, reasons_for_delay=reasons_for_delay, phase=phase,
+                               reason=str(reason))
+        else:
+            data = _notice(session, state, current, first, when=when, reference=reference, phase=phase,
+                           reasons_for_delay=reasons_for_delay, without_approval=without_approval, reason=reason,
+                           supplementary=supplementary)
+        session.store.append_event(incident.id, kind=EventKind.NOTIFIED, at=now, author=session.author, data=data)
+        session.changed(incident.id, f"notified:{obligation}", now=now)
+    return {"incident": incident.id, **data}
+
+
+def _notice(session: Session, state: IncidentState, current: Obligation, first: Notification | None, *,
+            when: datetime, reference: str | None, phase: str | None, reasons_for_delay: str | None,
+            without_approval: bool, reason: str | None, supplementary: bool) -> dict[str, Any]:
+    """A new notice: the approved draft sent, its phase, and the reasons for a delay (GDPR Art. 33(1), 33(4))."""
+    obligation = current.rule_id
+    notices = state.notifications.get(obligation, ())
+    _one_notice_per_duty(session, state, obligation, first, supplementary=supplementary)
+    approval = require_approved(session, state, obligation, without_approval=without_approval)
+    sent = approval.get("draft")
+    drafted = next((d for d in state.drafts if sent and (d.kind, d.lang, d.version)
+                    == (sent["kind"], sent["lang"], sent["version"])), None)
+    phase = _sent_phase(drafted, phase)
+    late = is_late(obligation, facts_for(session, state), when)
+    reasons_for_delay, outside = _reasons_for_delay(session, state, current, drafted, late=late,
+                                                    typed=reasons_for_delay)
+    return {
+        "obligation": obligation, "at": clock.iso(when), "reference": reference,
+        "reasons_for_delay": reasons_for_delay if late else None, "reasons_outside_tool": outside,
+        "late": late, "phase": phase or "complete",
+        "phase_number": len(notices) + 1,
+        "recipient": current.recipient, "without_approval": without_approval,
+        "reason": reason, "supplementary": supplementary, **approval,
+    }
+
+
+def _checked_phase(phase: str | None, *, supplementary: bool, correction: bool, reason: str | None,
+                   without_approval: bool) -> str | None:
+    """The options of `breach notified` that exclude each other; the phase they give."""
     if phase is not None and phase not in PHASES:
         raise InputError(f"phase must be one of {', '.join(PHASES)}")
     if supplementary and correction:
@@ -65,93 +126,73 @@ def record_notification(
         if without_approval:
             raise InputError("--correction fixes the record of a notice already made; --without-approval is "
                              "for a new notice")
-    try:
-        find_rule(obligation)
-    except NotFoundError:
-        raise InputError(f"unknown obligation {obligation!r} (see `breach status {incident.id}`)") from None
-    if without_approval and not (reason or "").strip():
-        raise InputError("--without-approval needs --reason (it is flagged in the register)")
-    when = parse_time(session, at, what="--at", now=now) or now
-    # Read and write in one immediate transaction: two responders cannot both be "phase 1".
-    with session.store.transaction():
-        state = session.state(incident.id)
-        aware = state.incident.aware_at
-        if when < aware:
-            raise InputError(f"--at {clock.iso(when)} is before the incident was known "
-                             f"(aware {clock.iso(aware)})")
-        obligations = {o.rule_id: o for o in incident_obligations(session, incident.id, now=now, state=state)}
-        if obligation not in obligations:
-            advisory = next((a for a in incident_advisories(session, incident.id, state=state)
-                             if a.id == obligation), None)
-            if advisory is not None and advisory.action:
-                raise InputError(f"{obligation} is an advisory of {incident.id} ({advisory.decision}); once legal "
-                                 f"decides to notify: {advisory.action.replace(' ID ', f' {incident.id} ')}")
-            raise InputError(f"{obligation} does not apply to {incident.id} (see `breach status {incident.id}`)")
-        current = obligations[obligation]
-        if current.state == "not_applicable":
-            raise InputError(f"{obligation} is not applicable to {incident.id}: {current.reason}")
-        notices = state.notifications.get(obligation, ())
-        first = _meeting(state, current)
-        if correction:
-            if not notices:
-                raise InputError(f"{incident.id} has no recorded {obligation} notice to correct")
-            data = _correction(session, incident.id, obligation, first or notices[-1], state=state, when=at and when,
-                               reference=reference, reasons_for_delay=reasons_for_delay, phase=phase,
-                               reason=str(reason))
-            session.store.append_event(incident.id, kind=EventKind.NOTIFIED, at=now, author=session.author,
-                                       data=data)
-            session.changed(incident.id, f"notified:{obligation}", now=now)
-            return {"incident": incident.id, **data}
-        if first is not None and not supplementary:
-            raise InputError(
-                f"{obligation} is already met: {_describe(first, session.zone)}. One notice per duty: record more "
-                f"information with --supplementary (GDPR Art. 33(4)), or fix that record with --correction "
-                "--reason TEXT")
-        if incident.status == "closed" and not supplementary and notices:
-            raise InputError(f"{incident.id} is closed and {obligation} has a notice on record "
-                             f"({_describe(notices[-1], session.zone)}): only a --supplementary notice or a "
-                             "--correction is recorded after closing")
-        approval = require_approved(session, state, obligation, without_approval=without_approval)
-        sent = approval.get("draft")
-        drafted = next((d for d in state.drafts if sent and (d.kind, d.lang, d.version)
-                        == (sent["kind"], sent["lang"], sent["version"])), None)
-        if drafted is not None and drafted.phase:
-            if phase is not None and phase != drafted.phase:
-                raise InputError(f"the approved {drafted.kind} ({drafted.lang}) v{drafted.version} is a "
-                                 f"{drafted.phase} notice, not {phase}: draft it again with --phase {phase} and "
-                                 "have it approved")
-            phase = drafted.phase
-        late = is_late(obligation, facts_for(session, state), when)
-        outside = False
-        due = clock.show(current.due_at, session.zone) if current.due_at else "its deadline"
-        if late and drafted is not None:
-            if not drafted.reasons_for_delay:
-                # Approved before the deadline, sent after it: the notice itself must give the reasons.
-                raise DeadlineError(
-                    f"{obligation} was due {due}, and the approved {drafted.kind} ({drafted.lang}) "
-                    f"v{drafted.version} gives no reasons for the delay (GDPR Art. 33(1)): answer reasons_for_delay, "
-                    f"draft it again (breach draft {incident.id} {drafted.kind} --lang {drafted.lang}) and have "
-                    "that version approved")
-            reasons_for_delay = drafted.reasons_for_delay
-        elif late and not (reasons_for_delay or "").strip():
+    return phase
+
+
+def _obligation(session: Session, state: IncidentState, obligation: str, *, now: datetime) -> Obligation:
+    """The obligation a notice meets; an advisory, or one that does not apply, is refused."""
+    iid = state.incident.id
+    obligations = {o.rule_id: o for o in incident_obligations(session, iid, now=now, state=state)}
+    if obligation not in obligations:
+        advisory = next((a for a in incident_advisories(session, iid, state=state) if a.id == obligation), None)
+        if advisory is not None and advisory.action:
+            raise InputError(f"{obligation} is an advisory of {iid} ({advisory.decision}); once legal "
+                             f"decides to notify: {advisory.action.replace(' ID ', f' {iid} ')}")
+        raise InputError(f"{obligation} does not apply to {iid} (see `breach status {iid}`)")
+    current = obligations[obligation]
+    if current.state == "not_applicable":
+        raise InputError(f"{obligation} is not applicable to {iid}: {current.reason}")
+    return current
+
+
+def _one_notice_per_duty(session: Session, state: IncidentState, obligation: str, first: Notification | None, *,
+                         supplementary: bool) -> None:
+    """A met duty takes a supplementary notice (GDPR Art. 33(4)) or a correction, never a second plain one."""
+    iid = state.incident.id
+    notices = state.notifications.get(obligation, ())
+    if first is not None and not supplementary:
+        raise InputError(
+            f"{obligation} is already met: {_describe(first, session.zone)}. One notice per duty: record more "
+            f"information with --supplementary (GDPR Art. 33(4)), or fix that record with --correction "
+            "--reason TEXT")
+    if state.incident.status == "closed" and not supplementary and notices:
+        raise InputError(f"{iid} is closed and {obligation} has a notice on record "
+                         f"({_describe(notices[-1], session.zone)}): only a --supplementary notice or a "
+                         "--correction is recorded after closing")
+
+
+def _sent_phase(drafted: DraftRef | None, phase: str | None) -> str | None:
+    """The phase of the approved notice sent wins; one typed at `breach notified` must agree with it."""
+    if drafted is None or not drafted.phase:
+        return phase
+    if phase is not None and phase != drafted.phase:
+        raise InputError(f"the approved {drafted.kind} ({drafted.lang}) v{drafted.version} is a "
+                         f"{drafted.phase} notice, not {phase}: draft it again with --phase {phase} and "
+                         "have it approved")
+    return drafted.phase
+
+
+def _reasons_for_delay(session: Session, state: IncidentState, current: Obligation, drafted: DraftRef | None, *,
+                       late: bool,
+                       typed: str | None) -> tuple[str | None, bool]:
+    """GDPR Art. 33(1): a late notice gives reasons for the delay, those of the approved notice sent, else
+    typed at `breach notified` (then recorded as given outside the tool)."""
+    due = clock.show(current.due_at, session.zone) if current.due_at else "its deadline"
+    if late and drafted is not None:
+        if not drafted.reasons_for_delay:
+            # Approved before the deadline, sent after it: the notice itself must give the reasons.
             raise DeadlineError(
-                f"{obligation} was due {due}; a notification after the deadline must give "
-                "--reasons-for-delay (GDPR Art. 33(1))"
-            )
-        elif late:
-            outside = True  # typed at `breach notified`: the notice was made outside the tool
-        data: dict[str, Any] = {
-            "obligation": obligation, "at": clock.iso(when), "reference": reference,
-            "reasons_for_delay": reasons_for_delay if late else None, "reasons_outside_tool": outside,
-            "late": late, "phase": phase or "complete",
-            "phase_number": len(state.notifications.get(obligation, ())) + 1,
-            "recipient": current.recipient, "without_approval": without_approval,
-            "reason": reason, "supplementary": supplementary,
-        }
-        data.update(approval)
-        session.store.append_event(incident.id, kind=EventKind.NOTIFIED, at=now, author=session.author, data=data)
-        session.changed(incident.id, f"notified:{obligation}", now=now)
-    return {"incident": incident.id, **data}
+                f"{current.rule_id} was due {due}, and the approved {drafted.kind} ({drafted.lang}) "
+                f"v{drafted.version} gives no reasons for the delay (GDPR Art. 33(1)): answer reasons_for_delay, "
+                f"draft it again (breach draft {state.incident.id} {drafted.kind} --lang {drafted.lang}) and have "
+                "that version approved")
+        return drafted.reasons_for_delay, False
+    if late and not (typed or "").strip():
+        raise DeadlineError(
+            f"{current.rule_id} was due {due}; a notification after the deadline must give "
+            "--reasons-for-delay (GDPR Art. 33(1))"
+        )
+    return typed, late
 
 
 def _meeting(state: IncidentState, current: Obligation) -> Notification | None:

@@ -63,7 +63,11 @@ def incident_obligations(session: Session, incident_id: str, *, now: datetime,
                          state: IncidentState | None = None) -> list[Obligation]:
     """Every obligation the incident's facts start, soonest due first; then any obligation that was
     met and that the scope no longer triggers (a met obligation never disappears from the record)."""
-    state = state or session.state(incident_id)
+    return obligations_of(session, state or session.state(incident_id), now=now)
+
+
+def obligations_of(session: Session, state: IncidentState, *, now: datetime) -> list[Obligation]:
+    """The obligations of an incident already folded: its facts are built once and handed to the rules."""
     facts = facts_for(session, state)
     found = obligations(facts, now=now)
     return found + no_longer_triggered(state, facts, {o.rule_id for o in found}, now=now)

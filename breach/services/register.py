@@ -19,9 +19,11 @@ from typing import Any
 from breach.adapters.files import write_private
 from breach.adapters.store_sql import sha256_text
 from breach.core import time as clock
+from breach.core.models import Notification
 from breach.core.resources import shipped
 from breach.core.sent_letters import describe as describe_letters
 from breach.core.sent_letters import for_obligation, letters_sent
+from breach.core.state import IncidentState
 from breach.core.textsafe import csv_cell
 from breach.core.wording import human_reason, key_words, words
 from breach.errors import InputError
@@ -45,82 +47,100 @@ UNLIKELY = "not notified because unlikely to result in a risk (GDPR Art. 33(1));
 
 
 def register_rows(session: Session, *, now: datetime, since: datetime | None = None) -> list[dict[str, Any]]:
+    """The GDPR Art. 33(5) register: one row per incident (made aware of since `since`, when given)."""
     rows = []
     for listed in list_incidents(session, include_closed=True):
         state = session.state(listed.id)
-        incident = state.incident
-        if since and incident.aware_at < since:
+        if since and state.incident.aware_at < since:
             continue
-        a = state.assessment
-        result, answers = (a.result, a.answers) if a else ({}, {})
-        obligations = []
-        sent = letters_sent(state.letters)
-        for o in incident_obligations(session, incident.id, now=now, state=state):
-            notices = state.notifications.get(o.rule_id, ())
-            # Met by letters (Art. 34, Cal. Civ. Code 1798.82): each (kind, language, version) written, with its count.
-            letters = for_obligation(sent, o.rule_id)
-            how = "; ".join(
-                f"{n.phase} notice at {clock.iso(n.at)}"
-                + (f" ref {n.reference}" if n.reference else "")
-                + (f", draft {n.draft.kind} {n.draft.lang} v{n.draft.version}" if n.draft and not letters else "")
-                + (" WITHOUT LEGAL APPROVAL: " + (n.reason or "") if n.without_approval else "")
-                + (f"; reasons for delay: {_one_language(n.reasons_for_delay)}" if n.reasons_for_delay else "")
-                + (" (given at `breach notified`: notice made outside the tool)" if n.reasons_outside_tool else "")
-                + (f" (record corrected by {n.by} at {clock.iso(n.recorded_at)}: {n.correction_reason}; first "
-                   f"recorded as at {clock.iso(n.corrected.at)}"
-                   + (f" ref {n.corrected.reference}" if n.corrected.reference else "") + ")" if n.corrected else "")
-                for n in notices
-            )
-            if letters:
-                how = "; ".join(filter(None, [how, f"letters {describe_letters(letters)}"]))
-            obligations.append({
-                "obligation": o.rule_id, "recipient": o.recipient, "state": o.state,
-                "due_at": clock.iso(o.due_at), "met_at": clock.iso(o.met_at), "how": how or None,
-                "reason": o.reason, "source": o.source, "letters": letters,
-                # met, then the scope changed so that it no longer applies: kept on record
-                "no_longer_triggered": o.scope_changed_at is not None,
-                "scope_changed_at": clock.iso(o.scope_changed_at),
-            })
-        # Authorities that may be concerned and regimes not modelled: each needs a legal decision.
-        # `breach decide --not-notify`: the decision, its reason, who decided and when.
-        advisories = [{"advisory": a.id, "recipient": a.recipient, "decision": a.decision, "reason": a.reason,
-                       "source": a.source, "status": a.status,
-                       "decided": {"notify": a.decided.notify, "reason": a.decided.reason, "by": a.decided.by,
-                                   "at": clock.iso(a.decided.at)} if a.decided else None}
-                      for a in incident_advisories(session, incident.id, state=state)]
-        # Register duties: how long this entry must be kept (PIPEDA s 10.3: 24 months).
-        record_keeping = [d.to_dict() for d in incident_record_duties(session, incident.id, state=state)]
-        unapproved = sorted({ob for ob, ns in state.notifications.items() for n in ns if n.without_approval})
-        not_notified = None
-        if result.get("risk") == "unlikely":
-            not_notified = UNLIKELY
-        elif result.get("exemption"):
-            not_notified = f"data subjects not told: exemption {result['exemption']} (GDPR Art. 34(3))"
-        tasks_done = [t.text for t in state.tasks.values() if t.state == "done" and t.text]
-        rows.append({
-            "id": incident.id, "status": incident.status, "title": incident.title,
-            "occurred_at": clock.iso(incident.occurred_at), "detected_at": clock.iso(incident.detected_at),
-            "aware_at": clock.iso(incident.aware_at), "closed_at": clock.iso(incident.closed_at),
-            "nature": _one_language(answers.get("nature_summary")), "breach_types": answers.get("breach_types") or [],
-            "data_categories": answers.get("data_categories") or [],
-            "subjects_count": answers.get("subjects_count"), "records_count": answers.get("records_count"),
-            "risk": result.get("risk"), "computed_risk": result.get("computed_risk", result.get("risk")),
-            "risk_override": result.get("risk_override"), "risk_override_reason": result.get("risk_override_reason"),
-            "enisa_level": result.get("level"),
-            "enisa_severity": result.get("severity"), "rationale": result.get("rationale") or [],
-            "exemption": result.get("exemption"), "notify_sa": result.get("notify_sa"),
-            "notify_subjects": result.get("notify_subjects"), "obligations": obligations,
-            "not_notified_reason": not_notified, "decided_by": a.by if a else None,
-            "decided_at": clock.iso(a.at) if a else None, "sent_without_approval": unapproved,
-            "corrections": [f"{c.field}: {_plain(c.old)} -> {_plain(c.new)} by {c.by} at {clock.iso(c.at)}"
-                            + (f" ({c.note})" if c.note else "") for c in state.corrections],
-            "retracted": [f"{r.notification.obligation} notice at {clock.iso(r.notification.at)}"
-                          + (f" ref {r.notification.reference}" if r.notification.reference else "")
-                          + f" retracted by {r.by} at {clock.iso(r.at)}: {r.reason}" for r in state.retractions],
-            "remedial_action": _remedial(_one_language(answers.get("measures_taken")), tasks_done),
-            "advisories": advisories, "record_keeping": record_keeping,
-        })
+        rows.append(register_row(session, state, now=now))
     return rows
+
+
+def register_row(session: Session, state: IncidentState, *, now: datetime) -> dict[str, Any]:
+    """One incident's entry: its facts, the assessment, what was notified and how, what was decided."""
+    incident = state.incident
+    a = state.assessment
+    result, answers = (a.result, a.answers) if a else ({}, {})
+    tasks_done = [t.text for t in state.tasks.values() if t.state == "done" and t.text]
+    return {
+        "id": incident.id, "status": incident.status, "title": incident.title,
+        "occurred_at": clock.iso(incident.occurred_at), "detected_at": clock.iso(incident.detected_at),
+        "aware_at": clock.iso(incident.aware_at), "closed_at": clock.iso(incident.closed_at),
+        "nature": _one_language(answers.get("nature_summary")), "breach_types": answers.get("breach_types") or [],
+        "data_categories": answers.get("data_categories") or [],
+        "subjects_count": answers.get("subjects_count"), "records_count": answers.get("records_count"),
+        "risk": result.get("risk"), "computed_risk": result.get("computed_risk", result.get("risk")),
+        "risk_override": result.get("risk_override"), "risk_override_reason": result.get("risk_override_reason"),
+        "enisa_level": result.get("level"),
+        "enisa_severity": result.get("severity"), "rationale": result.get("rationale") or [],
+        "exemption": result.get("exemption"), "notify_sa": result.get("notify_sa"),
+        "notify_subjects": result.get("notify_subjects"), "obligations": _obligation_rows(session, state, now=now),
+        "not_notified_reason": _not_notified(result), "decided_by": a.by if a else None,
+        "decided_at": clock.iso(a.at) if a else None,
+        "sent_without_approval": sorted({ob for ob, ns in state.notifications.items()
+                                         for n in ns if n.without_approval}),
+        "corrections": [f"{c.field}: {_plain(c.old)} -> {_plain(c.new)} by {c.by} at {clock.iso(c.at)}"
+                        + (f" ({c.note})" if c.note else "") for c in state.corrections],
+        "retracted": [f"{r.notification.obligation} notice at {clock.iso(r.notification.at)}"
+                      + (f" ref {r.notification.reference}" if r.notification.reference else "")
+                      + f" retracted by {r.by} at {clock.iso(r.at)}: {r.reason}" for r in state.retractions],
+        "remedial_action": _remedial(_one_language(answers.get("measures_taken")), tasks_done),
+        "advisories": _advisory_rows(session, state),
+        # Register duties: how long this entry must be kept (PIPEDA s 10.3: 24 months).
+        "record_keeping": [d.to_dict() for d in incident_record_duties(session, incident.id, state=state)],
+    }
+
+
+def _obligation_rows(session: Session, state: IncidentState, *, now: datetime) -> list[dict[str, Any]]:
+    sent = letters_sent(state.letters)
+    obligations = []
+    for o in incident_obligations(session, state.incident.id, now=now, state=state):
+        # Met by letters (Art. 34, Cal. Civ. Code 1798.82): each (kind, language, version) written, with its count.
+        letters = for_obligation(sent, o.rule_id)
+        how = "; ".join(_notice_line(n, letters=bool(letters)) for n in state.notifications.get(o.rule_id, ()))
+        if letters:
+            how = "; ".join(filter(None, [how, f"letters {describe_letters(letters)}"]))
+        obligations.append({
+            "obligation": o.rule_id, "recipient": o.recipient, "state": o.state,
+            "due_at": clock.iso(o.due_at), "met_at": clock.iso(o.met_at), "how": how or None,
+            "reason": o.reason, "source": o.source, "letters": letters,
+            # met, then the scope changed so that it no longer applies: kept on record
+            "no_longer_triggered": o.scope_changed_at is not None,
+            "scope_changed_at": clock.iso(o.scope_changed_at),
+        })
+    return obligations
+
+
+def _notice_line(n: Notification, *, letters: bool) -> str:
+    """How one notice was made: phase, time, reference, the draft sent, approval, reasons for delay, corrections."""
+    return (f"{n.phase} notice at {clock.iso(n.at)}"
+            + (f" ref {n.reference}" if n.reference else "")
+            + (f", draft {n.draft.kind} {n.draft.lang} v{n.draft.version}" if n.draft and not letters else "")
+            + (" WITHOUT LEGAL APPROVAL: " + (n.reason or "") if n.without_approval else "")
+            + (f"; reasons for delay: {_one_language(n.reasons_for_delay)}" if n.reasons_for_delay else "")
+            + (" (given at `breach notified`: notice made outside the tool)" if n.reasons_outside_tool else "")
+            + (f" (record corrected by {n.by} at {clock.iso(n.recorded_at)}: {n.correction_reason}; first "
+               f"recorded as at {clock.iso(n.corrected.at)}"
+               + (f" ref {n.corrected.reference}" if n.corrected.reference else "") + ")" if n.corrected else ""))
+
+
+def _advisory_rows(session: Session, state: IncidentState) -> list[dict[str, Any]]:
+    """Authorities that may be concerned and regimes not modelled: each needs a legal decision.
+    `breach decide --not-notify`: the decision, its reason, who decided and when."""
+    return [{"advisory": a.id, "recipient": a.recipient, "decision": a.decision, "reason": a.reason,
+             "source": a.source, "status": a.status,
+             "decided": {"notify": a.decided.notify, "reason": a.decided.reason, "by": a.decided.by,
+                         "at": clock.iso(a.decided.at)} if a.decided else None}
+            for a in incident_advisories(session, state.incident.id, state=state)]
+
+
+def _not_notified(result: dict[str, Any]) -> str | None:
+    if result.get("risk") == "unlikely":
+        return UNLIKELY
+    if result.get("exemption"):
+        return f"data subjects not told: exemption {result['exemption']} (GDPR Art. 34(3))"
+    return None
 
 
 def _remedial(measures: Any, tasks_done: list[str]) -> str | None:

@@ -12,6 +12,7 @@ and no external URL, and prints on A4: open it in a browser and print to PDF, or
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,11 @@ from breach.core import time as clock
 from breach.core.chart import deadline_chart
 from breach.core.drafting import make_environment
 from breach.core.event_words import describe_event
+from breach.core.models import Incident
+from breach.core.regimes import Obligation
 from breach.core.resources import search_path
 from breach.core.sent_letters import for_obligation, letters_sent
+from breach.core.state import IncidentState
 from breach.core.wording import human_note, human_reason, words
 from breach.errors import InputError
 from breach.services.integrity import verify
@@ -54,38 +58,11 @@ def report_data(session: Session, incident_id: str, *, now: datetime) -> dict[st
         return clock.show(value, zone) if value else "-"
 
     found = incident_obligations(session, incident.id, now=now, state=state)
-    sent = letters_sent(state.letters)
     chart = deadline_chart([{"obligation": o.rule_id, "recipient": o.recipient, "state": o.state,
                              "overdue": o.overdue, "started_at": o.started_at, "due_at": o.due_at,
                              "met_at": o.met_at} for o in found], now=now, zone=zone)
-    obligations = [{
-        "id": o.rule_id, "title": o.title, "recipient": o.recipient, "regime": o.regime,
-        "state": "overdue" if o.overdue else o.state, "due": when(o.due_at) if o.due_at else "no fixed deadline",
-        "started": when(o.started_at), "met": when(o.met_at) if o.met_at else "", "reason": human_reason(o.reason),
-        "source": o.source, "status": o.status, "binding": o.binding, "note": human_note(o.note),
-        "remaining": _remaining(o.remaining) if o.state == "pending" and o.remaining is not None else "",
-        "letters": for_obligation(sent, o.rule_id),  # met by letters: each (kind, language, version) and its count
-    } for o in found]
-    for row, o in zip(obligations, found, strict=True):  # met, then the scope changed: kept, marked
-        if o.scope_changed_at is not None:
-            row["reason"] = (f"{o.state}; no longer triggered by the scope (changed at {when(o.scope_changed_at)})"
-                             + (f"; {o.reason}" if o.reason else ""))
-    # Advisories legal decided on (`breach decide --not-notify`): the decision, its reason, who and when.
-    obligations += [{
-        "id": a.id, "title": a.title, "recipient": a.recipient, "regime": a.regime, "state": "decided",
-        "due": "no clock", "started": "-", "met": "", "source": a.source, "status": a.status, "binding": "advisory",
-        "note": human_note(a.note), "remaining": "", "letters": [],
-        "reason": f"decided: not notified ({a.decided.reason}; {a.decided.by}; {when(a.decided.at)})",
-    } for a in incident_advisories(session, incident.id, state=state) if a.decided is not None]
-    times = []
-    for key, label in (("occurred_at", "Occurred"), ("detected_at", "Detected"), ("aware_at", "Aware"),
-                       ("opened_at", "Opened"), ("closed_at", "Closed")):
-        value = getattr(incident, key)
-        if value is None and key == "closed_at":
-            continue
-        first = incident.first_recorded.get(key, False)
-        corrected = "" if first is False else f"corrected; first recorded {when(first)}"
-        times.append({"label": label, "value": when(value), "corrected": corrected})
+    obligations = _obligation_rows(session, state, found, when)
+    times = _times(incident, when)
     checked = verify(session, incident.id)[0]
     drafts = [{**r, "approved_by": r["approved_by"] or "", "reviews": [
         {**rv, "at": when(rv["at"]), "comment": rv["comment"] or "", "decision": rv["decision"].replace("_", " ")}
@@ -109,6 +86,45 @@ def report_data(session: Session, incident_id: str, *, now: datetime) -> dict[st
         "version": __version__,
         "print_hint": PRINT_HINT,
     }
+
+
+def _obligation_rows(session: Session, state: IncidentState, found: list[Obligation],
+                     when: Callable[[datetime | None], str]) -> list[dict[str, Any]]:
+    """The obligations as the report shows them, then the advisories legal decided on."""
+    sent = letters_sent(state.letters)
+    obligations = [{
+        "id": o.rule_id, "title": o.title, "recipient": o.recipient, "regime": o.regime,
+        "state": "overdue" if o.overdue else o.state, "due": when(o.due_at) if o.due_at else "no fixed deadline",
+        "started": when(o.started_at), "met": when(o.met_at) if o.met_at else "", "reason": human_reason(o.reason),
+        "source": o.source, "status": o.status, "binding": o.binding, "note": human_note(o.note),
+        "remaining": _remaining(o.remaining) if o.state == "pending" and o.remaining is not None else "",
+        "letters": for_obligation(sent, o.rule_id),  # met by letters: each (kind, language, version) and its count
+    } for o in found]
+    for row, o in zip(obligations, found, strict=True):  # met, then the scope changed: kept, marked
+        if o.scope_changed_at is not None:
+            row["reason"] = (f"{o.state}; no longer triggered by the scope (changed at {when(o.scope_changed_at)})"
+                             + (f"; {o.reason}" if o.reason else ""))
+    # Advisories legal decided on (`breach decide --not-notify`): the decision, its reason, who and when.
+    return obligations + [{
+        "id": a.id, "title": a.title, "recipient": a.recipient, "regime": a.regime, "state": "decided",
+        "due": "no clock", "started": "-", "met": "", "source": a.source, "status": a.status, "binding": "advisory",
+        "note": human_note(a.note), "remaining": "", "letters": [],
+        "reason": f"decided: not notified ({a.decided.reason}; {a.decided.by}; {when(a.decided.at)})",
+    } for a in incident_advisories(session, state.incident.id, state=state) if a.decided is not None]
+
+
+def _times(incident: Incident, when: Callable[[datetime | None], str]) -> list[dict[str, str]]:
+    """The incident's times, each with its first recorded value when corrected."""
+    times = []
+    for key, label in (("occurred_at", "Occurred"), ("detected_at", "Detected"), ("aware_at", "Aware"),
+                       ("opened_at", "Opened"), ("closed_at", "Closed")):
+        value = getattr(incident, key)
+        if value is None and key == "closed_at":
+            continue
+        first = incident.first_recorded.get(key, False)
+        corrected = "" if first is False else f"corrected; first recorded {when(first)}"
+        times.append({"label": label, "value": when(value), "corrected": corrected})
+    return times
 
 
 def render_report(data: dict[str, Any], *, template_dirs: tuple[Path, ...], site: dict[str, Any] | None = None,

@@ -1,6 +1,6 @@
 """`breach serve`: a small local review site for legal, over the same services as the CLI.
 
-Starlette is imported only inside `make_app`, so no other command pays for it. Pages:
+Starlette is imported only when the site is made or answers, so no other command pays for it. Pages:
 the open incidents with their next deadline; one incident (the report, live); each
 draft rendered as HTML with its versions and a diff, and forms to approve the version
 on screen or request changes. Every act goes through breach.services.notices.review_act,
@@ -24,7 +24,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from ipaddress import ip_address
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote
 
 from breach.core import time as clock
@@ -37,6 +37,10 @@ from breach.services.notices import diff, find_draft, review_act, review_rows, w
 from breach.services.obligations import incident_obligations
 from breach.services.report import render_report, report_data
 from breach.services.session import Session
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
 
 COOKIE = "breach_review"
 VIA = "review page"
@@ -84,100 +88,141 @@ def make_app(*, open_session: Opener, token: str, now: Callable[[], datetime], h
     """The Starlette app. `open_session(write)` gives a Session as a context manager, acting as
     `started_by` (who `breach serve` was started for: recorded with every act next to the typed name)."""
     from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import HTMLResponse, RedirectResponse, Response
     from starlette.routing import Route
 
-    logins: dict[str, str] = {}  # session id -> its CSRF token
-    dirs = tuple(search_path("templates", home))
+    site = ReviewSite(open_session=open_session, token=token, now=now, dirs=tuple(search_path("templates", home)),
+                      allow_remote=allow_remote, started_by=started_by)
+    base = "/incidents/{iid}/drafts/{kind}/{lang}"
+    return Starlette(routes=[
+        Route("/", site.incidents),
+        Route("/incidents/{iid}", site.incident),
+        Route(base, site.draft),
+        Route(base + "/review", site.act, methods=["POST"]),
+        Route(base + "/v{version:int}.docx", site.docx),
+    ])
 
-    def page(template: str, data: dict[str, Any], *, status: int = 200, site: dict[str, Any] | None = None,
+
+class ReviewSite:
+    """The site's pages and its one form, each a route handler; who signed in is kept in `logins`
+    (session id -> its CSRF token)."""
+
+    def __init__(self, *, open_session: Opener, token: str, now: Callable[[], datetime], dirs: tuple[Path, ...],
+                 allow_remote: bool, started_by: str) -> None:
+        self.open_session = open_session
+        self.token = token
+        self.now = now
+        self.dirs = dirs
+        self.allow_remote = allow_remote
+        self.started_by = started_by
+        self.logins: dict[str, str] = {}
+
+    # --- pages and refusals --------------------------------------------------------------
+
+    def page(self, template: str, data: dict[str, Any], *, status: int = 200, site: dict[str, Any] | None = None,
              request: Request | None = None) -> Response:
+        from starlette.responses import HTMLResponse
+
         site = {"nav": [{"href": "/", "label": "Incidents"}], "links": True, "base": "", **(site or {})}
         if request is not None:
-            site["csrf"] = logins.get(request.cookies.get(COOKIE, ""), "")
-        html = render_report(data, template_dirs=dirs, site=site, template=template)
+            site["csrf"] = self.logins.get(request.cookies.get(COOKIE, ""), "")
+        html = render_report(data, template_dirs=self.dirs, site=site, template=template)
         return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
-    def refuse(status: int, message: str) -> Response:
-        return page("report/message.html.j2", {"title": "Not allowed" if status == 403 else "Sign in",
-                                               "message": message}, status=status, site={"nav": []})
+    def refuse(self, status: int, message: str) -> Response:
+        return self.page("report/message.html.j2", {"title": "Not allowed" if status == 403 else "Sign in",
+                                                    "message": message}, status=status, site={"nav": []})
 
-    def gate(request: Request) -> Response | None:
+    def not_found(self, exc: BreachError) -> Response:
+        return self.page("report/message.html.j2", {"title": "Not found", "message": str(exc)}, status=404)
+
+    # --- access ---------------------------------------------------------------------------
+
+    def gate(self, request: Request) -> Response | None:
         """None if the request may go on; else the 401/403 (or the redirect that drops the token)."""
         host = (request.headers.get("host") or "").rsplit(":", 1)[0]
-        if not allow_remote and host not in LOOPBACK_NAMES:
-            return refuse(403, "This review site answers only on 127.0.0.1.")
+        if not self.allow_remote and host not in LOOPBACK_NAMES:
+            return self.refuse(403, "This review site answers only on 127.0.0.1.")
         given = request.query_params.get("token")
         if given is not None:
-            if not secrets.compare_digest(given, token):
-                return refuse(403, "This link's token is not the one `breach serve` printed.")
-            sid = secrets.token_urlsafe(32)
-            logins[sid] = secrets.token_urlsafe(32)
-            rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-            target = request.url.path + ("?" + "&".join(f"{quote(k)}={quote(v)}" for k, v in rest) if rest else "")
-            response = RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
-            response.set_cookie(COOKIE, sid, httponly=True, samesite="strict", path="/")
-            return response
+            if not secrets.compare_digest(given, self.token):
+                return self.refuse(403, "This link's token is not the one `breach serve` printed.")
+            return self.sign_in(request)
         sid = request.cookies.get(COOKIE)
         if sid is None:
-            return refuse(401, "Open the URL that `breach serve` printed (it carries the access token).")
-        if sid not in logins:
-            return refuse(403, "This session is not known here (the server was restarted?): open the URL that "
-                               "`breach serve` printed again.")
+            return self.refuse(401, "Open the URL that `breach serve` printed (it carries the access token).")
+        if sid not in self.logins:
+            return self.refuse(403, "This session is not known here (the server was restarted?): open the URL "
+                                    "that `breach serve` printed again.")
         return None
 
-    async def form(request: Request) -> dict[str, str] | Response:
+    def sign_in(self, request: Request) -> Response:
+        """The token was right: a session cookie, and the same page again without the token in its URL."""
+        from starlette.responses import RedirectResponse
+
+        sid = secrets.token_urlsafe(32)
+        self.logins[sid] = secrets.token_urlsafe(32)
+        rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+        target = request.url.path + ("?" + "&".join(f"{quote(k)}={quote(v)}" for k, v in rest) if rest else "")
+        response = RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
+        response.set_cookie(COOKIE, sid, httponly=True, samesite="strict", path="/")
+        return response
+
+    async def form(self, request: Request) -> dict[str, str] | Response:
         """The POST's fields once its CSRF token and origin check out; else the 403."""
         body = (await request.body()).decode("utf-8", "replace")
         fields = {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
-        csrf = logins.get(request.cookies.get(COOKIE, ""), "")
+        csrf = self.logins.get(request.cookies.get(COOKIE, ""), "")
         origin = request.headers.get("origin")
         if origin and origin not in {f"http://{request.headers.get('host')}"}:
-            return refuse(403, "This form was sent from another site (Origin does not match).")
+            return self.refuse(403, "This form was sent from another site (Origin does not match).")
         if not csrf or not secrets.compare_digest(fields.get("csrf", ""), csrf):
-            return refuse(403, "The form's CSRF token is missing or wrong: reload the page and try again.")
+            return self.refuse(403, "The form's CSRF token is missing or wrong: reload the page and try again.")
         return fields
 
-    async def incidents(request: Request) -> Response:
-        if (refused := gate(request)) is not None:
-            return refused
-        with open_session(False) as s:
-            return page("report/incidents.html.j2", {"incidents": incident_rows(s, now=now())}, request=request)
+    # --- routes ---------------------------------------------------------------------------
 
-    async def incident(request: Request) -> Response:
-        if (refused := gate(request)) is not None:
+    async def incidents(self, request: Request) -> Response:
+        if (refused := self.gate(request)) is not None:
             return refused
-        iid = request.path_params["iid"]
+        with self.open_session(False) as s:
+            return self.page("report/incidents.html.j2", {"incidents": incident_rows(s, now=self.now())},
+                             request=request)
+
+    async def incident(self, request: Request) -> Response:
+        if (refused := self.gate(request)) is not None:
+            return refused
         try:
-            with open_session(False) as s:
-                data = report_data(s, iid, now=now())
+            with self.open_session(False) as s:
+                data = report_data(s, request.path_params["iid"], now=self.now())
         except BreachError as exc:
-            return page("report/message.html.j2", {"title": "Not found", "message": str(exc)}, status=404)
+            return self.not_found(exc)
         base = f"/incidents/{data['incident']['id']}"
-        return page("report/report.html.j2", data, request=request, site={"base": base})
+        return self.page("report/report.html.j2", data, request=request, site={"base": base})
 
-    async def draft(request: Request) -> Response:
-        if (refused := gate(request)) is not None:
+    async def draft(self, request: Request) -> Response:
+        if (refused := self.gate(request)) is not None:
             return refused
-        return draft_page(request)
+        return self.draft_page(request)
 
-    def draft_page(request: Request, *, status: int = 200, error: str = "") -> Response:
+    def draft_page(self, request: Request, *, status: int = 200, error: str = "") -> Response:
         p, q = request.path_params, request.query_params
         try:
-            with open_session(False) as s:
+            with self.open_session(False) as s:
                 data = draft_view(s, p["iid"], p["kind"], p["lang"], version=_int(q.get("v")),
                                   old=_int(q.get("from")))
         except BreachError as exc:
-            return page("report/message.html.j2", {"title": "Not found", "message": str(exc)}, status=404)
-        data.update(error=error, done=q.get("done", "") if not error else "", started_by=started_by)
-        return page("report/draft.html.j2", data, status=status, request=request)
+            return self.not_found(exc)
+        data.update(error=error, done=q.get("done", "") if not error else "", started_by=self.started_by)
+        return self.page("report/draft.html.j2", data, status=status, request=request)
 
-    async def act(request: Request) -> Response:
-        if (refused := gate(request)) is not None:
+    async def act(self, request: Request) -> Response:
+        """The review form: approve the version on screen, or request changes (breach.services.notices.review_act)."""
+        from starlette.responses import RedirectResponse
+
+        if (refused := self.gate(request)) is not None:
             return refused
-        fields = await form(request)
-        if isinstance(fields, Response):
+        fields = await self.form(request)
+        if not isinstance(fields, dict):
             return fields
         p = request.path_params
         decision = {"approve": "approved", "changes": "changes_requested"}.get(fields.get("decision", ""))
@@ -185,45 +230,38 @@ def make_app(*, open_session: Opener, token: str, now: Callable[[], datetime], h
         try:
             if decision is None or version is None:
                 raise InputError("the form must say which version and whether to approve or request changes")
-            with open_session(True) as s:
+            with self.open_session(True) as s:
                 result = review_act(s, p["iid"], p["kind"], lang=p["lang"], version=version,
                                     by=fields.get("name", "").strip(), decision=decision,
-                                    comment=fields.get("comment", "").strip() or None, now=now(),
+                                    comment=fields.get("comment", "").strip() or None, now=self.now(),
                                     allow_missing=fields.get("allow_missing") == "yes",
                                     expect_sha256=fields.get("sha256", ""), via=VIA)
         except BreachError as exc:
-            return draft_page(request, status=409, error=str(exc))
+            return self.draft_page(request, status=409, error=str(exc))
         target = (f"/incidents/{result['incident']}/drafts/{p['kind']}/{p['lang']}?v={version}"
                   f"&done={'approved' if decision == 'approved' else 'changes'}")
         return RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
 
-    async def docx(request: Request) -> Response:
-        if (refused := gate(request)) is not None:
-            return refused
+    async def docx(self, request: Request) -> Response:
         import tempfile
+
+        from starlette.responses import Response
 
         from breach.services.word import docx_rendition
 
+        if (refused := self.gate(request)) is not None:
+            return refused
         p = request.path_params
         try:
-            with tempfile.TemporaryDirectory() as tmp, open_session(False) as s:
+            with tempfile.TemporaryDirectory() as tmp, self.open_session(False) as s:
                 out = docx_rendition(s, p["iid"], p["kind"], lang=p["lang"], version=int(p["version"]),
                                      out=Path(tmp) / "notice.docx")
                 content = out.read_bytes()
         except BreachError as exc:
-            return page("report/message.html.j2", {"title": "Not found", "message": str(exc)}, status=404)
+            return self.not_found(exc)
         name = f"{p['iid']}-{p['kind']}.{p['lang']}.v{p['version']}.docx"
         return Response(content, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                         headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
-
-    base = "/incidents/{iid}/drafts/{kind}/{lang}"
-    return Starlette(routes=[
-        Route("/", incidents),
-        Route("/incidents/{iid}", incident),
-        Route(base, draft),
-        Route(base + "/review", act, methods=["POST"]),
-        Route(base + "/v{version:int}.docx", docx),
-    ])
 
 
 def incident_rows(session: Session, *, now: datetime) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -64,43 +65,66 @@ def render_view(view: dict[str, Any], zone: str = "UTC") -> str:
     def when(value: str | None) -> str:
         return clock.show(datetime.fromisoformat(value), zone) if value else "-"
 
-    def text(value: Any) -> str:  # responder text: no escape sequences, continuation lines indented
-        return for_terminal_block(value, "      ")
+    lines = [*_incident_lines(view, when), _assessment_line(view)]
+    if view.get("scope") or view.get("unlocated"):
+        known = ", ".join(f"{k}={v:,}" for k, v in view["scope"].items())
+        unknown = f"{view['unlocated']:,} of unknown location" if view.get("unlocated") else ""
+        lines.append(f"  people affected: {view['people']:,} ({_text('; '.join(filter(None, [known, unknown])))})")
+    for t in view.get("tasks", []):
+        lines.append(f"  task {t['n']} [{t['state']}] {_text(t['text'])}")
+    lines += _duty_lines(view, when)
+    for d in view.get("drafts") or []:
+        lines.append(f"  draft {d['kind']} {d['lang']} v{d['version']} [{d['state']}]")
+    for r in view.get("letters") or []:
+        lines.append(f"  letters {r['kind']} {r['lang']} v{r['version']}: {r['count']:,} written"
+                     + (f" ({r['obligation']})" if r.get("obligation") else ""))
+    lines.append(f"  {view['events']} events, head {str(view['head_hash'])[:12]}")
+    return "\n".join(lines)
 
+
+def _text(value: Any) -> str:
+    """Responder text: no escape sequences, continuation lines indented."""
+    return for_terminal_block(value, "      ")
+
+
+def _incident_lines(view: dict[str, Any], when: Callable[[str | None], str]) -> list[str]:
+    """The incident's facts, its corrections and retracted notices."""
     i = view["incident"]
     lines = [
-        f"{i['id']}  {text(i['title'])}",
+        f"{i['id']}  {_text(i['title'])}",
         f"  status {i['status']}, role {i['role']}",
         f"  occurred {when(i['occurred_at'])}  detected {when(i['detected_at'])}  aware {when(i['aware_at'])}",
     ]
     if i.get("awareness_note"):
-        lines.append(f"  awareness: {text(i['awareness_note'])}")
+        lines.append(f"  awareness: {_text(i['awareness_note'])}")
     if i.get("closed_at"):
-        lines.append(f"  closed {when(i['closed_at'])}: {text(i['summary'])}")
+        lines.append(f"  closed {when(i['closed_at'])}: {_text(i['summary'])}")
     for c in view.get("corrections") or []:
-        old, new = (when(v) if c["field"].endswith("_at") and v else text(str(v)) if v else "-"
+        old, new = (when(v) if c["field"].endswith("_at") and v else _text(str(v)) if v else "-"
                     for v in (c["old"], c["new"]))
-        why = f" ({text(c['note'])})" if c.get("note") else ""
-        lines.append(f"  corrected {c['field']}: {old} -> {new}, by {text(c['by'])} {when(c['at'])}{why}")
+        why = f" ({_text(c['note'])})" if c.get("note") else ""
+        lines.append(f"  corrected {c['field']}: {old} -> {new}, by {_text(c['by'])} {when(c['at'])}{why}")
     for r in view.get("retracted") or []:
-        lines.append(f"  retracted {r['obligation']} notice of {when(r['notice_at'])}, by {text(r['by'])} "
-                     f"{when(r['at'])}: {text(r['reason'])}")
+        lines.append(f"  retracted {r['obligation']} notice of {when(r['notice_at'])}, by {_text(r['by'])} "
+                     f"{when(r['at'])}: {_text(r['reason'])}")
+    return lines
+
+
+def _assessment_line(view: dict[str, Any]) -> str:
     a = view.get("assessment")
     if a:
-        lines.append(f"  risk {a.get('risk')} (ENISA {a.get('level')}, SE {a.get('severity')}); "
-                     f"notify the authority: {_yes(a.get('notify_sa'))}, "
-                     f"tell the people: {_yes(a.get('notify_subjects'))}")
-    elif view.get("assessment_in_progress"):
+        return (f"  risk {a.get('risk')} (ENISA {a.get('level')}, SE {a.get('severity')}); "
+                f"notify the authority: {_yes(a.get('notify_sa'))}, "
+                f"tell the people: {_yes(a.get('notify_subjects'))}")
+    if view.get("assessment_in_progress"):
         n = len(view["assessment_in_progress"])
-        lines.append(f"  assessment in progress ({n} answer{'' if n == 1 else 's'})")
-    else:
-        lines.append("  not assessed yet: breach assess " + i["id"])
-    if view.get("scope") or view.get("unlocated"):
-        known = ", ".join(f"{k}={v:,}" for k, v in view["scope"].items())
-        unknown = f"{view['unlocated']:,} of unknown location" if view.get("unlocated") else ""
-        lines.append(f"  people affected: {view['people']:,} ({text('; '.join(filter(None, [known, unknown])))})")
-    for t in view.get("tasks", []):
-        lines.append(f"  task {t['n']} [{t['state']}] {text(t['text'])}")
+        return f"  assessment in progress ({n} answer{'' if n == 1 else 's'})"
+    return "  not assessed yet: breach assess " + view["incident"]["id"]
+
+
+def _duty_lines(view: dict[str, Any], when: Callable[[str | None], str]) -> list[str]:
+    """Each obligation with its deadline, then each advisory with legal's decision (breach decide)."""
+    lines = []
     for o in view.get("obligations") or []:
         due = when(o.get("due_at")) if o.get("due_at") else "without undue delay"
         lines.append(f"  {o['obligation']:<22} {o['state']:<14} due {due}")
@@ -111,15 +135,9 @@ def render_view(view: dict[str, Any], zone: str = "UTC") -> str:
         d = a.get("decided")
         if d:  # legal decided (breach decide): the decision, its reason, who and when
             what = "notify" if d["notify"] else "not notified"
-            lines.append(f"  {a['obligation']:<22} decided: {what} ({text(d.get('reason') or '-')}; "
-                         f"{text(d['by'])}; {when(d['at'])}): {text(a['recipient'])}")
+            lines.append(f"  {a['obligation']:<22} decided: {what} ({_text(d.get('reason') or '-')}; "
+                         f"{_text(d['by'])}; {when(d['at'])}): {_text(a['recipient'])}")
             continue
-        lines.append(f"  {a['obligation']:<22} advisory       {text(a.get('decision') or 'needs a legal decision')}: "
-                     f"{text(a['recipient'])}")
-    for d in view.get("drafts") or []:
-        lines.append(f"  draft {d['kind']} {d['lang']} v{d['version']} [{d['state']}]")
-    for r in view.get("letters") or []:
-        lines.append(f"  letters {r['kind']} {r['lang']} v{r['version']}: {r['count']:,} written"
-                     + (f" ({r['obligation']})" if r.get("obligation") else ""))
-    lines.append(f"  {view['events']} events, head {str(view['head_hash'])[:12]}")
-    return "\n".join(lines)
+        lines.append(f"  {a['obligation']:<22} advisory       {_text(a.get('decision') or 'needs a legal decision')}: "
+                     f"{_text(a['recipient'])}")
+    return lines
