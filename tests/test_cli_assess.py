@@ -34,7 +34,7 @@ def typed(value: object) -> str:
 def spawn(home: Path, incident: str) -> pexpect.spawn:
     env = {**os.environ, "BREACH_NOW": T0, "USER": "tester", "COLUMNS": "200"}
     return pexpect.spawn(sys.executable, ["-m", "breach", "assess", incident, "--home", str(home)],
-                         env=env, encoding="utf-8", timeout=20, dimensions=(50, 200))
+                         env=env, encoding="utf-8", timeout=90, dimensions=(50, 200))
 
 
 def answer_questions(child: pexpect.spawn, answers: dict, *, limit: int | None = None) -> int:

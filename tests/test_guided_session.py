@@ -23,7 +23,7 @@ def spawn(home: Path, incident: str) -> pexpect.spawn:
     env = {**os.environ, "BREACH_NOW": T0, "USER": "tester", "COLUMNS": "120"}
     # A run started in the background inherits SIGINT ignored: give the session Ctrl-C back.
     return pexpect.spawn(sys.executable, ["-m", "breach", "assess", incident, "--home", str(home)],
-                         env=env, encoding="utf-8", timeout=30, dimensions=(50, 120),
+                         env=env, encoding="utf-8", timeout=90, dimensions=(50, 120),
                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 

@@ -31,7 +31,7 @@ LANGS = ("en", "fr", "nl", "de")
 def spawn(home: Path, *args: str) -> pexpect.spawn:
     env = {**os.environ, "BREACH_NOW": T0, "USER": "tester", "COLUMNS": "250"}
     return pexpect.spawn(str(BREACH), ["assess", *args, "--home", str(home)], env=env, encoding="utf-8",
-                         timeout=30, dimensions=(50, 250))
+                         timeout=90, dimensions=(50, 250))
 
 
 Reply = Callable[[str, str | None], str]  # (step, language of a translation prompt or None) -> line typed
