@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import Cli
 
+from breach.adapters import clock
 from breach.core import state as state_module
-from breach.core import time as clock
 from breach.services import projection
 from breach.services.session import open_session
 from breach.services.status import status_json, status_rows

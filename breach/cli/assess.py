@@ -153,7 +153,7 @@ def _ask_value(step: Any, default: Any, number: int, total: int, *, zone: str) -
         if (raw == "" or raw == CLEAR) and step.optional:
             return None
         try:
-            return parse_answer(step, raw, default_zone=zone)
+            return parse_answer(step, raw, default_zone=zone, now=now())
         except InputError as exc:
             typer.echo(f"    {exc}")
 
@@ -465,8 +465,8 @@ def playbook_list(home: HomeOption = None, json_: JsonOption = False) -> None:
 
     Example: breach playbook list --json
     """
-    from breach.core.playbook import list_playbooks
-    from breach.core.resources import describe
+    from breach.adapters.playbooks import list_playbooks
+    from breach.adapters.resources import describe
     from breach.services.session import resolve_home
 
     folder = resolve_home(home)
@@ -490,7 +490,7 @@ def playbook_show(
 
     Example: breach playbook show gdpr
     """
-    from breach.core.playbook import find_playbook, load_playbook
+    from breach.adapters.playbooks import find_playbook, load_playbook
     from breach.services.session import resolve_home
 
     book = load_playbook(find_playbook(name, resolve_home(home)))
@@ -514,7 +514,7 @@ def playbook_validate(
 
     Example: breach playbook validate playbooks/gdpr.yaml
     """
-    from breach.core.playbook import validate_file
+    from breach.adapters.playbooks import validate_file
 
     problems = validate_file(file)
     report_problems(problems, file, json_=json_)

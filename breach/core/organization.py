@@ -1,18 +1,14 @@
-"""The organization profile (`organization.yaml` in the data folder), validated on load."""
+"""The organization profile (`organization.yaml` in the data folder), validated on load.
+
+Pure: the profile's text comes in (breach.adapters.profile reads the file).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from breach.core.resources import shipped
-from breach.core.yamlio import LineDict, LineList, load_yaml, loads_yaml
+from breach.core.yamlio import LineDict, LineList, loads_yaml
 from breach.errors import Problem, ValidationError
-
-
-def sample_profile() -> Path:
-    """The sample organization (Sparkcentral), shipped with the package."""
-    return shipped("organization.yaml")
 
 FILE_NAME = "organization.yaml"
 
@@ -36,10 +32,9 @@ _REVIEW = {"four_eyes": bool}
 CATEGORIES = ("simple", "behavioural", "financial", "sensitive")
 
 
-def load_org(path: Path) -> dict[str, Any]:
-    """Load and validate a profile; every problem is reported with file and line."""
-    data = load_yaml(path)
-    problems = validate_org(data, str(path))
+def checked_org(data: Any, source: str) -> dict[str, Any]:
+    """A parsed profile, validated; raises ValidationError with every problem (file and line)."""
+    problems = validate_org(data, source)
     if problems:
         raise ValidationError(problems)
     return data

@@ -1,12 +1,11 @@
-"""The only place that reads the time, plus parsing of human times and period arithmetic.
+"""Parsing of human times and period arithmetic; pure: `now` is always passed in.
 
-`BREACH_NOW` (ISO 8601 with offset) overrides the wall clock, so tests, drills and
-reproductions are deterministic. Instants are stored as UTC plus the offset as entered.
+What time it is comes from breach.adapters.clock (where `BREACH_NOW` overrides the wall
+clock). Instants are stored as UTC plus the offset as entered.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
@@ -14,23 +13,6 @@ from functools import lru_cache
 from breach.errors import InputError
 
 UNITS = ("hours", "calendar_days", "business_days", "months", "none")
-
-
-def now() -> datetime:
-    """Return the current instant, tz-aware; `BREACH_NOW` overrides the wall clock."""
-    fixed = os.environ.get("BREACH_NOW")
-    if fixed:
-        try:
-            value = datetime.fromisoformat(fixed.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise InputError(f"BREACH_NOW is not an ISO 8601 time: {fixed!r}") from None
-        if value.tzinfo is None:
-            raise InputError(f"BREACH_NOW needs an offset, e.g. 2026-11-28T14:05:00+01:00: {fixed!r}")
-        return value
-    return datetime.now(UTC)
-
-
-_current = now  # parse_when's `now` parameter shadows the function
 
 
 def zone(name: str) -> tzinfo:
@@ -115,7 +97,9 @@ def parse_when(text: str, *, default_zone: str, now: datetime | None = None) -> 
     time_match = None if iso_match else _TIME_ONLY.match(raw)
     if time_match:
         local_zone = zone(zone_name or default_zone)
-        today = in_zone(now if now is not None else _current(), zone_name or default_zone).date()
+        if now is None:
+            raise InputError(f"the time {text!r} has no date: give the date too (YYYY-MM-DD HH:MM)")
+        today = in_zone(now, zone_name or default_zone).date()
         try:
             naive = datetime(today.year, today.month, today.day, int(time_match["h"]), int(time_match["mi"]),
                              int(time_match["s"] or 0))

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from breach.adapters.dburl import mask_url
+from breach.adapters.profile import load_org
 from breach.adapters.store_sql import SqlStore
 from breach.adapters.stores import open_sqlite, open_store
-from breach.core.organization import load_org
 from breach.errors import ChainError, InputError, StoreError
 from breach.services.session import FILE_NAME, Session, resolve_home
 
@@ -118,7 +118,7 @@ OWN_FILES = ("templates/**/*.j2", "templates/i18n/*.yaml", "playbooks/*.yaml", "
 
 def own_files(home: Path) -> dict[str, str]:
     """The data folder's own templates and playbooks, validated as the shipped ones are: relative path -> text."""
-    from breach.core.playbook import validate_file
+    from breach.adapters.playbooks import validate_file
 
     found: dict[str, str] = {}
     for pattern in OWN_FILES:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from breach.adapters.rules import load_directory, load_rules
 from breach.core import authorities as sa
 from breach.core import time as clock
 from breach.core.models import EventKind
@@ -64,7 +65,7 @@ def decide(session: Session, incident_id: str, obligation: str, *, notify: bool,
                                  f"there is nothing to decide (see `breach status {incident.id}`)")
             else:
                 try:
-                    find_rule(obligation)
+                    find_rule(obligation, load_rules(), directory=load_directory())
                 except NotFoundError:
                     raise InputError(f"unknown obligation {obligation!r}: `breach status {incident.id}` lists "
                                      "its advisories (state advisory, DECIDE)") from None

@@ -14,22 +14,21 @@ from pathlib import Path
 from typing import Any
 
 from breach.adapters.files import write_private
+from breach.adapters.resources import search_path
+from breach.adapters.rules import load_directory
 from breach.adapters.store_sql import sha256_text
+from breach.adapters.templates import draft_marker, missing_fields, render
 from breach.core import time as clock
-from breach.core.authorities import Concerned, concerned, establishment, load_directory
+from breach.core.authorities import Concerned, concerned, establishment
 from breach.core.drafting import (
     DEFERRABLE,
     LANGS,
     PHASES,
-    draft_marker,
-    missing_fields,
     missing_translations,
-    render,
 )
 from breach.core.models import EventKind
 from breach.core.organization import four_eyes
 from breach.core.regimes import AWAITING_ASSESSMENT
-from breach.core.resources import search_path
 from breach.core.review import NOTICE_FOR, approved_for, draft_states, four_eyes_refusal, same_person, unified_diff
 from breach.core.sent_letters import letters_sent
 from breach.core.state import IncidentState
@@ -45,7 +44,7 @@ def resolve_authority(session: Session, code: str) -> Concerned:
     if "-" in code:
         chosen = load_directory().get(code)
         return Concerned(country=chosen.country, candidates=(chosen,), determined=True, why="chosen with --authority")
-    return concerned(code, session.org)
+    return concerned(code, session.org, directory=load_directory())
 
 
 def sa_obligation_id(session: Session, authority: Concerned | None) -> str:
@@ -414,7 +413,7 @@ def require_approved(session: Session, state: IncidentState, obligation: str, *,
     if obligation == "gdpr-art33-sa":
         langs = list(session.org.get("lead_authority", {}).get("languages") or []) or None
     elif country:
-        langs = list(concerned(country, session.org).languages) or None
+        langs = list(concerned(country, session.org, directory=load_directory()).languages) or None
     approved = approved_for(rows, kind, langs)
     if approved is None:
         if without_approval:

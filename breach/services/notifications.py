@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from breach.adapters.rules import load_directory, load_rules
 from breach.core import time as clock
 from breach.core.models import EventKind, Notification
 from breach.core.regimes import Obligation, find_rule, is_late
@@ -66,7 +67,7 @@ def record_notification(
             raise InputError("--correction fixes the record of a notice already made; --without-approval is "
                              "for a new notice")
     try:
-        find_rule(obligation)
+        find_rule(obligation, load_rules(), directory=load_directory())
     except NotFoundError:
         raise InputError(f"unknown obligation {obligation!r} (see `breach status {incident.id}`)") from None
     if without_approval and not (reason or "").strip():
@@ -121,7 +122,7 @@ def record_notification(
                                  f"{drafted.phase} notice, not {phase}: draft it again with --phase {phase} and "
                                  "have it approved")
             phase = drafted.phase
-        late = is_late(obligation, facts_for(session, state), when)
+        late = is_late(obligation, facts_for(session, state), when, rules=load_rules())
         outside = False
         due = clock.show(current.due_at, session.zone) if current.due_at else "its deadline"
         if late and drafted is not None:
@@ -178,7 +179,7 @@ def _correction(session: Session, incident_id: str, obligation: str, old: Notifi
     """The record of `old` as corrected: what is given replaces, the rest is kept (the approval included)."""
     previous = next(e.data for e in session.store.events(incident_id) if e.seq == old.seq)
     at = when or old.at
-    late = is_late(obligation, facts_for(session, state), at)
+    late = is_late(obligation, facts_for(session, state), at, rules=load_rules())
     reasons = reasons_for_delay if reasons_for_delay is not None else old.reasons_for_delay
     if late and not (reasons or ""):
         raise DeadlineError(f"the corrected time {clock.iso(at)} is after the {obligation} deadline: give "
