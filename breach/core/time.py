@@ -7,6 +7,7 @@ clock). Instants are stored as UTC plus the offset as entered.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 
@@ -96,16 +97,7 @@ def parse_when(text: str, *, default_zone: str, now: datetime | None = None) -> 
     iso_match = _ISO.match(raw)
     time_match = None if iso_match else _TIME_ONLY.match(raw)
     if time_match:
-        local_zone = zone(zone_name or default_zone)
-        if now is None:
-            raise InputError(f"the time {text!r} has no date: give the date too (YYYY-MM-DD HH:MM)")
-        today = in_zone(now, zone_name or default_zone).date()
-        try:
-            naive = datetime(today.year, today.month, today.day, int(time_match["h"]), int(time_match["mi"]),
-                             int(time_match["s"] or 0))
-        except ValueError as exc:
-            raise garbled(str(exc)) from None
-        return _localize(naive, local_zone, text)
+        return _time_today(time_match, text, zone_name or default_zone, now, garbled)
     if not iso_match:
         raise garbled("relative words are not read, give the date" if _RELATIVE.search(raw) else "")
     g = iso_match.groupdict()
@@ -122,6 +114,20 @@ def parse_when(text: str, *, default_zone: str, now: datetime | None = None) -> 
         offset = _read_offset(g["off"], text)
         return naive.replace(tzinfo=timezone(offset))
     return _localize(naive, zone(zone_name or default_zone), text)
+
+
+def _time_today(match: re.Match[str], text: str, zone_name: str, now: datetime | None,
+                garbled: Callable[[str], InputError]) -> datetime:
+    """A time of day alone ("10:00"): today's date in `zone_name`, today taken from `now`."""
+    local_zone = zone(zone_name)
+    if now is None:
+        raise InputError(f"the time {text!r} has no date: give the date too (YYYY-MM-DD HH:MM)")
+    today = in_zone(now, zone_name).date()
+    try:
+        naive = datetime(today.year, today.month, today.day, int(match["h"]), int(match["mi"]), int(match["s"] or 0))
+    except ValueError as exc:
+        raise garbled(str(exc)) from None
+    return _localize(naive, local_zone, text)
 
 
 def _read_offset(text: str, original: str) -> timedelta:
