@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .app import ByOption, HomeOption, JsonOption, command, emit_json, fail, now, report_problems, session
+from .app import ByOption, HomeOption, JsonOption, command, config, emit_json, fail, now, report_problems, session
 
 cli = typer.Typer()
 
@@ -469,7 +469,7 @@ def playbook_list(home: HomeOption = None, json_: JsonOption = False) -> None:
     from breach.adapters.resources import describe
     from breach.services.session import resolve_home
 
-    folder = resolve_home(home)
+    folder = resolve_home(home, config())
     books = list_playbooks(folder)
     if json_:
         emit_json([{"name": b.name, "title": b.title, "steps": len(b.steps), "path": str(b.path),
@@ -493,7 +493,7 @@ def playbook_show(
     from breach.adapters.playbooks import find_playbook, load_playbook
     from breach.services.session import resolve_home
 
-    book = load_playbook(find_playbook(name, resolve_home(home)))
+    book = load_playbook(find_playbook(name, resolve_home(home, config())))
     steps = [{"id": st.id, "type": st.type, "question": st.question or st.task, "when": st.when,
               "source": st.source} for st in book.steps]
     if json_:
