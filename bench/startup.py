@@ -51,8 +51,9 @@ NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.pyc", "*.
 def populate(home: Path, count: int) -> int:
     """Open, assess and scope `count` incidents through the Python API; returns obligations per incident."""
     os.environ["BREACH_NOW"] = NOW
-    import breach
     from breach.core.resources import shipped
+
+    import breach
     from breach.core.yamlio import load_yaml, plain
 
     answers = plain(load_yaml(shipped("playbooks") / "drills" / "user-database-stolen.yaml")["answers"])

@@ -19,7 +19,7 @@ _API = {
     "open_session": "breach.api",
     "init_home": "breach.services.session",
     "Session": "breach.services.session",
-    "now": "breach.core.time",
+    "now": "breach.adapters.clock",
     "open_incident": "breach.services.incidents",
     "get_incident": "breach.services.incidents",
     "list_incidents": "breach.services.incidents",

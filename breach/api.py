@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from breach.adapters.config import Config
 from breach.services.projection import ProjectionUpdater
 from breach.services.session import Session
 from breach.services.session import open_session as _open
@@ -22,10 +23,15 @@ if TYPE_CHECKING:
     from breach.core.interview import IncidentFacts, Interview
 
 
-def open_session(home: Path | str | None = None, *, write: bool = True, author: str | None = None) -> Session:
-    """Open a data folder (made by `init_home`); use it as a context manager."""
+def open_session(home: Path | str | None = None, *, write: bool = True, author: str | None = None,
+                 config: Config | None = None) -> Session:
+    """Open a data folder (made by `init_home`); use it as a context manager.
+
+    The configuration (data folder, database URL, zone, who acts, chain key, clock, Slack) is
+    resolved here once from the environment, unless `config` is given; `home` and `author` win.
+    """
     return _open(Path(home) if home is not None else None, write=write, author=author,
-                 notifiers=[ProjectionUpdater(), OutboxNotifier()])
+                 notifiers=[ProjectionUpdater(), OutboxNotifier()], config=config or Config.from_env())
 
 
 def interview_facts(session: Session, incident_id: str, *, now: datetime) -> IncidentFacts:

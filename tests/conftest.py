@@ -27,7 +27,8 @@ REPO = Path(__file__).resolve().parent.parent
 def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test talks to a real Slack or depends on the machine's clock or zone."""
     for name in ("SLACK_BOT_TOKEN", "BREACH_SLACK_CHANNEL", "BREACH_SLACK_API_URL",
-                 "BREACH_SLACK_WEBHOOK_URL", "BREACH_HOME", "BREACH_TZ", "BREACH_QUIET_HOURS"):
+                 "BREACH_SLACK_WEBHOOK_URL", "BREACH_HOME", "BREACH_TZ", "BREACH_QUIET_HOURS",
+                 "BREACH_CHAIN_KEY"):  # the same witness on every backend, whatever the environment
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("BREACH_NOW", T0)
     monkeypatch.setenv("USER", "tester")

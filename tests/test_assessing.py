@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import HIGH_RISK_ANSWERS, Cli
 
-from breach.core import time as clock
+from breach.adapters import clock
 from breach.errors import InputError
 from breach.services.assessment import finish, known_defaults, load_answers_file, progress, save_answer
 from breach.services.session import open_session

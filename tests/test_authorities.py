@@ -9,17 +9,16 @@ import yaml
 from conftest import Cli
 from typer.testing import CliRunner
 
+from breach.adapters.resources import shipped
+from breach.adapters.rules import load_directory, validate_directory
+from breach.adapters.yamlfiles import load_yaml
 from breach.cli import app
+from breach.core import authorities
 from breach.core.authorities import (
     EEA,
-    concerned,
     establishment,
-    load_directory,
     member_state,
-    validate_directory,
 )
-from breach.core.resources import shipped
-from breach.core.yamlio import load_yaml
 from breach.errors import NotFoundError, ValidationError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,6 +28,10 @@ EU_EEA = ["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR"
           "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO"]
 LANDER = ["DE-BW", "DE-BY", "DE-BE", "DE-BB", "DE-HB", "DE-HH", "DE-HE", "DE-MV", "DE-NI", "DE-NW", "DE-RP",
           "DE-SL", "DE-SN", "DE-ST", "DE-SH", "DE-TH"]
+
+
+def concerned(country: str, org: dict | None = None) -> authorities.Concerned:
+    return authorities.concerned(country, org, directory=load_directory())
 
 
 def test_directory__shipped_file_is_valid() -> None:

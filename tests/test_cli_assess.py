@@ -12,7 +12,7 @@ import pexpect
 import pytest
 from conftest import REPO, T0, Cli
 
-from breach.core.yamlio import load_yaml
+from breach.adapters.yamlfiles import load_yaml
 
 ANSWERS_FILE = REPO / "tests" / "data" / "wp250" / "example06.yaml"
 QUESTION = re.compile(r"\[(\d+)/(\d+)\] \((\w+)\) ")

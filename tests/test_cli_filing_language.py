@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from conftest import REPO, Cli
 
-from breach.core.yamlio import load_yaml, plain
+from breach.adapters.yamlfiles import load_yaml
+from breach.core.yamlio import plain
 
 DRILL = REPO / "playbooks" / "drills" / "user-database-stolen.yaml"
 FREE_TEXT = ("nature_summary", "plain_summary", "consequences", "measures_taken", "measures_proposed",

@@ -6,26 +6,27 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from breach.adapters import clock as wall
 from breach.core import time as clock
 from breach.errors import InputError
 
 
 def test_breach_now_overrides_the_wall_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BREACH_NOW", "2026-03-29T01:30:00+01:00")
-    assert clock.now() == datetime.fromisoformat("2026-03-29T00:30:00+00:00")
-    assert clock.now().utcoffset() == timedelta(hours=1)
+    assert wall.now() == datetime.fromisoformat("2026-03-29T00:30:00+00:00")
+    assert wall.now().utcoffset() == timedelta(hours=1)
 
 
 @pytest.mark.parametrize("bad", ["soon", "2026-03-29T01:30:00"])
 def test_breach_now_must_be_iso_with_offset(monkeypatch: pytest.MonkeyPatch, bad: str) -> None:
     monkeypatch.setenv("BREACH_NOW", bad)
     with pytest.raises(InputError):
-        clock.now()
+        wall.now()
 
 
 def test_wall_clock_without_override(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BREACH_NOW")
-    assert abs(clock.now() - datetime.now().astimezone()) < timedelta(seconds=5)
+    assert abs(wall.now() - datetime.now().astimezone()) < timedelta(seconds=5)
 
 
 def test_encode_decode_keeps_utc_and_offset() -> None:

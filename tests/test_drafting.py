@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 from markupsafe import escape
 
+from breach.adapters import templates
+from breach.adapters.resources import CHECKOUT as ROOT
+from breach.adapters.templates import render
+from breach.adapters.yamlfiles import load_yaml
 from breach.core import drafting
-from breach.core.drafting import FORMATS, KINDS, LANGS, render
-from breach.core.resources import CHECKOUT as ROOT
-from breach.core.yamlio import load_yaml
+from breach.core.drafting import FORMATS, KINDS, LANGS
 from breach.errors import InputError
 
 DATA = Path(__file__).parent / "data"
@@ -96,7 +98,7 @@ def test_render__complete_context_leaves_no_placeholder(kind: str, lang: str, fm
 @pytest.mark.parametrize(("kind", "lang", "fmt"), ALL)
 def test_render__starts_with_the_draft_marker_and_subject(kind: str, lang: str, fmt: str) -> None:
     result = render(kind, lang, fmt, sample_context())
-    marker = drafting.draft_marker(lang)
+    marker = templates.draft_marker(lang)
     assert result.subject and marker not in result.subject
     first = result.text.splitlines()[0]
     if fmt == "md":
@@ -149,7 +151,7 @@ VARIANTS = ("late", "processor", "public", "exempt", "no-high-risk", "undecided"
 def test_render__every_branch_renders(kind: str, lang: str, name: str) -> None:
     result = render(kind, lang, "md", variant(name))
     assert "None" not in result.text and "{{" not in result.text
-    assert result.text.startswith(f"# [{drafting.draft_marker(lang)}] ")
+    assert result.text.startswith(f"# [{templates.draft_marker(lang)}] ")
     if name == "late" and "notice.reasons_for_delay" in drafting.REQUIRED[kind]:
         assert "FR-77" in result.text
 
@@ -159,7 +161,7 @@ def test_render__every_branch_renders(kind: str, lang: str, name: str) -> None:
     [("en", "DRAFT"), ("fr", "PROJET"), ("nl", "ONTWERP"), ("de", "ENTWURF")],
 )
 def test_draft_marker__is_localized(lang: str, marker: str) -> None:
-    assert drafting.draft_marker(lang).startswith(marker)
+    assert templates.draft_marker(lang).startswith(marker)
 
 
 # --- legal content ------------------------------------------------------------------------
@@ -314,7 +316,7 @@ def test_placeholder__reads_like_the_law_in_each_language() -> None:
 @pytest.mark.parametrize(("kind", "lang"), PAIRS)
 def test_render__empty_context_shows_every_required_field(kind: str, lang: str) -> None:
     result = render(kind, lang, "md", {})
-    always = [f.key for f in drafting.required_fields(kind) if f.when is None]
+    always = [f.key for f in templates.required_fields(kind) if f.when is None]
     assert sorted(result.missing) == sorted(always)  # templates and REQUIRED agree
     for key in always:
         assert placeholder(lang, key) in result.text, key
@@ -324,7 +326,7 @@ def test_render__empty_context_shows_every_required_field(kind: str, lang: str) 
 def test_missing_fields__none_empty_or_blank_is_missing(value: Any) -> None:
     context = sample_context()
     answers(context)["consequences"] = value
-    missing = drafting.missing_fields("sa-notification", context)
+    missing = templates.missing_fields("sa-notification", context)
     assert [f.key for f in missing] == ["assessment.answers.consequences"]
     assert missing[0].source == "GDPR Art. 33(3)(c)"
 
@@ -332,16 +334,16 @@ def test_missing_fields__none_empty_or_blank_is_missing(value: Any) -> None:
 def test_missing_fields__zero_and_false_are_answers() -> None:
     context = sample_context()
     answers(context).update(records_count=0, malicious=False)
-    assert drafting.missing_fields("sa-notification", context) == []
+    assert templates.missing_fields("sa-notification", context) == []
 
 
 def test_required_fields__have_english_labels_and_sources() -> None:
     for kind in KINDS:
-        fields = drafting.required_fields(kind)
+        fields = templates.required_fields(kind)
         assert fields
         for field in fields:
             assert field.label and field.source.startswith("GDPR Art.")
-    delay = {f.key: f for f in drafting.required_fields("sa-notification")}["notice.reasons_for_delay"]
+    delay = {f.key: f for f in templates.required_fields("sa-notification")}["notice.reasons_for_delay"]
     assert delay.when == "notice.late"
 
 
@@ -425,7 +427,7 @@ def test_render__html_escapes_responder_text(kind: str, lang: str) -> None:
 def test_sandbox__blocks_python_internals(fmt: str, source: str) -> None:
     from jinja2.exceptions import SecurityError, UndefinedError
 
-    env = drafting.make_environment(fmt)
+    env = templates.make_environment(fmt)
     with pytest.raises((SecurityError, UndefinedError)):
         env.from_string(source).render(cycler=None)
 
@@ -434,13 +436,13 @@ def test_sandbox__mro_is_a_security_error() -> None:
     from jinja2.exceptions import SecurityError
 
     with pytest.raises(SecurityError):
-        drafting.make_environment("md").from_string("{{ ''.__class__.__mro__ }}").render()
+        templates.make_environment("md").from_string("{{ ''.__class__.__mro__ }}").render()
 
 
 def test_sandbox__templates_cannot_change_data() -> None:
     from jinja2.exceptions import SecurityError
 
-    env = drafting.make_environment("md")
+    env = templates.make_environment("md")
     with pytest.raises(SecurityError):
         env.from_string("{{ items.append(1) }}").render(items=[])
 
@@ -448,7 +450,7 @@ def test_sandbox__templates_cannot_change_data() -> None:
 def test_sandbox__template_bugs_fail_loudly() -> None:
     from jinja2.exceptions import UndefinedError
 
-    env = drafting.make_environment("md")
+    env = templates.make_environment("md")
     with pytest.raises(UndefinedError):
         env.from_string("{{ nothing_here }}").render()
     with pytest.raises(UndefinedError):
@@ -550,7 +552,7 @@ def test_i18n__every_language_has_the_same_keys() -> None:
 
 def test_i18n__required_fields_have_labels_in_every_language() -> None:
     for kind in KINDS:
-        for field in drafting.required_fields(kind):
+        for field in templates.required_fields(kind):
             for lang in LANGS:
                 assert I18N[lang]["fields"][field.key]["label"]
 

@@ -11,11 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from breach.adapters import playbooks
 from breach.core import edpb, playbook
 from breach.core.risk import RISKS, assess
 from breach.errors import InputError
 
-GDPR = playbook.PLAYBOOK_DIR / "gdpr.yaml"
+GDPR = playbooks.PLAYBOOK_DIR / "gdpr.yaml"
 
 
 def rank(risk: str) -> int:
@@ -315,7 +316,7 @@ def test_override__none_given_records_the_computed_risk() -> None:
 
 
 def test_playbook_asks_every_key_the_edpb_layer_reads() -> None:
-    gdpr = playbook.load_playbook(GDPR)
+    gdpr = playbooks.load_playbook(GDPR)
     ids = {s.id for s in gdpr.steps}
     assert set(edpb.ANSWER_KEYS) <= ids
     asked = [s.id for s in gdpr.steps if s.asked]
@@ -323,7 +324,7 @@ def test_playbook_asks_every_key_the_edpb_layer_reads() -> None:
 
 
 def test_unknown_answer_keys_are_named_with_a_suggestion() -> None:
-    gdpr = playbook.load_playbook(GDPR)
+    gdpr = playbooks.load_playbook(GDPR)
     problems = playbook.unknown_answers(gdpr, {"subject_categorie": ["children"], "role": "controller"})
     assert problems == ["subject_categorie: not a question of playbook 'gdpr' (did you mean 'subject_categories'?)"]
 
@@ -454,7 +455,7 @@ def test_property__never_below_enisa_without_a_named_mitigating_fact(a: dict) ->
 
 
 def test_guided_session_warns_when_an_override_lowers_the_risk() -> None:
-    gdpr = playbook.load_playbook(GDPR)
+    gdpr = playbooks.load_playbook(GDPR)
     step = gdpr.step("risk_override")
     so_far = answers(data_items=["national_id"])
     assert playbook.describe_effect(step, "risk", so_far) == (

@@ -17,8 +17,8 @@ from conftest import Cli
 from serving import Browserish, form_fields, serving
 
 import breach
-from breach.core.drafting import draft_marker
-from breach.core.organization import load_org
+from breach.adapters.profile import load_org
+from breach.adapters.templates import draft_marker
 from breach.core.review import four_eyes_refusal, same_person
 from breach.errors import ApprovalError, ValidationError
 

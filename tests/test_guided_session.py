@@ -12,7 +12,7 @@ import pexpect
 import pytest
 from conftest import T0, Cli
 
-from breach.core.playbook import find_playbook, load_playbook
+from breach.adapters.playbooks import find_playbook, load_playbook
 from breach.core.playbook.steps import _match_choice
 from breach.errors import InputError
 
@@ -64,7 +64,7 @@ def test_lowering_the_risk_without_a_reason_asks_again_instead_of_failing(cli: C
     """The override step: lowering needs a reason; the session says so and lets the responder add it."""
     from test_cli_assess import ANSWERS_FILE, typed
 
-    from breach.core.yamlio import load_yaml
+    from breach.adapters.yamlfiles import load_yaml
 
     answers = {k: v for k, v in load_yaml(ANSWERS_FILE).items() if k not in {"expected", "source"}}
     answers.update(risk_override="unlikely", risk_override_reason="")

@@ -18,8 +18,8 @@ import pytest
 from conftest import REPO, T0, Cli
 
 import breach
+from breach.adapters.playbooks import find_playbook, load_playbook
 from breach.core.interview import ART33_PERIOD, IncidentFacts, Interview, delay_reasons_due
-from breach.core.playbook import find_playbook, load_playbook
 from breach.errors import InputError
 
 NOW = datetime.fromisoformat(T0)

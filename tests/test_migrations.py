@@ -11,7 +11,7 @@ import pytest
 from conftest import REPO, Cli
 from schema_catalog import postgres_catalog, sqlite_catalog
 
-from breach.adapters import schema, store_sqlite
+from breach.adapters import clock, schema
 from breach.adapters.store_sqlite import SCHEMA_VERSION, Store, sha256_text
 from breach.adapters.stores import open_store
 from breach.errors import StoreError
@@ -91,7 +91,7 @@ def test_an_unknown_event_kind_is_refused_by_the_store(old_home: Path) -> None:
     store = Store.open(old_home)
     try:
         with pytest.raises(ValueError):
-            store.append_event("BR-2026-0002", kind="gossip", at=store_sqlite.clock.now(), author="x")
+            store.append_event("BR-2026-0002", kind="gossip", at=clock.now(), author="x")
     finally:
         store.close()
 
@@ -126,7 +126,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, list
         cli.open("Phishing")
         store = Store.open(home)
         try:
-            now = store_sqlite.clock.now()
+            now = clock.now()
             store.enqueue(key="k1", incident_id=iid, op="post", payload={"text": "opened"}, created_at=now)
             store.set_state("channel", "C123")
             org = (home / "organization.yaml").read_text()

@@ -7,26 +7,24 @@ from pathlib import Path
 
 import pytest
 
-from breach.core import edpb, playbook, yamlio
+from breach.adapters import playbooks, yamlfiles
+from breach.adapters.playbooks import find_playbook, list_playbooks, load_playbook, validate_file
+from breach.core import edpb, playbook
 from breach.core.playbook import (
     check_answers,
     describe_effect,
-    find_playbook,
     is_relevant,
-    list_playbooks,
-    load_playbook,
     missing_answers,
     next_step,
     parse_answer,
     tasks_for,
-    validate_file,
 )
 from breach.errors import InputError, NotFoundError, ValidationError
 
 DATA = Path(__file__).parent / "data"
 BAD = DATA / "playbooks"
 WP250 = sorted((DATA / "wp250").glob("example*.yaml"))
-GDPR = playbook.PLAYBOOK_DIR / "gdpr.yaml"
+GDPR = playbooks.PLAYBOOK_DIR / "gdpr.yaml"
 
 REQUIRED_IDS = {
     "role",
@@ -134,7 +132,7 @@ def test_gdpr__every_question_cites_a_source(gdpr: playbook.Playbook) -> None:
 
 @pytest.mark.parametrize("path", WP250, ids=lambda p: p.stem)
 def test_wp250_answers__pass_check_answers_and_are_complete(gdpr, path: Path) -> None:
-    answers = dict(yamlio.load_yaml(path))
+    answers = dict(yamlfiles.load_yaml(path))
     answers.pop("expected"), answers.pop("source")
     assert check_answers(gdpr, answers) == []
     assert missing_answers(gdpr, answers) == []

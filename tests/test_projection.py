@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import Cli
 
+from breach.adapters import clock, resources
 from breach.core import state as state_module
-from breach.core import time as clock
 from breach.services import projection
 from breach.services.session import open_session
 from breach.services.status import status_json, status_rows
@@ -70,11 +70,11 @@ def test_regime_files_are_part_of_the_dependencies(cli: Cli, tmp_path: Path, mon
     try:
         first = projection.dependencies(s)
         copy = tmp_path / "resources"
-        shutil.copytree(projection.shipped("regimes"), copy / "regimes")
+        shutil.copytree(resources.shipped("regimes"), copy / "regimes")
         for name in ("authorities.yaml",):
-            if projection.shipped(name).exists():
-                shutil.copy(projection.shipped(name), copy / name)
-        monkeypatch.setattr(projection, "shipped", lambda name: copy / name)
+            if resources.shipped(name).exists():
+                shutil.copy(resources.shipped(name), copy / name)
+        monkeypatch.setattr(resources, "shipped", lambda name: copy / name)
         assert projection.dependencies(s) == first
         gdpr = copy / "regimes" / "gdpr.yaml"
         gdpr.write_text(gdpr.read_text() + "\n# a comment is a change too\n")

@@ -16,9 +16,14 @@ import pexpect
 import pytest
 from conftest import HIGH_RISK_ANSWERS, REPO, T0, Cli
 
-from breach.core.playbook import find_playbook, load_playbook, lost_answers, merged_answers, place
+from breach.adapters.playbooks import find_playbook, load_playbook
+from breach.adapters.yamlfiles import load_yaml
+from breach.core.playbook import (
+    lost_answers,
+    merged_answers,
+    place,
+)
 from breach.core.playbook.steps import read_count
-from breach.core.yamlio import load_yaml
 
 BREACH = Path(sys.executable).parent / "breach"  # the console script pip installed: the real entry point
 QUESTION = r"\[(\d+)/(\d+)\] \((\w+)\) "

@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from breach.adapters import rules as rule_files
+from breach.adapters.resources import CHECKOUT as ROOT
+from breach.adapters.rules import NOT_REGIME_FILES, load_directory, load_rules
+from breach.adapters.yamlfiles import load_yaml
 from breach.core import regimes
 from breach.core.models import Notification
-from breach.core.regime_rules import NOT_REGIME_FILES
-from breach.core.regimes import Facts, deadline_for, find_rule, is_late, obligations
-from breach.core.resources import CHECKOUT as ROOT
+from breach.core.regimes import Facts, deadline_for
 from breach.core.us_state_laws import validate as validate_us_state_laws
-from breach.core.yamlio import load_yaml
 from breach.errors import NotFoundError, ValidationError
 
 DATA = Path(__file__).parent / "data" / "regimes"
@@ -25,6 +26,18 @@ T0 = datetime.fromisoformat("2026-03-28T10:00:00+01:00")  # Saturday before the 
 HIGH = {"risk": "high", "notify_sa": True, "notify_subjects": True, "public_communication": False, "exemption": None}
 RISK = {"risk": "risk", "notify_sa": True, "notify_subjects": False, "public_communication": False, "exemption": None}
 UNLIKELY = {"risk": "unlikely", "notify_sa": False, "notify_subjects": False, "public_communication": False}
+
+
+def obligations(facts: Facts, *, now: datetime) -> list[regimes.Obligation]:
+    return regimes.obligations(facts, now=now, rules=load_rules())
+
+
+def find_rule(rule_id: str) -> regimes.Rule:
+    return regimes.find_rule(rule_id, load_rules(), directory=load_directory())
+
+
+def is_late(rule_id: str, facts: Facts, at: datetime) -> bool:
+    return regimes.is_late(rule_id, facts, at, rules=load_rules())
 
 
 def t(text: str) -> datetime:
@@ -37,7 +50,7 @@ def make_facts(*, regimes_: list[str] | None = None, **kw) -> Facts:
     kw.setdefault("aware_at", T0)
     if "notifications" in kw:  # written as dicts here; the fold gives Notification records
         kw["notifications"] = {rule: tuple(notice(rule, n) for n in ns) for rule, ns in kw["notifications"].items()}
-    return Facts(org=org, **kw)
+    return Facts(org=org, directory=load_directory(), **kw)
 
 
 def notice(rule: str, n: dict) -> Notification:
@@ -62,12 +75,12 @@ REQUIRED_IDS = [
 
 
 def test_shipped_regimes__validate() -> None:
-    assert regimes.validate_folder(regimes.REGIME_DIR) == []
-    for path in sorted(regimes.REGIME_DIR.glob("*.yaml")):
+    assert rule_files.validate_folder(rule_files.REGIME_DIR) == []
+    for path in sorted(rule_files.REGIME_DIR.glob("*.yaml")):
         if path.name in NOT_REGIME_FILES:  # a data table beside the regimes (issue 24), validated by its own loader
             assert validate_us_state_laws(yaml.safe_load(path.read_text(encoding="utf-8"))) == [], path
             continue
-        assert regimes.validate_file(path) == [], path
+        assert rule_files.validate_file(path) == [], path
 
 
 @pytest.mark.parametrize("rule_id", REQUIRED_IDS)
@@ -77,7 +90,7 @@ def test_shipped_regimes__have_rule(rule_id: str) -> None:
 
 
 def test_shipped_regimes__california_first_among_states() -> None:
-    states = [r.id for r in regimes.load_rules() if r.regime == "us-states"]
+    states = [r.id for r in rule_files.load_rules() if r.regime == "us-states"]
     assert states[:2] == ["us-ca-residents", "us-ca-ag"]
 
 
@@ -102,7 +115,7 @@ def test_shipped_regimes__keep_reference_status(rule_id: str, status: str) -> No
 
 
 def test_import__does_not_load_holidays() -> None:
-    code = "import sys, breach.core.regimes as r; r.load_rules(); print('holidays' in sys.modules)"
+    code = "import sys, breach.adapters.rules as r; r.load_rules(); print('holidays' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "False"
 
@@ -125,25 +138,25 @@ def test_import__does_not_load_holidays() -> None:
     ],
 )
 def test_validate_file__reports_line(line: int, fragment: str) -> None:
-    problems = regimes.validate_file(DATA / "bad-rule.yaml")
+    problems = rule_files.validate_file(DATA / "bad-rule.yaml")
     assert any(p.line == line and fragment in p.message for p in problems), problems
     assert all(p.path.endswith("bad-rule.yaml") for p in problems)
 
 
 def test_validate_file__duplicate_yaml_key() -> None:
-    [problem] = regimes.validate_file(DATA / "duplicate-key.yaml")
+    [problem] = rule_files.validate_file(DATA / "duplicate-key.yaml")
     assert (problem.line, "duplicate key 'period'" in problem.message) == (12, True)
 
 
 def test_validate_folder__duplicate_ids_across_files() -> None:
-    [problem] = regimes.validate_folder(DATA / "duplicate-ids")
+    [problem] = rule_files.validate_folder(DATA / "duplicate-ids")
     assert problem.path.endswith("two.yaml") and problem.line == 4
     assert "duplicate rule id 'shared-id'" in problem.message and "one.yaml:4" in problem.message
 
 
 def test_load_rules__malformed_folder_raises_with_file_and_line() -> None:
     with pytest.raises(ValidationError) as info:
-        regimes.load_rules(DATA)
+        rule_files.load_rules(DATA)
     assert "bad-rule.yaml:21: unknown operator" in str(info.value)
     assert "duplicate-key.yaml:12" in str(info.value)
 
@@ -151,9 +164,9 @@ def test_load_rules__malformed_folder_raises_with_file_and_line() -> None:
 def test_load_rules__reads_an_edited_file_again(tmp_path: Path) -> None:
     text = (DATA / "duplicate-ids" / "one.yaml").read_text()
     (tmp_path / "one.yaml").write_text(text)
-    assert [r.id for r in regimes.load_rules(tmp_path)] == ["shared-id"]
+    assert [r.id for r in rule_files.load_rules(tmp_path)] == ["shared-id"]
     (tmp_path / "one.yaml").write_text(text.replace("shared-id", "renamed-id") + "\n")
-    assert [r.id for r in regimes.load_rules(tmp_path)] == ["renamed-id"]
+    assert [r.id for r in rule_files.load_rules(tmp_path)] == ["renamed-id"]
 
 
 # --- due times: hand-computed literals ----------------------------------------------------

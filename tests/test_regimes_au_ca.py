@@ -10,9 +10,12 @@ import yaml
 from conftest import REPO, Cli
 from typer.testing import CliRunner
 
+from breach.adapters.rules import load_directory, load_rules
+from breach.adapters.yamlfiles import load_yaml
 from breach.cli import app
-from breach.core.regimes import Facts, advisories, obligations, record_duties
-from breach.core.yamlio import load_yaml, plain
+from breach.core import regimes
+from breach.core.regimes import Facts
+from breach.core.yamlio import plain
 
 HIGH_RISK = REPO / "tests" / "data" / "wp250" / "example06.yaml"
 ORG = plain(load_yaml(REPO / "incidents" / "organization.yaml"))
@@ -30,7 +33,19 @@ def facts(scope: dict[str, int], *, risk: str | None = "high", org: dict | None 
                   "at": T0 + timedelta(hours=3)} if risk else None
     events = {"assessed": T0 + timedelta(hours=3)} if risk else {}
     return Facts(role="controller", aware_at=T0, assessment=assessment, scope=scope, events=events,
-                 org=org or ORG)
+                 org=org or ORG, directory=load_directory())
+
+
+def obligations(f: Facts, *, now: datetime) -> list[regimes.Obligation]:
+    return regimes.obligations(f, now=now, rules=load_rules())
+
+
+def advisories(f: Facts) -> list[regimes.Advisory]:
+    return regimes.advisories(f, rules=load_rules())
+
+
+def record_duties(f: Facts) -> list[regimes.RecordDuty]:
+    return regimes.record_duties(f, rules=load_rules())
 
 
 def test_regimes_list_has_the_ndb_and_pipeda_rules_with_sources_and_status() -> None:
@@ -160,7 +175,7 @@ def test_scope_codes_are_iso_3166(cli: Cli, bad: str) -> None:
 
 
 def test_not_modelled_entries_are_validated(tmp_path: Path) -> None:
-    from breach.core.regimes import validate_file
+    from breach.adapters.rules import validate_file
 
     data = yaml.safe_load((REPO / "breach" / "resources" / "regimes" / "ca-pipeda.yaml").read_text())
     data["not_modelled"][0].pop("source")

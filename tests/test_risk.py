@@ -6,16 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from breach.core import playbook, yamlio
+from breach.adapters import playbooks, yamlfiles
+from breach.core import playbook
 from breach.core.risk import assess, severity_level
 from breach.errors import InputError
 
 WP250 = sorted((Path(__file__).parent / "data" / "wp250").glob("example*.yaml"))
-GDPR = playbook.PLAYBOOK_DIR / "gdpr.yaml"
+GDPR = playbooks.PLAYBOOK_DIR / "gdpr.yaml"
 
 
 def load_example(path: Path) -> tuple[dict, dict, str]:
-    data = dict(yamlio.load_yaml(path))
+    data = dict(yamlfiles.load_yaml(path))
     expected = data.pop("expected")
     source = data.pop("source")
     return data, expected, source
@@ -50,7 +51,7 @@ def test_wp250__all_ten_examples_present() -> None:
 def test_wp250__reaches_the_guidelines_conclusion(path: Path) -> None:
     answers, expected, source = load_example(path)
     assert f"example {int(path.stem.removeprefix('example'))}:" in source
-    gdpr = playbook.load_playbook(GDPR)
+    gdpr = playbooks.load_playbook(GDPR)
     result = assess(playbook.relevant_answers(gdpr, answers)).to_dict()
     for key, value in expected.items():
         assert result[key] == value, f"{path.name} {key}: {result['rationale']}"

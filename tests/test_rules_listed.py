@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from breach.core import duties, edpb, playbook, risk, yamlio
+from breach.adapters import playbooks
+from breach.adapters.yamlfiles import load_yaml
+from breach.core import duties, edpb, playbook, risk
 
 WP250 = Path(__file__).parent / "data" / "wp250"
-GDPR = playbook.PLAYBOOK_DIR / "gdpr.yaml"
+GDPR = playbooks.PLAYBOOK_DIR / "gdpr.yaml"
 
 LISTS = {
     "risk.ENISA_STEPS": risk.ENISA_STEPS,
@@ -73,12 +75,12 @@ REACHED_BY: dict[str, tuple[int, dict | None]] = {
 
 
 def example(number: int, changes: dict | None) -> dict:
-    data = dict(yamlio.load_yaml(WP250 / f"example{number:02d}.yaml"))
+    data = dict(load_yaml(WP250 / f"example{number:02d}.yaml"))
     data.pop("expected")
     data.pop("source")
     data.update(changes or {})
     answers = {key: value for key, value in data.items() if value is not None}
-    return playbook.relevant_answers(playbook.load_playbook(GDPR), answers)
+    return playbook.relevant_answers(playbooks.load_playbook(GDPR), answers)
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.name)

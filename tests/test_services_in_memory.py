@@ -17,7 +17,7 @@ import pytest
 from conftest import HIGH_RISK_ANSWERS, T0
 from fake_store import MemoryStore
 
-from breach.core.organization import sample_profile
+from breach.adapters.profile import sample_profile
 from breach.errors import NotFoundError
 from breach.services import assessment, incidents, integrity
 from breach.services.projection import ProjectionUpdater

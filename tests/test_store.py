@@ -64,7 +64,7 @@ APPENDER = """
 import sys
 from breach.services.incidents import log_event
 from breach.services.session import open_session
-from breach.core import time as clock
+from breach.adapters import clock
 s = open_session(sys.argv[1], author=sys.argv[3])
 for i in range(200):
     log_event(s, sys.argv[2], f"{sys.argv[3]} {i}", now=clock.now())

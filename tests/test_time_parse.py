@@ -9,6 +9,7 @@ from conftest import Cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from breach.adapters import clock as wall
 from breach.core import time as clock
 from breach.errors import InputError
 
@@ -83,7 +84,7 @@ def test_the_fall_back_hour_suggests_both_offsets() -> None:
 
 def test_a_time_of_day_without_now_uses_breach_now(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BREACH_NOW", "2026-03-01T23:30:00+00:00")  # already 2 March in Brussels
-    assert clock.iso(clock.parse_when("09:00", default_zone=ZONE)) == "2026-03-02T09:00:00+01:00"
+    assert clock.iso(clock.parse_when("09:00", default_zone=ZONE, now=wall.now())) == "2026-03-02T09:00:00+01:00"
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from breach.core.resources import shipped
+from breach.adapters.resources import shipped
 from breach.core.us_state_laws import ELEMENTS, LawDataError, covered, load_laws, meets, validate
 
 LAWS = load_laws(yaml.safe_load((shipped("regimes") / "us-state-laws.yaml").read_text(encoding="utf-8")))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import Cli
 
-from breach.core import time as clock
+from breach.adapters import clock
 from breach.services.session import open_session
 from breach.services.views import incident_view, render_view
 

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 from urllib.parse import urlsplit, urlunsplit
 
+from breach.adapters.config import URL_ENV
 from breach.errors import StoreError
 
-URL_ENV = "BREACH_DATABASE_URL"
 SCHEMES = ("postgresql", "postgres")
-
-
-def database_url() -> str | None:
-    """The team database's URL from the environment, or None for the data folder's breach.db."""
-    return (os.environ.get(URL_ENV) or "").strip() or None
 
 
 def mask_url(url: str) -> str:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from breach.adapters import letters_mime as mime
+from breach.adapters.clock import now as wall_clock_now
 from breach.adapters.subjects_csv import (
     REQUIRED_COLUMNS,
     Columns,
@@ -488,7 +489,7 @@ def write_letters(
         )
 
     if state is None:
-        when = now if now is not None else _clock_now()
+        when = now if now is not None else wall_clock_now()
         if when.tzinfo is None:
             raise InputError("the letters' Date needs a time zone (naive datetime given)")
         date = when.astimezone(UTC).replace(microsecond=0)
@@ -554,12 +555,6 @@ def write_letters(
         )
     except OSError as err:
         raise InputError(f"cannot write letters to {out_dir}: {err.strerror or err}") from None
-
-
-def _clock_now() -> datetime:
-    from breach.core import time as clock
-
-    return clock.now()
 
 
 def _run(*, state: dict[str, Any], subjects_csv: Path, out_dir: Path, fmt: str, **job: Any) -> LetterSummary:

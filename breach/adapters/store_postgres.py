@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 
+from breach.adapters.config import Config
 from breach.adapters.dburl import URL_ENV, mask_url
 from breach.adapters.schema import POSTGRES, SCHEMA_VERSION
 from breach.adapters.store_sql import SqlStore
@@ -160,7 +161,8 @@ class PgStore(SqlStore):
     # --- opening ----------------------------------------------------------------------
 
     @classmethod
-    def open(cls, url: str, home: Path, *, create: bool = False, write: bool = True) -> PgStore:
+    def open(cls, url: str, home: Path, *, create: bool = False, write: bool = True,
+             config: Config | None = None) -> PgStore:
         home = Path(home)
         if create and not home.exists():
             try:
@@ -168,6 +170,7 @@ class PgStore(SqlStore):
             except OSError as exc:
                 raise StoreError(f"cannot create the data folder {home}: {exc.strerror}") from None
         store = cls(home, _connect(url), url)
+        store.config = config or Config.from_env()
         try:
             store._ensure_schema(write=write)
         except BaseException:

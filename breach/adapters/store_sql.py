@@ -11,13 +11,13 @@ migrations are breach.adapters.schema, applied here by one runner (`migrate`) fo
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from breach.adapters.config import CHAIN_KEY_ENV, Config
 from breach.adapters.schema import MIGRATIONS, SCHEMA_VERSION, SQLITE, Dialect
 from breach.core import time as clock
 from breach.errors import ChainError, NotFoundError, StoreError
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 GENESIS = "0" * 64
 #: The witness key: an HMAC over each chain head, from the environment only (never stored).
-CHAIN_KEY_ENV = "BREACH_CHAIN_KEY"
 #: The witness row of the incident ledger (the other rows are one per incident).
 LEDGER = "ledger"
 
@@ -62,11 +61,6 @@ def head_hmac(key: bytes, *, scope: str, count: int, head: str) -> str:
     return hmac.new(key, canonical({"scope": scope, "count": count, "head": head}), hashlib.sha256).hexdigest()
 
 
-def chain_key_from_env() -> bytes | None:
-    value = os.environ.get(CHAIN_KEY_ENV) or ""
-    return value.encode("utf-8") if value else None
-
-
 def sha256_text(text: str) -> str:
     import hashlib  # on first use: reads need no OpenSSL (start-up)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -93,9 +87,15 @@ class SqlStore:
         #: The schema versions this process applied when it opened the log (for `breach db upgrade`).
         self.applied: list[int] = []
         self._touched: set[str] = set()
-        self.chain_key = chain_key_from_env()
+        #: Where this log runs: its chain key and its clock (set by `open`, from the entry's Config).
+        self.config = Config()
         #: Incidents whose chain was checked in this process: id -> (event count, head) then.
         self._intact: dict[str, tuple[int, str]] = {}
+
+    @property
+    def chain_key(self) -> bytes | None:
+        """The HMAC key of the chains' heads (BREACH_CHAIN_KEY), or None."""
+        return self.config.chain_key
 
     # --- the dialect --------------------------------------------------------------
 
@@ -200,7 +200,7 @@ class SqlStore:
             self._execute("INSERT INTO meta(key, value) VALUES('schema', ?)", [str(version)])
             if version >= 2:  # the version the table came in
                 self._execute("INSERT INTO schema_migrations(version, description, applied_at) "
-                              "VALUES(?, 'created', ?)", [version, clock.encode(clock.now())[0]])
+                              "VALUES(?, 'created', ?)", [version, clock.encode(self.config.now())[0]])
             self._after_create()
 
     def migrate(self) -> list[int]:
@@ -241,7 +241,7 @@ class SqlStore:
         for statement in (*migration.sql, *after):
             self._execute(statement)
         self._execute("INSERT INTO schema_migrations(version, description, applied_at) VALUES(?, ?, ?)",
-                      [target, migration.description, clock.encode(clock.now())[0]])
+                      [target, migration.description, clock.encode(self.config.now())[0]])
         self._execute("UPDATE meta SET value = ? WHERE key = 'schema'", [str(target)])
 
     def backfill_ledger(self) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from breach.adapters.config import Config
 from breach.adapters.schema import MIGRATIONS, SCHEMA_VERSION, SQLITE
 from breach.adapters.store_sql import CHAIN_KEY_ENV, GENESIS, LEDGER, SqlStore, canonical, event_hash, sha256_text
 from breach.core import time as clock
@@ -76,8 +77,10 @@ class Store(SqlStore):
 
 
     @classmethod
-    def open(cls, home: Path, *, create: bool = False, write: bool = True) -> Store:
+    def open(cls, home: Path, *, create: bool = False, write: bool = True, config: Config | None = None) -> Store:
         """Open (or with `create`, create) the data folder's database.
+
+        `config` (chain key, clock): the entry's; default, resolved from the environment now.
 
         The file is created with mode 0600 before SQLite touches it: incident logs
         hold facts about a breach and must not be world-readable.
@@ -114,6 +117,7 @@ class Store(SqlStore):
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA foreign_keys = ON")
             store = cls(home, conn)
+            store.config = config or Config.from_env()
             store._ensure_schema(write=write)
         except sqlite3.DatabaseError as exc:
             if "readonly" in str(exc) or "read-only" in str(exc):

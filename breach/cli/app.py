@@ -11,18 +11,20 @@ from __future__ import annotations
 import functools
 import importlib
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from typer.core import TyperGroup
 
 from breach import __version__
 from breach.errors import BreachError
+
+if TYPE_CHECKING:
+    from breach.adapters.config import Config
 
 #: name -> (module under breach.cli, one-line help); this order is the order of `breach --help`.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -160,10 +162,22 @@ def root(
 ) -> None:
     """Personal data breach response: incident log, risk assessment, regulatory clocks, notices
     for legal review, and Slack updates."""
-    if database_url:
-        # Kept in this process's environment (psycopg is not imported here: --help stays fast);
-        # the store reads it when the command opens the log.
-        os.environ["BREACH_DATABASE_URL"] = database_url
+    # The configuration is resolved here, once, and handed down (psycopg is not imported here:
+    # --help stays fast; the store connects when the command opens the log).
+    from breach.adapters.config import Config
+
+    _ENTRY["config"] = Config.from_env(database_url=database_url)
+
+
+#: The configuration the root callback resolved for the running command.
+_ENTRY: dict[str, Config] = {}
+
+
+def config() -> Config:
+    """The command's configuration (resolved by the root callback; from the environment when called directly)."""
+    from breach.adapters.config import Config
+
+    return _ENTRY.get("config") or Config.from_env()
 
 
 HomeOption = Annotated[
@@ -247,7 +261,7 @@ def session(home: Path | None, *, write: bool = True, by: str | None = None) -> 
     else:
         from breach.services.session import open_session
 
-    s = open_session(home, write=write, author=by)
+    s = open_session(home, write=write, author=by, config=config())
     try:
         yield s
         for line in s.finish():
@@ -257,9 +271,8 @@ def session(home: Path | None, *, write: bool = True, by: str | None = None) -> 
 
 
 def now():
-    from breach.core import time as clock
-
-    return clock.now()
+    """The command's now: BREACH_NOW when set, else the wall clock."""
+    return config().now()
 
 
 def is_tty() -> bool:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .app import ByOption, HomeOption, JsonOption, command, emit_json, fail, now, report_problems, session
+from .app import ByOption, HomeOption, JsonOption, command, config, emit_json, fail, now, report_problems, session
 
 cli = typer.Typer()
 
@@ -129,7 +129,7 @@ def _ask_value(question: Any, *, zone: str) -> Any:
         if (raw == "" or raw == CLEAR) and step.optional:
             return None
         try:
-            return parse_answer(step, raw, default_zone=zone)
+            return parse_answer(step, raw, default_zone=zone, now=now())
         except InputError as exc:
             typer.echo(f"    {exc}")
 
@@ -455,11 +455,11 @@ def playbook_list(home: HomeOption = None, json_: JsonOption = False) -> None:
 
     Example: breach playbook list --json
     """
-    from breach.core.playbook import list_playbooks
-    from breach.core.resources import describe
+    from breach.adapters.playbooks import list_playbooks
+    from breach.adapters.resources import describe
     from breach.services.session import resolve_home
 
-    folder = resolve_home(home)
+    folder = resolve_home(home, config())
     books = list_playbooks(folder)
     if json_:
         emit_json([{"name": b.name, "title": b.title, "steps": len(b.steps), "path": str(b.path),
@@ -480,10 +480,10 @@ def playbook_show(
 
     Example: breach playbook show gdpr
     """
-    from breach.core.playbook import find_playbook, load_playbook
+    from breach.adapters.playbooks import find_playbook, load_playbook
     from breach.services.session import resolve_home
 
-    book = load_playbook(find_playbook(name, resolve_home(home)))
+    book = load_playbook(find_playbook(name, resolve_home(home, config())))
     steps = [{"id": st.id, "type": st.type, "question": st.question or st.task, "when": st.when,
               "source": st.source} for st in book.steps]
     if json_:
@@ -504,7 +504,7 @@ def playbook_validate(
 
     Example: breach playbook validate playbooks/gdpr.yaml
     """
-    from breach.core.playbook import validate_file
+    from breach.adapters.playbooks import validate_file
 
     problems = validate_file(file)
     report_problems(problems, file, json_=json_)

@@ -288,7 +288,7 @@ def regimes_list(json_: JsonOption = False) -> None:
 
     Example: breach regimes list --json
     """
-    from breach.core.regimes import load_rules
+    from breach.adapters.rules import load_rules
 
     rules = load_rules()
     rows = [{"id": r.id, "regime": r.regime, "recipient": r.recipient, "start": r.start,
@@ -312,7 +312,7 @@ def regimes_validate(
 
     Example: breach regimes validate breach/resources/regimes/
     """
-    from breach.core.regimes import validate_file, validate_folder
+    from breach.adapters.rules import validate_file, validate_folder
 
     problems = validate_folder(path) if Path(path).is_dir() else validate_file(path)
     report_problems(problems, path, json_=json_)

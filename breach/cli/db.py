@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .app import ByOption, HomeOption, JsonOption, command, emit_json, now, session
+from .app import ByOption, HomeOption, JsonOption, command, config, emit_json, now, session
 
 cli = typer.Typer()
 
@@ -34,7 +34,7 @@ def db_upgrade(home: HomeOption = None, json_: JsonOption = False) -> None:
     """
     from breach.services.database import upgrade
 
-    result = upgrade(home)
+    result = upgrade(home, config=config())
     if json_:
         emit_json(result)
         return
@@ -54,7 +54,7 @@ def db_copy(
     """
     from breach.services.database import copy_log
 
-    result = copy_log(home, to=to)
+    result = copy_log(home, to=to, config=config())
     if json_:
         emit_json(result)
         return

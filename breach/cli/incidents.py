@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .app import ByOption, HomeOption, JsonOption, command, emit_json, emit_json_text, now, session
+from .app import ByOption, HomeOption, JsonOption, command, config, emit_json, emit_json_text, now, session
 
 cli = typer.Typer()
 
@@ -25,7 +25,7 @@ def init(
     """
     from breach.services.session import init_home
 
-    result = init_home(home, org_file=org)
+    result = init_home(home, org_file=org, config=config())
     if json_:
         emit_json(result)
         return

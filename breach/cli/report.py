@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .app import ByOption, HomeOption, JsonOption, command, emit_json, now, session
+from .app import ByOption, HomeOption, JsonOption, command, config, emit_json, now, session
 
 cli = typer.Typer()
 
@@ -65,14 +65,15 @@ def serve(
 
     from breach.errors import InputError
     from breach.services.review_site import check_host, make_app, new_token
-    from breach.services.session import NO_AUTHOR, default_author, resolve_home
+    from breach.services.session import NO_AUTHOR
 
     warning = check_host(host, allow_remote=allow_remote)
+    settings = config().with_options(home=home, author=as_)
     # Who acts on the site: every approval there records it, next to the name the reviewer types.
-    started_by = (as_ or "").strip() or default_author()
+    started_by = settings.author
     if not started_by:
         raise InputError(NO_AUTHOR)
-    folder = resolve_home(home)
+    folder = settings.home
     with session(home, write=False):
         pass  # the data folder must exist before anything listens
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -91,10 +92,10 @@ def serve(
         if write:
             from breach.api import open_session as writer
 
-            return writer(folder, author=started_by)
+            return writer(folder, author=started_by, config=settings)
         from breach.services.session import open_session as reader
 
-        return reader(folder, write=False)
+        return reader(folder, write=False, config=settings)
 
     app = make_app(open_session=open_session, token=token, now=now, home=folder, allow_remote=allow_remote,
                    started_by=started_by)
@@ -109,5 +110,5 @@ def serve(
     import uvicorn
 
     # No access log: the first request's URL carries the token.
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    uvicorn.Server(config).run(sockets=[sock])
+    server_config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    uvicorn.Server(server_config).run(sockets=[sock])

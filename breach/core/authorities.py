@@ -15,15 +15,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from breach.core.resources import shipped
-from breach.core.yamlio import load_yaml
-from breach.errors import NotFoundError, Problem, ValidationError
-
-DIRECTORY = shipped("authorities.yaml")
+from breach.errors import NotFoundError, Problem
 
 #: EU member states and the EEA EFTA states (ISO 3166-1; Greece is GR).
 EU = ("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT",
@@ -131,31 +125,8 @@ class Directory:
 # --- loading and validation -----------------------------------------------------------
 
 
-def validate_directory(path: str | Path | None = None) -> list[Problem]:
-    """Every problem in a directory file (unknown keys, missing languages or source, gaps)."""
-    return list(_check(*_fingerprint(path or DIRECTORY))[0])
-
-
-def load_directory(path: str | Path | None = None) -> Directory:
-    """The directory, validated; raises ValidationError listing every problem."""
-    problems, directory = _check(*_fingerprint(path or DIRECTORY))
-    if problems:
-        raise ValidationError(list(problems))
-    return directory
-
-
-def _fingerprint(path: str | Path) -> tuple[str, int, int]:
-    p = Path(path).resolve()
-    stat = p.stat()
-    return str(p), stat.st_mtime_ns, stat.st_size
-
-
-@lru_cache(maxsize=4)
-def _check(path: str, _mtime: int, _size: int) -> tuple[tuple[Problem, ...], Directory]:
-    try:
-        data = load_yaml(Path(path))
-    except ValidationError as exc:
-        return tuple(exc.problems), Directory(())
+def check_directory(data: Any, path: str) -> tuple[tuple[Problem, ...], Directory]:
+    """Every problem in a parsed directory file `path`, and the directory (breach.adapters.rules reads it)."""
     problems: list[Problem] = []
 
     def bad(line: int | None, message: str) -> None:
@@ -303,7 +274,8 @@ def concerned(country: str, org: dict[str, Any] | None = None, *, directory: Dir
     established; the profile says so with an entity `country: DE, subdivision: DE-XX`.
     Without one, every German authority is listed and the choice left to counsel.
     """
-    directory = directory or load_directory()
+    if directory is None:
+        raise NotFoundError("no directory of supervisory authorities was given (breach.adapters.rules.load_directory)")
     country = member_state(country) or country.upper()
     candidates = directory.of_country(country)
     if not candidates:

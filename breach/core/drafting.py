@@ -1,7 +1,10 @@
 """Notices and register entries: templates/ rendered in a strict jinja2 sandbox.
 
-Pure: `render(kind=..., lang=..., fmt=..., context=...)` takes the context dict the
-caller built (see templates/README.md) and returns text; nothing is sent or stored.
+Pure: `render(kind=..., lang=..., fmt=..., context=..., templates=...)` takes the context
+dict the caller built (see templates/README.md) and the templates to use (a `TemplateSet`:
+jinja2 environments and message catalogues, built by breach.adapters.templates from the
+data folder's own templates, then the shipped ones) and returns text; nothing is read,
+sent or stored here.
 The tool prepares, people decide: every document starts with a localized DRAFT marker,
 and required content that is missing shows as a visible localized placeholder, e.g.
 `[MISSING: number of data subjects — GDPR Art. 33(3)(a)]`, listed in `Rendered.missing`.
@@ -14,13 +17,10 @@ html output is autoescaped.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from breach.core.resources import shipped
 from breach.errors import InputError
 
 KINDS = (
@@ -192,10 +192,32 @@ class Rendered:
     origin: str = "shipped"  # or "data folder": the organization's own template was used
 
 
-def required_fields(kind: str) -> list[Field]:
-    """Return the content `kind` needs, with English labels and legal sources."""
+class TemplateSet(Protocol):
+    """The templates a document is rendered from (breach.adapters.templates builds one per search path)."""
+
+    def environment(self, fmt: str) -> Any:
+        """The sandboxed jinja2 environment for `fmt` (see `make_environment`)."""
+        ...
+
+    def catalogue(self, lang: str) -> Mapping[str, Any]:
+        """The message catalogue of `lang` (templates/i18n/<lang>.yaml)."""
+        ...
+
+    def origin(self, filename: str | None, name: str) -> tuple[str, str]:
+        """Where a template came from: (the path to show, "data folder" or "shipped")."""
+        ...
+
+    def where(self, name: str) -> str:
+        """The file a template `name` is read from, for error messages."""
+        ...
+
+
+def required_fields(kind: str, labels: Mapping[str, Any]) -> list[Field]:
+    """Return the content `kind` needs, with English labels and legal sources.
+
+    `labels`: the `fields` of the English message catalogue (templates/i18n/en.yaml).
+    """
     _check(kind=kind)
-    labels = _i18n("en")["fields"]
     return [
         Field(key=key, label=labels[key]["label"], source=labels[key]["source"],
               when=WHEN_BY_KIND.get(kind, {}).get(key) or WHEN.get(key))
@@ -203,7 +225,8 @@ def required_fields(kind: str) -> list[Field]:
     ]
 
 
-def missing_fields(kind: str, context: dict[str, Any], lang: str | None = None) -> list[Field]:
+def missing_fields(kind: str, context: dict[str, Any], lang: str | None = None, *,
+                   labels: Mapping[str, Any]) -> list[Field]:
     """Return the required fields that are None, empty or absent in `context`.
 
     A field with a `when` condition counts only if that condition holds (e.g. reasons
@@ -212,7 +235,7 @@ def missing_fields(kind: str, context: dict[str, Any], lang: str | None = None) 
     Art. 33(3) content not yet known is not missing: it is "to follow" (Art. 33(4)).
     """
     _check_context(context)
-    return [f for f in required_fields(kind) if missing_key(f, context, lang) is not None]
+    return [f for f in required_fields(kind, labels) if missing_key(f, context, lang) is not None]
 
 
 def missing_key(field: Field, context: dict[str, Any], lang: str | None) -> str | None:
@@ -259,54 +282,49 @@ def _pick(value: Any, lang: str | None, free: bool) -> tuple[Any, bool]:
     return value, False
 
 
-def render(kind: str, lang: str, fmt: str, context: dict[str, Any],
-           template_dirs: tuple[Path, ...] | None = None) -> Rendered:
-    """Render one document of `kind` in `lang` as `fmt` (md, html or txt).
+def render(kind: str, lang: str, fmt: str, context: dict[str, Any], *, templates: TemplateSet) -> Rendered:
+    """Render one document of `kind` in `lang` as `fmt` (md, html or txt), from `templates`.
 
-    Example: `render("sa-notification", "fr", "md", context).text` starts with
+    Example: `render("sa-notification", "fr", "md", context, templates=...).text` starts with
     `# [PROJET – non approuvé par le service juridique] Notification ...`.
-    `template_dirs`: folders searched in order (a data folder's own `templates/` first,
-    see breach.core.resources.search_path); default: the shipped templates only.
     """
     _check(kind=kind, lang=lang, fmt=fmt)
     _check_context(context)
-    dirs = tuple(template_dirs) if template_dirs else (shipped("templates"),)
     name = template_name(kind, lang)
+    t = templates.catalogue(lang)
     misses: list[str] = []
     from jinja2 import TemplateError
 
+    filename = None
     try:
-        template = _environment(fmt, dirs).get_template(name)
-        text = _tidy(template.render(_variables(context, lang, fmt, misses, dirs)))
-        if lang == "fr":
-            from breach.core.wording import french_typography
-
-            text = french_typography(text)
+        template = templates.environment(fmt).get_template(name)
+        filename = template.filename
+        text = _typeset(_tidy(template.render(_variables(context, lang, fmt, misses, t))), lang)
         # The subject is the template's `subject` block, rendered without escaping.
-        md = _environment("md", dirs).get_template(name)
-        block = md.blocks["subject"](md.new_context(_variables(context, lang, "md", [], dirs)))
+        md = templates.environment("md").get_template(name)
+        block = md.blocks["subject"](md.new_context(_variables(context, lang, "md", [], t)))
     except TemplateError as exc:
         # The sandbox refused something, or the template is broken: say which file, no traceback.
-        where = getattr(exc, "filename", None) or _template_file(dirs, name)
+        where = getattr(exc, "filename", None) or templates.where(name)
         line = f":{exc.lineno}" if getattr(exc, "lineno", None) else ""
         raise InputError(f"template {where}{line} cannot be rendered: {exc.__class__.__name__}: {exc}") from None
     except KeyError as exc:
-        raise InputError(f"template {_template_file(dirs, name)} has no block {exc}") from None
-    subject = " ".join("".join(block).split())
-    if lang == "fr":
-        from breach.core.wording import french_typography
-
-        subject = french_typography(subject)
-    keys = [k for f in required_fields(kind) if (k := missing_key(f, context, lang)) is not None]
+        raise InputError(f"template {templates.where(name)} has no block {exc}") from None
+    subject = _typeset(" ".join("".join(block).split()), lang)
+    labels = templates.catalogue("en")["fields"]
+    keys = [k for f in required_fields(kind, labels) if (k := missing_key(f, context, lang)) is not None]
     keys += [k for k in dict.fromkeys(misses) if k not in keys]
-    used = Path(template.filename or name)
-    own = dirs[0] != shipped("templates") and used.is_relative_to(dirs[0])
-    return Rendered(text=text, missing=keys, template=str(used) if own else f"templates/{name}", subject=subject,
-                    origin="data folder" if own else "shipped")
+    shown, origin = templates.origin(filename, name)
+    return Rendered(text=text, missing=keys, template=shown, subject=subject, origin=origin)
 
 
-def _template_file(dirs: tuple[Path, ...], name: str) -> str:
-    return str(next((d / name for d in dirs if (d / name).is_file()), name))
+def _typeset(text: str, lang: str) -> str:
+    """French typography (no-break spaces before ; : ! ?) for French text; others as they are."""
+    if lang != "fr":
+        return text
+    from breach.core.wording import french_typography
+
+    return french_typography(text)
 
 
 def template_name(kind: str, lang: str) -> str:
@@ -320,49 +338,44 @@ def kind_langs(kind: str) -> tuple[str, ...]:
     return KIND_LANGS.get(kind, LANGS)
 
 
-def draft_marker(lang: str) -> str:
-    """Return the localized DRAFT marker that opens every document, e.g. "ENTWURF – ..."."""
-    _check(lang=lang)
-    return _i18n(lang)["draft"]
+def draft_marker(t: Mapping[str, Any]) -> str:
+    """Return the localized DRAFT marker that opens every document, e.g. "ENTWURF – ...".
+
+    `t`: the language's message catalogue.
+    """
+    return str(t["draft"])
 
 
-def placeholders_in(text: str, lang: str) -> list[str]:
+def placeholders_in(text: str, t: Mapping[str, Any]) -> list[str]:
     """The MISSING placeholders still in a text (e.g. legal's edit), as `label — source`, in order.
 
     Example: "... [MANQUANT\u202f: nombre de personnes — RGPD art. 33(3)(a)] ..." (fr) -> ["nombre ... 33(3)(a)"].
     Any space before and after the colon counts (legal may retype one with a plain or no-break space),
-    so a placeholder never slips past the approval gate for its typography.
+    so a placeholder never slips past the approval gate for its typography. `t`: the language's
+    message catalogue.
     """
-    _check(lang=lang)
-    t = _i18n(lang)
     colon = re.escape(t["colon"].strip())
     found = re.findall(re.escape(f"[{t['missing']}") + rf"\s*{colon}\s+([^\]\n]*)\]", text)
     return list(dict.fromkeys(found))
 
 
-def make_environment(fmt: str, template_dirs: tuple[Path, ...] | None = None):
-    """Build the sandboxed jinja2 environment used for `fmt` (autoescape only for html).
+def make_environment(fmt: str, loader: Any):
+    """Build the sandboxed jinja2 environment used for `fmt` (autoescape only for html) over `loader`.
 
     ImmutableSandboxedEnvironment: no access to Python internals (SecurityError) and no
     mutation of the context from a template. StrictUndefined and a `finalize` that
     refuses None make template bugs fail loudly instead of printing blanks or "None".
+    `loader`: a jinja2 loader (breach.adapters.templates gives one over the search path).
     """
-    from jinja2 import FileSystemLoader, StrictUndefined
-    from jinja2.exceptions import UndefinedError
+    from jinja2 import StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     _check(fmt=fmt)
-
-    def finalize(value: Any) -> Any:
-        if value is None:
-            raise UndefinedError("a template printed None: use need(), val() or show()")
-        return value
-
     return ImmutableSandboxedEnvironment(
-        loader=FileSystemLoader([str(d) for d in (template_dirs or (shipped("templates"),))]),
+        loader=loader,
         undefined=StrictUndefined,
         autoescape=fmt == "html",
-        finalize=finalize,
+        finalize=_refuse_none,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -370,12 +383,20 @@ def make_environment(fmt: str, template_dirs: tuple[Path, ...] | None = None):
     )
 
 
+def _refuse_none(value: Any) -> Any:
+    from jinja2.exceptions import UndefinedError
+
+    if value is None:
+        raise UndefinedError("a template printed None: use need(), val() or show()")
+    return value
+
+
 # --- internals ------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=16)
-def _environment(fmt: str, template_dirs: tuple[Path, ...]):
-    return make_environment(fmt, template_dirs)
+def check_lang(lang: str) -> None:
+    """Refuse a language breach does not write in."""
+    _check(lang=lang)
 
 
 def _check(*, kind: str | None = None, lang: str | None = None, fmt: str | None = None) -> None:
@@ -389,19 +410,6 @@ def _check(*, kind: str | None = None, lang: str | None = None, fmt: str | None 
 def _check_context(context: Any) -> None:
     if not isinstance(context, dict):
         raise InputError(f"the drafting context must be a dict, not {type(context).__name__}")
-
-
-@lru_cache(maxsize=32)
-def _i18n(lang: str, template_dirs: tuple[Path, ...] | None = None) -> dict[str, Any]:
-    """The message catalogue of `lang`; the first folder that has it wins."""
-    from breach.core.yamlio import load_yaml, plain
-
-    for folder in template_dirs or (shipped("templates"),):
-        path = folder / "i18n" / f"{lang}.yaml"
-        if path.is_file():
-            return plain(load_yaml(path))
-    raise InputError(f"no message catalogue for {lang!r} (templates/i18n/{lang}.yaml)")
-
 
 
 def _lookup(context: dict[str, Any], key: str) -> Any:
@@ -428,195 +436,195 @@ def _per_language(value: Any) -> bool:
     return isinstance(value, dict) and bool(value) and set(value) <= set(LANGS)
 
 
-def _variables(context: dict[str, Any], lang: str, fmt: str, misses: list[str],
-               template_dirs: tuple[Path, ...] | None = None) -> dict[str, Any]:
-    t = _i18n(lang, template_dirs)
-    helpers = _helpers(context, lang, t, misses)
+def _variables(context: dict[str, Any], lang: str, fmt: str, misses: list[str], t: Mapping[str, Any]) -> dict[str, Any]:
+    helpers = Helpers(context, lang, t, misses).functions()
     return {**{k: context.get(k) for k in CONTEXT_KEYS}, **helpers, "fmt": fmt, "lang": lang, "t": t}
 
 
-def _helpers(context: dict[str, Any], lang: str, t: dict[str, Any], misses: list[str]) -> dict[str, Callable]:
+class Helpers:
     """The functions templates use to read the context. Values come back as display text.
 
     Free text (FREE_TEXT, or any {fr: ..., en: ...}) is shown only in `lang`: a missing
-    translation is a placeholder recorded as "key (lang)", never another language's text.
+    translation is a placeholder recorded as "key (lang)" in `misses`, never another language's text.
     """
-    from breach.core import wording
 
-    def picked(key: str) -> tuple[Any, bool]:
-        value, lacking = _pick(_lookup(context, key), lang, key in FREE_TEXT)
+    #: The methods a template may call, by the name it calls them.
+    EXPOSED = ("val", "need", "opt", "fact", "need_list", "lab", "show", "yesno", "authority", "country",
+               "jurisdictions", "entity_line", "rationale", "obligation_rows", "advice", "phase")
+
+    def __init__(self, context: dict[str, Any], lang: str, t: Mapping[str, Any], misses: list[str]):
+        self.context, self.lang, self.t, self.misses = context, lang, t, misses
+
+    def functions(self) -> dict[str, Callable]:
+        return {name: getattr(self, name) for name in self.EXPOSED}
+
+    def picked(self, key: str) -> tuple[Any, bool]:
+        value, lacking = _pick(_lookup(self.context, key), self.lang, key in FREE_TEXT)
         return (None if _is_missing(value) else value), lacking
 
-    def val(key: str) -> Any:
+    def val(self, key: str) -> Any:
         """The raw value at `key` in `lang` (free text only in `lang`), or None."""
-        return picked(key)[0]
+        return self.picked(key)[0]
 
-    def placeholder(key: str, untranslated: bool = False) -> str:
+    def placeholder(self, key: str, untranslated: bool = False) -> str:
+        t = self.t
         field = t["fields"].get(key) or {"label": key, "source": "?"}
         label = f"{field['label']} ({t['translation']})" if untranslated else field["label"]
         return f"[{t['missing']}{t['colon']} {label} — {field['source']}]"
 
-    def need(key: str, group: str | None = None) -> str:
+    def untranslated(self, key: str) -> str:
+        """The placeholder for a text lacking only its translation into `lang` (recorded as "key (lang)")."""
+        self.misses.append(f"{key} ({self.lang})")
+        return self.placeholder(key, untranslated=True)
+
+    def need(self, key: str, group: str | None = None) -> str:
         """Display text for required content, or a visible placeholder (recorded as missing).
 
         In an initial notice, Art. 33(3) content not yet known reads "to follow" (Art. 33(4)).
         """
-        value, lacking = picked(key)
+        value, lacking = self.picked(key)
         if lacking:
-            misses.append(f"{key} ({lang})")
-            return placeholder(key, untranslated=True)
+            return self.untranslated(key)
         if value is None:
-            if _deferred(key, context):
-                return t["to_follow"]
-            misses.append(key)
-            return placeholder(key)
-        return show(value, group)
+            if _deferred(key, self.context):
+                return self.t["to_follow"]
+            self.misses.append(key)
+            return self.placeholder(key)
+        return self.show(value, group)
 
-    def opt(key: str, group: str | None = None) -> str | None:
+    def opt(self, key: str, group: str | None = None) -> str | None:
         """Optional content: None when not given at all; a placeholder when only its translation lacks."""
-        value, lacking = picked(key)
+        value, lacking = self.picked(key)
         if lacking:
-            misses.append(f"{key} ({lang})")
-            return placeholder(key, untranslated=True)
-        return None if value is None else show(value, group)
+            return self.untranslated(key)
+        return None if value is None else self.show(value, group)
 
-    def fact(key: str, group: str | None = None) -> str:
+    def fact(self, key: str, group: str | None = None) -> str:
         """An optional fact of the authority's form: its value, else "to follow" (initial) or "not known"."""
-        shown = opt(key, group)
+        shown = self.opt(key, group)
         if shown is not None:
             return shown
-        return t["to_follow"] if _lookup(context, "notice.phase") == "initial" else t["unknown"]
+        return self.t["to_follow"] if _lookup(self.context, "notice.phase") == "initial" else self.t["unknown"]
 
-    def need_list(key: str, group: str | None = None) -> list[str]:
+    def need_list(self, key: str, group: str | None = None) -> list[str]:
         """A list as display strings (one per bullet), or [placeholder]."""
-        value, lacking = picked(key)
+        value, lacking = self.picked(key)
         if lacking or value is None:
-            return [need(key, group)]
+            return [self.need(key, group)]
         values = value if isinstance(value, list | tuple) else [value]
-        return [show(v, group) for v in values if not _is_missing(v)]
+        return [self.show(v, group) for v in values if not _is_missing(v)]
 
-    def lab(group: str, code: Any) -> str:
+    def lab(self, group: str, code: Any) -> str:
         """The localized label of a code (e.g. lab("levels", "high")); unknown codes as is."""
-        labels = t.get(group) or {}
-        return labels.get(code, str(code)) if isinstance(code, str) else show(code)
+        labels = self.t.get(group) or {}
+        return labels.get(code, str(code)) if isinstance(code, str) else self.show(code)
 
-    def show(value: Any, group: str | None = None) -> str:
+    def show(self, value: Any, group: str | None = None) -> str:
+        """Any value as display text in `lang`: yes/no, numbers, lists, times, labels of codes."""
+        from breach.core import wording
+
+        t = self.t
         if value is None:
             return t["unknown"]
         if _per_language(value):
-            return show(value.get(lang), group)
+            return self.show(value.get(self.lang), group)
         if isinstance(value, bool):
             return t["answer_yes"] if value else t["answer_no"]
         if isinstance(value, int | float):
             return _number(value, t)
         if isinstance(value, list | tuple):
-            shown = [show(v, group) for v in value if not _is_missing(v)]
+            shown = [self.show(v, group) for v in value if not _is_missing(v)]
             if group and group != "categories":
                 return _join(shown, t["conj_and"])
             return t["semicolon"].join(shown)
         if isinstance(value, dict):
-            return t["semicolon"].join(f"{k}{t['colon']} {show(v)}" for k, v in value.items())
+            return t["semicolon"].join(f"{k}{t['colon']} {self.show(v)}" for k, v in value.items())
         if wording.is_iso_time(value):
-            return wording.show_time(value, lang, t)
-        return lab(group, value) if group else str(value)
+            return wording.show_time(value, self.lang, t)
+        return self.lab(group, value) if group else str(value)
 
-    def yesno(key: str) -> str:
-        value = _lookup(context, key)
-        return show(value) if isinstance(value, bool) else t["unknown"]
+    def yesno(self, key: str) -> str:
+        value = _lookup(self.context, key)
+        return self.show(value) if isinstance(value, bool) else self.t["unknown"]
 
-    def authority() -> str:
+    def authority(self) -> str:
         """The lead authority under its official name in `lang` when known (BE), else the profile's."""
-        country = val("org.lead_authority.country")
-        names = t.get("authorities") or {}
-        return names[country] if country in names else need("org.lead_authority.name")
+        country = self.val("org.lead_authority.country")
+        names = self.t.get("authorities") or {}
+        return names[country] if country in names else self.need("org.lead_authority.name")
 
-    def country(code: Any) -> str:
+    def country(self, code: Any) -> str:
         """A country (or US-CA style subdivision) named in `lang` from CLDR, never the profile's English."""
-        return wording.country_name(str(code), lang, t)
+        from breach.core import wording
 
-    def jurisdictions(key: str) -> str | None:
+        return wording.country_name(str(code), self.lang, self.t)
+
+    def jurisdictions(self, key: str) -> str | None:
         """{BE: 1200, US-CA: 800} -> "Belgique : 1 200 ; Californie (États-Unis) : 800"."""
-        value = _lookup(context, key)
+        value = _lookup(self.context, key)
         if not isinstance(value, dict) or not value:
             return None
-        return t["semicolon"].join(f"{country(k)}{t['colon']} {show(v)}" for k, v in value.items())
+        t = self.t
+        return t["semicolon"].join(f"{self.country(k)}{t['colon']} {self.show(v)}" for k, v in value.items())
 
-    def entity_line(entity: Any) -> str:
+    def entity_line(self, entity: Any) -> str:
         """ "Name, registration, address, country" of one entity; the country named in `lang`."""
         if not isinstance(entity, dict):
-            return show(entity)
+            return self.show(entity)
         parts = [entity.get(k) for k in ("name", "registration", "address")]
         if not _is_missing(entity.get("country")):
-            parts.append(country(entity["country"]))
+            parts.append(self.country(entity["country"]))
         return ", ".join(str(p) for p in parts if not _is_missing(p))
 
-    def rationale() -> list[str]:
+    def rationale(self) -> list[str]:
         """The reasons for the risk decision in `lang` (Art. 33(5) register)."""
-        assessment = _lookup(context, "assessment")
-        if lang == "en" or not isinstance(assessment, dict) or _is_missing(assessment.get("rationale")):
-            return need_list("assessment.rationale")
+        from breach.core import wording
+
+        assessment = _lookup(self.context, "assessment")
+        if self.lang == "en" or not isinstance(assessment, dict) or _is_missing(assessment.get("rationale")):
+            return self.need_list("assessment.rationale")
         reason = None
-        if assessment.get("risk_override") and not _is_missing(_lookup(context, _A + "risk_override_reason")):
-            reason = need(_A + "risk_override_reason")
-        return wording.rationale_lines(assessment, lang, t, reason)
+        if assessment.get("risk_override") and not _is_missing(_lookup(self.context, _A + "risk_override_reason")):
+            reason = self.need(_A + "risk_override_reason")
+        return wording.rationale_lines(assessment, self.lang, self.t, reason)
 
-    def obligation_rows() -> list[dict[str, Any]]:
+    def obligation_rows(self) -> list[dict[str, Any]]:
         """The context's obligations with localized labels and states (Art. 33(5) register)."""
-        out = []
-        for ob in _lookup(context, "obligations") or []:
-            if not isinstance(ob, dict):
-                continue
-            code = ob.get("obligation")
-            label = (t.get("obligations") or {}).get(code) or " – ".join(
-                str(x) for x in (code, ob.get("recipient")) if not _is_missing(x)
-            )
-            state = ob.get("state")
-            delay = None
-            if not _is_missing(ob.get("reasons_for_delay")):
-                delay, lacking = _pick(ob["reasons_for_delay"], lang, True)
-                if lacking:
-                    misses.append(f"notice.reasons_for_delay ({lang})")
-                    delay = placeholder("notice.reasons_for_delay", untranslated=True)
-            out.append(
-                {
-                    "label": label or t["unknown"],
-                    "state": lab("states", state) if not _is_missing(state) else t["unknown"],
-                    "due": None if _is_missing(ob.get("due_at")) else show(ob["due_at"]),
-                    "met": None if _is_missing(ob.get("met_at")) else show(ob["met_at"]),
-                    "reason": wording.obligation_reason(ob, lang, t, delay),
-                }
-            )
-        return out
+        return [self.obligation_row(ob) for ob in _lookup(self.context, "obligations") or [] if isinstance(ob, dict)]
 
-    def advice() -> list[str]:
+    def obligation_row(self, ob: dict[str, Any]) -> dict[str, Any]:
+        """One obligation of the register: its label, state, due and met times, and why, in `lang`."""
+        from breach.core import wording
+
+        t = self.t
+        code = ob.get("obligation")
+        label = (t.get("obligations") or {}).get(code) or " – ".join(
+            str(x) for x in (code, ob.get("recipient")) if not _is_missing(x)
+        )
+        state = ob.get("state")
+        delay = None
+        if not _is_missing(ob.get("reasons_for_delay")):
+            delay, lacking = _pick(ob["reasons_for_delay"], self.lang, True)
+            if lacking:
+                delay = self.untranslated("notice.reasons_for_delay")
+        return {
+            "label": label or t["unknown"],
+            "state": self.lab("states", state) if not _is_missing(state) else t["unknown"],
+            "due": None if _is_missing(ob.get("due_at")) else self.show(ob["due_at"]),
+            "met": None if _is_missing(ob.get("met_at")) else self.show(ob["met_at"]),
+            "reason": wording.obligation_reason(ob, self.lang, t, delay),
+        }
+
+    def advice(self) -> list[str]:
         """Concrete advice derived from the data items (passwords, e-mail, identity numbers...)."""
-        items = _lookup(context, _A + "data_items") or []
-        table = t.get("advice") or {}
+        items = _lookup(self.context, _A + "data_items") or []
+        table = self.t.get("advice") or {}
         return list(dict.fromkeys(table[i] for i in items if isinstance(i, str) and i in table))
 
-    def phase() -> str | None:
+    def phase(self) -> str | None:
         """initial, complete or supplementary (Art. 33(4); the Belgian DPA form's type of notification)."""
-        value = _lookup(context, "notice.phase")
+        value = _lookup(self.context, "notice.phase")
         return value if value in PHASES else None
-
-    return {
-        "val": val,
-        "need": need,
-        "opt": opt,
-        "fact": fact,
-        "need_list": need_list,
-        "lab": lab,
-        "show": show,
-        "yesno": yesno,
-        "authority": authority,
-        "country": country,
-        "jurisdictions": jurisdictions,
-        "entity_line": entity_line,
-        "rationale": rationale,
-        "obligation_rows": obligation_rows,
-        "advice": advice,
-        "phase": phase,
-    }
 
 
 def _number(value: int | float, t: dict[str, Any]) -> str:

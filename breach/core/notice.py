@@ -7,13 +7,13 @@ the organization profile and `now` are passed in. Times are ISO 8601 in the orga
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from breach.core import time as clock
 from breach.core.authorities import Concerned, establishment
-from breach.core.drafting import DEFERRABLE, Rendered, draft_marker, missing_fields
+from breach.core.drafting import DEFERRABLE, Rendered, missing_fields
 from breach.core.mdblocks import parse, to_html
 from breach.core.regimes import AWAITING_ASSESSMENT, Obligation
 from breach.core.state import IncidentState
@@ -53,19 +53,20 @@ def notice_context(state: IncidentState, incident: dict[str, Any], found: Sequen
             "authority": authority.to_dict() if authority else None, "sa_obligation": sa_id}
 
 
-def default_phase(context: dict[str, Any]) -> str:
+def default_phase(context: dict[str, Any], *, labels: Mapping[str, Any]) -> str:
     """Art. 33(4): initial while any Art. 33(3) content is still unknown, else complete."""
     probe = {**context, "notice": {**(context.get("notice") or {}), "phase": "complete"}}
-    unknown = {f.key for f in missing_fields("sa-notification", probe)}
+    unknown = {f.key for f in missing_fields("sa-notification", probe, labels=labels)}
     return "initial" if unknown & DEFERRABLE else "complete"
 
 
-def with_phase(context: dict[str, Any], kind: str, phase: str | None) -> str | None:
+def with_phase(context: dict[str, Any], kind: str, phase: str | None, *,
+               labels: Mapping[str, Any]) -> str | None:
     """The phase of an sa-notification (GDPR Art. 33(4)), the one asked for or the default, put in the
     context its template reads; other kinds have none."""
     if kind != "sa-notification":
         return phase
-    phase = phase or default_phase(context)
+    phase = phase or default_phase(context, labels=labels)
     context["notice"].update(phase=phase, supplementary=phase == "supplementary")
     return phase
 
@@ -82,10 +83,10 @@ def drafted_data(context: dict[str, Any], rendered: Rendered, *, kind: str, lang
     return data
 
 
-def html_page(text: str, lang: str, *, approved: bool, fallback_title: str) -> str:
-    """A stored version's HTML rendition; once approved without the DRAFT marker."""
+def html_page(text: str, lang: str, *, approved: bool, fallback_title: str, marker: str) -> str:
+    """A stored version's HTML rendition; once approved without the DRAFT marker (`marker`, localized)."""
     if approved:
-        text = text.replace(f"[{draft_marker(lang)}] ", "")
+        text = text.replace(f"[{marker}] ", "")
     first = next((line for line in text.splitlines() if line.strip()), fallback_title)
     return to_html(parse(text), lang=lang, title=first.lstrip("# ").strip())
 

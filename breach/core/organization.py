@@ -1,18 +1,14 @@
-"""The organization profile (`organization.yaml` in the data folder), validated on load."""
+"""The organization profile (`organization.yaml` in the data folder), validated on load.
+
+Pure: the profile's text comes in (breach.adapters.profile reads the file).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from breach.core.resources import shipped
-from breach.core.yamlio import LineDict, LineList, load_yaml, loads_yaml
+from breach.core.yamlio import LineDict, LineList, loads_yaml
 from breach.errors import Problem, ValidationError
-
-
-def sample_profile() -> Path:
-    """The sample organization (Sparkcentral), shipped with the package."""
-    return shipped("organization.yaml")
 
 FILE_NAME = "organization.yaml"
 
@@ -41,10 +37,9 @@ SLACK_ROLES = ("responder", "legal", "viewer")
 _SLACK_USER = {"name", "role"}
 
 
-def load_org(path: Path) -> dict[str, Any]:
-    """Load and validate a profile; every problem is reported with file and line."""
-    data = load_yaml(path)
-    problems = validate_org(data, str(path))
+def checked_org(data: Any, source: str) -> dict[str, Any]:
+    """A parsed profile, validated; raises ValidationError with every problem (file and line)."""
+    problems = validate_org(data, source)
     if problems:
         raise ValidationError(problems)
     return data
@@ -60,23 +55,39 @@ def load_org_text(text: str, *, source: str) -> dict[str, Any]:
 
 
 def validate_org(data: Any, path: str) -> list[Problem]:
+    """Every problem in a parsed profile, each with its line, in the order of the checks below."""
     from breach.core import authorities
-    from breach.core import time as clock
-    from breach.errors import InputError
 
     if not isinstance(data, LineDict):
         return [Problem(path, None, "the organization profile must be a mapping")]
+    return [
+        *_check_top(data, path),
+        *_check_items(data, path, "entities", _ENTITY, ("name", "country")),
+        *_check_establishment(data, path, authorities),
+        *_check_items(data, path, "data_inventory", _ITEM, ("id", "category")),
+        *_check_languages(data, path),
+        *_check_sections(data, path),
+        *_check_review(data, path),
+        *_check_slack(data.get("slack"), path),
+    ]
+
+
+def _at(path: str, node: LineDict, key: str, msg: str) -> Problem:
+    return Problem(path, node.line_of(key), msg)
+
+
+def _check_top(data: LineDict, path: str) -> list[Problem]:
+    """Known top-level keys of the right type, the required ones, and a zone that exists."""
+    from breach.core import time as clock
+    from breach.errors import InputError
+
     problems: list[Problem] = []
-
-    def bad(node: LineDict, key: str, msg: str) -> None:
-        problems.append(Problem(path, node.line_of(key), msg))
-
     for key, value in data.items():
         if key not in _TOP:
-            bad(data, key, f"unknown key {key!r} (known: {', '.join(sorted(_TOP))})")
+            problems.append(_at(path, data, key, f"unknown key {key!r} (known: {', '.join(sorted(_TOP))})"))
         elif not isinstance(value, _TOP[key]):
             kinds = _TOP[key] if isinstance(_TOP[key], tuple) else (_TOP[key],)
-            bad(data, key, f"{key!r} must be a {' or '.join(k.__name__ for k in kinds)}")
+            problems.append(_at(path, data, key, f"{key!r} must be a {' or '.join(k.__name__ for k in kinds)}"))
     for key in _REQUIRED:
         if key not in data:
             problems.append(Problem(path, data.line, f"missing required key {key!r}"))
@@ -84,56 +95,66 @@ def validate_org(data: Any, path: str) -> list[Problem]:
         try:
             clock.zone(data["timezone"])
         except InputError as exc:
-            bad(data, "timezone", str(exc))
+            problems.append(_at(path, data, "timezone", str(exc)))
+    return problems
 
-    def check_items(key: str, allowed: set[str], required: tuple[str, ...]) -> None:
-        items = data.get(key)
-        if not isinstance(items, LineList):
-            return
-        for i, item in enumerate(items):
-            if not isinstance(item, LineDict):
-                problems.append(Problem(path, items.line_of(i), f"each entry of {key!r} must be a mapping"))
-                continue
-            for k in item:
-                if k not in allowed:
-                    bad(item, k, f"unknown key {k!r} in {key}")
-            for k in required:
-                if k not in item:
-                    problems.append(Problem(path, item.line, f"{key} entry is missing {k!r}"))
-            if key == "data_inventory" and item.get("category") not in CATEGORIES:
-                bad(item, "category", f"category must be one of {', '.join(CATEGORIES)}")
 
-    check_items("entities", _ENTITY, ("name", "country"))
-    problems += _check_establishment(data, path, authorities)
-    check_items("data_inventory", _ITEM, ("id", "category"))
-    # Free text may be given per language ({en: ..., fr: ...}): only en, fr, nl, de.
+def _check_items(data: LineDict, path: str, key: str, allowed: set[str], required: tuple[str, ...]) -> list[Problem]:
+    """A list of mappings (`entities`, `data_inventory`): known keys, the required ones, a known category."""
+    items = data.get(key)
+    if not isinstance(items, LineList):
+        return []
+    problems: list[Problem] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, LineDict):
+            problems.append(Problem(path, items.line_of(i), f"each entry of {key!r} must be a mapping"))
+            continue
+        problems += [_at(path, item, k, f"unknown key {k!r} in {key}") for k in item if k not in allowed]
+        problems += [Problem(path, item.line, f"{key} entry is missing {k!r}") for k in required if k not in item]
+        if key == "data_inventory" and item.get("category") not in CATEGORIES:
+            problems.append(_at(path, item, "category", f"category must be one of {', '.join(CATEGORIES)}"))
+    return problems
+
+
+def _check_languages(data: LineDict, path: str) -> list[Problem]:
+    """Free text may be given per language ({en: ..., fr: ...}): only en, fr, nl, de."""
+    problems: list[Problem] = []
     for node, key in ((data, "sector"), (data.get("contact"), "role"), (data.get("dpo"), "reason")):
         value = node.get(key) if isinstance(node, dict) else None
         if isinstance(value, dict) and not set(value) <= set(_LANGS):
-            bad(node, key, f"{key!r} per language takes {', '.join(_LANGS)} only")
+            problems.append(_at(path, node, key, f"{key!r} per language takes {', '.join(_LANGS)} only"))
     for i, measure in enumerate(data.get("security_measures") or []):
         if not isinstance(measure, str | dict) or (isinstance(measure, dict) and not set(measure) <= set(_LANGS)):
             problems.append(Problem(path, data["security_measures"].line_of(i) if isinstance(
                 data["security_measures"], LineList) else None, "a security measure is text, or text per language"))
+    return problems
+
+
+def _check_sections(data: LineDict, path: str) -> list[Problem]:
+    """`contact`, `lead_authority` and `dpo`: known keys and the required ones."""
+    problems: list[Problem] = []
     for key, allowed, required in (("contact", _CONTACT, ("name", "email")),
                                    ("lead_authority", _AUTHORITY, ("name", "country")),
                                    ("dpo", _DPO, ("designated",))):
         node = data.get(key)
         if isinstance(node, LineDict):
-            for k in node:
-                if k not in allowed:
-                    bad(node, k, f"unknown key {k!r} in {key}")
-            for k in required:
-                if k not in node:
-                    problems.append(Problem(path, node.line, f"{key} is missing {k!r}"))
+            problems += [_at(path, node, k, f"unknown key {k!r} in {key}") for k in node if k not in allowed]
+            problems += [Problem(path, node.line, f"{key} is missing {k!r}") for k in required if k not in node]
+    return problems
+
+
+def _check_review(data: LineDict, path: str) -> list[Problem]:
+    """`review: {four_eyes: true}`."""
     review = data.get("review")
-    if isinstance(review, LineDict):
-        for k, v in review.items():
-            if k not in _REVIEW:
-                bad(review, k, f"unknown key {k!r} in review (known: {', '.join(sorted(_REVIEW))})")
-            elif not isinstance(v, _REVIEW[k]):
-                bad(review, k, f"review.{k} takes true or false")
-    return problems + _check_slack(data.get("slack"), path)
+    if not isinstance(review, LineDict):
+        return []
+    problems: list[Problem] = []
+    for k, v in review.items():
+        if k not in _REVIEW:
+            problems.append(_at(path, review, k, f"unknown key {k!r} in review (known: {', '.join(sorted(_REVIEW))})"))
+        elif not isinstance(v, _REVIEW[k]):
+            problems.append(_at(path, review, k, f"review.{k} takes true or false"))
+    return problems
 
 
 def _check_slack(slack: Any, path: str) -> list[Problem]:

@@ -1,8 +1,8 @@
-"""Regime rule files: the constants of the format, the `Rule` record, loading and validation.
+"""Regime rule files: the constants of the format, the `Rule` record, and validation.
 
 One YAML file per regime in breach/resources/regimes/ (format in its README.md). Validation
 collects every problem at once, each with its file and line; breach.core.regimes evaluates
-the rules against an incident's facts.
+the rules against an incident's facts. Pure: breach.adapters.rules reads the files.
 """
 
 from __future__ import annotations
@@ -10,16 +10,11 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from breach.core import time as clock
-from breach.core.resources import shipped
-from breach.core.yamlio import load_yaml, plain
-from breach.errors import Problem, ValidationError
-
-REGIME_DIR = shipped("regimes")
+from breach.core.yamlio import plain
+from breach.errors import Problem
 
 STATUSES = ("confirmed-primary", "confirmed-secondary", "partial", "unconfirmed")
 BINDINGS = ("law", "guidance")
@@ -115,63 +110,26 @@ PEOPLE_KEYS = {"where", "op", "count", "per"}
 TRIGGER_KEYS = {"assessment", "unless_assessment", "people", "flags", "submitted", "any", "basis"}
 
 
-def validate_file(path: str | Path) -> list[Problem]:
-    """Every problem in one regime file (a file must be valid on its own)."""
-    return _check_file(Path(path))[0]
-
-
-def validate_folder(folder: str | Path) -> list[Problem]:
-    """Every problem in a folder of regime files, incl. ids duplicated across files."""
-    return list(_check_folder(*_fingerprint(folder))[0])
-
-
-def load_rules(folder: Path | None = None) -> list[Rule]:
-    """All rules of a folder (default: the shipped ones), validated; raise ValidationError.
-
-    Cached per folder (and per file size and mtime, so an edited file is read again).
-    """
-    problems, rules = _check_folder(*_fingerprint(folder or REGIME_DIR))
-    if problems:
-        raise ValidationError(list(problems))
-    return list(rules)
-
-
-#: Data tables that live beside the regime files but are not regime files (issue 24: the US state
-#: laws, element by element, read by breach/core/us_state_laws.py).
-NOT_REGIME_FILES = {"us-state-laws.yaml"}
-
-
-def _fingerprint(folder: str | Path) -> tuple[str, tuple[tuple[str, int, int], ...]]:
-    files = sorted(f for f in Path(folder).resolve().glob("*.yaml") if f.name not in NOT_REGIME_FILES)
-    return str(Path(folder).resolve()), tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files)
-
-
-@lru_cache(maxsize=16)
-def _check_folder(folder: str, files_seen: tuple) -> tuple[tuple[Problem, ...], tuple[Rule, ...]]:
-    files = [Path(folder) / name for name, _, _ in files_seen]
-    if not files:
-        return (Problem(folder, None, "no regime files (*.yaml) found"),), ()
+def check_rule_set(checked: list[tuple[list[Problem], list[Rule]]], folder: str) -> tuple[list[Problem], list[Rule]]:
+    """The problems and rules of a folder's files (each `check_regime_file`), plus ids duplicated across files."""
+    if not checked:
+        return [Problem(folder, None, "no regime files (*.yaml) found")], []
     problems: list[Problem] = []
     rules: list[Rule] = []
-    for f in files:
-        file_problems, file_rules = _check_file(f)
+    for file_problems, file_rules in checked:
         problems += file_problems
         rules += file_rules
     seen: dict[str, Rule] = {}
     for rule in rules:
-        if rule.id in seen and seen[rule.id].path != rule.path:  # same-file duplicates: see _check_file
+        if rule.id in seen and seen[rule.id].path != rule.path:  # same-file duplicates: see check_regime_file
             first = f"{seen[rule.id].path}:{seen[rule.id].line}"
             problems.append(Problem(rule.path, rule.line, f"duplicate rule id {rule.id!r} (first at {first})"))
         seen.setdefault(rule.id, rule)
-    return tuple(problems), tuple(rules)
+    return problems, rules
 
 
-def _check_file(path: Path) -> tuple[list[Problem], list[Rule]]:
-    p = str(path)
-    try:
-        data = load_yaml(path)
-    except ValidationError as exc:
-        return exc.problems, []
+def check_regime_file(data: Any, p: str, stem: str) -> tuple[list[Problem], list[Rule]]:
+    """The problems and the valid rules of one parsed regime file `p` (named `stem`.yaml)."""
     problems: list[Problem] = []
 
     def bad(line: int | None, message: str) -> None:
@@ -182,8 +140,8 @@ def _check_file(path: Path) -> tuple[list[Problem], list[Rule]]:
         return problems, []
     _keys(data, FILE_KEYS, ("regime", "title", "rules"), "regime file", bad)
     regime = data.get("regime")
-    if regime is not None and (not isinstance(regime, str) or regime != path.stem):
-        bad(data.line_of("regime"), f"regime must be the file name without .yaml ({path.stem!r}), got {regime!r}")
+    if regime is not None and (not isinstance(regime, str) or regime != stem):
+        bad(data.line_of("regime"), f"regime must be the file name without .yaml ({stem!r}), got {regime!r}")
     items = data.get("rules")
     if not isinstance(items, list) or not items:
         if "rules" in data:

@@ -24,11 +24,7 @@ from breach.core.regime_rules import (  # noqa: F401 - re-exported: callers impo
     OPEN_PHASES,
     OPS,
     PHASES,
-    REGIME_DIR,
     Rule,
-    load_rules,
-    validate_file,
-    validate_folder,
     within,
 )
 from breach.errors import NotFoundError
@@ -57,6 +53,9 @@ class Facts:
     notifications: dict[str, tuple[Notification, ...]] = field(default_factory=dict)
     org: dict[str, Any] = field(default_factory=dict)
     flags: dict[str, bool] = field(default_factory=dict)
+    #: The supervisory authorities (breach.adapters.rules.load_directory): per-authority obligations are
+    #: addressed from it.
+    directory: sa.Directory | None = None
 
 
 @dataclass(frozen=True)
@@ -296,9 +295,10 @@ def _per_authority_states(facts: Facts, shape: sa.Establishment) -> list[str]:
     return sa.member_states_in_scope(facts.scope)
 
 
-def _for_authority(rule: Rule, country: str, org: dict[str, Any], per_authority_ids: set[str]) -> Rule:
+def _for_authority(rule: Rule, country: str, org: dict[str, Any], per_authority_ids: set[str],
+                   directory: sa.Directory | None) -> Rule:
     """`gdpr-art33-sa` -> `gdpr-art33-sa:NL`, addressed to that member state's authority."""
-    found = sa.concerned(country, org)
+    found = sa.concerned(country, org, directory=directory)
 
     def derived(ref: str) -> str:
         return f"{ref}:{country}" if ref in per_authority_ids else ref
@@ -340,7 +340,7 @@ def effective_rules(rules: list[Rule], facts: Facts) -> list[Rule]:
             continue
         if shape.one_stop_shop:
             out.append(rule)
-        out += [_for_authority(rule, cc, facts.org, ids) for cc in states]
+        out += [_for_authority(rule, cc, facts.org, ids, facts.directory) for cc in states]
     return out
 
 
@@ -352,7 +352,7 @@ def _not_applicable(rule: Rule, facts: Facts, started_at: datetime | None) -> st
 
 def _recipient(rule: Rule, facts: Facts) -> str:
     if rule.authority:
-        return sa.concerned(rule.authority, facts.org).recipient
+        return sa.concerned(rule.authority, facts.org, directory=facts.directory).recipient
     # GDPR Art. 56 one-stop-shop: the lead authority named in the organization profile.
     named = facts.org.get(rule.recipient_from) if rule.recipient_from else None
     return named["name"] if isinstance(named, dict) and named.get("name") else rule.recipient
@@ -433,9 +433,9 @@ def _obligation(rule: Rule, facts: Facts, now: datetime) -> Obligation | None:
     )
 
 
-def obligations(facts: Facts, *, now: datetime, rules: list[Rule] | None = None) -> list[Obligation]:
+def obligations(facts: Facts, *, now: datetime, rules: list[Rule]) -> list[Obligation]:
     """Obligations of an incident, soonest due first; no due time last, not_applicable at the end."""
-    rules = effective_rules(load_rules() if rules is None else rules, facts)
+    rules = effective_rules(rules, facts)
     found = [(i, ob) for i, rule in enumerate(rules) if (ob := _obligation(rule, facts, now))]
     found.sort(
         key=lambda pair: (
@@ -448,10 +448,10 @@ def obligations(facts: Facts, *, now: datetime, rules: list[Rule] | None = None)
     return [ob for _, ob in found]
 
 
-def find_rule(rule_id: str, rules: list[Rule] | None = None, *, facts: Facts | None = None) -> Rule:
+def find_rule(rule_id: str, rules: list[Rule], *, facts: Facts | None = None,
+              directory: sa.Directory | None = None) -> Rule:
     """A rule by id, incl. one derived for an authority (`gdpr-art33-sa:NL`); with `facts`, as it
     applies to that incident (its recipient, e.g. the German Land when the profile tells)."""
-    rules = load_rules() if rules is None else rules
     for rule in effective_rules(rules, facts) if facts is not None else rules:
         if rule.id == rule_id:
             return rule
@@ -460,12 +460,13 @@ def find_rule(rule_id: str, rules: list[Rule] | None = None, *, facts: Facts | N
     per_authority = {r.id for r in rules if r.per_authority}
     if country and code.upper() == country and base in per_authority:
         rule = next(r for r in rules if r.id == base)
-        return _for_authority(rule, country, facts.org if facts else {}, per_authority)
+        return _for_authority(rule, country, facts.org if facts else {}, per_authority,
+                              facts.directory if facts else directory)
     raise NotFoundError(f"unknown obligation {rule_id!r} (see breach/resources/regimes/*.yaml for rule ids; "
                         "gdpr-art33-sa:CC for the authority of member state CC)")
 
 
-def is_late(rule_id: str, facts: Facts, at: datetime, *, rules: list[Rule] | None = None) -> bool:
+def is_late(rule_id: str, facts: Facts, at: datetime, *, rules: list[Rule]) -> bool:
     """True if a notice for `rule_id` made `at` would be after its deadline (needs reasons)."""
     rule = find_rule(rule_id, rules, facts=facts)
     zone_name = rule.zone or _org_zone(facts)
@@ -512,10 +513,9 @@ class Advisory:
         }
 
 
-def advisories(facts: Facts, *, rules: list[Rule] | None = None) -> list[Advisory]:
+def advisories(facts: Facts, *, rules: list[Rule]) -> list[Advisory]:
     """Authorities that may be concerned beyond the lead one, a missing scope in the Art. 27 case,
     and jurisdictions with a regime of their own that no rule file models."""
-    rules = load_rules() if rules is None else rules
     shape = sa.establishment(facts.org)
     states = sa.member_states_in_scope(facts.scope)
     out: list[Advisory] = []
@@ -529,7 +529,7 @@ def advisories(facts: Facts, *, rules: list[Rule] | None = None) -> list[Advisor
             lead = _recipient(rule, facts)
             decided = set(decided_authorities(facts))
             for cc in (s for s in states if s != shape.lead_country and s not in decided):
-                found = sa.concerned(cc, facts.org)
+                found = sa.concerned(cc, facts.org, directory=facts.directory)
                 people = sum(n for j, n in facts.scope.items() if sa.member_state(j) == cc)
                 out.append(Advisory(
                     id=f"{rule.id}:{cc}", regime=rule.regime, jurisdiction=cc, recipient=found.recipient,
@@ -623,9 +623,8 @@ class RecordDuty:
                 "source": self.source, "status": self.status, "note": self.note}
 
 
-def record_duties(facts: Facts, *, rules: list[Rule] | None = None) -> list[RecordDuty]:
+def record_duties(facts: Facts, *, rules: list[Rule]) -> list[RecordDuty]:
     """Register duties of the incident (rules with `duty: record` whose regime applies)."""
-    rules = load_rules() if rules is None else rules
     out = []
     for rule in rules:
         if rule.duty != "record" or not _in_scope(rule, facts) or _trigger_reason(rule.trigger, facts):

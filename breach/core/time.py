@@ -1,36 +1,19 @@
-"""The only place that reads the time, plus parsing of human times and period arithmetic.
+"""Parsing of human times and period arithmetic; pure: `now` is always passed in.
 
-`BREACH_NOW` (ISO 8601 with offset) overrides the wall clock, so tests, drills and
-reproductions are deterministic. Instants are stored as UTC plus the offset as entered.
+What time it is comes from breach.adapters.clock (where `BREACH_NOW` overrides the wall
+clock). Instants are stored as UTC plus the offset as entered.
 """
 
 from __future__ import annotations
 
-import os
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 
 from breach.errors import InputError
 
 UNITS = ("hours", "calendar_days", "business_days", "months", "none")
-
-
-def now() -> datetime:
-    """Return the current instant, tz-aware; `BREACH_NOW` overrides the wall clock."""
-    fixed = os.environ.get("BREACH_NOW")
-    if fixed:
-        try:
-            value = datetime.fromisoformat(fixed.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise InputError(f"BREACH_NOW is not an ISO 8601 time: {fixed!r}") from None
-        if value.tzinfo is None:
-            raise InputError(f"BREACH_NOW needs an offset, e.g. 2026-11-28T14:05:00+01:00: {fixed!r}")
-        return value
-    return datetime.now(UTC)
-
-
-_current = now  # parse_when's `now` parameter shadows the function
 
 
 def zone(name: str) -> tzinfo:
@@ -114,14 +97,7 @@ def parse_when(text: str, *, default_zone: str, now: datetime | None = None) -> 
     iso_match = _ISO.match(raw)
     time_match = None if iso_match else _TIME_ONLY.match(raw)
     if time_match:
-        local_zone = zone(zone_name or default_zone)
-        today = in_zone(now if now is not None else _current(), zone_name or default_zone).date()
-        try:
-            naive = datetime(today.year, today.month, today.day, int(time_match["h"]), int(time_match["mi"]),
-                             int(time_match["s"] or 0))
-        except ValueError as exc:
-            raise garbled(str(exc)) from None
-        return _localize(naive, local_zone, text)
+        return _time_today(time_match, text, zone_name or default_zone, now, garbled)
     if not iso_match:
         raise garbled("relative words are not read, give the date" if _RELATIVE.search(raw) else "")
     g = iso_match.groupdict()
@@ -138,6 +114,20 @@ def parse_when(text: str, *, default_zone: str, now: datetime | None = None) -> 
         offset = _read_offset(g["off"], text)
         return naive.replace(tzinfo=timezone(offset))
     return _localize(naive, zone(zone_name or default_zone), text)
+
+
+def _time_today(match: re.Match[str], text: str, zone_name: str, now: datetime | None,
+                garbled: Callable[[str], InputError]) -> datetime:
+    """A time of day alone ("10:00"): today's date in `zone_name`, today taken from `now`."""
+    local_zone = zone(zone_name)
+    if now is None:
+        raise InputError(f"the time {text!r} has no date: give the date too (YYYY-MM-DD HH:MM)")
+    today = in_zone(now, zone_name).date()
+    try:
+        naive = datetime(today.year, today.month, today.day, int(match["h"]), int(match["mi"]), int(match["s"] or 0))
+    except ValueError as exc:
+        raise garbled(str(exc)) from None
+    return _localize(naive, local_zone, text)
 
 
 def _read_offset(text: str, original: str) -> timedelta:

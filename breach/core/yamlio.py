@@ -12,7 +12,6 @@ can point at `file:line`.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -153,21 +152,6 @@ def loads_yaml(text: str, *, path: str = "<string>") -> Any:
     if loader.problems:
         raise ValidationError(loader.problems)
     return data
-
-
-def load_yaml(path: str | Path) -> Any:
-    """Read and parse a YAML file; errors carry the file path and line."""
-    p = Path(path)
-    try:
-        with p.open("rb") as f:
-            data = f.read(MAX_YAML_BYTES + 1)
-    except FileNotFoundError:
-        raise ValidationError([Problem(str(p), None, "file not found")]) from None
-    except OSError as exc:
-        raise ValidationError([Problem(str(p), None, f"cannot read: {exc.strerror}")]) from None
-    if len(data) > MAX_YAML_BYTES:
-        raise ValidationError([Problem(str(p), None, f"larger than the {MAX_YAML_BYTES:,}-byte limit for YAML files")])
-    return loads_yaml(decode_utf8(data, path=str(p)), path=str(p))
 
 
 def decode_utf8(data: bytes, *, path: str) -> str:

@@ -11,15 +11,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from breach.adapters.playbooks import find_playbook, load_playbook
+from breach.adapters.yamlfiles import load_yaml
 from breach.core import risk
 from breach.core import time as clock
 from breach.core.drafting import FREE_TEXT, LANGS
 from breach.core.models import EventKind, Incident
 from breach.core.playbook import (
     check_answers,
-    find_playbook,
     is_relevant,
-    load_playbook,
     missing_answers,
     relevant_answers,
     tasks_for,
@@ -27,7 +27,7 @@ from breach.core.playbook import (
 )
 from breach.core.state import IncidentState
 from breach.core.textsafe import MAX_ANSWER, check_length
-from breach.core.yamlio import load_yaml, plain
+from breach.core.yamlio import plain
 from breach.errors import InputError
 from breach.services.incidents import get_incident
 from breach.services.obligations import incident_obligations

@@ -12,19 +12,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from breach.adapters.config import Config
 from breach.adapters.dburl import mask_url
+from breach.adapters.profile import load_org
 from breach.adapters.store_protocol import IncidentLog
 from breach.adapters.store_sql import SqlStore
 from breach.adapters.stores import open_sqlite, open_store
-from breach.core.organization import load_org
 from breach.errors import ChainError, InputError, StoreError
 from breach.services.session import FILE_NAME, Session, resolve_home
 
 
-def upgrade(home: Path | None) -> dict[str, Any]:
+def upgrade(home: Path | None, *, config: Config | None = None) -> dict[str, Any]:
     """Create or migrate the log's schema (the team database, else the data folder's breach.db); idempotent."""
-    path = resolve_home(home)
-    store = open_store(path, create=True)
+    path = resolve_home(home, config)
+    store = open_store(path, create=True, config=config)
     try:
         applied = list(store.applied) or store.migrate()
         return {"database": store.where, "backend": store.backend, "schema": store.schema_version(),
@@ -45,14 +46,14 @@ def verify_log(store: IncidentLog) -> int:
     return events
 
 
-def copy_log(home: Path | None, *, to: str) -> dict[str, Any]:
+def copy_log(home: Path | None, *, to: str, config: Config | None = None) -> dict[str, Any]:
     """Copy the data folder's SQLite log into the (empty) PostgreSQL database at `to`, verified before and after.
 
     Drafts' file paths are stored relative to the data folder in the copy, so each machine
     renders them in its own folder.
     """
-    path = resolve_home(home)
-    source = open_sqlite(path, write=False)
+    path = resolve_home(home, config)
+    source = open_sqlite(path, write=False, config=config)
     try:
         try:
             events = verify_log(source)
@@ -64,7 +65,7 @@ def copy_log(home: Path | None, *, to: str) -> dict[str, Any]:
     for row in tables["drafts"]:
         if row.get("path"):
             row["path"] = _relative(path, row["path"])
-    target = open_store(path, url=to, create=True)
+    target = open_store(path, url=to, create=True, config=config)
     try:
         if not target.is_empty():
             raise InputError(f"{mask_url(to)} already holds incidents: copy into an empty database "
@@ -119,7 +120,7 @@ OWN_FILES = ("templates/**/*.j2", "templates/i18n/*.yaml", "playbooks/*.yaml", "
 
 def own_files(home: Path) -> dict[str, str]:
     """The data folder's own templates and playbooks, validated as the shipped ones are: relative path -> text."""
-    from breach.core.playbook import validate_file
+    from breach.adapters.playbooks import validate_file
 
     found: dict[str, str] = {}
     for pattern in OWN_FILES:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from breach.adapters.rules import load_directory, load_rules
 from breach.core import authorities as sa
 from breach.core import time as clock
 from breach.core.models import EventKind
@@ -99,7 +100,7 @@ def _withdrawn(session: Session, state: IncidentState, obligation: str, *, notif
         raise InputError(f"{obligation} is an obligation of {iid}, not an advisory ({what}): "
                          f"there is nothing to decide (see `breach status {iid}`)")
     try:
-        find_rule(obligation)
+        find_rule(obligation, load_rules(), directory=load_directory())
     except NotFoundError:
         raise InputError(f"unknown obligation {obligation!r}: `breach status {iid}` lists "
                          "its advisories (state advisory, DECIDE)") from None

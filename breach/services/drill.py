@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from breach.adapters.resources import shipped
+from breach.adapters.yamlfiles import load_yaml
 from breach.core import time as clock
-from breach.core.resources import shipped
-from breach.core.yamlio import load_yaml, plain
+from breach.core.yamlio import plain
 from breach.errors import InputError, Problem, ValidationError
 from breach.services.assessment import finish, update_task
 from breach.services.assessment import tasks as list_tasks
@@ -93,7 +94,7 @@ def run_drill(
         raise InputError(f"{home} is not an empty folder: a drill needs a fresh data folder")
     init_home(home)
     session = open_session(home, author="drill", notifiers=[ProjectionUpdater(), OutboxNotifier()])
-    start = start or _start(scenario)
+    start = start or _start(scenario, session.now())
     title = str(scenario["title"]).removeprefix("Drill:").strip()
     say(f"== Drill: {title} ({scenario['name']})")
     say(f"   data folder {home}; simulated clock starts {clock.show(start, session.zone)}, speed x{speed:g}")
@@ -119,11 +120,11 @@ def run_drill(
         session.close()
 
 
-def _start(scenario: dict[str, Any]) -> datetime:
+def _start(scenario: dict[str, Any], now: datetime) -> datetime:
     if scenario.get("start"):
         value = scenario["start"]
         return value if isinstance(value, datetime) else clock.parse_when(str(value), default_zone="UTC")
-    return clock.now().replace(second=0, microsecond=0)
+    return now.replace(second=0, microsecond=0)
 
 
 def _open(session, scenario, step, state, now, say) -> None:

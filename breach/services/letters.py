@@ -14,11 +14,11 @@ from typing import Any
 
 from breach.adapters import letters_engine as engine
 from breach.adapters.letters_engine import ApprovedLetter
+from breach.adapters.resources import search_path
 from breach.adapters.store_sql import sha256_text
 from breach.adapters.subjects_csv import count_rows
+from breach.adapters.yamlfiles import load_yaml
 from breach.core.models import EventKind
-from breach.core.resources import search_path
-from breach.core.yamlio import load_yaml
 from breach.errors import ApprovalError
 from breach.services.incidents import get_incident
 from breach.services.notices import review_rows, without_draft_marker

@@ -14,14 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from breach.adapters.files import write_private
+from breach.adapters.resources import search_path
+from breach.adapters.rules import load_directory
 from breach.adapters.store_sql import sha256_text
+from breach.adapters.templates import catalogue, draft_marker, render
 from breach.core import time as clock
-from breach.core.authorities import Concerned, concerned, load_directory
-from breach.core.drafting import LANGS, PHASES, draft_marker, missing_translations, render
+from breach.core.authorities import Concerned, concerned
+from breach.core.drafting import LANGS, PHASES, missing_translations
 from breach.core.models import EventKind
 from breach.core.notice import drafted_data, html_page, notice_context, with_phase
 from breach.core.organization import four_eyes
-from breach.core.resources import search_path
 from breach.core.review import NOTICE_FOR, approved_for, draft_states, four_eyes_refusal, same_person, unified_diff
 from breach.core.sent_letters import letters_sent
 from breach.core.state import IncidentState
@@ -37,7 +39,7 @@ def resolve_authority(session: Session, code: str) -> Concerned:
     if "-" in code:
         chosen = load_directory().get(code)
         return Concerned(country=chosen.country, candidates=(chosen,), determined=True, why="chosen with --authority")
-    return concerned(code, session.org)
+    return concerned(code, session.org, directory=load_directory())
 
 
 def incident_dir(session: Session, incident_id: str) -> Path:
@@ -66,7 +68,7 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
     fields = incident_dict(state.incident)
     found = obligations_of(session, state, now=now)  # its facts built once, each rule evaluated once
     context = notice_context(state, fields, found, org=session.org, now=now, authority=chosen)
-    phase = with_phase(context, kind, phase)
+    phase = with_phase(context, kind, phase, labels=catalogue("en")["fields"])
     rendered = render(kind, lang, fmt, context, template_dirs=dirs)
     if strict and rendered.missing:
         raise InputError(f"{kind} ({lang}) is missing content the law requires: " + ", ".join(rendered.missing))
@@ -99,7 +101,7 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
         shown = draft_states(rows, state.reviews, state.notifications, letters_sent(state.letters)) if unchanged else []
         approved = any((r["kind"], r["lang"], r["version"]) == (kind, lang, version)
                        and r["state"] in {"approved", "sent"} for r in shown)
-        page = html_page(rendered.text, lang, approved=approved, fallback_title=kind)
+        page = html_page(rendered.text, lang, approved=approved, fallback_title=kind, marker=draft_marker(lang))
         target = path.with_name(f"{kind}.{lang}.v{version}{'.approved' if approved else ''}.html")
         write_private(target, page)
         result["html_path"] = str(target.absolute())
@@ -301,7 +303,7 @@ def require_approved(session: Session, state: IncidentState, obligation: str, *,
     if obligation == "gdpr-art33-sa":
         langs = list(session.org.get("lead_authority", {}).get("languages") or []) or None
     elif country:
-        langs = list(concerned(country, session.org).languages) or None
+        langs = list(concerned(country, session.org, directory=load_directory()).languages) or None
     approved = approved_for(rows, kind, langs)
     if approved is None:
         if without_approval:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from breach.adapters.rules import load_directory, load_rules
 from breach.core import time as clock
 from breach.core.drafting import PHASES  # GDPR Art. 33(4); the Belgian DPA form's types
 from breach.core.models import DraftRef, EventKind, Notification
@@ -52,7 +53,7 @@ def record_notification(
     phase = _checked_phase(phase, supplementary=supplementary, correction=correction, reason=reason,
                            without_approval=without_approval)
     try:
-        find_rule(obligation)
+        find_rule(obligation, load_rules(), directory=load_directory())
     except NotFoundError:
         raise InputError(f"unknown obligation {obligation!r} (see `breach status {incident.id}`)") from None
     if without_approval and not (reason or "").strip():
@@ -95,7 +96,7 @@ def _notice(session: Session, state: IncidentState, current: Obligation, first: 
     drafted = next((d for d in state.drafts if sent and (d.kind, d.lang, d.version)
                     == (sent["kind"], sent["lang"], sent["version"])), None)
     phase = _sent_phase(drafted, phase)
-    late = is_late(obligation, facts_for(session, state), when)
+    late = is_late(obligation, facts_for(session, state), when, rules=load_rules())
     reasons_for_delay, outside = _reasons_for_delay(session, state, current, drafted, late=late,
                                                     typed=reasons_for_delay)
     return {
@@ -219,7 +220,7 @@ def _correction(session: Session, incident_id: str, obligation: str, old: Notifi
     """The record of `old` as corrected: what is given replaces, the rest is kept (the approval included)."""
     previous = next(e.data for e in session.store.events(incident_id) if e.seq == old.seq)
     at = when or old.at
-    late = is_late(obligation, facts_for(session, state), at)
+    late = is_late(obligation, facts_for(session, state), at, rules=load_rules())
     reasons = reasons_for_delay if reasons_for_delay is not None else old.reasons_for_delay
     if late and not (reasons or ""):
         raise DeadlineError(f"the corrected time {clock.iso(at)} is after the {obligation} deadline: give "

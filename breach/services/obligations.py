@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from breach.adapters.rules import load_directory, load_rules
 from breach.core import authorities as sa
 from breach.core import time as clock
 from breach.core.jurisdictions import UNLOCATED, check_count, check_scope_item
@@ -56,7 +57,8 @@ def facts_for(session: Session, state: IncidentState) -> Facts:
         flags = {k: bool(v) for k, v in a.answers.items() if isinstance(v, bool)}
     return Facts(role=incident.role.value, aware_at=incident.aware_at, detected_at=incident.detected_at,
                  assessment=assessment, scope=dict(state.scope), unlocated=state.unlocated, events=events,
-                 notifications=dict(state.notifications), org=session.org, flags=flags)
+                 notifications=dict(state.notifications), org=session.org, flags=flags,
+                 directory=load_directory())
 
 
 def incident_obligations(session: Session, incident_id: str, *, now: datetime,
@@ -69,7 +71,7 @@ def incident_obligations(session: Session, incident_id: str, *, now: datetime,
 def obligations_of(session: Session, state: IncidentState, *, now: datetime) -> list[Obligation]:
     """The obligations of an incident already folded: its facts are built once and handed to the rules."""
     facts = facts_for(session, state)
-    found = obligations(facts, now=now)
+    found = obligations(facts, now=now, rules=load_rules())
     return found + no_longer_triggered(state, facts, {o.rule_id for o in found}, now=now)
 
 
@@ -82,7 +84,8 @@ def no_longer_triggered(state: IncidentState, facts: Facts, current: set[str], *
     for ob in gone:
         for i in range(len(history) - 2, -1, -1):
             past = replace(facts, scope=dict(history[i].scope), unlocated=history[i].unlocated)
-            row = next((o for o in obligations(past, now=now) if o.rule_id == ob and o.state in ("met", "late")),
+            row = next((o for o in obligations(past, now=now, rules=load_rules())
+                        if o.rule_id == ob and o.state in ("met", "late")),
                        None)
             if row is not None:
                 out.append(replace(row, scope_changed_at=history[i + 1].at))
@@ -94,7 +97,7 @@ def incident_advisories(session: Session, incident_id: str, *, state: IncidentSt
     """What needs a legal decision (other authorities concerned, regimes not modelled); no clock.
     An advisory legal decided not to act on (`breach decide --not-notify`) carries that decision."""
     state = state or session.state(incident_id)
-    found = advisories(facts_for(session, state))
+    found = advisories(facts_for(session, state), rules=load_rules())
     decided = {k: d for k, d in state.decisions.items() if not d.notify}
     if not decided:
         return found
@@ -113,7 +116,7 @@ def incident_record_duties(session: Session, incident_id: str, *,
                            state: IncidentState | None = None) -> list[RecordDuty]:
     """Register duties (keep the entry until ...), e.g. PIPEDA s 10.3."""
     state = state or session.state(incident_id)
-    return record_duties(facts_for(session, state))
+    return record_duties(facts_for(session, state), rules=load_rules())
 
 
 def set_scope(session: Session, incident_id: str, jurisdictions: list[str] | None, *, now: datetime,
@@ -189,8 +192,9 @@ def replace_preview(session: Session, state: IncidentState, scope: dict[str, int
     """What replacing the scope with `scope` would remove: jurisdictions, and obligations it would no
     longer trigger (those notified stay on record as met)."""
     facts = facts_for(session, state)
-    before = [o for o in obligations(facts, now=now) if o.state != "not_applicable"]
-    after = {o.rule_id for o in obligations(replace(facts, scope=dict(scope), unlocated=unlocated), now=now)
+    before = [o for o in obligations(facts, now=now, rules=load_rules()) if o.state != "not_applicable"]
+    after = {o.rule_id for o in obligations(replace(facts, scope=dict(scope), unlocated=unlocated), now=now,
+                                            rules=load_rules())
              if o.state != "not_applicable"}
     dropped = [o.rule_id for o in before if o.rule_id not in after]
     return {"removed": {k: v for k, v in state.scope.items() if k not in scope},

@@ -11,13 +11,12 @@ time is stored: the time left and "overdue" are computed when read.
 from __future__ import annotations
 
 import json
-import zlib
 from datetime import datetime
 from typing import Any
 
 from breach import __version__
+from breach.adapters.resources import rules_fingerprint
 from breach.core import time as clock
-from breach.core.resources import shipped
 from breach.errors import StoreError
 from breach.services.session import Session
 
@@ -34,11 +33,7 @@ def dependencies(session: Session) -> str:
     A CRC-32 and the length of each file: change detection for a cache, not integrity (that is the
     hash chain's job), and no OpenSSL to load on a read.
     """
-    parts = [__version__, SHAPE, session.profile_fingerprint()]
-    for path in [*sorted(shipped("regimes").glob("*.yaml")), shipped("authorities.yaml")]:
-        data = path.read_bytes()
-        parts.append(f"{path.name}:{len(data)}:{zlib.crc32(data):08x}")
-    return "/".join(parts)
+    return "/".join([__version__, SHAPE, session.profile_fingerprint(), *rules_fingerprint()])
 
 
 def build(session: Session, incident_id: str, *, now: datetime) -> dict[str, Any]:
@@ -155,5 +150,5 @@ class ProjectionUpdater:
 
     def after_commit(self, session: Session) -> list[str]:
         touched = session.store.take_touched()
-        refresh(session, touched, now=clock.now())
+        refresh(session, touched, now=session.now())
         return []

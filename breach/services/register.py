@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from breach.adapters.files import write_private
+from breach.adapters.resources import shipped
 from breach.adapters.store_sql import sha256_text
 from breach.core import time as clock
 from breach.core.models import Notification
-from breach.core.resources import shipped
 from breach.core.sent_letters import describe as describe_letters
 from breach.core.sent_letters import for_obligation, letters_sent
 from breach.core.state import IncidentState

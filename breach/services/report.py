@@ -19,13 +19,13 @@ from typing import Any
 
 from breach import __version__
 from breach.adapters.files import write_private
+from breach.adapters.resources import search_path
+from breach.adapters.templates import make_environment
 from breach.core import time as clock
 from breach.core.chart import deadline_chart
-from breach.core.drafting import make_environment
 from breach.core.event_words import describe_event
 from breach.core.models import Incident
 from breach.core.regimes import Obligation
-from breach.core.resources import search_path
 from breach.core.sent_letters import for_obligation, letters_sent
 from breach.core.state import IncidentState
 from breach.core.wording import human_note, human_reason, words

@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote
 
+from breach.adapters.resources import search_path
 from breach.core import time as clock
 from breach.core.drafting import KINDS, LANGS
 from breach.core.mdblocks import parse, runs
 from breach.core.organization import four_eyes
-from breach.core.resources import search_path
 from breach.errors import BreachError, InputError
 from breach.services.notices import diff, find_draft, review_act, review_rows, without_draft_marker
 from breach.services.obligations import incident_obligations

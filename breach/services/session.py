@@ -8,7 +8,6 @@ caller gets the same behaviour as the CLI.
 
 from __future__ import annotations
 
-import os
 import shutil
 import zlib
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from breach.adapters.config import Config, default_author  # noqa: F401 - default_author: cli/report uses it
 from breach.adapters.store_protocol import IncidentLog
 from breach.adapters.stores import open_store
 from breach.errors import InputError, NotFoundError, StoreError
@@ -36,28 +36,11 @@ class Notifier(Protocol):
     def after_commit(self, session: Session) -> list[str]: ...
 
 
-def resolve_home(home: Path | None) -> Path:
-    """--home, else BREACH_HOME, else ./incidents."""
+def resolve_home(home: Path | None, config: Config | None = None) -> Path:
+    """--home, else the configuration's (BREACH_HOME, else ./incidents)."""
     if home is not None:
         return Path(home)
-    env = os.environ.get("BREACH_HOME")
-    return Path(env) if env else Path("incidents")
-
-
-def default_author() -> str | None:
-    """Who acts when nobody said: BREACH_USER, else the login name; None if neither is known."""
-    named = (os.environ.get("BREACH_USER") or "").strip()
-    if named:
-        return named
-    for variable in ("LOGNAME", "USER", "LNAME", "USERNAME"):
-        if (os.environ.get(variable) or "").strip():
-            return os.environ[variable].strip()
-    try:
-        import pwd
-
-        return pwd.getpwuid(os.getuid()).pw_name or None
-    except (KeyError, ImportError, OSError):
-        return None
+    return (config or Config.from_env()).home
 
 
 #: Every event names a person; a record "by unknown" is worth nothing in front of a regulator.
@@ -72,6 +55,8 @@ class Session:
     home: Path
     store: IncidentLog
     author: str = ""
+    #: Where and when this session runs (breach.adapters.config), resolved once at the entry.
+    config: Config = field(default_factory=Config)
     notifiers: list[Notifier] = field(default_factory=list)
     write: bool = True
     warnings: list[str] = field(default_factory=list)
@@ -120,7 +105,8 @@ class Session:
     def org(self) -> dict[str, Any]:
         """The organization profile: the version pushed to a shared log, else the data folder's file."""
         if self._org is None:
-            from breach.core.organization import load_org, load_org_text
+            from breach.adapters.profile import load_org
+            from breach.core.organization import load_org_text
 
             pushed = self.pushed_org()
             if pushed:
@@ -141,18 +127,6 @@ class Session:
         except OSError as exc:
             raise StoreError(f"cannot read {self.org_path}: {exc.strerror}") from None
         return f"{len(data)}:{zlib.crc32(data):08x}"
-
-    def profile_digest(self) -> str:
-        """sha256 of the profile in use: part of what the projections depend on."""
-        pushed = self.pushed_org()
-        if pushed:
-            return str(pushed["sha256"])
-        import hashlib
-
-        try:
-            return hashlib.sha256(self.org_path.read_bytes()).hexdigest()
-        except OSError as exc:
-            raise StoreError(f"cannot read {self.org_path}: {exc.strerror}") from None
 
     def rendition(self, path: str | Path) -> Path:
         """Where this machine keeps a file rendered from the log: its path relative to the data folder.
@@ -179,7 +153,11 @@ class Session:
     @property
     def zone(self) -> str:
         """The responder's zone: BREACH_TZ, else the organization's."""
-        return os.environ.get("BREACH_TZ") or self.org_zone
+        return self.config.zone_or(self.org_zone)
+
+    def now(self) -> datetime:
+        """The session's now (BREACH_NOW when set, else the wall clock): services are handed this."""
+        return self.config.now()
 
     # --- state ------------------------------------------------------------------------
 
@@ -236,7 +214,7 @@ class Session:
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         try:
             if exc_type is None:
-                self.messages = self.finish()
+                self.finish()
         finally:
             self.close()
 
@@ -246,24 +224,30 @@ def normalize_id(incident_id: str) -> str:
 
 
 def open_session(home: Path | None = None, *, write: bool = True, author: str | None = None,
-                 notifiers: list[Notifier] | None = None) -> Session:
-    """Open a data folder made by `breach init`; breach.api.open_session adds the projections and outbox."""
-    path = resolve_home(home)
+                 notifiers: list[Notifier] | None = None, config: Config | None = None) -> Session:
+    """Open a data folder made by `breach init`; breach.api.open_session adds the projections and outbox.
+
+    `config`: the entry's configuration (default: resolved from the environment now); `home` and
+    `author`, when given, win over it.
+    """
+    config = (config or Config.from_env()).with_options(home=home, author=author)
+    path = config.home
     if not path.exists():
         raise StoreError(f"no data folder at {path}: run `breach init --home {path}` first")
-    who = (author or "").strip() or default_author()
+    who = config.author
     if write and not who:
         raise InputError(NO_AUTHOR)
-    if not (path / FILE_NAME).exists() and not _has_pushed_org(path):
+    if not (path / FILE_NAME).exists() and not _has_pushed_org(path, config):
         raise StoreError(f"no {FILE_NAME} in {path}: run `breach init --home {path}`")
-    store = open_store(path, create=write, write=write)
-    return Session(home=path, store=store, author=who or "", notifiers=list(notifiers or []), write=write)
+    store = open_store(path, create=write, write=write, config=config)
+    return Session(home=path, store=store, author=who or "", config=config, notifiers=list(notifiers or []),
+                   write=write)
 
 
-def _has_pushed_org(path: Path) -> bool:
+def _has_pushed_org(path: Path, config: Config) -> bool:
     """A data folder without organization.yaml works with a shared log that holds a pushed profile."""
     try:
-        store = open_store(path, write=False)
+        store = open_store(path, write=False, config=config)
     except StoreError:
         return False
     try:
@@ -272,18 +256,19 @@ def _has_pushed_org(path: Path) -> bool:
         store.close()
 
 
-def init_home(home: Path | None, *, org_file: Path | None = None) -> dict[str, Any]:
+def init_home(home: Path | None, *, org_file: Path | None = None, config: Config | None = None) -> dict[str, Any]:
     """Create the data folder, its database (0600) and, if absent, organization.yaml."""
-    from breach.core.organization import load_org, sample_profile
+    from breach.adapters.profile import load_org, sample_profile
 
-    path = resolve_home(home)
+    config = config or Config.from_env()
+    path = resolve_home(home, config)
     source = Path(org_file) if org_file else sample_profile()
     org = load_org(source)  # validate before copying anything
     target = path / FILE_NAME
     if org_file and target.exists():
         raise InputError(f"{target} already exists ({load_org(target).get('name')}); it was not replaced: "
                          "edit it, or init another data folder")
-    store = open_store(path, create=True)
+    store = open_store(path, create=True, config=config)
     where = store.where
     store.close()
     created_profile = False

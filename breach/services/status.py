@@ -7,7 +7,6 @@ status of many incidents needs no fold and no rules at read time.
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ def status_rows(session: Session, incident_id: str | None, *, now: datetime,
     """Every obligation of every open incident (or of one), sorted by due time."""
     rows = []
     for p in incident_projections(session, now=now, incident_id=incident_id):
-        zone = os.environ.get("BREACH_TZ") or p["org_zone"]
+        zone = session.config.zone_or(p["org_zone"])
         for o in obligation_rows(p, zone=zone, now=now):
             if pending_only and o["state"] in {"met", "late", "not_applicable", "decided"}:
                 continue
@@ -79,7 +78,7 @@ def status_json(session: Session, incident_id: str | None, *, now: datetime, pen
         ensure_fresh(session, now=now, include_closed=True)  # a closed incident's rows must say so
     else:
         incident_id = incident_projections(session, now=now, incident_id=incident_id)[0]["incident"]["id"]
-    zone = os.environ.get("BREACH_TZ")
+    zone = session.config.zone
     if zone and zone != session.store.projected_org_zone():
         return json.dumps(status_rows(session, incident_id, now=now, pending_only=pending_only),
                           ensure_ascii=False, default=str, separators=(",", ":"))
@@ -101,5 +100,5 @@ def list_json(session: Session, *, include_closed: bool, now: datetime) -> str:
 
 def incident_list(session: Session, *, include_closed: bool, now: datetime) -> list[dict[str, Any]]:
     """`breach list`: each incident's facts (ISO times) and the zone to show them in."""
-    return [{**p["incident"], "zone": os.environ.get("BREACH_TZ") or p["org_zone"]}
+    return [{**p["incident"], "zone": session.config.zone_or(p["org_zone"])}
             for p in incident_projections(session, now=now, include_closed=include_closed)]

@@ -18,8 +18,9 @@ from typing import Any
 from breach.adapters import word
 from breach.adapters.files import write_private
 from breach.adapters.store_sql import sha256_text
+from breach.adapters.templates import draft_marker, placeholders_in
 from breach.core import time as clock
-from breach.core.drafting import LANGS, draft_marker, placeholders_in
+from breach.core.drafting import LANGS
 from breach.core.mdblocks import parse, to_markdown
 from breach.core.models import EventKind
 from breach.core.textsafe import MAX_LOG_TEXT, check_length

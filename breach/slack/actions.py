@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from breach.core import time as clock
 from breach.core.models import EventKind
 from breach.errors import BreachError
 from breach.slack import messages
@@ -84,7 +83,7 @@ class Actions:
         incident = words[1] if len(words) > 1 else None
         try:
             with self._session(write=False) as s:
-                rows = status_rows(s, incident, now=clock.now())
+                rows = status_rows(s, incident, now=s.now())
                 zone = s.zone
         except BreachError as exc:
             return Outcome(ephemeral=f"Error: {exc}")
@@ -171,7 +170,7 @@ class Actions:
                 if _recorded(s, iid, key):
                     return Outcome(ephemeral=f"You approved {kind} ({lang}) v{version} already.")
                 review_act(s, iid, kind, lang=lang, version=version, by=user.name, decision="approved",
-                           comment=None, now=clock.now(), expect_sha256=sha, via=f"Slack {user.user_id}")
+                           comment=None, now=s.now(), expect_sha256=sha, via=f"Slack {user.user_id}")
                 _record(s, iid, user, key, action="approve", text=f"Approved {kind} ({lang}) v{version} from Slack",
                         extra={"kind": kind, "lang": lang, "version": version, "sha256": sha})
         except BreachError as exc:
@@ -199,7 +198,7 @@ class Actions:
             with self._session(user.name) as s, s.store.transaction():
                 if _recorded(s, iid, key):
                     return Outcome()
-                record_notification(s, iid, obligation, at=got["at"], now=clock.now(), reference=got["reference"],
+                record_notification(s, iid, obligation, at=got["at"], now=s.now(), reference=got["reference"],
                                     reasons_for_delay=got["reasons"], phase=got["phase"])
                 _record(s, iid, user, key, action="record_notice",
                         text=f"Recorded the {obligation} notice from Slack",
@@ -258,6 +257,6 @@ def _recorded(session: Any, incident_id: str, key: str) -> bool:
 def _record(session: Any, incident_id: str, user: SlackUser, key: str, *, action: str, text: str,
             extra: dict[str, Any]) -> None:
     """The `action` event: who (person, role, Slack user id), what, and the action's key."""
-    session.store.append_event(incident_id, kind=EventKind.ACTION, at=clock.now(), author=user.name,
+    session.store.append_event(incident_id, kind=EventKind.ACTION, at=session.now(), author=user.name,
                                data={"text": text, "slack": {**user.to_dict(), "action": action, "key": key,
                                                              **extra}})

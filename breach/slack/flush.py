@@ -140,7 +140,7 @@ def flush(session: Any, *, now: datetime | None = None, config: SlackConfig | No
     do not. With `respect_backoff` (the automatic flush after a command) nothing is tried
     before the first queued row's next attempt time.
     """
-    now = now or clock.now()
+    now = now or session.now()
     config = config or config_from_env()
     store = session.store
     session.slack_flushed = True  # the end of the command need not try again (a declared Session field)

@@ -3,7 +3,7 @@
 Pure (like breach.core.drafting, which it shares the jinja2 sandbox with): sanitized data in,
 a message out; nothing is sent or stored. The texts live in templates/slack/ (status.j2,
 reminder.j2, witness.j2), each piece a named block; a data folder's own templates/slack/ wins
-file by file (pass `template_dirs`, see breach.core.resources.search_path).
+file by file (pass `template_dirs`, see breach.adapters.resources.search_path).
 
 Names, e-mail addresses and free text about data subjects never go to Slack: the builders
 take counts only, and `scrub` removes any e-mail address from every outgoing string as a
@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from breach.core.resources import shipped
+from breach.adapters.resources import shipped
 from breach.errors import InputError
 
 # Deliberately broad: over-matching something that merely looks like an address is fine.
@@ -76,7 +76,7 @@ def slack_date(iso_text: object) -> str:
 
 @lru_cache(maxsize=8)
 def _environment(template_dirs: tuple[Path, ...]):
-    from breach.core.drafting import make_environment
+    from breach.adapters.templates import make_environment
 
     env = make_environment("txt", template_dirs)
     env.filters.update(mrkdwn=mrkdwn, slack_date=slack_date, number=number)

@@ -22,10 +22,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from breach.adapters.resources import search_path
 from breach.core import time as clock
 from breach.core.models import Incident
 from breach.core.regimes import Obligation
-from breach.core.resources import search_path
 from breach.core.state import IncidentState
 from breach.errors import BreachError, InputError
 from breach.services.incidents import get_incident, list_incidents

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from datetime import datetime
 from typing import Any
 
 from breach.core.playbook.conditions import holds
@@ -134,8 +135,10 @@ def missing_answers(playbook: Playbook, answers: dict) -> list[Step]:
     ]
 
 
-def parse_answer(step: Step, text: str, *, default_zone: str = "Europe/Brussels") -> Any:
+def parse_answer(step: Step, text: str, *, default_zone: str = "Europe/Brussels", now: datetime | None = None) -> Any:
     """Turn terminal input into the stored value; empty input takes the default.
+
+    `now` dates a time of day given alone ("10:00": today in `default_zone`).
 
     Raises InputError saying what a valid answer looks like.
     """
@@ -147,7 +150,7 @@ def parse_answer(step: Step, text: str, *, default_zone: str = "Europe/Brussels"
         if step.optional:
             return None
         raise InputError(f"{step.id}: an answer is required")
-    return kind.parse(step, text, default_zone)
+    return kind.parse(step, text, default_zone, now)
 
 
 def unknown_answers(playbook: Playbook, answers: dict) -> list[str]:

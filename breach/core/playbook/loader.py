@@ -1,9 +1,9 @@
-"""Loading and validating a playbook file: every problem at once, each with its line."""
+"""Validating a playbook's text: every problem at once, each with its line (breach.adapters.playbooks reads files)."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from pathlib import PurePath
 from typing import Any
 
 from breach.core.playbook.conditions import Ctx, compile_condition, equal, freeze, leaves, line_at
@@ -21,28 +21,27 @@ from breach.core.playbook.model import (
     Step,
 )
 from breach.core.playbook.steps import STEP_TYPES, StepType, check_integer
-from breach.core.resources import search_path, shipped
-from breach.errors import NotFoundError, Problem, ValidationError
+from breach.errors import Problem, ValidationError
 
 # --- loading and validation ------------------------------------------------------------
 
 
-def _read(path: Path) -> tuple[Any, list[Problem]]:
+def _read(text: str, source: str) -> tuple[Any, list[Problem]]:
     """Parse YAML keeping line numbers; report duplicate keys but keep validating.
 
-    yamlio.load_yaml stops at duplicate keys; to list every problem at once we
+    yamlio.loads_yaml stops at duplicate keys; to list every problem at once we
     re-read with the same loader, which keeps the first of duplicated keys.
     """
     from breach.core import yamlio
 
     try:
-        return yamlio.load_yaml(path), []
+        return yamlio.loads_yaml(text, path=source), []
     except ValidationError as exc:
         duplicates = [p for p in exc.problems if p.message.startswith("duplicate key")]
         if not duplicates or len(duplicates) != len(exc.problems):
             raise
-    loader = yamlio.LineLoader(path.read_text(encoding="utf-8"))
-    loader.path, loader.problems = str(path), []
+    loader = yamlio.LineLoader(text)
+    loader.path, loader.problems = source, []
     try:
         return loader.get_single_data(), duplicates
     finally:
@@ -315,10 +314,11 @@ def _can(cond: Condition, steps: dict[str, Step], reachable: dict[str, bool], wh
     return can_true, any(f for _, f in results)
 
 
-def _build(path: Path) -> tuple[Playbook | None, list[Problem]]:
+def build_playbook(text: str, path: PurePath) -> tuple[Playbook | None, list[Problem]]:
+    """The playbook in `text` (the file at `path`), or None and every problem, each with its line."""
     ctx = Ctx(str(path))
     try:
-        data, ctx.problems = _read(path)
+        data, ctx.problems = _read(text, str(path))
     except ValidationError as exc:
         return None, exc.problems
     if not isinstance(data, dict):
@@ -392,49 +392,3 @@ def _steps(raw_steps: list, ctx: Ctx) -> list[Step]:
         known[step.id] = step
         steps.append(step)
     return steps
-
-
-def validate_file(path: str | Path) -> list[Problem]:
-    """Every problem in a playbook file, each with file:line; empty when valid."""
-    return _build(Path(path))[1]
-
-
-def load_playbook(path: str | Path) -> Playbook:
-    """Load and validate a playbook; raise ValidationError listing every problem."""
-    playbook, problems = _build(Path(path))
-    if problems or playbook is None:
-        raise ValidationError(problems)
-    return playbook
-
-
-def list_playbooks(home: Path | None = None) -> list[Playbook]:
-    """The playbooks by name: the data folder's own `playbooks/*.yaml` win over the shipped ones."""
-    return [load_playbook(p) for p in _playbook_files(home).values()]
-
-
-def _playbook_files(home: Path | None) -> dict[str, Path]:
-    found: dict[str, Path] = {}
-    for folder in reversed(search_path("playbooks", home)):
-        for path in sorted(folder.glob("*.yaml")):
-            found[path.stem] = path
-    return dict(sorted(found.items()))
-
-
-def find_playbook(name_or_path: str, home: Path | None = None) -> Path:
-    """A playbook by name ('gdpr': the data folder's own first, then the shipped one), or a path."""
-    path = Path(name_or_path).expanduser()
-    looks_like_path = path.suffix in (".yaml", ".yml") or len(path.parts) > 1
-    files = _playbook_files(home)
-    if not looks_like_path and name_or_path in files:
-        return files[name_or_path]
-    if path.is_file():
-        return path
-    shipped_names = ", ".join(p.stem for p in sorted(shipped("playbooks").glob("*.yaml"))) or "none"
-    own = [name for name, p in files.items() if p.parent != shipped("playbooks")]
-    if looks_like_path:
-        raise NotFoundError(f"no playbook file {str(path)!r}")
-    raise NotFoundError(f"no playbook named {name_or_path!r} (shipped: {shipped_names}"
-                        + (f"; the data folder's own: {', '.join(own)}" if own else "")
-                        + "); give a name or a path to a .yaml file")
-
-

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import PurePath
 from typing import Any
 
-from breach.core.resources import shipped
 from breach.errors import NotFoundError
 
-PLAYBOOK_DIR = shipped("playbooks")
 #: Step types that are actions for the responder, not questions (see steps.STEP_TYPES).
 ACTION_TYPES = frozenset({"task"})
 
@@ -135,7 +133,7 @@ class Playbook:
     title: str
     description: str
     version: str
-    path: Path
+    path: PurePath
     steps: tuple[Step, ...]
 
     def step(self, step_id: str) -> Step:

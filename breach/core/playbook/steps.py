@@ -19,7 +19,7 @@ from breach.errors import InputError
 class StepType:
     """How a `type:` parses terminal input and checks a value from an answers file."""
 
-    parse: Callable[[Step, str, str], Any]  # (step, non-empty text, default_zone) -> value
+    parse: Callable[[Step, str, str, datetime | None], Any]  # (step, non-empty text, default_zone, now) -> value
     check: Callable[[Step, Any], str | None]  # value -> problem text, or None
     asked: bool = True
     takes_choices: bool = False
@@ -31,7 +31,7 @@ _YES = {"y", "yes", "true"}
 _NO = {"n", "no", "false"}
 
 
-def _parse_yes_no(step: Step, text: str, zone: str) -> bool:
+def _parse_yes_no(step: Step, text: str, zone: str, now: datetime | None = None) -> bool:
     word = text.strip().lower()
     if word in _YES:
         return True
@@ -63,7 +63,7 @@ def _match_choice(step: Step, word: str) -> str:
     )
 
 
-def _parse_choice(step: Step, text: str, zone: str) -> str:
+def _parse_choice(step: Step, text: str, zone: str, now: datetime | None = None) -> str:
     return _match_choice(step, text)
 
 
@@ -73,7 +73,7 @@ def _check_choice(step: Step, value: Any) -> str | None:
     return f"{value!r} is not one of {', '.join(step.choice_values)}"
 
 
-def _parse_multi(step: Step, text: str, zone: str) -> list[str]:
+def _parse_multi(step: Step, text: str, zone: str, now: datetime | None = None) -> list[str]:
     words = [w for w in re.split(r"[,;]", text) if w.strip()]
     if not words:
         raise InputError(f"{step.id}: give one or more of {', '.join(step.choice_values)}, separated by commas")
@@ -118,7 +118,7 @@ def read_count(text: str) -> int | None:
     return None
 
 
-def _parse_integer(step: Step, text: str, zone: str) -> int:
+def _parse_integer(step: Step, text: str, zone: str, now: datetime | None = None) -> int:
     number = read_count(text)
     if number is None:
         raise InputError(f"{step.id}: give a whole number (an estimate is fine, e.g. 12,400), not {text!r}")
@@ -134,10 +134,10 @@ def check_integer(step: Step, value: Any) -> str | None:
     return _range_problem(step, value)
 
 
-def _parse_datetime(step: Step, text: str, zone: str) -> str:
+def _parse_datetime(step: Step, text: str, zone: str, now: datetime | None = None) -> str:
     from breach.core import time as clock
 
-    return clock.iso(clock.parse_when(text, default_zone=zone))
+    return clock.iso(clock.parse_when(text, default_zone=zone, now=now))
 
 
 def _check_datetime(step: Step, value: Any) -> str | None:
@@ -153,7 +153,7 @@ def _check_datetime(step: Step, value: Any) -> str | None:
     return None
 
 
-def _parse_text(step: Step, text: str, zone: str) -> str:
+def _parse_text(step: Step, text: str, zone: str, now: datetime | None = None) -> str:
     return text.strip()
 
 
@@ -166,12 +166,12 @@ def _check_text(step: Step, value: Any) -> str | None:
     return None if isinstance(value, str) and value.strip() else f"expected text, got {value!r}"
 
 
-def _parse_task(step: Step, text: str, zone: str) -> bool:
+def _parse_task(step: Step, text: str, zone: str, now: datetime | None = None) -> bool:
     """A task's 'answer' is whether it is done."""
     return _parse_yes_no(step, text, zone)
 
 
-def _parse_jurisdictions(step: Step, text: str, zone: str) -> dict[str, int]:
+def _parse_jurisdictions(step: Step, text: str, zone: str, now: datetime | None = None) -> dict[str, int]:
     out: dict[str, int] = {}
     # A comma before three digits groups thousands (BE=12,400); elsewhere it separates pairs.
     for part in (p.strip() for p in re.split(r";|,(?!\d{3}(?!\d))", text)):

@@ -3,7 +3,8 @@
 In an installed wheel they travel inside the package, in `breach/resources/`
 (setup.py copies them there from the repository's top-level folders, which stay
 their source). In a source checkout (an editable install) the top-level folders are
-read directly. A data folder may hold its own `templates/` and `playbooks/`, which
+read directly. Finding them is I/O, so it lives here and the core is handed what it
+needs. A data folder may hold its own `templates/` and `playbooks/`, which
 win file by file over the shipped ones (`search_path`).
 """
 
@@ -14,7 +15,7 @@ from pathlib import Path
 #: Inside the installed package. `importlib.resources.files("breach")` names this same folder
 #: for a package installed on disk (wheels are); it is not imported here because it costs
 #: ~6 ms (zipfile, tempfile) on every command, and `breach status` must start fast.
-PACKAGED = Path(__file__).resolve().parents[1] / "resources"
+PACKAGED = Path(__file__).resolve().parents[1] / "resources"  # breach/resources
 #: A source checkout: the folder that holds pyproject.toml.
 CHECKOUT = Path(__file__).resolve().parents[2]
 
@@ -41,15 +42,6 @@ def search_path(kind: str, home: Path | None) -> list[Path]:
     return [*own, shipped(kind)]
 
 
-def find_file(kind: str, relative: str, home: Path | None) -> Path | None:
-    """The first `kind/relative` on the search path (the organization's own wins)."""
-    for folder in search_path(kind, home):
-        candidate = folder / relative
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def describe(path: Path, home: Path | None) -> str:
     """Where a resource came from, for `playbook list` and `draft --json`: 'data folder' or 'shipped'."""
     if home is not None:
@@ -59,3 +51,15 @@ def describe(path: Path, home: Path | None) -> str:
         except ValueError:
             pass
     return "shipped"
+
+
+def rules_fingerprint() -> list[str]:
+    """Each shipped regime file and the authority directory as `name:length:crc32` (change detection
+    for the projections' cache, not integrity; no YAML parsed, no OpenSSL loaded on a read)."""
+    import zlib
+
+    parts = []
+    for path in [*sorted(shipped("regimes").glob("*.yaml")), shipped("authorities.yaml")]:
+        data = path.read_bytes()
+        parts.append(f"{path.name}:{len(data)}:{zlib.crc32(data):08x}")
+    return parts
