@@ -130,11 +130,11 @@ def walk_events(rows: Iterable[tuple]) -> dict[str, Walked]:
                             "rows were deleted or moved"
             continue
         try:
-            body = (f'{{"at":{_q(quote, at)},"at_offset":{_q(quote, offset)},"author":{_q(quote, author)},'
-                    f'"data":{data or "{}"},"incident":{quote(iid)},"kind":{_q(quote, kind)},'
-                    f'"prev_hash":{_q(quote, prev_hash)},"seq":{seq}}}')
+            body = (f'{{"at":{quote(at)},"at_offset":{quote(offset)},"author":{quote(author)},'
+                    f'"data":{data or "{}"},"incident":{quote(iid)},"kind":{quote(kind)},'
+                    f'"prev_hash":{quote(prev_hash)},"seq":{seq}}}')
             fast = sha256(body.encode()).hexdigest()
-        except (TypeError, UnicodeEncodeError):
+        except (TypeError, UnicodeEncodeError):  # a NULL column, a lone surrogate: the slow way below
             fast = None
         if fast != digest:
             chain.problem = _slow_check(rid, iid, seq, kind, at, offset, author, data, prev_hash, digest)
@@ -147,10 +147,6 @@ def walk_events(rows: Iterable[tuple]) -> dict[str, Walked]:
         chain.kinds.add(kind)
         chain.count, chain.head = seq, digest
     return chains
-
-
-def _q(quote: Any, value: Any) -> str:
-    return quote(value) if type(value) is str else json.dumps(value)
 
 
 def _slow_check(rid: int, iid: str, seq: int, kind: str, at: str, offset: str, author: str, data: str | None,
