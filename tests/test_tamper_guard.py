@@ -134,3 +134,22 @@ def test_the_ledgers_time_is_hashed(cli: Cli, home: Path) -> None:
     sql(home, "UPDATE incident_ledger SET at = '2020-01-01T00:00:00Z' WHERE seq = 1")
     result = cli("verify")
     assert result.exit_code == 1 and "entry #1" in result.stderr and "edited" in result.stderr
+
+
+@pytest.mark.parametrize("title", ["Mail from jean\uff20example.org", "Mail from jean\ufe6bexample\uff0eorg",
+                                   "Mail from jean@example.org"])
+def test_confusable_at_signs_are_scrubbed_from_slack_text(title: str) -> None:
+    from breach.slack.messages import EMAIL_PLACEHOLDER, scrub
+
+    assert scrub(title) == f"Mail from {EMAIL_PLACEHOLDER}"
+
+
+def test_the_fast_chain_walk_keeps_todays_findings(cli: Cli, home: Path) -> None:
+    """Data stored in a non-canonical but equal form still verifies (as before); invalid JSON is named."""
+    iid = cli.open("Walked")
+    assert cli("log", iid, "first").exit_code == 0
+    sql(home, "UPDATE events SET data = '{ \"text\" : \"first\" }' WHERE incident_id = ? AND seq = 2", params=(iid,))
+    assert cli("verify", iid).exit_code == 0
+    sql(home, "UPDATE events SET data = '{not json' WHERE incident_id = ? AND seq = 2", params=(iid,))
+    result = cli("verify", iid)
+    assert result.exit_code == 1 and "event #2" in result.stderr and "not valid JSON" in result.stderr
