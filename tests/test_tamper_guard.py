@@ -115,6 +115,7 @@ def test_a_restored_older_copy_fails_verify_and_refuses_writes(cli: Cli, home: P
 
 def test_the_witness_file_is_0600_and_can_live_elsewhere(cli: Cli, home: Path, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BREACH_CHAIN_KEY", KEY)  # keyed: a missing witness file is a finding
     iid = cli.open("Witnessed")
     state = json.loads((home / "witness.json").read_text())
     assert state["last"]["incident"] == iid and state["ledger"]["count"] == 1

@@ -407,7 +407,9 @@ class ChainGuard:
         """The database must hold what the witness file saw: else it is an older copy, or events were removed."""
         path = self.witness_file()
         if not path.is_file():
-            if self.meta(META_WITNESS_FILE) and self._execute("SELECT count(*) FROM events").fetchone()[0]:
+            # Keyed stores only: a log moved to another folder without its file is otherwise a note (verify).
+            if self.meta(META_WITNESS_FILE) and self.key_record() is not None and \
+                    self._execute("SELECT count(*) FROM events").fetchone()[0]:
                 return [(STORE, f"the witness file {path} is missing: restore it (or set {WITNESS_FILE_ENV} to "
                                 "where it is kept), or accept with `breach verify --accept --reason TEXT`")]
             return []

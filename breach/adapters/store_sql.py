@@ -243,12 +243,14 @@ class SqlStore(ChainGuard):
                 "SELECT id, seq, head_hash, event_count FROM incidents ORDER BY seq").fetchall():
             first = self._execute("SELECT hash, at FROM events WHERE incident_id = ? AND seq = 1", [iid]).fetchone()
             opened_hash, at = first if first else (GENESIS, None)
-            digest = ledger_hash(seq=seq, incident_id=iid, opened_hash=opened_hash, prev_hash=prev)
+            digest = ledger_hash(seq=seq, incident_id=iid, opened_hash=opened_hash, prev_hash=prev, at=at,
+                                 with_at=True)
             self._execute("INSERT INTO incident_ledger(seq, incident_id, opened_hash, at, prev_hash, hash) "
                           "VALUES(?, ?, ?, ?, ?, ?)", [seq, iid, opened_hash, at, prev, digest])
             self._witness(iid, count=event_count, head=head)
             prev, count = digest, count + 1
         if count:
+            self._set_meta(META_LEDGER_AT, "1")  # the entries made here hash their `at` (issue 23)
             self._witness(LEDGER, count=count, head=prev)
             self._execute("INSERT INTO meta(key, value) VALUES('last_incident_seq', "
                           "(SELECT CAST(max(seq) AS TEXT) FROM incidents)) "

@@ -64,7 +64,8 @@ def verify(session: Session, incident_id: str | None = None, *, against_slack: b
                             "witness": WITNESS[witness], "notes": notes})
         except ChainError as exc:
             results.append({"incident": iid, "ok": False, "events": None, "problem": str(exc), "notes": []})
-    return results
+    # The store-wide findings (key, witness file) after the incidents': the most precise finding is named first.
+    return [r for r in results if r["incident"] != STORE] + [r for r in results if r["incident"] == STORE]
 
 
 def _store_findings(store: Any, one: str | None, rows: dict[str, Any]) -> list[dict[str, Any]]:
