@@ -188,6 +188,33 @@ class MemoryStore:
                              f"{row['event_count']} events: events were deleted")
         return self.check_witness(incident_id, count=last, head=prev)
 
+    # What `breach verify` reads besides (issue 23): the streamed walk, the rows it compares, no key, no file.
+
+    def walk_chains(self, incident_id: str | None = None) -> dict[str, Any]:
+        from breach.adapters.chain_guard import walk_events
+
+        ids = [incident_id] if incident_id else list(self.data["events"])
+        rows = sorted((r for i in ids for r in self.data["events"].get(i, [])), key=lambda r: r["id"])
+        return walk_events((r["id"], r["incident_id"], r["seq"], r["kind"], r["at"], r["at_offset"], r["author"],
+                            r["data"], r["prev_hash"], r["hash"]) for r in rows)
+
+    def check_chain(self, row: dict[str, Any], walked: Any, *, opened_hash: str | None, witness: Any,
+                    key_record: Any = None) -> str:
+        return self.verify_chain(row["id"])
+
+    def ledger_rows(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.data["ledger"]]
+
+    def table_rows(self, table: str) -> list[dict[str, Any]]:
+        assert table == "chain_witness"
+        return [dict(r) for r in self.data["witness"].values()]
+
+    def key_record(self) -> None:
+        return None
+
+    def accepted(self) -> list[dict[str, Any]]:
+        return []
+
     def verify_ledger(self) -> list[tuple[str, str]]:
         problems: list[tuple[str, str]] = []
         prev = GENESIS

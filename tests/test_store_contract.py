@@ -108,6 +108,8 @@ def test_a_deleted_incident_is_named_by_the_ledger_and_its_number_never_reused(l
     log_cli.sql("DELETE FROM incidents WHERE id = 'BR-2026-0002'")
     result = log_cli("verify")
     assert result.exit_code == 1 and "BR-2026-0002: deleted" in result.stderr
+    assert log_cli("open", "--title", "three").exit_code == 1  # issue 23: refused until resolved
+    assert log_cli("verify", "--accept", "--reason", "removed by the DPO", "--by", "dpo").exit_code == 0
     assert log_cli.open("three") == "BR-2026-0003"
     assert first == "BR-2026-0001"
 

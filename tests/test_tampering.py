@@ -54,6 +54,12 @@ def rewrite_event(home: Path, iid: str, seq: int, change: dict) -> None:
         conn.close()
 
 
+def forget_witness_file(home: Path) -> None:
+    """What someone who rewrote the database without the key does next: the witness file goes too."""
+    (home / "witness.json").unlink()
+    sql(home, "DELETE FROM meta WHERE key = 'witness_file'")
+
+
 # --- a deleted incident -------------------------------------------------------------------
 
 
@@ -65,6 +71,9 @@ def test_deleted_incident__verify_names_it_and_its_id_is_not_reused(cli: Cli, ho
     assert result.exit_code == 1
     assert f"{second}: deleted" in result.stderr and "ledger" in result.stderr
     assert f"{first}: ok" in result.stdout
+    refused = cli("open", "--title", "Third")  # issue 23: every write is refused until the finding is resolved
+    assert refused.exit_code == 1 and f"{second}: deleted" in refused.stderr and "--accept" in refused.stderr
+    assert cli("verify", "--accept", "--reason", "test incident removed by the DPO", "--by", "dpo").exit_code == 0
     third = cli.open("Third")
     assert third not in (first, second) and third.endswith("0003")
     assert cli("verify", first).exit_code == 0  # the others still verify on their own
@@ -78,6 +87,8 @@ def test_deleted_incident_and_its_ledger_entry__still_caught_and_not_reused(cli:
     sql(home, "DELETE FROM incident_ledger WHERE incident_id = ?", params=(second,))
     result = cli("verify")
     assert result.exit_code == 1 and "incident ledger" in result.stderr and "deleted" in result.stderr
+    assert cli("open", "--title", "Third").exit_code == 1  # issue 23: refused until resolved
+    assert cli("verify", "--accept", "--reason", "known", "--by", "dpo").exit_code == 0
     assert cli.open("Third").endswith("0003")
 
 
@@ -153,6 +164,7 @@ def test_hmac__a_consistently_rehashed_edit_is_caught_with_the_key(cli: Cli, hom
     good = cli("verify")
     assert good.exit_code == 0 and "head HMAC ok" in good.stdout
     rewrite_event(home, iid, 2, {"text": "no call was made"})
+    forget_witness_file(home)
     monkeypatch.delenv("BREACH_CHAIN_KEY")
     plain = cli("verify")  # the plain chain is consistent: only the witness can tell
     assert plain.exit_code == 0 and "BREACH_CHAIN_KEY not set" in plain.stdout
@@ -195,6 +207,7 @@ def test_against_slack__an_edited_head_disagrees_with_the_channel(cli: Cli, home
     assert "agrees with its Slack thread" in ok.stdout
     last = max(h["seq"] for h in heads)
     rewrite_event(home, iid, last, {"edited": True})
+    forget_witness_file(home)
     assert cli("verify").exit_code == 0  # consistent without a key: only the channel can tell
     result = cli("verify", "--against-slack")
     assert result.exit_code == 1
@@ -223,10 +236,21 @@ def test_broken_chain__writes_refused_except_a_note(cli: Cli, home: Path) -> Non
     assert cli("verify", iid).exit_code == 1  # the finding is recorded; the chain stays broken
 
 
-def test_hmac__a_key_set_later_is_adopted_with_a_note(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hmac__a_key_set_later_is_adopted_explicitly_not_with_a_note(cli: Cli, home: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 23: a head without its HMAC is never "a new key"; adopting one is `verify --adopt-key`, recorded."""
     iid = cli.open("Before the key")
     monkeypatch.setenv("BREACH_CHAIN_KEY", "k-new")
-    assert cli("verify").exit_code == 1
+    first = cli("verify")
+    assert first.exit_code == 1 and "--adopt-key" in first.stderr and "--kind note" not in first.stderr
     assert cli("log", iid, "witnessing the head with the new key", "--kind", "note").exit_code == 0
+    assert cli("verify").exit_code == 1  # a note re-witnesses nothing
+    assert cli("log", iid, "an action", "--kind", "action").exit_code == 1
+    adopted = cli("verify", "--adopt-key", "--by", "alice")
+    assert adopted.exit_code == 0 and "alice" in adopted.stdout
     result = cli("verify")
     assert result.exit_code == 0 and "head HMAC ok" in result.stdout
+    record = json.loads(sqlite3.connect(home / "breach.db").execute(
+        "SELECT value FROM meta WHERE key = 'chain_key'").fetchone()[0])
+    assert record["by"] == "alice" and "k-new" not in json.dumps(record)
+    assert cli("verify", "--adopt-key", "--by", "mallory").exit_code == 1  # once

@@ -17,7 +17,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from breach.adapters.config import CHAIN_KEY_ENV, Config
+from breach.adapters.chain_guard import (
+    CHAIN_KEY_ENV,
+    GENESIS,
+    LEDGER,
+    META_LEDGER_AT,
+    META_STORE_ID,
+    ChainGuard,
+    Walked,
+    canonical,
+    event_hash,
+    head_hmac,
+    ledger_hash,
+)
+from breach.adapters.config import Config
 from breach.adapters.schema import MIGRATIONS, SCHEMA_VERSION, SQLITE, Dialect
 from breach.core import time as clock
 from breach.errors import ChainError, NotFoundError, StoreError
@@ -25,40 +38,9 @@ from breach.errors import ChainError, NotFoundError, StoreError
 if TYPE_CHECKING:
     from breach.core.models import Event
 
-GENESIS = "0" * 64
-#: The witness key: an HMAC over each chain head, from the environment only (never stored).
 #: The witness row of the incident ledger (the other rows are one per incident).
-LEDGER = "ledger"
-
-
-def canonical(obj: Any) -> bytes:
-    """Canonical JSON: sorted keys, no spaces, UTF-8. Documented in docs/verify.md."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def event_hash(*, incident_id: str, seq: int, kind: str, at: str, at_offset: str,
-               author: str, data: dict, prev_hash: str) -> str:
-    """SHA-256 of an event's canonical content plus the previous event's hash."""
-    import hashlib  # on first use: reads need no OpenSSL (start-up)
-    body = {
-        "incident": incident_id, "seq": seq, "kind": kind, "at": at, "at_offset": at_offset,
-        "author": author, "data": data, "prev_hash": prev_hash,
-    }
-    return hashlib.sha256(canonical(body)).hexdigest()
-
-
-def ledger_hash(*, seq: int, incident_id: str, opened_hash: str, prev_hash: str) -> str:
-    """SHA-256 of one incident-ledger entry: the incident's number, id, first event, previous entry."""
-    import hashlib  # on first use: reads need no OpenSSL (start-up)
-    body = {"seq": seq, "incident": incident_id, "opened_hash": opened_hash, "prev_hash": prev_hash}
-    return hashlib.sha256(canonical(body)).hexdigest()
-
-
-def head_hmac(key: bytes, *, scope: str, count: int, head: str) -> str:
-    """HMAC-SHA256 of a chain head (an incident's or the ledger's), documented in docs/verify.md."""
-    import hashlib
-    import hmac  # on first use: reads need no OpenSSL (start-up)
-    return hmac.new(key, canonical({"scope": scope, "count": count, "head": head}), hashlib.sha256).hexdigest()
+__all__ = ["CHAIN_KEY_ENV", "GENESIS", "LEDGER", "SqlStore", "canonical", "event_hash", "head_hmac", "ledger_hash",
+           "sha256_text"]
 
 
 def sha256_text(text: str) -> str:
@@ -66,7 +48,7 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class SqlStore:
+class SqlStore(ChainGuard):
     """One incident log. Subclasses supply the connection and the dialect (the `_` hooks below)."""
 
     #: What the log is kept in, for people: "sqlite" or "postgresql".
@@ -91,11 +73,20 @@ class SqlStore:
         self.config = Config()
         #: Incidents whose chain was checked in this process: id -> (event count, head) then.
         self._intact: dict[str, tuple[int, str]] = {}
+        #: True when a head was witnessed in the open transaction: the witness file follows the commit.
+        self._file_due = False
 
     @property
     def chain_key(self) -> bytes | None:
-        """The HMAC key of the chains' heads (BREACH_CHAIN_KEY), or None."""
+        """The HMAC key of the chains' heads (BREACH_CHAIN_KEY), or None; set aside (None) while a check
+        must read the chains as if unkeyed (key adoption, a note on a broken store)."""
+        if getattr(self, "_key_set_aside", False):
+            return None
         return self.config.chain_key
+
+    @chain_key.setter
+    def chain_key(self, value: bytes | None) -> None:
+        self._key_set_aside = value is None
 
     # --- the dialect --------------------------------------------------------------
 
@@ -201,6 +192,13 @@ class SqlStore:
             if version >= 2:  # the version the table came in
                 self._execute("INSERT INTO schema_migrations(version, description, applied_at) "
                               "VALUES(?, 'created', ?)", [version, clock.encode(self.config.now())[0]])
+            if version == SCHEMA_VERSION:  # a new store: its identity, a ledger that hashes `at`, its key
+                import secrets
+
+                self._set_meta(META_STORE_ID, secrets.token_hex(6))
+                self._set_meta(META_LEDGER_AT, "1")
+                if self.chain_key:
+                    self._record_key("breach init", self.config.now())
             self._after_create()
 
     def migrate(self) -> list[int]:
@@ -253,12 +251,14 @@ class SqlStore:
                 "SELECT id, seq, head_hash, event_count FROM incidents ORDER BY seq").fetchall():
             first = self._execute("SELECT hash, at FROM events WHERE incident_id = ? AND seq = 1", [iid]).fetchone()
             opened_hash, at = first if first else (GENESIS, None)
-            digest = ledger_hash(seq=seq, incident_id=iid, opened_hash=opened_hash, prev_hash=prev)
+            digest = ledger_hash(seq=seq, incident_id=iid, opened_hash=opened_hash, prev_hash=prev, at=at,
+                                 with_at=True)
             self._execute("INSERT INTO incident_ledger(seq, incident_id, opened_hash, at, prev_hash, hash) "
                           "VALUES(?, ?, ?, ?, ?, ?)", [seq, iid, opened_hash, at, prev, digest])
             self._witness(iid, count=event_count, head=head)
             prev, count = digest, count + 1
         if count:
+            self._set_meta(META_LEDGER_AT, "1")  # the entries made here hash their `at` (issue 23)
             self._witness(LEDGER, count=count, head=prev)
             self._execute("INSERT INTO meta(key, value) VALUES('last_incident_seq', "
                           "(SELECT CAST(max(seq) AS TEXT) FROM incidents)) "
@@ -284,6 +284,7 @@ class SqlStore:
         try:
             yield self
         except BaseException:
+            self._file_due = False
             self._rollback()
             raise
         else:
@@ -295,8 +296,11 @@ class SqlStore:
             except Exception as exc:
                 self._rollback()
                 raise StoreError(f"cannot write to {self.where}: {exc}") from None
+            if self._file_due:
+                self.write_witness_file()
         finally:
             self._depth = 0
+            self._file_due = False
 
     # --- incidents --------------------------------------------------------------
 
@@ -315,6 +319,7 @@ class SqlStore:
         """Allocate the next id, append its `opened` event and its ledger entry, in one transaction."""
         with self.transaction():
             self._lock_ledger()  # two machines opening at once get two numbers, one after the other
+            self._guard(False)
             incident_id, seq = self.next_incident_id(year)
             self._execute(
                 "INSERT INTO incidents(id, seq, status, head_hash, event_count) VALUES(?, ?, 'open', ?, 0)",
@@ -326,99 +331,6 @@ class SqlStore:
             return event
 
     # --- the incident ledger and the witnesses ------------------------------------
-
-    def _append_ledger(self, incident_id: str, *, seq: int, opened_hash: str, at: str) -> None:
-        last = self._execute("SELECT hash FROM incident_ledger ORDER BY seq DESC LIMIT 1").fetchone()
-        prev = last[0] if last else GENESIS
-        digest = ledger_hash(seq=seq, incident_id=incident_id, opened_hash=opened_hash, prev_hash=prev)
-        self._execute("INSERT INTO incident_ledger(seq, incident_id, opened_hash, at, prev_hash, hash) "
-                          "VALUES(?, ?, ?, ?, ?, ?)", [seq, incident_id, opened_hash, at, prev, digest])
-        count = self._execute("SELECT count(*) FROM incident_ledger").fetchone()[0]
-        self._witness(LEDGER, count=count, head=digest)
-
-    def _witness(self, scope: str, *, count: int, head: str) -> None:
-        """Record a chain's head next to it, with its HMAC when BREACH_CHAIN_KEY is set."""
-        mac = head_hmac(self.chain_key, scope=scope, count=count, head=head) if self.chain_key else None
-        self._execute(
-            "INSERT INTO chain_witness(scope, count, head, hmac) VALUES(?, ?, ?, ?) ON CONFLICT(scope) DO UPDATE "
-            "SET count = excluded.count, head = excluded.head, hmac = excluded.hmac", [scope, count, head, mac])
-
-    def verify_ledger(self) -> list[tuple[str, str]]:
-        """(incident id or "ledger", problem) for every break in the incident ledger.
-
-        Each incident ever opened has one entry, hash-chained to the one before: an incident
-        deleted with its events (or an entry removed or edited) is named here.
-        """
-        problems: list[tuple[str, str]] = []
-        incidents = {r[0]: r[1] for r in self._execute("SELECT id, seq FROM incidents")}
-        prev = GENESIS
-        rows = self.ledger_rows()
-        for n, r in enumerate(rows, start=1):
-            iid = str(r["incident_id"])
-            where = f"incident ledger entry #{r['seq']} ({iid})"
-            digest = ledger_hash(seq=r["seq"], incident_id=iid, opened_hash=r["opened_hash"], prev_hash=prev)
-            if r["prev_hash"] != prev:
-                problems.append((LEDGER, f"{where}: does not follow the entry before it: an entry was deleted or "
-                                         "moved (an incident's creation was removed from the record)"))
-                return problems
-            if r["hash"] != digest:
-                problems.append((LEDGER, f"{where}: its content does not match its hash: the entry was edited"))
-                return problems
-            if iid not in incidents:
-                problems.append((iid, f"{iid}: deleted: the incident ledger records its creation (entry #{n}) but "
-                                      "the incident and its events are gone from the database"))
-            elif incidents[iid] != r["seq"]:
-                problems.append((iid, f"{iid}: its number was changed (the ledger says {r['seq']}, the row says "
-                                      f"{incidents[iid]})"))
-            prev = r["hash"]
-        listed = {str(r["incident_id"]) for r in rows}
-        for iid in sorted(set(incidents) - listed, key=lambda i: incidents[i]):
-            problems.append((iid, f"{iid}: not in the incident ledger: the incident was not opened by breach, or "
-                                  "its ledger entry was deleted"))
-        if rows or self.witness_row(LEDGER):
-            try:
-                self.check_witness(LEDGER, count=len(rows), head=prev)
-            except ChainError as exc:
-                problems.append((LEDGER, str(exc)))
-        return problems
-
-    def ledger_rows(self) -> list[dict[str, Any]]:
-        return self._rows("SELECT * FROM incident_ledger ORDER BY seq")
-
-    def witness_row(self, scope: str) -> dict[str, Any] | None:
-        rows = self._rows("SELECT * FROM chain_witness WHERE scope = ?", [scope])
-        return rows[0] if rows else None
-
-    def check_witness(self, scope: str, *, count: int, head: str) -> str:
-        """Compare a chain's head with its witness row; raise ChainError on a mismatch.
-
-        Returns what was checked: "hmac" (key set and the HMAC matches), "no key"
-        (BREACH_CHAIN_KEY is not set: the plain head only) or, for the ledger only, "not
-        keyed" (the key is set, but its head was last written without it).
-        """
-        import hmac  # on first use: reads need no OpenSSL (start-up)
-        row = self.witness_row(scope)
-        what = "the incident ledger" if scope == LEDGER else scope
-        if row is None:
-            raise ChainError(f"{what}: the record of its chain's head is missing: it was deleted")
-        if row["count"] != count or row["head"] != head:
-            raise ChainError(f"{what}: the chain ends at entry #{count} ({head[:12]}…) but its head was recorded "
-                             f"at #{row['count']} ({str(row['head'])[:12]}…): entries were deleted or rewritten")
-        if self.chain_key is None:
-            return "no key"
-        if not row["hmac"]:
-            if scope == LEDGER:
-                return "not keyed"  # re-keyed by the next `breach open`
-            # Stripping the HMAC must not be a way around it. A store that used to run without the
-            # key gets a keyed head with the next note: `breach log ID --kind note TEXT`.
-            raise ChainError(f"{what}: its chain's head has no HMAC although {CHAIN_KEY_ENV} is set: it was written "
-                             f"without the key, or the HMAC was removed; if the key is new, record a note "
-                             f"(`breach log {what} --kind note TEXT`) to witness the head with it")
-        expected = head_hmac(self.chain_key, scope=scope, count=count, head=head)
-        if not hmac.compare_digest(expected, str(row["hmac"])):
-            raise ChainError(f"{what}: the HMAC of its chain's head does not match {CHAIN_KEY_ENV}: the database "
-                             "was edited (or the key is not the one it was written with)")
-        return "hmac"
 
     def incident_row(self, incident_id: str) -> dict[str, Any]:
         rows = self._rows("SELECT * FROM incidents WHERE id = ?", [incident_id])
@@ -519,10 +431,13 @@ class SqlStore:
             if head is None:
                 raise NotFoundError(f"no incident {incident_id!r}")
             prev_hash, count = head
+            store_ok = self._guard(even_if_broken) if count else True  # an `opened` event: create_incident's
+            chain_ok, keyed = True, store_ok
             if count and self._intact.get(incident_id) != (count, prev_hash):
                 try:
                     self.verify_chain(incident_id)
                 except ChainError as exc:
+                    chain_ok, keyed = self._plainly_intact(incident_id), False
                     if not even_if_broken:
                         raise ChainError(
                             f"{exc}\nNothing was recorded: the chain of {incident_id} is broken. Run `breach verify "
@@ -542,8 +457,11 @@ class SqlStore:
                 "UPDATE incidents SET head_hash = ?, event_count = ?, status = coalesce(?, status) WHERE id = ?",
                 [digest, seq, status, incident_id],
             )
-            self._witness(incident_id, count=seq, head=digest)
-            if self._intact.get(incident_id) == (count, prev_hash) or count == 0:
+            if chain_ok:  # a note on a broken chain is kept, but re-witnesses nothing in question (no HMAC)
+                self._witness(incident_id, count=seq, head=digest, keyed=keyed)
+            if not store_ok:
+                self._file_due = False
+            if chain_ok and (self._intact.get(incident_id) == (count, prev_hash) or count == 0):
                 self._intact[incident_id] = (seq, digest)
         return Event(incident_id=incident_id, seq=seq, kind=kind,
                      at=clock.decode(at_utc, at_offset), author=author, data=data,
@@ -570,42 +488,55 @@ class SqlStore:
         incident's ledger entry; returns what the witness check was (see `check_witness`).
         """
         row = self.incident_row(incident_id)
-        prev = GENESIS
-        last_seq = 0
-        for r in self.event_rows(incident_id):
-            where = f"{incident_id} event #{r['seq']} (row {r['id']}, {r['kind']})"
-            if r["seq"] != last_seq + 1:
-                raise ChainError(f"{where}: expected event #{last_seq + 1}: an event was deleted or moved")
-            if r["prev_hash"] != prev:
-                raise ChainError(f"{where}: does not follow the previous event: rows were deleted or moved")
-            try:
-                data = json.loads(r["data"] or "{}")
-            except json.JSONDecodeError:
-                raise ChainError(f"{where}: its data is not valid JSON: the row was edited") from None
-            digest = event_hash(incident_id=incident_id, seq=r["seq"], kind=r["kind"], at=r["at"],
-                                at_offset=r["at_offset"], author=r["author"], data=data,
-                                prev_hash=r["prev_hash"])
-            if digest != r["hash"]:
-                raise ChainError(f"{where}: its content does not match its hash: the row was edited")
-            prev, last_seq = r["hash"], r["seq"]
-        if row["event_count"] != last_seq or row["head_hash"] != prev:
+        walked = self.walk_chains(incident_id).get(incident_id) or Walked()
+        entry = self._execute("SELECT opened_hash FROM incident_ledger WHERE incident_id = ?", [incident_id]).fetchone()
+        witness = self.check_chain(row, walked, opened_hash=entry[0] if entry else None,
+                                   witness=self.witness_row(incident_id))
+        return witness
+
+    def check_chain(self, row: dict[str, Any], walked: Walked, *, opened_hash: str | None,
+                    witness: dict[str, Any] | None, key_record: Any = ...) -> str:
+        """What verify_chain says of one incident, from its walked chain and its rows (read once for all)."""
+        incident_id = row["id"]
+        if walked.problem:
+            raise ChainError(walked.problem)
+        if row["event_count"] != walked.count or row["head_hash"] != walked.head:
             raise ChainError(
-                f"{incident_id}: the log ends at event #{last_seq} but the incident records "
+                f"{incident_id}: the log ends at event #{walked.count} but the incident records "
                 f"{row['event_count']} events: events were deleted"
             )
-        first = self._execute("SELECT hash FROM events WHERE incident_id = ? AND seq = 1",
-                                  [incident_id]).fetchone()
-        entry = self._execute("SELECT opened_hash FROM incident_ledger WHERE incident_id = ?",
-                                  [incident_id]).fetchone()
-        if entry is None:
+        if opened_hash is None:
             raise ChainError(f"{incident_id}: not in the incident ledger: the incident was not opened by breach, "
                              "or its ledger entry was deleted")
-        if first is None or entry[0] != first[0]:
+        if walked.first_hash is None or opened_hash != walked.first_hash:
             raise ChainError(f"{incident_id}: its first event is not the one the incident ledger recorded: "
                              "the incident was replaced")
-        witness = self.check_witness(incident_id, count=last_seq, head=prev)
-        self._intact[incident_id] = (last_seq, prev)
-        return witness
+        result = self.check_witness(incident_id, count=walked.count, head=walked.head,
+                                    row=witness, record=key_record)
+        self._intact[incident_id] = (walked.count, walked.head)
+        return result
+
+    def _plainly_intact(self, incident_id: str) -> bool:
+        """The chain verifies but for its head's HMAC (a note then moves the plain head, never the HMAC)."""
+        key, self.chain_key = self.chain_key, None
+        try:
+            self.verify_chain(incident_id)
+            return True
+        except ChainError:
+            return False
+        finally:
+            self.chain_key = key
+
+    def _guard(self, even_if_broken: bool) -> bool:
+        """Before an append: True when the store verifies; refuses (ChainError) otherwise, unless the append
+        is a note recording the finding. An empty store with a key set adopts it with its first write."""
+        problems = self.guard_writes()
+        keyless = self.chain_key is None and self.key_record() is not None
+        if problems and (not even_if_broken or keyless):
+            self.refuse_writes()
+        if not problems and self.chain_key and self.key_record() is None:
+            self._record_key("first write", self.config.now())
+        return not problems
 
     # --- drafts -----------------------------------------------------------------
 

@@ -253,18 +253,36 @@ def verify(
     incident_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="One incident (default all).")] = None,
     against_slack: Annotated[bool, typer.Option(
         "--against-slack", help="Also compare the chain heads posted to each incident's Slack thread.")] = False,
+    adopt_key: Annotated[bool, typer.Option(
+        "--adopt-key", help="Key a store kept without BREACH_CHAIN_KEY: every head gets its HMAC (recorded with "
+        "--by). Only once, and only on a store that verifies.")] = False,
+    accept: Annotated[bool, typer.Option(
+        "--accept", help="Record the store-wide findings (a deleted incident, a missing HMAC, an older copy) as "
+        "understood, with --reason and --by, so that writing can resume. The findings stay listed as notes.")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why the findings are accepted (recorded).")] = None,
     home: HomeOption = None,
+    by: ByOption = None,
     json_: JsonOption = False,
 ) -> None:
     """Check that no event, incident or draft was edited, deleted or reordered; exit 1 if any was.
 
-    Also checks the incident ledger (a deleted incident is named), each chain head's HMAC when
-    BREACH_CHAIN_KEY is set, and the draft files (a missing one is rendered again from the
-    database). --against-slack compares the heads the Slack threads saw.
+    Also checks the incident ledger (a deleted incident or a gap in its numbers is named), each chain
+    head's HMAC when BREACH_CHAIN_KEY is set, the witness file outside the database (an older copy
+    restored is found), and the draft files (a missing one is rendered again from the database).
+    --against-slack compares the heads the Slack threads saw. While anything store-wide is wrong,
+    every write is refused: restore the newest copy, or --accept with --reason (docs/verify.md).
 
     Example: breach verify BR-2026-0001 --against-slack
     """
     from breach.core.textsafe import for_terminal
+
+    if adopt_key or accept:
+        _resolve(home, by=by, adopt_key=adopt_key, accept=accept, reason=reason, json_=json_)
+        return
+    if reason is not None:
+        from breach.errors import InputError
+
+        raise InputError("--reason goes with --accept")
     from breach.services.integrity import verify as verify_chains
 
     with session(home, write=False) as s:
@@ -273,8 +291,12 @@ def verify(
         emit_json(results)
     else:
         for r in results:
-            typer.echo(f"{r['incident']}: ok ({r['events']} events)" if r["ok"]
-                       else f"{r['incident']}: BROKEN: {for_terminal(r['problem'])}")
+            if r.get("accepted"):
+                pass
+            elif r["ok"]:
+                typer.echo(f"{r['incident']}: ok ({r['events']} events)")
+            else:
+                typer.echo(f"{r['incident']}: BROKEN: {for_terminal(r['problem'])}")
             for note in r["notes"]:
                 typer.echo(f"  note: {for_terminal(note)}")
         for witness in dict.fromkeys(r["witness"] for r in results if r.get("witness")):
@@ -285,6 +307,28 @@ def verify(
     if bad:
         typer.echo(f"Error: {for_terminal(bad[0]['problem'])}", err=True)
         raise typer.Exit(1)
+
+
+def _resolve(home: Path | None, *, by: str | None, adopt_key: bool, accept: bool, reason: str | None,
+             json_: bool) -> None:
+    """`verify --adopt-key` / `verify --accept --reason`: the two recorded ways out of a store-wide finding."""
+    from breach.errors import InputError
+    from breach.services.integrity import accept_findings
+    from breach.services.integrity import adopt_key as adopt
+
+    if adopt_key and accept:
+        raise InputError("--adopt-key and --accept are two steps: run them one after the other")
+    with session(home, write=False, by=by) as s:
+        if adopt_key:
+            result = adopt(s, by=s.author, now=now())
+            text = f"Chain key adopted by {result['by']}: {result['heads']} head(s) now carry its HMAC."
+        else:
+            result = accept_findings(s, by=s.author, now=now(), reason=reason or "")
+            text = f"Accepted by {result['by']} ({len(result['accepted'])} finding(s)); writing resumes."
+    if json_:
+        emit_json(result)
+    else:
+        typer.echo(text)
 
 
 @command(cli)

@@ -11,8 +11,11 @@ Slack thread.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
+from breach.adapters.chain_guard import LEDGER, STORE, Walked
+from breach.core import time as clock
 from breach.core.models import EventKind
 from breach.errors import BreachError, ChainError, InputError
 from breach.services.notices import verify_drafts
@@ -25,36 +28,70 @@ from breach.slack.outbox import StateKey
 WITNESS = {
     "hmac": "head HMAC ok",
     "no key": "BREACH_CHAIN_KEY not set: head not checked against an HMAC",
-    "not keyed": "head written without BREACH_CHAIN_KEY: no HMAC to check",
 }
+#: Event kinds after which an incident has drafts (or approvals) whose files verify checks.
+DRAFT_KINDS = frozenset({"drafted", "reviewed", "approved"})
 
 
 def verify(session: Session, incident_id: str | None = None, *, against_slack: bool = False) -> list[dict[str, Any]]:
-    """Walk every chain (or one) and the ledger; each result says ok or names the first problem."""
+    """Walk every chain (or one) and the ledger; each result says ok or names the first problem.
+
+    The chains are walked in one streaming pass over the events (no event objects); the store-wide
+    findings (ledger, key, witness file) come first, and findings accepted earlier are notes.
+    """
     store = session.store
     one = normalize_id(incident_id) if incident_id else None
-    results: list[dict[str, Any]] = []
-    rows = {r["id"] for r in store.incident_rows(include_closed=True)}
-    for iid, problem in store.verify_ledger():
-        if one is None or iid == one or (iid == "ledger" and one not in rows):
-            results.append({"incident": iid, "ok": False, "events": None, "problem": problem, "notes": []})
+    rows = {r["id"]: r for r in store.incident_rows(include_closed=True)}
+    results = _store_findings(store, one, rows)
     if one is not None and one not in rows and not results:
         store.incident_row(one)  # NotFoundError naming the fix
-    ids = [one] if one in rows else ([] if one else [r["id"] for r in store.incident_rows(include_closed=True)])
+    ids = [one] if one in rows else ([] if one else list(rows))
     config = _slack_config() if against_slack else None
+    walked = store.walk_chains(one if one in rows else None) if ids else {}
+    opened = {r["incident_id"]: r["opened_hash"] for r in store.ledger_rows()}
+    witnesses = {r["scope"]: r for r in store.table_rows("chain_witness")}
+    record = store.key_record()
     for iid in ids:
         try:
-            witness = store.verify_chain(iid)
-            _verify_index(session, iid)
-            notes = verify_drafts(session, iid)
+            chain = walked.get(iid) or Walked()
+            witness = store.check_chain(rows[iid], chain, opened_hash=opened.get(iid), witness=witnesses.get(iid),
+                                        key_record=record)
+            _verify_index(rows[iid], chain)
+            notes = verify_drafts(session, iid) if chain.kinds & DRAFT_KINDS or store.draft_rows(iid) else []
             if config is not None:
                 notes += verify_against_slack(session, iid, config=config)
-            count = store.incident_row(iid)["event_count"]
-            results.append({"incident": iid, "ok": True, "events": count, "problem": None,
+            results.append({"incident": iid, "ok": True, "events": chain.count, "problem": None,
                             "witness": WITNESS[witness], "notes": notes})
         except ChainError as exc:
             results.append({"incident": iid, "ok": False, "events": None, "problem": str(exc), "notes": []})
+    # The store-wide findings (key, witness file) after the incidents': the most precise finding is named first.
+    return [r for r in results if r["incident"] != STORE] + [r for r in results if r["incident"] == STORE]
+
+
+def _store_findings(store: Any, one: str | None, rows: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ledger's, the key's and the witness file's findings (those about `one`, or the whole store's)."""
+    results: list[dict[str, Any]] = []
+    for iid, problem in store.verify_ledger():
+        if one is None or iid == one or (iid == LEDGER and one not in rows):
+            results.append({"incident": iid, "ok": False, "events": None, "problem": problem, "notes": []})
+    for entry in store.accepted() if one is None else []:
+        for problem in entry.get("problems", []):
+            results.append({"incident": STORE, "ok": True, "events": None, "problem": None, "accepted": True,
+                            "notes": [f"accepted {entry.get('at')} by {entry.get('by')} ({entry.get('reason')}): "
+                                      f"{problem}"]})
     return results
+
+
+def adopt_key(session: Session, *, by: str, now: datetime) -> dict[str, Any]:
+    """`breach verify --adopt-key`: key a store kept without BREACH_CHAIN_KEY (recorded with who and when)."""
+    heads = session.store.adopt_key(by=by, at=now)
+    return {"adopted": True, "heads": heads, "by": by, "at": clock.iso(now)}
+
+
+def accept_findings(session: Session, *, by: str, now: datetime, reason: str) -> dict[str, Any]:
+    """`breach verify --accept --reason`: the store-wide findings recorded as understood; writing resumes."""
+    problems = session.store.accept(by=by, at=now, reason=reason)
+    return {"accepted": problems, "by": by, "at": clock.iso(now), "reason": reason}
 
 
 def _slack_config() -> SlackConfig:
@@ -97,15 +134,13 @@ def verify_against_slack(session: Session, incident_id: str, *, config: SlackCon
     return [f"{incident_id}: agrees with its Slack thread ({len(mine)} head(s), up to event #{last})"]
 
 
-def _verify_index(session: Session, incident_id: str) -> None:
+def _verify_index(row: dict[str, Any], chain: Walked) -> None:
     """The incident row is an index: its status must be what the events say."""
-    row = session.store.incident_row(incident_id)
-    events = session.store.events(incident_id)
-    if not events or events[0].kind != EventKind.OPENED:
+    incident_id = row["id"]
+    if chain.first_kind != EventKind.OPENED:
         raise ChainError(f"{incident_id}: the log does not start with an `opened` event")
-    closed = next((e for e in events if e.kind == EventKind.CLOSED), None)
-    expected = "closed" if closed else "open"
+    expected = "closed" if chain.closed_seq else "open"
     if row["status"] != expected:
-        seq = closed.seq if closed else events[0].seq
+        seq = chain.closed_seq or 1
         raise ChainError(f"{incident_id}: the incident's status was changed outside the log "
                          f"(event #{seq} recorded {expected!r}, the row says {row['status']!r})")

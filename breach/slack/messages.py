@@ -23,7 +23,11 @@ from breach.adapters.resources import shipped
 from breach.errors import InputError
 
 # Deliberately broad: over-matching something that merely looks like an address is fine.
-_EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# The `@` and the `.` include their look-alikes (full-width ＠ and ．, small ﹫ and ﹒, ideographic 。, the tag @),
+# which Slack clients show as an address.
+_AT = "@\uFF20\uFE6B\U000E0040"
+_DOT = ".\uFF0E\uFE52\uFF61\u3002"
+_EMAIL = re.compile(rf"[\w{_DOT}!#$%&'*+/=?^`~-]+[{_AT}][\w-]+(?:[{_DOT}][\w-]+)+", re.UNICODE)
 EMAIL_PLACEHOLDER = "[e-mail removed]"
 #: Slack's limits: a header's plain text, a section field, a section's text and the fallback.
 HEADER_CHARS, FIELD_CHARS, TEXT_CHARS = 150, 2000, 3000
