@@ -175,7 +175,7 @@ def test_eml__is_the_approved_text_plus_the_persons_details(tmp_path: Path) -> N
     ],
 )
 def test_eml__names_cannot_inject_headers_or_markers(tmp_path: Path, name: str) -> None:
-    _, out = run(tmp_path, [["eve@example.org", name, "en", "email"]])
+    _, out = run(tmp_path, [["eve@example.org", name, "en", "email"]], multiline=True)  # a quoted CR LF
     msg = parse(out / "letters" / "0000001.eml")
     assert msg["Bcc"] is None
     clean = " ".join(name.split())
@@ -231,7 +231,7 @@ def test_rejects__three_bad_rows_among_1000(tmp_path: Path) -> None:
 
 def test_rejects__line_is_the_physical_line_even_after_a_multiline_field(tmp_path: Path) -> None:
     rows = [["a@example.org", "Anne\nMarie", "en", ""], ["bad", "B", "en", ""]]
-    summary, out = run(tmp_path, rows)
+    summary, out = run(tmp_path, rows, multiline=True)  # declared: --multiline-fields
     assert rejected_rows(out) == [{"line": "4", "reason": "malformed e-mail address", "email": "bad"}]
     assert "Dear Anne Marie," in text_part(parse(out / "letters" / "0000001.eml"))
     assert summary.written == 1

@@ -404,6 +404,7 @@ def write_letters(
     now: datetime | None = None,
     checkpoint_every: int = CHECKPOINT_EVERY,
     by_jurisdiction: dict[str, ApprovedLetter] | None = None,
+    multiline: bool = False,
 ) -> LetterSummary:
     """Write one letter per good CSV row into `out_dir`; bad rows go to rejected.csv.
 
@@ -464,6 +465,8 @@ def write_letters(
         "default_lang": default,
         "data_labels": labels,
     }
+    if multiline:
+        settings["multiline"] = True
     fingerprint = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
     csv_id = file_identity(subjects_csv)  # the whole file: a resume must read the very same people
 
@@ -551,6 +554,7 @@ def write_letters(
             progress=progress,
             checkpoint_every=checkpoint_every,
             summary=summary,
+            multiline=multiline,
         )
     except OSError as err:
         raise InputError(f"cannot write letters to {out_dir}: {err.strerror or err}") from None
@@ -621,6 +625,7 @@ def _fill(
     rejected_fh: TextIO,
     mbox_fh: BinaryIO | None,
     subjects_csv: Path,
+    multiline: bool = False,
 ) -> LetterSummary:
     """The row loop: validate, fill, write; checkpoint every `checkpoint_every` rows."""
     progress_path = out_dir / PROGRESS_FILE
@@ -684,7 +689,7 @@ def _fill(
     line = 1
     index = 0
     rejected_before = rejected
-    for line, row, unreadable in read_rows(fh, is_row=is_row):
+    for line, row, unreadable in read_rows(fh, is_row=is_row, multiline=multiline):
         index += 1
         if index <= done_index:
             if progress and index % PROGRESS_EVERY == 0:
