@@ -377,6 +377,45 @@ def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+_COUNTS = ("line", "index", "written", "rejected", "out_bytes", "mbox_bytes")
+
+
+def _check_checkpoint(state: Any, progress_path: Path, out_dir: Path, fmt: str) -> None:
+    """Refuse a checkpoint that is not what this engine wrote, or that the files on disk contradict.
+
+    Its counts must be whole numbers that add up (written + rejected = rows done), and in eml/md
+    the letters it vouches for must all be there, the last one byte for byte (its sha256).
+    """
+    start_over = f"start afresh: delete {out_dir} (or use a new --out) and run without --resume"
+    if not isinstance(state, dict) or any(
+            type(state.get(k)) is not int or state[k] < 0 for k in _COUNTS) or not isinstance(
+            state.get("by_lang"), dict) or type(state.get("done")) is not bool:
+        raise InputError(f"{progress_path} is not a checkpoint written by breach letters; {start_over}")
+    if state["written"] + state["rejected"] != state["index"]:
+        raise InputError(f"{progress_path} does not add up ({state['written']} written + {state['rejected']} "
+                         f"rejected is not {state['index']} rows); {start_over}")
+    if fmt == "mbox":
+        return
+    letters_dir = out_dir / LETTERS_DIR
+    ext = "." + fmt
+    found = 0
+    if letters_dir.is_dir():
+        with os.scandir(letters_dir) as entries:
+            for entry in entries:
+                stem, dot, rest = entry.name.partition(".")
+                if "." + rest == ext and dot and stem.isdigit() and int(stem) <= state["index"]:
+                    found += 1
+    if found != state["written"]:
+        raise InputError(f"{progress_path} counts {state['written']:,} letters written but {letters_dir} holds "
+                         f"{found:,} of them; {start_over}")
+    last = state.get("last_file")
+    if state["written"] and last is not None:
+        path = letters_dir / str(last)
+        if path.parent != letters_dir or not path.is_file() or hashlib.sha256(
+                path.read_bytes()).hexdigest() != state.get("last_sha256"):
+            raise InputError(f"{path} is not the letter {progress_path} recorded (its sha256 differs); {start_over}")
+
+
 def _has_output(out_dir: Path) -> bool:
     if (out_dir / PROGRESS_FILE).exists():
         return True
@@ -477,6 +516,9 @@ def write_letters(
             state = json.loads(progress_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             raise InputError(f"{progress_path} is unreadable; start afresh in a new out_dir") from None
+        if not isinstance(state, dict):
+            raise InputError(f"{progress_path} is not a checkpoint written by breach letters; start afresh: "
+                             f"delete {out_dir} (or use a new --out) and run without --resume")
         if state.get("fingerprint") != fingerprint:
             raise InputError(
                 f"{progress_path} was written with other letters or settings; resume with the "
@@ -485,6 +527,7 @@ def write_letters(
         if state.get("csv") != csv_id:
             raise InputError(f"{subjects_csv} changed since {progress_path} was written (its sha256 differs): "
                              "resume only with the very same file, or start afresh in a new out_dir")
+        _check_checkpoint(state, progress_path, out_dir, fmt)
     elif not resume and out_dir.exists() and _has_output(out_dir):
         raise InputError(
             f"{out_dir} already holds letters; resume to finish that run, or use an empty out_dir"
@@ -644,8 +687,11 @@ def _fill(
             os.fsync(mbox_fh.fileno())
             state["mbox_bytes"] = os.fstat(mbox_fh.fileno()).st_size
         state.update(line=line, index=index, done=done)
+        if last_letter:
+            state.update(last_file=last_letter[0], last_sha256=hashlib.sha256(last_letter[1]).hexdigest())
         _save_checkpoint(progress_path, state)
 
+    last_letter: list[Any] = []  # [file name, bytes] of the newest letter file, for the checkpoint
     by_lang: dict[str, int] = state["by_lang"]
     written, rejected, out_bytes = state["written"], state["rejected"], state["out_bytes"]
     done_index = state["index"]
@@ -761,6 +807,7 @@ def _fill(
                 # After the checkpoint a killed run may have left this letter half written:
                 # always (re)write it, so each row has exactly one whole letter.
                 _write_file(f"{base}{index:0{INDEX_WIDTH}d}{ext}", out)
+                last_letter[:] = [f"{index:0{INDEX_WIDTH}d}{ext}", out]
                 out_bytes += len(out)
             written += 1
             by_lang[tpl.tag or tpl.lang] = by_lang.get(tpl.tag or tpl.lang, 0) + 1
