@@ -28,6 +28,7 @@ from breach.core.drafting import (
 )
 from breach.core.models import EventKind
 from breach.core.organization import four_eyes
+from breach.core.paths import draft_file
 from breach.core.regimes import AWAITING_ASSESSMENT
 from breach.core.resources import search_path
 from breach.core.review import NOTICE_FOR, approved_for, draft_states, four_eyes_refusal, same_person, unified_diff
@@ -190,7 +191,7 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
         # Nothing changed since the newest version: no new version for legal to review again.
         last = same[-1]
         result = {"incident": incident.id, "kind": kind, "lang": lang, "version": last["version"], "format": fmt,
-                  "sha256": digest, **_paths(session, session.rendition(last["path"])), "missing": rendered.missing,
+                  "sha256": digest, **_paths(session, draft_path(session, last)), "missing": rendered.missing,
                   "template": rendered.template, "subject": rendered.subject, "template_origin": rendered.origin,
                   "phase": phase, "unchanged": True}
         return _with_html(session, result) if rendition else result
@@ -236,7 +237,7 @@ def html_rendition(session: Session, incident_id: str, kind: str, *, lang: str, 
                  (kind, lang, version))
     approved = shown["state"] in {"approved", "sent"}
     text = without_draft_marker(row["text"], lang) if approved else row["text"]
-    drafted = Path(row["path"])
+    drafted = draft_path(session, row)
     target = drafted.with_name(f"{kind}.{lang}.v{version}{'.approved' if approved else ''}.html")
     first = next((line for line in text.splitlines() if line.strip()), kind)
     _write_file(target, to_html(parse(text), lang=lang, title=first.lstrip("# ").strip()))
@@ -255,12 +256,18 @@ def _write_file(path: Path, text: str) -> None:
     write_private(path, text)
 
 
+def draft_path(session: Session, row: dict[str, Any], *, approved: bool = False) -> Path:
+    """Where a draft row's file lives in this data folder, from its identity (the stored path is not used)."""
+    return session.home / draft_file(row["incident_id"], row["kind"], row["lang"], row["version"],
+                                     row.get("format") or "md", approved=approved)
+
+
 def _draft_rows(session: Session, incident_id: str) -> list[dict[str, Any]]:
     rows = session.store.draft_rows(incident_id)
     for r in rows:
         r["missing"] = json.loads(r["missing"] or "[]")
-        if r["path"]:  # where this machine keeps the rendition
-            r["path"] = str(session.rendition(r["path"]).absolute())
+        if r["path"]:  # where this machine keeps the rendition (derived, never the stored path)
+            r["path"] = str(draft_path(session, r).absolute())
     return rows
 
 
@@ -323,8 +330,7 @@ def review_act(session: Session, incident_id: str, kind: str, *, lang: str, vers
         # Approved means no longer a draft: the rendition to send drops the DRAFT marker, and
         # its own hash is recorded with the approval.
         final = without_draft_marker(row["text"], lang)
-        drafted = session.rendition(row["path"])
-        final_path = drafted.with_name(drafted.name.replace(f".v{version}.", f".v{version}.approved."))
+        final_path = draft_path(session, row, approved=True)
         # Relative to the data folder: the approval is honoured on every machine of a team.
         data.update(final_sha256=sha256_text(final), final_path=session.relative(final_path))
     with session.store.transaction():
@@ -440,7 +446,7 @@ def require_approved(session: Session, state: IncidentState, obligation: str, *,
     if review is not None:
         try:
             notes = _check_file(f"the approved {kind} ({row['lang']}) v{row['version']}",
-                                session.rendition(review.final_path),
+                                draft_path(session, row, approved=True),
                                 review.final_sha256, text=without_draft_marker(row["text"], row["lang"]))
         except ChainError as exc:
             raise ApprovalError(f"{exc}. The notice sent must be the approved text: nothing was recorded") from None
@@ -469,13 +475,15 @@ def verify_drafts(session: Session, incident_id: str) -> list[str]:
         if recorded.get(ident) != actual or row["sha256"] != actual:
             raise ChainError(f"{what} was edited after it was stored: hash mismatch (recorded "
                              f"{str(recorded.get(ident))[:12]}…, text hashes to {actual[:12]}…)")
-        notes += _check_file(what, session.rendition(row["path"]) if row.get("path") else None, actual,
+        notes += _check_file(what, draft_path(session, row) if row.get("path") else None, actual,
                              text=row["text"])
     for review in state.reviews:
         if review.final_path:
             row = rows.get((review.kind, review.lang, review.version))
             notes += _check_file(f"{incident_id}: approved {review.kind} ({review.lang}) v{review.version}",
-                                 session.rendition(review.final_path), review.final_sha256,
+                                 session.home / draft_file(incident_id, review.kind, review.lang, review.version,
+                                                           row["format"] if row else "md", approved=True),
+                                 review.final_sha256,
                                  text=without_draft_marker(row["text"], review.lang) if row else None)
     return notes
 

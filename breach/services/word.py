@@ -27,6 +27,7 @@ from breach.errors import InputError
 from breach.services.notices import (
     check_intact,
     create_draft,
+    draft_path,
     find_draft,
     incident_dir,
     review_rows,
@@ -60,7 +61,7 @@ def docx_rendition(session: Session, incident_id: str, kind: str, *, lang: str, 
     footer = f"{state.incident.id} · {kind} ({lang}) v{version} · sha256 {row['sha256']}"
     if approved:
         footer += f" · approved by {shown['approved_by']}"
-    drafted = session.rendition(row["path"])
+    drafted = draft_path(session, row)
     name = f"{kind}.{lang}.v{version}.approved.docx" if approved else f"{kind}.{lang}.v{version}.docx"
     target = out or drafted.with_name(name)
     first = next((line for line in text.splitlines() if line.strip()), kind)
