@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
@@ -47,3 +50,76 @@ def test_a_draft_row_with_a_language_edited_to_a_path_is_refused(cli: Cli, home:
     result = cli("verify", assessed)
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert not list(tmp_path.rglob("x.*.md"))
+
+
+# --- --out: a regular file or a new name, nothing else --------------------------------------
+
+
+def _fifo(tmp_path: Path) -> Path:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    return fifo
+
+
+@pytest.mark.parametrize("special", ["/dev/full", "/dev/null", "fifo", "socket", "folder"])
+@pytest.mark.parametrize("command", ["report", "calendar", "export", "register"])
+def test_out_onto_a_special_file_is_refused(cli: Cli, assessed: str, tmp_path: Path, special: str,
+                                           command: str) -> None:
+    if special == "fifo":
+        target = _fifo(tmp_path)
+    elif special == "socket":
+        target = tmp_path / "s.sock"
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(target))
+    elif special == "folder":
+        target = tmp_path / "dir"
+        target.mkdir()
+    else:
+        target = Path(special)
+    before = os.lstat(target).st_mode
+    args = {"report": ["report", assessed], "calendar": ["calendar"], "export": ["export", assessed],
+            "register": ["register"]}[command]
+    line = one_error_line(cli(*args, "--out", str(target)))
+    assert str(target) in line
+    assert os.lstat(target).st_mode == before  # the device, pipe or socket is still there
+    assert stat.S_ISCHR(before) or not stat.S_ISREG(os.lstat(target).st_mode)
+
+
+@pytest.mark.parametrize("command", ["report", "calendar", "export", "register"])
+def test_out_empty_is_one_error_line(cli: Cli, assessed: str, command: str) -> None:
+    args = {"report": ["report", assessed], "calendar": ["calendar"], "export": ["export", assessed],
+            "register": ["register"]}[command]
+    line = one_error_line(cli(*args, "--out", ""))
+    assert "file name" in line
+
+
+def test_out_onto_a_regular_file_or_a_new_name_still_works(cli: Cli, assessed: str, tmp_path: Path) -> None:
+    existing = tmp_path / "r.html"
+    existing.write_text("old")
+    assert cli("report", assessed, "--out", str(existing)).exit_code == 0
+    assert existing.read_text() != "old"
+    assert cli("calendar", "--out", str(tmp_path / "new" / "c.ics")).exit_code == 0
+
+
+# --- 0600 whatever the umask ----------------------------------------------------------------
+
+
+def test_every_file_breach_writes_is_0600_under_umask_000(tmp_path: Path) -> None:
+    from conftest import Cli as Runner
+    from typer.testing import CliRunner
+
+    from breach.cli.app import app
+
+    old = os.umask(0)
+    try:
+        home = tmp_path / "incidents"
+        assert CliRunner().invoke(app, ["init", "--home", str(home)]).exit_code == 0
+        cli = Runner(home)
+        iid = cli.open("Umask")
+        drafted = cli.json("draft", iid, "subject-letter")
+        assert cli("report", iid, "--out", str(tmp_path / "r.html")).exit_code == 0
+        assert cli("register", "--out", str(tmp_path / "reg.md")).exit_code == 0
+        files = [home / "organization.yaml", Path(drafted["path"]), tmp_path / "r.html", tmp_path / "reg.md"]
+        assert {f.name: oct(stat.S_IMODE(f.stat().st_mode)) for f in files} == {f.name: "0o600" for f in files}
+    finally:
+        os.umask(old)

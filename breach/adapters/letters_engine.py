@@ -611,9 +611,9 @@ def _clock_now() -> datetime:
 
 def _run(*, state: dict[str, Any], subjects_csv: Path, out_dir: Path, fmt: str, **job: Any) -> LetterSummary:
     """Open the outputs (cut back to the checkpoint) and the CSV, then fill the letters (`_fill`)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # letters hold personal data: owner-only
     if fmt != "mbox":
-        (out_dir / LETTERS_DIR).mkdir(exist_ok=True)
+        (out_dir / LETTERS_DIR).mkdir(mode=0o700, exist_ok=True)
     with ExitStack() as stack:
         rejected_fh = stack.enter_context(_open_rejected(out_dir, state["rejected_bytes"]))
         mbox_fh = None
