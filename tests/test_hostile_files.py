@@ -133,3 +133,54 @@ def test_every_file_breach_writes_is_0600_under_umask_000(tmp_path: Path) -> Non
         assert {f.name: oct(stat.S_IMODE(f.stat().st_mode)) for f in files} == {f.name: "0o600" for f in files}
     finally:
         os.umask(old)
+
+
+# --- one sanitizer for people, Markdown that user text cannot structure ---------------------
+
+EVIL = "Evil\x1b]0;pwned\x07\x1b[2J\x00title\n## BR-2026-9999: forged\n- item"
+
+
+@pytest.mark.parametrize("fmt", ["md", "csv"])
+def test_register_shows_no_escape_and_no_forged_heading(cli: Cli, fmt: str) -> None:
+    cli.open("placeholder")
+    assert cli("edit", "BR-2026-0001", "--title", EVIL).exit_code == 0
+    out = cli("register", "--format", fmt).stdout
+    assert "\x1b" not in out and "\x00" not in out and "\x07" not in out
+    if fmt == "md":
+        assert [line for line in out.splitlines() if line.startswith("## ")] == [
+            next(line for line in out.splitlines() if line.startswith("## BR-2026-0001"))]
+        assert "\n- item" not in out
+
+
+def test_register_md_written_to_a_file_has_no_forged_heading(cli: Cli, tmp_path: Path) -> None:
+    cli.open(EVIL)
+    assert cli("register", "--out", str(tmp_path / "r.md")).exit_code == 0
+    text = (tmp_path / "r.md").read_text()
+    assert sum(line.startswith("## ") for line in text.splitlines()) == 1 and "\x1b" not in text
+
+
+def test_edit_title_confirmation_has_no_escape(cli: Cli) -> None:
+    iid = cli.open("plain")
+    result = cli("edit", iid, "--title", "x\x1b[2Jy\x07")
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout and "x[2Jy" not in result.stdout
+
+
+def test_home_error_has_no_escape(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from breach.cli.app import app
+
+    result = CliRunner().invoke(app, ["status", "--home", str(tmp_path / "no\x1b]0;x\x07where")])
+    line = one_error_line(result)
+    assert "\x1b" not in line and "\x07" not in line
+
+
+def test_review_diff_of_an_imported_md_has_no_escape(cli: Cli, assessed: str, tmp_path: Path) -> None:
+    drafted = cli.json("draft", assessed, "subject-letter")
+    edited = tmp_path / "edited.md"
+    edited.write_text(Path(drafted["path"]).read_text() + "\nInjected \x1b]0;owned\x07 \x1b[31mred\n")
+    imported = cli("draft", assessed, "subject-letter", "--from", str(edited))
+    assert imported.exit_code == 0, imported.output
+    out = cli("review", "diff", assessed, "subject-letter").stdout
+    assert "Injected" in out and "\x1b" not in out and "\x07" not in out
