@@ -184,3 +184,35 @@ def test_review_diff_of_an_imported_md_has_no_escape(cli: Cli, assessed: str, tm
     assert imported.exit_code == 0, imported.output
     out = cli("review", "diff", assessed, "subject-letter").stdout
     assert "Injected" in out and "\x1b" not in out and "\x07" not in out
+
+
+# --- the database URL: one Error line, never the password ------------------------------------
+
+
+@pytest.mark.parametrize("url", [
+    "host=db.example.org password=KvSECRET dbname=breach",
+    "host=db.example.org password='KvSECRET x' dbname=breach",
+    "postgresql://u:KvSECRET@db.example.org:99999/breach",
+    "postgresql://u:KvSECRET@[::1/breach",
+    "postgresql://u:Kv/SECRET@db.example.org/breach",
+    "postgresql://u:Kv#SECRET@db.example.org/breach",
+    "postgresql://u:Kv?SECRET@db.example.org/breach",
+    "postgresql://u:KvSECRET@db.example.org:port/breach",
+])
+def test_a_bad_database_url_is_one_error_line_without_the_password(home: Path, url: str) -> None:
+    from typer.testing import CliRunner
+
+    from breach.cli.app import app
+
+    result = CliRunner().invoke(app, ["--database-url", url, "list", "--home", str(home)])
+    line = one_error_line(result)
+    assert "SECRET" not in result.output and "KvS" not in result.output, line
+
+
+def test_mask_url_never_shows_a_password_in_any_form() -> None:
+    from breach.adapters.dburl import mask_url
+
+    for url in ["host=h password=KvSECRET dbname=d", "postgresql://u:KvSECRET@h/d", "postgresql://u:Kv/SECRET@h/d",
+                "postgresql://u:Kv@SECRET@h/d", "postgresql://u:KvSECRET@[::1/d", "postgresql://h/d?password=KvSECRET"]:
+        assert "SECRET" not in mask_url(url), url
+    assert mask_url("postgresql://u:pw@db.example.org:5433/breach") == "postgresql://u:***@db.example.org:5433/breach"
