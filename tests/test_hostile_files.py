@@ -216,3 +216,50 @@ def test_mask_url_never_shows_a_password_in_any_form() -> None:
                 "postgresql://u:Kv@SECRET@h/d", "postgresql://u:KvSECRET@[::1/d", "postgresql://h/d?password=KvSECRET"]:
         assert "SECRET" not in mask_url(url), url
     assert mask_url("postgresql://u:pw@db.example.org:5433/breach") == "postgresql://u:***@db.example.org:5433/breach"
+
+
+# --- an impossible unquoted YAML date: one Error line everywhere -----------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _with_bad_date(source: Path, target: Path, after: str) -> Path:
+    """`source` with an unquoted impossible date added right after the first line starting with `after`."""
+    lines = source.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith(after))
+    lines.insert(at + 1, "reviewed_on: 2026-13-45")
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target
+
+
+@pytest.mark.parametrize("command", [["status"], ["list"], ["show", "BR-2026-0001"], ["log", "BR-2026-0001", "x"]])
+def test_profile_with_an_impossible_date(cli: Cli, home: Path, command: list[str]) -> None:
+    cli.open("before the edit")
+    profile = home / "organization.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8") + "reviewed_on: 2026-13-45\n", encoding="utf-8")
+    assert "2026-13-45" in one_error_line(cli(*command))
+
+
+def test_answers_with_an_impossible_date(cli: Cli, tmp_path: Path) -> None:
+    iid = cli.open("answers")
+    answers = tmp_path / "a.yaml"
+    answers.write_text("breach_ended_at: 2026-13-45\n")
+    assert "2026-13-45" in one_error_line(cli("assess", iid, "--answers", str(answers)))
+
+
+def test_playbook_regimes_and_drill_with_an_impossible_date(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from breach.cli.app import app
+
+    playbook = _with_bad_date(REPO / "playbooks" / "gdpr.yaml", tmp_path / "p.yaml", "name")
+    result = CliRunner().invoke(app, ["playbook", "validate", str(playbook)])
+    assert result.exit_code == 1 and "Traceback" not in result.output and "2026-13-45" in result.stderr
+    regimes = tmp_path / "regimes"
+    regimes.mkdir()
+    _with_bad_date(REPO / "breach" / "resources" / "regimes" / "au-ndb.yaml", regimes / "au-ndb.yaml", "regime")
+    result = CliRunner().invoke(app, ["regimes", "validate", str(regimes)])
+    assert result.exit_code == 1 and "Traceback" not in result.output and "2026-13-45" in result.stderr
+    drill = _with_bad_date(REPO / "playbooks" / "drills" / "misdirected-email.yaml", tmp_path / "d.yaml", "name")
+    result = CliRunner().invoke(app, ["drill", str(drill), "--speed", "0", "--home", str(tmp_path / "drill")])
+    assert "2026-13-45" in one_error_line(result)
