@@ -263,3 +263,24 @@ def test_playbook_regimes_and_drill_with_an_impossible_date(tmp_path: Path) -> N
     drill = _with_bad_date(REPO / "playbooks" / "drills" / "misdirected-email.yaml", tmp_path / "d.yaml", "name")
     result = CliRunner().invoke(app, ["drill", str(drill), "--speed", "0", "--home", str(tmp_path / "drill")])
     assert "2026-13-45" in one_error_line(result)
+
+
+def test_serve_on_port_70000_is_one_error_line(home: Path) -> None:
+    from typer.testing import CliRunner
+
+    from breach.cli.app import app
+
+    assert "70000" in one_error_line(CliRunner().invoke(app, ["serve", "--port", "70000", "--home", str(home)]))
+
+
+def test_verify_chain_script_without_an_argument_is_one_error_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = REPO / "docs" / "verify_chain.py"
+    result = subprocess.run([sys.executable, "-I", str(script)], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
+    missing = subprocess.run([sys.executable, "-I", str(script), "nothing.json"], capture_output=True, text=True,
+                             cwd=tmp_path)
+    assert missing.returncode == 1 and missing.stderr.startswith("Error: ") and "Traceback" not in missing.stderr
