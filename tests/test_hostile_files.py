@@ -284,3 +284,38 @@ def test_verify_chain_script_without_an_argument_is_one_error_line(tmp_path: Pat
     missing = subprocess.run([sys.executable, "-I", str(script), "nothing.json"], capture_output=True, text=True,
                              cwd=tmp_path)
     assert missing.returncode == 1 and missing.stderr.startswith("Error: ") and "Traceback" not in missing.stderr
+
+
+# --- imports capped before parsing -------------------------------------------------------------
+
+
+def _docx_with_empty_paragraphs(source: Path, target: Path, empty: int) -> Path:
+    """`source` (a real .docx) with `empty` empty paragraphs added to its body."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "word/document.xml":
+                data = data.replace(b"<w:body>", b"<w:body>" + b"<w:p/>" * empty, 1)
+            zout.writestr(info, data)
+    return target
+
+
+@pytest.mark.parametrize("empty", [20_000, 5_000_000])
+def test_a_docx_with_masses_of_empty_paragraphs_is_refused_before_parsing(cli: Cli, assessed: str, tmp_path: Path,
+                                                                         empty: int) -> None:
+    cli.json("draft", assessed, "subject-letter")
+    exported = cli.json("draft", assessed, "subject-letter", "--format", "docx")
+    docx = _docx_with_empty_paragraphs(Path(exported["docx_path"]), tmp_path / "edited.docx", empty)
+    assert docx.stat().st_size < 200_000
+    line = one_error_line(cli("draft", assessed, "subject-letter", "--from", str(docx)))
+    assert "paragraphs" in line or "unpacks to" in line
+    assert [r["version"] for r in cli.json("review", assessed)] == [1]  # nothing recorded
+
+
+def test_a_huge_md_import_is_refused(cli: Cli, assessed: str, tmp_path: Path) -> None:
+    cli.json("draft", assessed, "subject-letter")
+    md = tmp_path / "edited.md"
+    md.write_text("# Notice\n" + "\n" * 2_000_000)
+    assert "larger than" in one_error_line(cli("draft", assessed, "subject-letter", "--from", str(md)))

@@ -71,6 +71,10 @@ def docx_rendition(session: Session, incident_id: str, kind: str, *, lang: str, 
                                                    version=version, sha256=row["sha256"]))
 
 
+#: An edited notice in Markdown: a few pages, far under 1 MB (the text is capped again when recorded).
+MAX_MD_BYTES = 1_000_000
+
+
 def read_edited(source: Path, *, incident_id: str, kind: str, lang: str) -> tuple[str, int | None, int]:
     """Legal's edited file as markdown text, the version it says it was made from, its comment count."""
     source = Path(source)
@@ -83,7 +87,13 @@ def read_edited(source: Path, *, incident_id: str, kind: str, lang: str) -> tupl
         return to_markdown(blocks), origin.version if origin else None, comments
     if suffix in {".md", ".txt"}:
         try:
-            raw = source.read_text(encoding="utf-8")
+            with source.open("rb") as fh:
+                data = fh.read(MAX_MD_BYTES + 1)
+            if len(data) > MAX_MD_BYTES:
+                raise InputError(f"{source} is larger than {MAX_MD_BYTES:,} bytes; a notice is far smaller")
+            raw = data.decode("utf-8")
+            if raw.count("\n") > word.MAX_PARAGRAPHS * 2:
+                raise InputError(f"{source} has more than {word.MAX_PARAGRAPHS * 2:,} lines; a notice has far fewer")
         except FileNotFoundError:
             raise InputError(f"no such file: {source}") from None
         except (OSError, UnicodeDecodeError) as exc:
