@@ -319,3 +319,22 @@ def test_a_huge_md_import_is_refused(cli: Cli, assessed: str, tmp_path: Path) ->
     md = tmp_path / "edited.md"
     md.write_text("# Notice\n" + "\n" * 2_000_000)
     assert "larger than" in one_error_line(cli("draft", assessed, "subject-letter", "--from", str(md)))
+
+
+# --- evidence is kept -----------------------------------------------------------------------------
+
+
+def test_a_re_approval_keeps_the_edited_approved_file_and_verify_names_it(cli: Cli, assessed: str) -> None:
+    assert cli("draft", assessed, "sa-notification", "--lang", "fr").exit_code == 0
+    first = cli.json("review", "approve", assessed, "sa-notification", "--lang", "fr", "--version", "1",
+                     "--as", "legal")
+    path = Path(first["final_path"])
+    original = path.read_text()
+    path.write_text(original + "\nP.S. nothing happened.\n")
+    again = cli("review", "approve", assessed, "sa-notification", "--lang", "fr", "--version", "1", "--as", "legal")
+    assert again.exit_code == 0, again.output
+    kept = [p for p in path.parent.iterdir() if p.name.startswith(path.name + ".edited-")]
+    assert len(kept) == 1 and kept[0].read_text().endswith("P.S. nothing happened.\n")
+    assert path.read_text() == original
+    result = cli("verify", assessed)
+    assert kept[0].name in result.stdout

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from breach.adapters.evidence import edited_copies, keep_if_edited
 from breach.adapters.files import write_private
 from breach.adapters.store_sql import sha256_text
 from breach.core import time as clock
@@ -336,8 +337,12 @@ def review_act(session: Session, incident_id: str, kind: str, *, lang: str, vers
     with session.store.transaction():
         session.store.append_event(incident.id, kind=EventKind.REVIEWED, at=now, author=session.author, data=data)
         if final_path is not None:
+            kept = keep_if_edited(final_path, final.encode("utf-8"))  # evidence: never overwritten
             _write_file(final_path, final)
     shown = {"final_path": str(final_path)} if final_path is not None else {}
+    if final_path is not None and kept is not None:
+        session.warn(f"{final_path.name} had been edited; the edited file is kept as evidence: {kept}")
+        shown["kept_edited"] = str(kept)
     return {"incident": incident.id, **data, **shown}
 
 
@@ -485,6 +490,8 @@ def verify_drafts(session: Session, incident_id: str) -> list[str]:
                                                            row["format"] if row else "md", approved=True),
                                  review.final_sha256,
                                  text=without_draft_marker(row["text"], review.lang) if row else None)
+    notes += [f"{incident_id}: {kept.name} is a hand-edited copy kept as evidence beside the file breach wrote"
+              for kept in edited_copies(session.home / incident_id / "drafts")]
     return notes
 
 
