@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from breach.adapters import letters_mime as mime
+from breach.adapters.letters_checkpoint import LETTERS_DIR, check_checkpoint
 from breach.adapters.subjects_csv import (
     REQUIRED_COLUMNS,
     Columns,
@@ -51,7 +52,6 @@ NAME_MARKER = "[[recipient_name]]"
 DATA_MARKER = "[[recipient_data]]"
 FORMATS = ("eml", "mbox", "md")
 
-LETTERS_DIR = "letters"
 MBOX_FILE = "letters.mbox"
 REJECTED_FILE = "rejected.csv"
 PROGRESS_FILE = ".progress"
@@ -377,45 +377,6 @@ def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-_COUNTS = ("line", "index", "written", "rejected", "out_bytes", "mbox_bytes")
-
-
-def _check_checkpoint(state: Any, progress_path: Path, out_dir: Path, fmt: str) -> None:
-    """Refuse a checkpoint that is not what this engine wrote, or that the files on disk contradict.
-
-    Its counts must be whole numbers that add up (written + rejected = rows done), and in eml/md
-    the letters it vouches for must all be there, the last one byte for byte (its sha256).
-    """
-    start_over = f"start afresh: delete {out_dir} (or use a new --out) and run without --resume"
-    if not isinstance(state, dict) or any(
-            type(state.get(k)) is not int or state[k] < 0 for k in _COUNTS) or not isinstance(
-            state.get("by_lang"), dict) or type(state.get("done")) is not bool:
-        raise InputError(f"{progress_path} is not a checkpoint written by breach letters; {start_over}")
-    if state["written"] + state["rejected"] != state["index"]:
-        raise InputError(f"{progress_path} does not add up ({state['written']} written + {state['rejected']} "
-                         f"rejected is not {state['index']} rows); {start_over}")
-    if fmt == "mbox":
-        return
-    letters_dir = out_dir / LETTERS_DIR
-    ext = "." + fmt
-    found = 0
-    if letters_dir.is_dir():
-        with os.scandir(letters_dir) as entries:
-            for entry in entries:
-                stem, dot, rest = entry.name.partition(".")
-                if "." + rest == ext and dot and stem.isdigit() and int(stem) <= state["index"]:
-                    found += 1
-    if found != state["written"]:
-        raise InputError(f"{progress_path} counts {state['written']:,} letters written but {letters_dir} holds "
-                         f"{found:,} of them; {start_over}")
-    last = state.get("last_file")
-    if state["written"] and last is not None:
-        path = letters_dir / str(last)
-        if path.parent != letters_dir or not path.is_file() or hashlib.sha256(
-                path.read_bytes()).hexdigest() != state.get("last_sha256"):
-            raise InputError(f"{path} is not the letter {progress_path} recorded (its sha256 differs); {start_over}")
-
-
 def _has_output(out_dir: Path) -> bool:
     if (out_dir / PROGRESS_FILE).exists():
         return True
@@ -527,7 +488,7 @@ def write_letters(
         if state.get("csv") != csv_id:
             raise InputError(f"{subjects_csv} changed since {progress_path} was written (its sha256 differs): "
                              "resume only with the very same file, or start afresh in a new out_dir")
-        _check_checkpoint(state, progress_path, out_dir, fmt)
+        check_checkpoint(state, progress_path, out_dir, fmt)
     elif not resume and out_dir.exists() and _has_output(out_dir):
         raise InputError(
             f"{out_dir} already holds letters; resume to finish that run, or use an empty out_dir"
