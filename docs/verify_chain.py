@@ -37,4 +37,11 @@ def main(path: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    if len(sys.argv) != 2:
+        print("Error: give the timeline to check: python3 verify_chain.py timeline.json", file=sys.stderr)
+        sys.exit(1)
+    try:
+        sys.exit(main(sys.argv[1]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        print(f"Error: {sys.argv[1]} cannot be checked ({type(exc).__name__}: {exc})", file=sys.stderr)
+        sys.exit(1)

@@ -140,3 +140,15 @@ def test_progress_bar_on_a_terminal_and_nothing_on_a_pipe(cli: Cli, approved: st
     child.expect("rows/s")
     child.expect("letters written")
     child.expect(pexpect.EOF)
+
+
+def test_resume_with_a_progress_file_holding_a_list_is_one_error_line(cli: Cli, approved: str,
+                                                                      tmp_path: Path) -> None:
+    csv_path = people(tmp_path / "p.csv", 5)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".progress").write_text("[1,2]")
+    result = cli("letters", approved, "--subjects", str(csv_path), "--out", str(out), "--resume")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and "not a checkpoint" in result.stderr
+    assert "Traceback" not in result.output and len(result.stderr.splitlines()) == 1

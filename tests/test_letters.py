@@ -175,7 +175,7 @@ def test_eml__is_the_approved_text_plus_the_persons_details(tmp_path: Path) -> N
     ],
 )
 def test_eml__names_cannot_inject_headers_or_markers(tmp_path: Path, name: str) -> None:
-    _, out = run(tmp_path, [["eve@example.org", name, "en", "email"]])
+    _, out = run(tmp_path, [["eve@example.org", name, "en", "email"]], multiline=True)  # a quoted CR LF
     msg = parse(out / "letters" / "0000001.eml")
     assert msg["Bcc"] is None
     clean = " ".join(name.split())
@@ -231,7 +231,7 @@ def test_rejects__three_bad_rows_among_1000(tmp_path: Path) -> None:
 
 def test_rejects__line_is_the_physical_line_even_after_a_multiline_field(tmp_path: Path) -> None:
     rows = [["a@example.org", "Anne\nMarie", "en", ""], ["bad", "B", "en", ""]]
-    summary, out = run(tmp_path, rows)
+    summary, out = run(tmp_path, rows, multiline=True)  # declared: --multiline-fields
     assert rejected_rows(out) == [{"line": "4", "reason": "malformed e-mail address", "email": "bad"}]
     assert "Dear Anne Marie," in text_part(parse(out / "letters" / "0000001.eml"))
     assert summary.written == 1
@@ -507,3 +507,54 @@ def test_resume__after_a_kill_half_way_one_letter_per_good_row(tmp_path: Path, f
         from_address=SENDER, data_labels=LABELS, resume=True,
     )  # fmt: skip
     assert (again.written, again.rejected) == (997, 3)
+
+
+# --- issue 23: --resume checks the files its checkpoint vouches for ---------------------------
+
+
+def killed_half_way(tmp_path: Path, fmt: str = "md") -> tuple[Path, Path]:
+    subjects = write_csv(tmp_path / "s.csv", people(1000))
+    out = tmp_path / "out"
+    code = KILLER.format(tests=str(REPO / "tests"), kill_at=500, csv=str(subjects), out=str(out), fmt=fmt)
+    assert subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True).returncode == 9
+    return subjects, out
+
+
+def resume(subjects: Path, out: Path, fmt: str = "md"):
+    return write_letters(letters=approved(), subjects_csv=subjects, out_dir=out, fmt=fmt, from_address=SENDER,
+                         data_labels=LABELS, resume=True, now=NOW)
+
+
+def test_resume__refuses_when_letters_were_deleted_after_a_kill(tmp_path: Path) -> None:
+    subjects, out = killed_half_way(tmp_path)
+    (out / "letters" / "0000042.md").unlink()
+    with pytest.raises(InputError, match=r"counts 500 letters written but .* holds 499 .*without --resume"):
+        resume(subjects, out)
+
+
+def test_resume__refuses_when_the_last_checkpointed_letter_changed(tmp_path: Path) -> None:
+    subjects, out = killed_half_way(tmp_path)
+    (out / "letters" / "0000500.md").write_text("someone else's letter")
+    with pytest.raises(InputError, match="0000500.md is not the letter .* sha256"):
+        resume(subjects, out)
+
+
+def test_resume__an_intact_checkpoint_still_resumes(tmp_path: Path) -> None:
+    subjects, out = killed_half_way(tmp_path)
+    assert resume(subjects, out).written == 1000
+
+
+@pytest.mark.parametrize("edit", [{"written": -5, "rejected": 505}, {"written": "500"}, {"index": 10**9}])
+def test_resume__refuses_a_hand_edited_checkpoint(tmp_path: Path, edit: dict) -> None:
+    subjects, out = killed_half_way(tmp_path)
+    state = json.loads((out / ".progress").read_text())
+    (out / ".progress").write_text(json.dumps({**state, **edit}))
+    with pytest.raises(InputError, match="start afresh"):
+        resume(subjects, out)
+
+
+def test_resume__a_checkpoint_that_is_not_an_object_is_refused(tmp_path: Path) -> None:
+    subjects, out = killed_half_way(tmp_path)
+    (out / ".progress").write_text("[1,2]")
+    with pytest.raises(InputError, match="not a checkpoint written by breach letters"):
+        resume(subjects, out)

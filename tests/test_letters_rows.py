@@ -80,7 +80,7 @@ def test_quoted_fields_over_several_lines_and_stray_quotes_are_still_people(tmp_
         3: b'p3@example.org,O"Brien,en,\n',  # one stray quote inside an unquoted field
     }
     csv_path = subjects(tmp_path / "s.csv", 6, replace=replace)
-    summary = run(csv_path, tmp_path / "out", fmt="md")
+    summary = run(csv_path, tmp_path / "out", fmt="md", multiline=True)  # declared: --multiline-fields
     assert (summary.written, summary.rejected, summary.rows) == (6, 0, 6)
     assert "O\"Brien" in (tmp_path / "out" / "letters" / "0000004.md").read_text()
     assert "Dupont, Jean Marie" in (tmp_path / "out" / "letters" / "0000002.md").read_text()
@@ -155,3 +155,61 @@ def test_any_bytes_as_a_whole_file_give_a_summary_or_input_error(data: bytes) ->
         assert summary.written + summary.rejected == summary.rows
         with open(Path(tmp) / "out" / "rejected.csv", encoding="utf-8", newline="") as fh:
             assert len(list(csv.reader(fh))) == summary.rejected + 1
+
+
+# --- issue 23: a quote left open never swallows the next person -------------------------------
+
+ISSUE_23_CSV = (b'email,name,lang,data\np1@example.org,"Jean Dupont,en,name\np2@example.org,"Ann Martin,en,name\n'
+                b'p3@example.org,Bob,en,name\n')
+
+
+def test_two_unclosed_quotes_in_a_row_reject_each_line_alone(tmp_path: Path) -> None:
+    csv_path = tmp_path / "s.csv"
+    csv_path.write_bytes(ISSUE_23_CSV)
+    summary = run(csv_path, tmp_path / "out", fmt="md")
+    assert (summary.rows, summary.written, summary.rejected) == (3, 1, 2)
+    assert [r["line"] for r in rejected_rows(tmp_path / "out")] == ["2", "3"]
+    [letter] = (tmp_path / "out" / "letters").iterdir()
+    assert "Bob" in letter.read_text() and "p2@example.org" not in letter.read_text()
+
+
+def test_cli_two_unclosed_quotes_lose_nobody(cli: Cli, approved_incident: str, tmp_path: Path) -> None:  # noqa: F811
+    csv_path = tmp_path / "s.csv"
+    csv_path.write_bytes(ISSUE_23_CSV)
+    result = cli("letters", approved_incident, "--subjects", str(csv_path), "--out", str(tmp_path / "out"),
+                 "--format", "md")
+    assert result.exit_code == 0, result.output
+    assert "3 rows read: 1 letter written" in result.stdout and "2 rows rejected" in result.stdout
+
+
+def test_a_hundred_rows_with_every_other_quote_open_add_up(tmp_path: Path) -> None:
+    replace = {i: f'p{i}@example.org,"Name {i},en,name\n'.encode() for i in range(0, 100, 2)}
+    summary = run(subjects(tmp_path / "s.csv", 100, replace=replace), tmp_path / "out", fmt="md")
+    assert (summary.rows, summary.written, summary.rejected) == (100, 50, 50)
+
+
+_NAMES = st.text(alphabet="abcdefghij XYZ", min_size=1, max_size=12).filter(lambda s: s.strip())
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(_NAMES, st.booleans(), st.sampled_from(["", '"', 'a"b'])), min_size=1, max_size=30))
+def test_injected_broken_quotes_never_move_a_field_into_another_letter(people: list) -> None:
+    """Generated CSVs with quotes left open: written + rejected = data lines, each letter holds only its row."""
+    token = "Tok{:03d}Q".format
+    lines = []
+    for i, (name, broken, extra) in enumerate(people):
+        cell = f'"{name} {token(i)}' if broken else f"{name} {token(i)}{extra}"
+        lines.append(f"u{i}@example.org,{cell},en,name\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = Path(tmp) / "s.csv"
+        csv_path.write_text("email,name,lang,data\n" + "".join(lines), encoding="utf-8")
+        summary = run(csv_path, Path(tmp) / "out", fmt="md")
+        assert summary.written + summary.rejected == summary.rows == len(lines)
+        assert summary.rejected == sum(1 for _, broken, _ in people if broken)
+        letters = sorted((Path(tmp) / "out" / "letters").glob("*.md"))
+        assert len(letters) == summary.written
+        for letter in letters:
+            text = letter.read_text(encoding="utf-8")
+            index = int(letter.stem) - 1
+            assert not people[index][1] and token(index) in text
+            assert [j for j in range(len(people)) if token(j) in text] == [index], text

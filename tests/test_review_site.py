@@ -111,3 +111,43 @@ def test_a_draft_page_diffs_any_older_version(cli: Cli, site: Browserish, assess
     assert f'href="{path}?v=3&amp;from=1"' in latest
     older = site.get(path + "?v=3&from=1")
     assert "Changes from v1 to v3" in older and str(escape(measures)) in older  # as the page escapes it
+
+
+# --- issue 23: a body is capped and refused before it is read -----------------------------------
+
+
+def _raw_post(site: Browserish, path: str, headers: dict, body_chunks: list[bytes]) -> int:
+    import http.client
+    from urllib.parse import urlsplit
+
+    cookie = "; ".join(f"{c.name}={c.value}" for h in site.opener.handlers
+                       if hasattr(h, "cookiejar") for c in h.cookiejar)
+    parts = urlsplit(site.base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    conn.putrequest("POST", path)
+    for name, value in {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded", **headers}.items():
+        conn.putheader(name, value)
+    conn.endheaders()
+    try:
+        for chunk in body_chunks:
+            conn.send(chunk)
+    except OSError:
+        pass  # the server may close the connection once it has refused
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
+def test_a_gigabyte_content_length_is_refused_before_the_body_is_read(site: Browserish, assessed: str) -> None:
+    path = f"/incidents/{assessed}/drafts/sa-notification/fr/review"
+    # Only 10 bytes follow the 1 GB announced: a server that read the body first would wait (timeout).
+    assert _raw_post(site, path, {"Content-Length": str(10**9)}, [b"csrf=x&a=b"]) == 413
+
+
+def test_a_chunked_body_over_the_cap_is_refused_while_streaming(site: Browserish, assessed: str) -> None:
+    from breach.services.request_limits import MAX_FORM_BYTES
+
+    path = f"/incidents/{assessed}/drafts/sa-notification/fr/review"
+    piece = b"a" * 65536
+    chunks = [b"%x\r\n%s\r\n" % (len(piece), piece)] * (MAX_FORM_BYTES // len(piece) + 2) + [b"0\r\n\r\n"]
+    assert _raw_post(site, path, {"Transfer-Encoding": "chunked"}, chunks) == 413

@@ -33,6 +33,7 @@ from typing import Any, BinaryIO, TextIO
 
 from breach.adapters import letters_mime as mime
 from breach.adapters.clock import now as wall_clock_now
+from breach.adapters.letters_checkpoint import LETTERS_DIR, check_checkpoint
 from breach.adapters.subjects_csv import (
     REQUIRED_COLUMNS,
     Columns,
@@ -52,7 +53,6 @@ NAME_MARKER = "[[recipient_name]]"
 DATA_MARKER = "[[recipient_data]]"
 FORMATS = ("eml", "mbox", "md")
 
-LETTERS_DIR = "letters"
 MBOX_FILE = "letters.mbox"
 REJECTED_FILE = "rejected.csv"
 PROGRESS_FILE = ".progress"
@@ -405,6 +405,7 @@ def write_letters(
     now: datetime | None = None,
     checkpoint_every: int = CHECKPOINT_EVERY,
     by_jurisdiction: dict[str, ApprovedLetter] | None = None,
+    multiline: bool = False,
 ) -> LetterSummary:
     """Write one letter per good CSV row into `out_dir`; bad rows go to rejected.csv.
 
@@ -465,6 +466,8 @@ def write_letters(
         "default_lang": default,
         "data_labels": labels,
     }
+    if multiline:
+        settings["multiline"] = True
     fingerprint = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
     csv_id = file_identity(subjects_csv)  # the whole file: a resume must read the very same people
 
@@ -475,6 +478,9 @@ def write_letters(
             state = json.loads(progress_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             raise InputError(f"{progress_path} is unreadable; start afresh in a new out_dir") from None
+        if not isinstance(state, dict):
+            raise InputError(f"{progress_path} is not a checkpoint written by breach letters; start afresh: "
+                             f"delete {out_dir} (or use a new --out) and run without --resume")
         if state.get("fingerprint") != fingerprint:
             raise InputError(
                 f"{progress_path} was written with other letters or settings; resume with the "
@@ -483,6 +489,7 @@ def write_letters(
         if state.get("csv") != csv_id:
             raise InputError(f"{subjects_csv} changed since {progress_path} was written (its sha256 differs): "
                              "resume only with the very same file, or start afresh in a new out_dir")
+        check_checkpoint(state, progress_path, out_dir, fmt)
     elif not resume and out_dir.exists() and _has_output(out_dir):
         raise InputError(
             f"{out_dir} already holds letters; resume to finish that run, or use an empty out_dir"
@@ -552,6 +559,7 @@ def write_letters(
             progress=progress,
             checkpoint_every=checkpoint_every,
             summary=summary,
+            multiline=multiline,
         )
     except OSError as err:
         raise InputError(f"cannot write letters to {out_dir}: {err.strerror or err}") from None
@@ -559,9 +567,9 @@ def write_letters(
 
 def _run(*, state: dict[str, Any], subjects_csv: Path, out_dir: Path, fmt: str, **job: Any) -> LetterSummary:
     """Open the outputs (cut back to the checkpoint) and the CSV, then fill the letters (`_fill`)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # letters hold personal data: owner-only
     if fmt != "mbox":
-        (out_dir / LETTERS_DIR).mkdir(exist_ok=True)
+        (out_dir / LETTERS_DIR).mkdir(mode=0o700, exist_ok=True)
     with ExitStack() as stack:
         rejected_fh = stack.enter_context(_open_rejected(out_dir, state["rejected_bytes"]))
         mbox_fh = None
@@ -616,6 +624,7 @@ def _fill(
     rejected_fh: TextIO,
     mbox_fh: BinaryIO | None,
     subjects_csv: Path,
+    multiline: bool = False,
 ) -> LetterSummary:
     """The row loop: validate, fill, write; checkpoint every `checkpoint_every` rows."""
     progress_path = out_dir / PROGRESS_FILE
@@ -634,8 +643,11 @@ def _fill(
             os.fsync(mbox_fh.fileno())
             state["mbox_bytes"] = os.fstat(mbox_fh.fileno()).st_size
         state.update(line=line, index=index, done=done)
+        if last_letter:
+            state.update(last_file=last_letter[0], last_sha256=hashlib.sha256(last_letter[1]).hexdigest())
         _save_checkpoint(progress_path, state)
 
+    last_letter: list[Any] = []  # [file name, bytes] of the newest letter file, for the checkpoint
     by_lang: dict[str, int] = state["by_lang"]
     written, rejected, out_bytes = state["written"], state["rejected"], state["out_bytes"]
     done_index = state["index"]
@@ -679,7 +691,7 @@ def _fill(
     line = 1
     index = 0
     rejected_before = rejected
-    for line, row, unreadable in read_rows(fh, is_row=is_row):
+    for line, row, unreadable in read_rows(fh, is_row=is_row, multiline=multiline):
         index += 1
         if index <= done_index:
             if progress and index % PROGRESS_EVERY == 0:
@@ -751,6 +763,7 @@ def _fill(
                 # After the checkpoint a killed run may have left this letter half written:
                 # always (re)write it, so each row has exactly one whole letter.
                 _write_file(f"{base}{index:0{INDEX_WIDTH}d}{ext}", out)
+                last_letter[:] = [f"{index:0{INDEX_WIDTH}d}{ext}", out]
                 out_bytes += len(out)
             written += 1
             by_lang[tpl.tag or tpl.lang] = by_lang.get(tpl.tag or tpl.lang, 0) + 1

@@ -6,8 +6,13 @@ reason it cannot be read, with the physical line where it starts. A malformed ro
 UTF-8, a NUL) is reported on its own line and reading goes on with the next row, so a
 run can promise: letters written + rows rejected = data rows read.
 
-How an unclosed quote is told from a field that legitimately spans lines: a record
-whose quotes are unbalanced takes the following lines until its quotes balance, but
+By default a quoted field never runs across a line end: a line whose quotes are left
+open is rejected alone, with its line number, and reading resumes at the next line, so
+one missing quote can never swallow the next person (written + rejected = data lines).
+
+Only when the file is declared to hold multi-line fields (`multiline=True`, the
+`--multiline-fields` option) does a record whose quotes are unbalanced take the
+following lines until its quotes balance, but
 gives up (and is rejected alone) when a following line is itself a complete row with
 a valid e-mail address, when `MAX_RECORD_LINES` or `MAX_ROW_CHARS` is reached, or at
 the end of the file. The lines it had taken are then read again as rows of their own.
@@ -60,9 +65,10 @@ class _Records:
     exception through and starts afresh on the next call.
     """
 
-    def __init__(self, fh: TextIO, is_row: Callable[[str], bool]):
+    def __init__(self, fh: TextIO, is_row: Callable[[str], bool], multiline: bool = False):
         self.fh = fh
         self.is_row = is_row
+        self.multiline = multiline
         self.line = 0  # last physical line read from the file
         self.start = 0  # line where the record handed out last starts
         self.handed = False  # a record was handed and its row not yet taken
@@ -105,6 +111,9 @@ class _Records:
         if '"' not in text or parse_alone(text) is not None:
             self.handed = True
             return text
+        if not self.multiline:
+            raise _BadRecord(line, 'a quoted field is not closed on its line (a " is missing; '
+                                   'use --multiline-fields if fields span lines)')
         parts, size, taken = [text], len(text), []
         while len(taken) < MAX_RECORD_LINES and (nxt := self._take()) is not None:
             taken.append(nxt)
@@ -171,16 +180,18 @@ def read_header(fh: TextIO, csv_path: Path, lang_column: str) -> Columns:
     )
 
 
-def read_rows(fh: TextIO, *, is_row: Callable[[list[str]], bool]) -> Iterator[tuple[int, list[str] | None, str]]:
+def read_rows(fh: TextIO, *, is_row: Callable[[list[str]], bool],
+              multiline: bool = False) -> Iterator[tuple[int, list[str] | None, str]]:
     """(line, fields, "") for each data row after the header, or (line, None, reason) for one
-    that cannot be read. Blank lines are not rows. `is_row(fields)` tells whether a line
-    that follows an unclosed quote is a person's row of its own (see the module doc)."""
+    that cannot be read. Blank lines are not rows. Quoted fields stay on their line unless
+    `multiline`; then `is_row(fields)` tells whether a line that follows an unclosed quote
+    is a person's row of its own (see the module doc)."""
 
     def starts_row(text: str) -> bool:
         fields = parse_alone(text)
         return bool(fields) and is_row(fields)
 
-    records = _Records(fh, starts_row)
+    records = _Records(fh, starts_row, multiline)
     reader = csv.reader(records)
     try:
         next(reader, None)  # the header, checked by read_header

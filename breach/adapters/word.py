@@ -82,11 +82,52 @@ def write_docx(path: Path, blocks: list[Block], *, title: str, marker: str | Non
     return write_private(path, buffer.getvalue())
 
 
+#: A notice is a few pages: its .docx unpacks to well under 1 MB. More is a mistake or a zip bomb.
+MAX_UNPACKED_BYTES = 20_000_000
+#: A notice has tens of paragraphs; an edited one a few hundred at most.
+MAX_PARAGRAPHS = 10_000
+_PARAGRAPH = re.compile(rb"<w:p[\s/>]")
+
+
+def check_size(path: Path) -> None:
+    """Refuse a .docx whose parts unpack to more than MAX_UNPACKED_BYTES or whose body holds more than
+    MAX_PARAGRAPHS paragraphs, before any XML is parsed (the counts stream; nothing is held whole)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            unpacked = sum(info.file_size for info in zf.infolist())
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise InputError(f"{path} unpacks to {unpacked:,} bytes; a notice is far smaller (limit "
+                                 f"{MAX_UNPACKED_BYTES:,}): save the notice alone as a new .docx")
+            if "word/document.xml" not in zf.namelist():
+                return  # not a Word document: read_docx says so
+            count, tail, read = 0, b"", 0
+            with zf.open("word/document.xml") as fh:
+                while chunk := fh.read(1 << 20):
+                    read += len(chunk)
+                    if read > MAX_UNPACKED_BYTES:  # a size the directory understated
+                        raise InputError(f"{path} unpacks to more than {MAX_UNPACKED_BYTES:,} bytes; a notice "
+                                         "is far smaller: save the notice alone as a new .docx")
+                    data = tail + chunk
+                    count += len(_PARAGRAPH.findall(data))
+                    tail = data[-5:]
+                    count -= len(_PARAGRAPH.findall(tail))  # counted again with the next chunk
+                    if count > MAX_PARAGRAPHS:
+                        raise InputError(f"{path} has more than {MAX_PARAGRAPHS:,} paragraphs; a notice has far "
+                                         "fewer: remove the empty ones, then import it again")
+    except FileNotFoundError:
+        raise InputError(f"no such file: {path}") from None
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+        raise InputError(f"{path} is not a Word document (.docx) that can be read: {exc}") from None
+
+
 def read_docx(path: Path) -> tuple[list[Block], Origin | None, int]:
     """Legal's document -> (blocks, the version it was made from, number of comments not imported)."""
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
 
+    check_size(path)
     try:
         doc = Document(str(path))
     except FileNotFoundError:

@@ -216,8 +216,18 @@ def command(group: typer.Typer, name: str | None = None) -> Callable[[F], F]:
     return decorate
 
 
+def say(text: Any, *, err: bool = False) -> None:
+    """Print text for people: the one sanitizer (`textsafe.for_terminal`) removes escape sequences
+    and shows control characters and NUL as `\\xNN`, whatever the user or a file put in it."""
+    from breach.core.textsafe import for_terminal
+
+    typer.echo(for_terminal(text), err=err)
+
+
 def fail(message: str, code: int = 1) -> None:
-    lines = message.splitlines() or [""]
+    from breach.core.textsafe import for_terminal
+
+    lines = for_terminal(message).splitlines() or [""]
     typer.echo(f"Error: {lines[0]}", err=True)
     for line in lines[1:]:
         typer.echo(f"  {line}", err=True)
@@ -231,7 +241,7 @@ def report_problems(problems: list, label: object, *, json_: bool) -> None:
     elif not problems:
         typer.echo(f"{label}: ok")
     for p in problems:
-        typer.echo(f"Error: {p}", err=True)
+        say(f"Error: {p}", err=True)
     if problems:
         raise typer.Exit(1)
 

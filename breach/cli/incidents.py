@@ -153,13 +153,18 @@ def edit(
         return
     from datetime import datetime
 
+    from breach.core.textsafe import one_line
+
+    from .app import say
+
     def shown(name: str, value: object) -> str:
         if name.endswith("_at") and isinstance(value, str):
             return clock.show(datetime.fromisoformat(value), zone)
         return "-" if value is None else str(value)
 
     for name, value in result["changed"].items():
-        typer.echo(f"{result['incident']}: {name} {shown(name, result['was'][name])} -> {shown(name, value)}")
+        say(f"{result['incident']}: {name} {one_line(shown(name, result['was'][name]))} -> "
+            f"{one_line(shown(name, value))}")
     typer.echo(f"  corrected by {result['by']} (event #{result['seq']}); the first value stays on the timeline.")
 
 

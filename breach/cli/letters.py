@@ -25,6 +25,10 @@ def letters(
     from_address: Annotated[str | None, typer.Option("--from", help="Sender (default: the privacy contact).")
                             ] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue after the last complete letter.")] = False,
+    multiline: Annotated[bool, typer.Option(
+        "--multiline-fields",
+        help="The CSV has quoted fields that span lines (by default a quote left open at a line end rejects "
+             "that row alone).")] = False,
     home: HomeOption = None,
     by: ByOption = None,
     json_: JsonOption = False,
@@ -57,11 +61,12 @@ def letters(
 
                 result = write_letters(s, incident_id, subjects_csv=subjects, out_dir=out, fmt=fmt,
                                        lang_column=lang_column, default_lang=default_lang,
-                                       from_address=from_address, resume=resume, now=now(), progress=progress)
+                                       from_address=from_address, resume=resume, now=now(), progress=progress,
+                                       multiline=multiline)
         else:
             result = write_letters(s, incident_id, subjects_csv=subjects, out_dir=out, fmt=fmt,
                                    lang_column=lang_column, default_lang=default_lang, from_address=from_address,
-                                   resume=resume, now=now())
+                                   resume=resume, now=now(), multiline=multiline)
     if json_:
         emit_json(result)
         return

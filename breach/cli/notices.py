@@ -182,7 +182,9 @@ def review_diff(
     if json_:
         emit_json({"diff": text})
     else:
-        typer.echo(text or "No differences.")
+        from .app import say
+
+        say(text or "No differences.")
 
 
 @command(review_app, name="approve")

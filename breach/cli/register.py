@@ -50,8 +50,12 @@ def register(
         from .words import plural
 
         typer.echo(f"Wrote {plural(len(rows), 'incident')} to {out}.", err=True)
-    else:
+    elif json_ or fmt == "json":
         typer.echo(text)
+    else:
+        from .app import say
+
+        say(text)  # no terminal escapes from a title, md or csv
 
 
 @command(cli)

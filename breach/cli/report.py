@@ -67,6 +67,8 @@ def serve(
     from breach.services.review_site import check_host, make_app, new_token
     from breach.services.session import NO_AUTHOR
 
+    if not 0 <= port <= 65535:
+        raise InputError(f"--port {port} is not a port: give a number from 1 to 65535 (0: any free port)")
     warning = check_host(host, allow_remote=allow_remote)
     settings = config().with_options(home=home, author=as_)
     # Who acts on the site: every approval there records it, next to the name the reviewer types.

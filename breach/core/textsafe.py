@@ -7,6 +7,8 @@ or pasted from attacker-controlled material (a phishing mail, a ransom note), so
   `ESC [2J` clears the screen) and shows other control characters as `\\xNN`;
 - `indent_continuation` indents every line after the first, so a newline in log
   text cannot print a line that looks like a new timeline entry;
+- `one_line` and `md_text` keep user text from making Markdown structure: a newline in
+  a title cannot forge a `## BR-...` heading, a line cannot start a list or a table;
 - `csv_cell` defuses spreadsheet formulas (OWASP "CSV injection");
 - `check_length` bounds what is stored, with the limit in the message.
 """
@@ -55,6 +57,22 @@ def for_terminal(text: Any) -> str:
     """
     value = "" if text is None else str(text)
     return _CONTROL.sub(_escape, _ESCAPE_SEQUENCE.sub("", value))
+
+
+_MD_LINE_START = re.compile(r"^(\s*)([#>|*+=`~-]|\d+[.)])")
+
+
+def one_line(text: Any) -> str:
+    """`for_terminal`, then every line break and tab run made one space: text for one line of a
+    table, a heading or a list item, which no newline in it can end early."""
+    return " ".join(for_terminal(text).split())
+
+
+def md_text(text: Any) -> str:
+    """`for_terminal`, then each line that would start a heading, list, quote, table, rule or code
+    fence in Markdown gets a backslash before its first mark, so user text stays text."""
+    lines = for_terminal(text).replace("\r\n", "\n").split("\n")
+    return "\n".join(_MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), line) for line in lines)
 
 
 def indent_continuation(text: str, prefix: str) -> str:

@@ -121,6 +121,16 @@ def _construct_sequence(loader: LineLoader, node: yaml.SequenceNode) -> LineList
     return out
 
 
+def _construct_timestamp(loader: LineLoader, node: yaml.ScalarNode) -> Any:
+    """An unquoted date or time; an impossible one (2026-13-45) is a problem on its line, not a crash."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError) as exc:
+        raise ValidationError([Problem(loader.path, node.start_mark.line + 1,
+                                       f"{str(node.value)[:40]!r} is not a real date or time ({exc})")]) from None
+
+
+LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 

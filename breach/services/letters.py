@@ -63,7 +63,8 @@ def data_labels(langs: list[str], home: Path | None = None) -> dict[str, dict[st
 
 def write_letters(session: Session, incident_id: str, *, subjects_csv: Path, out_dir: Path, fmt: str,
                   lang_column: str, default_lang: str | None, from_address: str | None, resume: bool,
-                  now: datetime, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+                  now: datetime, progress: Callable[[int], None] | None = None,
+                  multiline: bool = False) -> dict[str, Any]:
     incident = get_incident(session, incident_id)
     approved, approvals = approved_letters(session, incident.id)
     if not approved:
@@ -83,7 +84,7 @@ def write_letters(session: Session, incident_id: str, *, subjects_csv: Path, out
         letters=approved, subjects_csv=Path(subjects_csv), out_dir=Path(out_dir), fmt=fmt, lang_column=lang_column,
         default_lang=default_lang or ("en" if "en" in approved else sorted(approved)[0]), from_address=sender,
         resume=resume, progress=progress, data_labels=data_labels(langs, session.resource_home()), now=now,
-        by_jurisdiction=regional)
+        by_jurisdiction=regional, multiline=multiline)
     # Per (kind, language, version): what the register, `show` and the report list under the obligation.
     kinds = dict.fromkeys(regional, "us-ca-letter")
     letters_of = {**approved, **regional}

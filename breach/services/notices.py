@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from breach.adapters.evidence import edited_copies, keep_if_edited
 from breach.adapters.files import write_private
 from breach.adapters.resources import search_path
 from breach.adapters.rules import load_directory
@@ -24,6 +25,7 @@ from breach.core.drafting import LANGS, PHASES, missing_translations
 from breach.core.models import EventKind
 from breach.core.notice import drafted_data, html_page, notice_context, with_phase
 from breach.core.organization import four_eyes
+from breach.core.paths import draft_file
 from breach.core.review import NOTICE_FOR, approved_for, draft_states, four_eyes_refusal, same_person, unified_diff
 from breach.core.sent_letters import letters_sent
 from breach.core.state import IncidentState
@@ -144,12 +146,18 @@ def _write_file(path: Path, text: str) -> None:
     write_private(path, text)
 
 
+def draft_path(session: Session, row: dict[str, Any], *, approved: bool = False) -> Path:
+    """Where a draft row's file lives in this data folder, from its identity (the stored path is not used)."""
+    return session.home / draft_file(row["incident_id"], row["kind"], row["lang"], row["version"],
+                                     row.get("format") or "md", approved=approved)
+
+
 def _draft_rows(session: Session, incident_id: str) -> list[dict[str, Any]]:
     rows = session.store.draft_rows(incident_id)
     for r in rows:
         r["missing"] = json.loads(r["missing"] or "[]")
-        if r["path"]:  # where this machine keeps the rendition
-            r["path"] = str(session.rendition(r["path"]).absolute())
+        if r["path"]:  # where this machine keeps the rendition (derived, never the stored path)
+            r["path"] = str(draft_path(session, r).absolute())
     return rows
 
 
@@ -212,15 +220,18 @@ def review_act(session: Session, incident_id: str, kind: str, *, lang: str, vers
         # Approved means no longer a draft: the rendition to send drops the DRAFT marker, and
         # its own hash is recorded with the approval.
         final = without_draft_marker(row["text"], lang)
-        drafted = session.rendition(row["path"])
-        final_path = drafted.with_name(drafted.name.replace(f".v{version}.", f".v{version}.approved."))
+        final_path = draft_path(session, row, approved=True)
         # Relative to the data folder: the approval is honoured on every machine of a team.
         data.update(final_sha256=sha256_text(final), final_path=session.relative(final_path))
     with session.store.transaction():
         session.store.append_event(incident.id, kind=EventKind.REVIEWED, at=now, author=session.author, data=data)
         if final_path is not None:
+            kept = keep_if_edited(final_path, final.encode("utf-8"))  # evidence: never overwritten
             _write_file(final_path, final)
     shown = {"final_path": str(final_path)} if final_path is not None else {}
+    if final_path is not None and kept is not None:
+        session.warn(f"{final_path.name} had been edited; the edited file is kept as evidence: {kept}")
+        shown["kept_edited"] = str(kept)
     return {"incident": incident.id, **data, **shown}
 
 
@@ -329,7 +340,7 @@ def require_approved(session: Session, state: IncidentState, obligation: str, *,
     if review is not None:
         try:
             notes = _check_file(f"the approved {kind} ({row['lang']}) v{row['version']}",
-                                session.rendition(review.final_path),
+                                draft_path(session, row, approved=True),
                                 review.final_sha256, text=without_draft_marker(row["text"], row["lang"]))
         except ChainError as exc:
             raise ApprovalError(f"{exc}. The notice sent must be the approved text: nothing was recorded") from None
@@ -358,14 +369,18 @@ def verify_drafts(session: Session, incident_id: str) -> list[str]:
         if recorded.get(ident) != actual or row["sha256"] != actual:
             raise ChainError(f"{what} was edited after it was stored: hash mismatch (recorded "
                              f"{str(recorded.get(ident))[:12]}…, text hashes to {actual[:12]}…)")
-        notes += _check_file(what, session.rendition(row["path"]) if row.get("path") else None, actual,
+        notes += _check_file(what, draft_path(session, row) if row.get("path") else None, actual,
                              text=row["text"])
     for review in state.reviews:
         if review.final_path:
             row = rows.get((review.kind, review.lang, review.version))
             notes += _check_file(f"{incident_id}: approved {review.kind} ({review.lang}) v{review.version}",
-                                 session.rendition(review.final_path), review.final_sha256,
+                                 session.home / draft_file(incident_id, review.kind, review.lang, review.version,
+                                                           row["format"] if row else "md", approved=True),
+                                 review.final_sha256,
                                  text=without_draft_marker(row["text"], review.lang) if row else None)
+    notes += [f"{incident_id}: {kept.name} is a hand-edited copy kept as evidence beside the file breach wrote"
+              for kept in edited_copies(session.home / incident_id / "drafts")]
     return notes
 
 

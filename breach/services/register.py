@@ -24,7 +24,7 @@ from breach.core.models import Notification
 from breach.core.sent_letters import describe as describe_letters
 from breach.core.sent_letters import for_obligation, letters_sent
 from breach.core.state import IncidentState
-from breach.core.textsafe import csv_cell
+from breach.core.textsafe import csv_cell, for_terminal, md_text, one_line
 from breach.core.wording import human_reason, key_words, words
 from breach.errors import InputError
 from breach.services.incidents import event_dict, incident_dict, list_incidents
@@ -199,21 +199,21 @@ def format_register(rows: list[dict[str, Any]], fmt: str) -> str:
         writer = csv.DictWriter(buf, fieldnames=COLUMNS)
         writer.writeheader()
         for r in rows:
-            writer.writerow({k: csv_cell(_flat(r[k])) for k in COLUMNS})  # no formulas in spreadsheets
+            writer.writerow({k: csv_cell(for_terminal(_flat(r[k]))) for k in COLUMNS})  # no formulas, no escapes
         return buf.getvalue()
     if fmt == "md":
         out = ["# Register of personal data breaches (GDPR Art. 33(5))", ""]
         for r in rows:
-            out.append(f"## {r['id']}: {r['title']}")
+            out.append(f"## {r['id']}: {md_text(one_line(r['title']))}")  # user text makes no heading
             for key in COLUMNS[1:]:
                 if key in {"title", "obligations", "rationale"}:
                     continue
-                out.append(f"- **{key_words(key)}**: {_flat(r[key]) or '-'}")  # words, not the CSV column id
+                out.append(f"- **{key_words(key)}**: {one_line(_flat(r[key])) or '-'}")  # words, not the CSV column id
             out.append("- **rationale**:")
-            out += [f"  - {line}" for line in r["rationale"]] or ["  - -"]
+            out += [f"  - {one_line(line)}" for line in r["rationale"]] or ["  - -"]
             out.append("- **obligations**:")
             for o in r["obligations"]:
-                out.append(f"  - {_flat([o])}")
+                out.append(f"  - {one_line(_flat([o]))}")
             out.append("")
         return "\n".join(out)
     raise InputError(f"format must be csv, json or md, not {fmt!r}")

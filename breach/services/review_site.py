@@ -36,6 +36,7 @@ from breach.errors import BreachError, InputError
 from breach.services.notices import diff, find_draft, review_act, review_rows, without_draft_marker
 from breach.services.obligations import incident_obligations
 from breach.services.report import render_report, report_data
+from breach.services.request_limits import BodyTooLarge, read_body
 from breach.services.session import Session
 
 if TYPE_CHECKING:
@@ -169,7 +170,11 @@ class ReviewSite:
 
     async def form(self, request: Request) -> dict[str, str] | Response:
         """The POST's fields once its CSRF token and origin check out; else the 403."""
-        body = (await request.body()).decode("utf-8", "replace")
+        try:  # capped: refused before it is read (breach.services.request_limits)
+            body = (await read_body(request)).decode("utf-8", "replace")
+        except BodyTooLarge as exc:
+            return self.page("report/message.html.j2", {"title": "Too large", "message": str(exc)}, status=413,
+                        site={"nav": []})
         fields = {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
         csrf = self.logins.get(request.cookies.get(COOKIE, ""), "")
         origin = request.headers.get("origin")

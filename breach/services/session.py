@@ -8,7 +8,6 @@ caller gets the same behaviour as the CLI.
 
 from __future__ import annotations
 
-import shutil
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -275,10 +274,9 @@ def init_home(home: Path | None, *, org_file: Path | None = None, config: Config
     if target.exists():
         org = load_org(target)
     else:
-        try:
-            shutil.copyfile(source, target)
-        except OSError as exc:
-            raise StoreError(f"cannot write {target}: {exc.strerror}") from None
+        from breach.adapters.files import write_private
+
+        write_private(target, source.read_bytes())  # 0600 whatever the umask
         created_profile = True
     return {"home": str(path), "database": where, "organization": str(target),
             "created_profile": created_profile, "name": org.get("name")}

@@ -28,6 +28,7 @@ from breach.errors import InputError
 from breach.services.notices import (
     check_intact,
     create_draft,
+    draft_path,
     find_draft,
     incident_dir,
     review_rows,
@@ -61,7 +62,7 @@ def docx_rendition(session: Session, incident_id: str, kind: str, *, lang: str, 
     footer = f"{state.incident.id} · {kind} ({lang}) v{version} · sha256 {row['sha256']}"
     if approved:
         footer += f" · approved by {shown['approved_by']}"
-    drafted = session.rendition(row["path"])
+    drafted = draft_path(session, row)
     name = f"{kind}.{lang}.v{version}.approved.docx" if approved else f"{kind}.{lang}.v{version}.docx"
     target = out or drafted.with_name(name)
     first = next((line for line in text.splitlines() if line.strip()), kind)
@@ -69,6 +70,10 @@ def docx_rendition(session: Session, incident_id: str, kind: str, *, lang: str, 
                            marker=None if approved else draft_marker(lang), footer=footer, lang=lang,
                            keywords_=word.keywords(incident=state.incident.id, kind=kind, lang=lang,
                                                    version=version, sha256=row["sha256"]))
+
+
+#: An edited notice in Markdown: a few pages, far under 1 MB (the text is capped again when recorded).
+MAX_MD_BYTES = 1_000_000
 
 
 def read_edited(source: Path, *, incident_id: str, kind: str, lang: str) -> tuple[str, int | None, int]:
@@ -83,7 +88,13 @@ def read_edited(source: Path, *, incident_id: str, kind: str, lang: str) -> tupl
         return to_markdown(blocks), origin.version if origin else None, comments
     if suffix in {".md", ".txt"}:
         try:
-            raw = source.read_text(encoding="utf-8")
+            with source.open("rb") as fh:
+                data = fh.read(MAX_MD_BYTES + 1)
+            if len(data) > MAX_MD_BYTES:
+                raise InputError(f"{source} is larger than {MAX_MD_BYTES:,} bytes; a notice is far smaller")
+            raw = data.decode("utf-8")
+            if raw.count("\n") > word.MAX_PARAGRAPHS * 2:
+                raise InputError(f"{source} has more than {word.MAX_PARAGRAPHS * 2:,} lines; a notice has far fewer")
         except FileNotFoundError:
             raise InputError(f"no such file: {source}") from None
         except (OSError, UnicodeDecodeError) as exc:
