@@ -85,7 +85,8 @@ def test_ransomware_on_patients_restored_from_backup__authority_and_patients_tol
     assert duties(result) == ("high", True, True), result.rationale
     # the backup restored the data, not its confidentiality: the presumed exfiltration counts
     assert result.cb_elements["confidentiality"] == 0.5
-    assert any(line.startswith("Unauthorised access (malware): whoever could reach the data") for line in result.rationale)
+    assert any(line.startswith("Unauthorised access (malware): whoever could reach the data")
+               for line in result.rationale)
     assert {"special_categories", "vulnerable_people"} <= set(result.factors)
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import Cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from breach.core import edpb, playbook, yamlio
 from breach.core.risk import RISKS, assess
 from breach.errors import InputError
-from conftest import Cli
 
 SILENT = Path(__file__).parent / "data" / "silent"
 GDPR = playbook.load_playbook(playbook.PLAYBOOK_DIR / "gdpr.yaml")

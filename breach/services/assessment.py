@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from breach.core import risk
-from breach.core.mitigations import DEPRECATED, upgrade_answers
 from breach.core import time as clock
 from breach.core.drafting import FREE_TEXT, LANGS
+from breach.core.mitigations import DEPRECATED, upgrade_answers
 from breach.core.models import EventKind, Incident
 from breach.core.playbook import (
     check_answers,
