@@ -158,7 +158,8 @@ OPTIONAL = {s.id for s in GDPR.steps if s.optional}
 @st.composite
 def answer_sets(draw) -> dict:
     """Consistent answer sets: the categories answered cover the items (health is Art. 9 data, a bank
-    account financial), children or patients are vulnerable people, malware or an intrusion is malicious."""
+    account financial), children or patients are vulnerable people, malware or an intrusion is malicious,
+    malware is not a lost, stolen or misdirected thing."""
     types = draw(st.lists(st.sampled_from(["confidentiality", "integrity", "availability"]), min_size=1,
                           unique=True))
     items = draw(st.lists(st.sampled_from(edpb.DATA_ITEMS), unique=True, max_size=5))
@@ -167,6 +168,8 @@ def answer_sets(draw) -> dict:
                          *edpb.implied_categories(edpb.read_facts({"data_items": items})).values()})
     cause = draw(st.sampled_from([None, "hacking", "malware", "phishing", "misdirected", "lost_device", "other"]))
     malware = draw(st.sampled_from([None, False, True]))
+    if malware and cause in edpb.NO_ACCESS_CAUSES:  # malware is an access: not a lost, stolen or misdirected thing
+        cause = None
     a = {
         "role": "controller", "breach_types": types, "data_categories": categories, "data_items": items,
         "subject_categories": people, "special_categories": "health" in items or draw(st.booleans()),

@@ -451,7 +451,7 @@ def recipient_deleted(case: Case) -> Containment | None:
                            f"Deletion by an outside recipient ({facts.recipient or 'recipient not answered'}) is an "
                            "assurance the controller cannot check: the disclosure still counts (UODO DKN.5131.7.2020, "
                            "fined for relying on an outside recipient's declaration of deletion)")
-    kept = [*facts.identity_fraud, *facts.credentials]
+    kept = [*facts.identity_fraud, *facts.credentials] + ([] if facts.items_known else ["data items not answered"])
     if case.malicious or kept:
         why = "a malicious act" if case.malicious else f"{', '.join(kept)} can be misused once read"
         return Containment("confidentiality", True,
@@ -654,7 +654,7 @@ def contain(case: Case) -> tuple[Losses, list[str], list[str], list[str]]:
     """Which losses count: (losses, reasons, mitigating facts, rules fired).
 
     A loss counts unless a containment rule (a named mitigating fact) contains it; the
-    first rule that fires for a loss decides it.
+    first rule that contains a loss decides it (a rule that finds it still counts leaves it to the next).
     """
     counts = {"confidentiality": case.conf != "none", "integrity": case.integ != "none",
               "availability": case.avail in ("temporary", "permanent")}
@@ -666,7 +666,8 @@ def contain(case: Case) -> tuple[Losses, list[str], list[str], list[str]]:
         found = None if rule.about in decided else rule.applies(case)
         if found is None:
             continue
-        decided.add(found.loss)
+        if not found.counts:  # a rule that finds the loss still counts leaves it to the next one
+            decided.add(found.loss)
         counts[found.loss] = found.counts
         (reasons if found.counts else contained).append(found.line)
         fired.append(rule.name)
