@@ -53,7 +53,7 @@ def test_1_an_intruder_without_malware_is_a_confidentiality_breach(cli: Cli, tmp
 def test_2_a_skipped_malware_question_reads_cautiously_and_says_so(cli: Cli, tmp_path: Path) -> None:
     result = assessed(cli, tmp_path, "2-ransomware-malware-skipped.yaml")
     assert result["risk"] != "unlikely" and result["notify_sa"]
-    assert any("exfiltration_ruled_out not answered" in line for line in result["rationale"])
+    assert any("exfiltration ruled out not answered" in line for line in result["rationale"])
 
 
 def test_2b_skipped_data_items_on_national_ids_reads_cautiously(cli: Cli, tmp_path: Path) -> None:
@@ -158,7 +158,7 @@ OPTIONAL = {s.id for s in GDPR.steps if s.optional}
 @st.composite
 def answer_sets(draw) -> dict:
     """Consistent answer sets: the categories answered cover the items (health is Art. 9 data, a bank
-    account financial), children or patients are vulnerable people, malware or an intrusion is malicious,
+    account financial), children or patients are vulnerable people, a patients' service is critical, malware or an intrusion is malicious,
     malware is not a lost, stolen or misdirected thing."""
     types = draw(st.lists(st.sampled_from(["confidentiality", "integrity", "availability"]), min_size=1,
                           unique=True))
@@ -196,6 +196,8 @@ def answer_sets(draw) -> dict:
     if "availability" in types:
         a["availability"] = draw(st.sampled_from(["recoverable", "temporary", "permanent"]))
         a["critical_service"] = "patients" in people or draw(st.booleans())
+    if "patients" in people:  # a patients' service is critical (playbook: patients count as yes)
+        a["critical_service"] = True
     if draw(st.booleans()) and a.get("confidentiality") != "unknown_recipients":
         a["exfiltration_ruled_out"] = True
         a["exfiltration_evidence"] = "Forensic report FR-12: egress logs show no transfer."
