@@ -158,8 +158,8 @@ OPTIONAL = {s.id for s in GDPR.steps if s.optional}
 @st.composite
 def answer_sets(draw) -> dict:
     """Consistent answer sets: the categories answered cover the items (health is Art. 9 data, a bank
-    account financial), children or patients are vulnerable people, a patients' service is critical, malware or an intrusion is malicious,
-    malware is not a lost, stolen or misdirected thing."""
+    account financial), children or patients are vulnerable people, a patients' service is critical,
+    malware or an intrusion is malicious, malware is not a lost, stolen or misdirected thing."""
     types = draw(st.lists(st.sampled_from(["confidentiality", "integrity", "availability"]), min_size=1,
                           unique=True))
     items = draw(st.lists(st.sampled_from(edpb.DATA_ITEMS), unique=True, max_size=5))
@@ -175,7 +175,8 @@ def answer_sets(draw) -> dict:
         "subject_categories": people, "special_categories": "health" in items or draw(st.booleans()),
         "ease_of_identification": draw(st.sampled_from(list(edpb_ei()))),
         "malicious": bool(malware) or cause in edpb.INTRUSION_CAUSES or draw(st.booleans()),
-        "vulnerable_subjects": bool({"children", "patients", "vulnerable_groups"} & set(people)) or draw(st.booleans()),
+        "vulnerable_subjects": bool({"children", "patients", "vulnerable_groups"} & set(people))
+        or draw(st.booleans()),
         "subjects_count": draw(st.integers(min_value=1, max_value=50_000)), "malware": malware, "cause": cause,
         "unintelligible": False, "mitigated_high_risk": False, "disproportionate_effort": False,
     }
@@ -220,3 +221,46 @@ def test_property__removing_an_optional_answer_never_lowers_the_risk_or_removes_
     assert RISKS.index(after.risk) >= RISKS.index(before.risk), (key, before.rationale, after.rationale)
     assert after.notify_sa >= before.notify_sa and after.notify_subjects >= before.notify_subjects, key
     assert after.notify_subjects or after.exemption or not before.notify_subjects, key
+
+
+# --- every language keeps the reasons -------------------------------------------------------
+
+NOT_NOTIFIED = {
+    "role": "controller", "nature_summary": "Ransomware encrypted the file server; restored from backup.",
+    "breach_types": ["availability"], "data_categories": ["simple"], "data_items": ["name", "email"],
+    "subject_categories": ["customers"], "special_categories": False, "ease_of_identification": "maximum",
+    "availability": "recoverable", "critical_service": False, "malicious": True, "malware": True,
+    "exfiltration_ruled_out": True,
+    "exfiltration_evidence": "EDR and firewall logs show no outbound transfer; forensic report FR-12 of 29 Nov.",
+    "subjects_count": 300, "records_count": 300, "vulnerable_subjects": False,
+    "consequences": "None expected.", "measures_taken": "Restored from the nightly backup.",
+    "mitigated_high_risk": False, "disproportionate_effort": False,
+}
+MARKS = {"fr": ("preuve (telle que donnée en en)", "exfiltration exclue"),
+         "nl": ("bewijs (zoals gegeven in het en)", "exfiltratie uitgesloten"),
+         "de": ("Nachweis (so angegeben auf en)", "Exfiltration ausgeschlossen")}
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "de"])
+def test_non_english_register_entries_carry_the_reasons_for_not_notifying(cli: Cli, tmp_path: Path,
+                                                                         lang: str) -> None:
+    iid = opened(cli)
+    path = tmp_path / "answers.json"
+    path.write_text(_yaml(NOT_NOTIFIED))
+    result = cli.json("assess", iid, "--answers", str(path), "--json")
+    assert result["risk"] == "unlikely" and not result["notify_sa"]
+    draft = cli.json("draft", iid, "register-entry", "--lang", lang)
+    text = Path(draft["path"]).read_text()
+    marker, fact = MARKS[lang]
+    assert fact in text and marker in text
+    assert "EDR and firewall logs show no outbound transfer" in text  # the evidence as it was given
+
+
+def test_the_sa_notice_defaults_to_the_initial_phase_while_anything_is_to_confirm(cli: Cli, tmp_path: Path) -> None:
+    iid = opened(cli)
+    answers = {**NOT_NOTIFIED, "exfiltration_ruled_out": None, "exfiltration_evidence": None}
+    path = tmp_path / "answers.json"
+    path.write_text(_yaml({k: v for k, v in answers.items() if v is not None}))
+    result = cli.json("assess", iid, "--answers", str(path), "--json")
+    assert result["notify_sa"] and [c["question"] for c in result["to_confirm"]] == ["exfiltration_ruled_out"]
+    assert cli.json("draft", iid, "sa-notification", "--lang", "en")["phase"] == "initial"

@@ -368,8 +368,8 @@ def assess(answers: dict, *, override_confirmed_by: str | None = None) -> RiskRe
     decided = edpb.apply_override(answers, computed=decision.risk, confirmed_by=override_confirmed_by)
     risk, override_line = decided.risk, decided.line
     confirm = edpb.to_confirm(answers, facts, s.kinds)
-    cautious = [f"To confirm: {c['question'].replace('_', ' ')} not answered; {c['reading']} (playbooks/README.md, the cautious "
-                "reading)" for c in confirm]
+    cautious = [f"To confirm: {c['question'].replace('_', ' ')} not answered; {c['reading']} "
+                "(playbooks/README.md, the cautious reading)" for c in confirm]
     owed = duties.decide(answers, role=role, risk=risk, computed=decision.risk,
                          would_be_high=decision.would_be_high, unintelligible=s.unintelligible)
     return RiskResult(

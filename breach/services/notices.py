@@ -129,10 +129,12 @@ def build_context(session: Session, state: IncidentState, *, now: datetime,
 
 
 def default_phase(context: dict[str, Any], lang: str) -> str:
-    """Art. 33(4): initial while any Art. 33(3) content is still unknown, else complete."""
+    """Art. 33(4): initial while any Art. 33(3) content is still unknown or any decisive answer is still
+    to confirm (the decision rests on a cautious reading), else complete."""
     probe = {**context, "notice": {**(context.get("notice") or {}), "phase": "complete"}}
     unknown = {f.key for f in missing_fields("sa-notification", probe)}
-    return "initial" if unknown & DEFERRABLE else "complete"
+    to_confirm = (context.get("assessment") or {}).get("to_confirm")  # decided on a cautious reading
+    return "initial" if unknown & DEFERRABLE or to_confirm else "complete"
 
 
 def incident_dir(session: Session, incident_id: str) -> Path:

@@ -111,7 +111,8 @@ def register_rows(session: Session, *, now: datetime, since: datetime | None = N
             "risk_override_by": result.get("risk_override_by"),
             "override_confirmed_by": result.get("override_confirmed_by")
             or ("PENDING: breach confirm-override" if result.get("override_pending") else None),
-            "to_confirm": [f"{c['question'].replace('_', ' ')} ({c['reading']})" for c in result.get("to_confirm") or []],
+            "to_confirm": [f"{c['question'].replace('_', ' ')} ({c['reading']})"
+                           for c in result.get("to_confirm") or []],
             "enisa_level": result.get("level"),
             "enisa_severity": result.get("severity"), "rationale": result.get("rationale") or [],
             "exemption": result.get("exemption"), "notify_sa": result.get("notify_sa"),
