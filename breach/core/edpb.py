@@ -299,7 +299,8 @@ def to_confirm(answers: dict, facts: Facts, kinds: dict[str, str]) -> list[dict[
         add("data_items", "read as including data that enables identity theft, fraud or account takeover")
     if not facts.subjects_known:
         add("subject_categories", "read as possibly including employees or other dependent people")
-    if facts.access and answers.get("exfiltration_ruled_out") is None:
+    if (facts.access and answers.get("exfiltration_ruled_out") is None
+            and answers.get("confidentiality") != "unknown_recipients"):  # data known to have left: nothing to rule out
         add("exfiltration_ruled_out", "read as not ruled out: a confidentiality breach with unknown recipients")
     if facts.access and answers.get("malware") is None and "malware" not in facts.access:
         add("malware", "read as possible: the access counts as an intrusion")
