@@ -30,7 +30,9 @@ def test_known_defaults_come_from_the_incident_and_the_previous_assessment(cli: 
     save_answer(session, incident, playbook="gdpr", step="nature_summary", value="Lost laptop", now=clock.now())
     _, _, state, answers, _ = progress(session, iid)
     assert answers == {"nature_summary": "Lost laptop"}  # saved at once, resumable
-    finish(session, iid, playbook_name="gdpr", answers=load_answers_file(HIGH_RISK_ANSWERS), now=clock.now())
+    # issue 22: the answers' role is the incident's (a mismatch is refused)
+    finish(session, iid, playbook_name="gdpr", answers={**load_answers_file(HIGH_RISK_ANSWERS), "role": "processor"},
+           now=clock.now())
     _, _, state, answers, defaults = progress(session, iid)
     assert answers == {}  # the in-progress answers were consumed by the assessment
     assert defaults["subjects_count"] == 80000 and defaults["role"] == "processor"

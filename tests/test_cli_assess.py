@@ -190,7 +190,7 @@ def test_ransomware_on_patients_restored_from_backup_notifies_authority_and_pati
         ({"breach_types": [], "confidentiality": None, "unintelligible": None}, "breach_types is empty"),
         ({"subject_categorie": ["children"]}, "did you mean 'subject_categories'"),
         ({"risk_override": "unlikely"}, "lowers the computed risk 'high' without a reason"),
-        ({"breach_types": ["confidentiality", "availability"], "availability": "none"},
+        ({"breach_types": ["confidentiality", "availability"], "availability": "none", "critical_service": False},
          "contradictory answers: availability"),
     ],
     ids=["empty-breach-types", "unknown-key", "lowering-without-reason", "contradiction"],
@@ -216,9 +216,12 @@ def test_override_with_a_reason_is_in_the_register_with_who_decided(cli: Cli, tm
     path = answers_file(tmp_path, risk_override="risk",
                         risk_override_reason="passwords were bcrypt-hashed and all reset before publication")
     result = cli.json("assess", iid, "--answers", str(path), "--by", "DPO Jane")
-    assert (result["computed_risk"], result["risk"], result["notify_subjects"]) == ("high", "risk", False)
+    # issue 22: a lowering is pending until a second person confirms it
+    assert (result["computed_risk"], result["risk"], result["notify_subjects"]) == ("high", "high", True)
+    assert result["override_pending"]
+    cli.json("confirm-override", iid, "--as", "CISO Max", "--json")
     row = next(r for r in cli.json("register") if r["id"] == iid)
     assert (row["computed_risk"], row["risk_override"], row["risk"]) == ("high", "risk", "risk")
     assert row["risk_override_reason"].startswith("passwords were bcrypt-hashed")
-    assert row["decided_by"] == "DPO Jane"
+    assert (row["risk_override_by"], row["override_confirmed_by"]) == ("DPO Jane", "CISO Max")
     assert any("LOWERED" in line for line in row["rationale"])

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from breach.adapters import playbooks
 from breach.core import edpb, playbook
-from breach.core.risk import RISKS, assess
+from breach.core.risk import RISKS
+from breach.core.risk import assess as assess_answers
 from breach.errors import InputError
 
 GDPR = playbooks.PLAYBOOK_DIR / "gdpr.yaml"
@@ -32,9 +33,29 @@ def answers(**overrides) -> dict:
         "ease_of_identification": "maximum",
         "confidentiality": "known_recipients",
         "malicious": False,
+        # answered: these tests are not about the cautious reading of a missing answer
+        "data_items": ["name", "email"],
+        "subject_categories": ["customers"],
     }
     base.update(overrides)
-    return base
+    return with_evidence(base)
+
+
+
+def assess(answers: dict, **kwargs):
+    """risk.assess on the answers with each mitigating yes carrying its evidence."""
+    return assess_answers(with_evidence(dict(answers)), **kwargs)
+
+
+def with_evidence(answers: dict) -> dict:
+    """Each mitigating yes with its evidence answer (issue 22: a yes without evidence is refused)."""
+    from breach.core.mitigations import EVIDENCE
+
+    for key, evidence in EVIDENCE.items():
+        if answers.get(key) is True:
+            answers.setdefault(evidence, f"{key}: confirmed in writing by the DPO on 28 Nov; no e-mail, postal address "
+                                          "or phone details usable (report on file)")
+    return answers
 
 
 def duties(result) -> tuple[str, bool, bool]:
@@ -65,7 +86,8 @@ def test_ransomware_on_patients_restored_from_backup__authority_and_patients_tol
     assert duties(result) == ("high", True, True), result.rationale
     # the backup restored the data, not its confidentiality: the presumed exfiltration counts
     assert result.cb_elements["confidentiality"] == 0.5
-    assert any(line.startswith("Malware: exfiltration not ruled out") for line in result.rationale)
+    assert any(line.startswith("Unauthorised access (malware): whoever could reach the data")
+               for line in result.rationale)
     assert {"special_categories", "vulnerable_people"} <= set(result.factors)
 
 
@@ -268,7 +290,7 @@ def test_enisa_high_is_lowered_only_by_a_named_fact() -> None:
         ({"breach_types": ["theft"]}, "breach_types: unknown"),
         ({"confidentiality": "none"}, "contradictory answers: confidentiality"),
         ({"breach_types": ["availability"], "availability": "none"}, "contradictory answers: availability"),
-        ({"malware": True, "exfiltration_ruled_out": True}, "exfiltration_evidence"),
+        ({"malware": True, "exfiltration_ruled_out": True, "exfiltration_evidence": " "}, "exfiltration_evidence"),
         ({"malware": True, "exfiltration_ruled_out": True, "exfiltration_evidence": "logs",
           "confidentiality": "unknown_recipients"}, "contradictory answers: exfiltration_ruled_out"),
         ({"data_items": ["pasport"]}, "data_items: unknown 'pasport'"),
@@ -294,11 +316,17 @@ def test_override__lowering_with_a_reason_is_recorded_and_the_duties_follow() ->
     assert computed.risk == "high"
     result = assess(answers(data_items=["national_id"], risk_override="risk",
                             risk_override_reason="numbers were already void: the registry reissued them"))
-    assert duties(result) == ("risk", True, False)
-    data = result.to_dict()
+    # issue 22: pending until a second person confirms; the computed risk keeps driving the duties
+    assert duties(result) == ("high", True, True)
+    assert result.override_pending
+    confirmed = assess(answers(data_items=["national_id"], risk_override="risk",
+                               risk_override_reason="numbers were already void: the registry reissued them"),
+                       override_confirmed_by="M. Dupont")
+    assert duties(confirmed) == ("risk", True, False)
+    data = confirmed.to_dict()
     assert (data["computed_risk"], data["risk_override"]) == ("high", "risk")
     assert data["risk_override_reason"].startswith("numbers were already void")
-    assert any("LOWERED" in line and "already void" in line for line in result.rationale)
+    assert any("LOWERED" in line and "already void" in line and "M. Dupont" in line for line in confirmed.rationale)
 
 
 def test_override__raising_needs_no_reason() -> None:
@@ -329,7 +357,7 @@ def test_unknown_answer_keys_are_named_with_a_suggestion() -> None:
     assert problems == ["subject_categorie: not a question of playbook 'gdpr' (did you mean 'subject_categories'?)"]
 
 
-@pytest.mark.parametrize("prefix", ["EDPB factor -> high:", "Malware:", "Risk override:"])
+@pytest.mark.parametrize("prefix", ["EDPB factor -> high:", "Unauthorised access", "Risk override:"])
 def test_rationale__every_edpb_line_cites_its_source(prefix: str) -> None:
     result = assess({**RANSOMWARE_ON_PATIENTS, "data_items": ["national_id", "password", "health"],
                      "risk_override": "high"})

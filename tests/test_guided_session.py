@@ -100,4 +100,6 @@ def test_lowering_the_risk_without_a_reason_asks_again_instead_of_failing(cli: C
     child.close()
     assert child.exitstatus == 0
     assessment = cli.json("show", iid)["assessment"]
-    assert assessment["risk"] == "unlikely" and assessment["risk_override_reason"]
+    # issue 22: recorded, but pending until a second person confirms it; the computed risk drives the clocks
+    assert assessment["risk_override"] == "unlikely" and assessment["risk_override_reason"]
+    assert assessment["override_pending"] and assessment["risk"] == assessment["computed_risk"]

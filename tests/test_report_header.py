@@ -26,6 +26,7 @@ def text_of(page: str, pattern: str) -> str:
 def test_an_override_to_high_over_a_computed_risk_shows_both_with_reason_and_who(cli: Cli, tmp_path: Path) -> None:
     answers = {k: v for k, v in yaml.safe_load(EXAMPLE7.read_text()).items() if k not in {"source", "expected"}}
     answers.update(role="controller", mitigated_high_risk=False, disproportionate_effort=False,
+                   subject_categories=["customers"], data_items=["name", "email"],
                    risk_override="high", risk_override_reason={"en": "the customers are journalists",
                                                                "fr": "les clients sont des journalistes"})
     path = tmp_path / "answers.yaml"

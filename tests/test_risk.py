@@ -8,7 +8,8 @@ import pytest
 
 from breach.adapters import playbooks, yamlfiles
 from breach.core import playbook
-from breach.core.risk import assess, severity_level
+from breach.core.risk import assess as assess_answers
+from breach.core.risk import severity_level
 from breach.errors import InputError
 
 WP250 = sorted((Path(__file__).parent / "data" / "wp250").glob("example*.yaml"))
@@ -35,8 +36,28 @@ def base(**overrides) -> dict:
         "integrity": "none",
         "availability": "none",
         "malicious": False,
+        # answered: these tests are not about the cautious reading of a missing answer
+        "data_items": ["name", "email"],
+        "subject_categories": ["customers"],
     }
     answers.update(overrides)
+    return with_evidence(answers)
+
+
+
+def assess(answers: dict, **kwargs):
+    """risk.assess on the answers with each mitigating yes carrying its evidence."""
+    return assess_answers(with_evidence(dict(answers)), **kwargs)
+
+
+def with_evidence(answers: dict) -> dict:
+    """Each mitigating yes with its evidence answer (issue 22: a yes without evidence is refused)."""
+    from breach.core.mitigations import EVIDENCE
+
+    for key, evidence in EVIDENCE.items():
+        if answers.get(key) is True:
+            answers.setdefault(evidence, f"{key}: confirmed in writing by the DPO on 28 Nov; no e-mail, postal address "
+                                          "or phone details usable (report on file)")
     return answers
 
 
@@ -254,13 +275,17 @@ def test_assess__bad_values_are_input_errors(answers: dict, message: str) -> Non
             True,
             True,
         ),
-        # Example 4 with a backup restored in good time.
-        ({"availability": "recoverable", "malicious": True}, "unlikely", False, False),
-        # Misdirected e-mail to a trusted recipient who deleted it, low severity.
-        ({"confidentiality": "known_recipients", "recipient_trusted_and_deleted": True}, "unlikely", False, False),
+        # Example 4 with a backup restored in good time: the intruder could read what it could reach, so
+        # a confidentiality breach until exfiltration is ruled out with evidence (issue 22, silent path 1).
+        ({"availability": "recoverable", "malicious": True}, "risk", True, False),
+        ({"availability": "recoverable", "malicious": True, "exfiltration_ruled_out": True}, "unlikely", False, False),
+        # Misdirected e-mail to a colleague who deleted it, confirmed with evidence (issue 22: the recipient model).
+        ({"confidentiality": "known_recipients", "recipient": "internal_staff", "recipient_deleted": True},
+         "unlikely", False, False),
         # ... but not when it was malicious.
         (
-            {"confidentiality": "known_recipients", "recipient_trusted_and_deleted": True, "malicious": True},
+            {"confidentiality": "known_recipients", "recipient": "internal_staff", "recipient_deleted": True,
+             "malicious": True},
             "risk",
             True,
             False,

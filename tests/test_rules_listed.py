@@ -13,7 +13,7 @@ import pytest
 
 from breach.adapters import playbooks
 from breach.adapters.yamlfiles import load_yaml
-from breach.core import duties, edpb, playbook, risk
+from breach.core import duties, edpb, mitigations, playbook, risk
 
 WP250 = Path(__file__).parent / "data" / "wp250"
 GDPR = playbooks.PLAYBOOK_DIR / "gdpr.yaml"
@@ -39,8 +39,8 @@ REACHED_BY: dict[str, tuple[int, dict | None]] = {
     "dpc_vulnerable": (2, {"vulnerable_subjects": True}),
     "dpc_override": (10, None),
     "ease_of_identification": (1, None),
-    "malware_presumes_exfiltration": (4, None),
-    "malware_is_malicious": (4, {"malicious": False}),
+    "access_presumes_exfiltration": (4, {"exfiltration_ruled_out": None}),
+    "intrusion_is_malicious": (4, {"malicious": False}),
     "circumstances": (1, None),
     "severity": (1, None),
     "flags": (1, None),
@@ -48,7 +48,8 @@ REACHED_BY: dict[str, tuple[int, dict | None]] = {
     "password_storage": (6, None),
     "data_items_missing": (3, None),
     "unintelligible_data": (1, None),
-    "trusted_recipient": (5, {"recipient_trusted_and_deleted": True, "data_categories": ["simple"]}),
+    "recipient_deleted": (5, {"recipient": "internal_staff", "recipient_deleted": True,
+                              "recipient_deleted_evidence": "Confirmed in writing by the colleague on 28 Nov"}),
     "already_public": (10, {"special_categories": False, "dpc_score": None, "data_already_public": True}),
     "integrity_recovered": (3, {"breach_types": ["availability", "integrity"], "integrity": "none"}),
     "restored_from_backup": (3, None),
@@ -63,12 +64,14 @@ REACHED_BY: dict[str, tuple[int, dict | None]] = {
     "critical_service": (8, None),
     "very_large_scale": (6, None),
     "large_scale": (2, {"subjects_count": 5000}),
+    "items_unknown": (5, None),
     # duties
     "art33_2": (7, None),
     "art33_1": (6, None),
     "art34_3_a": (1, None),
     "art34_3_b": (6, {"mitigated_high_risk": True}),
-    "art34_3_c": (6, {"disproportionate_effort": True}),
+    "art34_3_c": (6, {"disproportionate_effort": True, "disproportionate_effort_evidence": "The attacker changed "
+                      "every account's e-mail address before the dump; the old addresses were not kept (DPO, 28 Nov)"}),
     "art34_1": (6, None),
     "art33_5": (7, None),
 }
@@ -79,6 +82,9 @@ def example(number: int, changes: dict | None) -> dict:
     data.pop("expected")
     data.pop("source")
     data.update(changes or {})
+    for key, evidence in mitigations.EVIDENCE.items():  # issue 22: a mitigating yes carries its evidence
+        if data.get(key) is True and not data.get(evidence):
+            data[evidence] = f"{key}: confirmed in writing by the DPO on 28 Nov 2026 (report R-1 on file)"
     answers = {key: value for key, value in data.items() if value is not None}
     return playbook.relevant_answers(playbooks.load_playbook(GDPR), answers)
 

@@ -40,6 +40,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("incidents",
                "Check that no event, incident or draft was edited, deleted or reordered; exit 1 if any was."),
     "assess": ("assess", "Assess the risk to the people affected, one question at a time (resumable)."),
+    "confirm-override": ("overrides", "Confirm a lowering risk override as a second person; only then does it "
+                                      "change the clocks."),
     "tasks": ("assess", "List the incident's tasks from its playbook (preserve logs, reset passwords, ...)."),
     "task": ("assess", "Mark a task done or skipped (skipping needs a --note)."),
     "playbook": ("assess", "List, show and validate playbooks (YAML)."),

@@ -28,10 +28,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from breach.core import mitigations
+from breach.core.mitigations import EVIDENCE, Override, apply_override, check_evidence, text, upgrade_answers, yes
 from breach.errors import InputError
 
-RISKS = ("unlikely", "risk", "high")
-RISK_RANK = {name: rank for rank, name in enumerate(RISKS)}
+__all__ = ["EVIDENCE", "Override", "apply_override", "check_evidence", "text", "upgrade_answers", "yes"]
+
+RISKS = mitigations.RISKS
+RISK_RANK = mitigations.RISK_RANK
 
 #: Answer keys of `data_items`. The first seven are the historical names: answers files
 #: in the wild use them, so they stay.
@@ -90,8 +94,18 @@ CONFIDENTIALITY_ORDER = ("none", "exposed", "known_recipients", "unknown_recipie
 ANSWER_KEYS = (
     "data_items", "subject_categories", "subjects_count", "vulnerable_subjects", "special_categories",
     "password_storage", "malware", "exfiltration_ruled_out", "exfiltration_evidence", "critical_service",
-    "data_already_public", "recipient_trusted_and_deleted", "risk_override", "risk_override_reason",
+    "data_already_public", "recipient", "recipient_deleted", "risk_override", "risk_override_reason", "cause",
 )
+
+#: Who received the data (EDPB Guidelines 9/2022 para 75 on a "trusted" recipient; ICO guidance).
+RECIPIENTS = ("internal_staff", "bound_by_confidentiality", "external_known", "unknown")
+#: Recipients under the controller's rules or a legal duty of secrecy: their confirmed deletion counts.
+TRUSTED_RECIPIENTS = ("internal_staff", "bound_by_confidentiality")
+#: Causes that are an unauthorised party's access to the systems (GDPR Art. 4(12) "unauthorised ... access").
+INTRUSION_CAUSES = ("hacking", "malware", "phishing")
+#: Causes where no one reached the systems: a lost or stolen thing, a mistake in sending or publishing.
+NO_ACCESS_CAUSES = ("lost_device", "stolen_device", "misdirected", "publication_error", "disposal")
+
 
 
 @dataclass(frozen=True)
@@ -110,6 +124,11 @@ class Facts:
     exfiltration_ruled_out: bool
     exfiltration_evidence: str
     data_already_public: bool
+    access: tuple[str, ...] = ()  # why an unauthorised party reached the systems (malware, intrusion, malice)
+    items_known: bool = True  # data_items answered
+    subjects_known: bool = True  # subject_categories answered
+    recipient: str | None = None
+    recipient_deleted: bool = False
 
     @property
     def identity_fraud(self) -> tuple[str, ...]:
@@ -149,23 +168,6 @@ def _list(answers: dict, key: str, *, allowed: tuple[str, ...]) -> tuple[str, ..
     return tuple(dict.fromkeys(value))
 
 
-def yes(answers: dict, key: str) -> bool:
-    """A yes/no answer; unanswered is no; anything else is refused (a typo must not read as no)."""
-    value = answers.get(key)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise InputError(f"{key}: expected yes or no, got {value!r}")
-    return value
-
-
-def _text(answers: dict, key: str) -> str:
-    value = answers.get(key)
-    if isinstance(value, dict):  # per-language text
-        value = next((v for v in value.values() if isinstance(v, str) and v.strip()), "")
-    return value.strip() if isinstance(value, str) else ""
-
-
 def read_facts(answers: dict) -> Facts:
     """Validate and derive the facts the EDPB factors use; raise InputError on a bad value."""
     items = _list(answers, "data_items", allowed=DATA_ITEMS)
@@ -182,6 +184,9 @@ def read_facts(answers: dict) -> Facts:
     critical = [c for c in categories if c in CRITICAL_CATEGORIES]
     if yes(answers, "critical_service"):
         critical.append("critical_service")
+    recipient = answers.get("recipient")
+    if recipient is not None and recipient not in RECIPIENTS:
+        raise InputError(f"recipient: {recipient!r} is not one of {', '.join(RECIPIENTS)}")
     return Facts(
         items=items,
         subject_categories=categories,
@@ -191,11 +196,30 @@ def read_facts(answers: dict) -> Facts:
         dependent=any(c in DEPENDENT_CATEGORIES for c in categories),
         critical=tuple(critical),
         password_storage=storage,
-        malware=yes(answers, "malware"),
+        malware=yes(answers, "malware") or answers.get("cause") == "malware",
         exfiltration_ruled_out=yes(answers, "exfiltration_ruled_out"),
-        exfiltration_evidence=_text(answers, "exfiltration_evidence"),
+        exfiltration_evidence=text(answers, "exfiltration_evidence"),
         data_already_public=yes(answers, "data_already_public"),
+        access=unauthorised_access(answers),
+        items_known=answers.get("data_items") is not None,
+        subjects_known=answers.get("subject_categories") is not None,
+        recipient=recipient,
+        recipient_deleted=yes(answers, "recipient_deleted"),
     )
+
+
+def unauthorised_access(answers: dict) -> tuple[str, ...]:
+    """Why an unauthorised party had access to the systems holding the data: malware, an intrusion
+    cause, or a malicious act that is not the theft or loss of a thing (insider misuse counts)."""
+    cause = answers.get("cause")
+    why = []
+    if yes(answers, "malware") or cause == "malware":
+        why.append("malware")
+    if cause in ("hacking", "phishing"):
+        why.append(f"cause {cause}")
+    if yes(answers, "malicious") and cause not in NO_ACCESS_CAUSES and not why:
+        why.append("a malicious act (intrusion or insider misuse)")
+    return tuple(why)
 
 
 def check_judgeable(answers: dict) -> None:
@@ -223,19 +247,14 @@ def check_judgeable(answers: dict) -> None:
                     f"contradictory answers: {element} is 'none' ({meaning}) but breach_types includes "
                     f"{element}; remove {element} from breach_types, or say how far the loss went"
                 )
-    if yes(answers, "exfiltration_ruled_out"):
-        if yes(answers, "malware") and answers.get("confidentiality") == "unknown_recipients":
-            raise InputError(
-                "contradictory answers: exfiltration_ruled_out is yes but confidentiality is "
-                "unknown_recipients; if data left, exfiltration is not ruled out"
-            )
-        if yes(answers, "malware") and not _text(answers, "exfiltration_evidence"):
-            raise InputError(
-                "exfiltration_ruled_out needs exfiltration_evidence (e.g. forensic report, egress logs): "
-                "without evidence, a ransomware or malware attack counts as a confidentiality breach "
-                "(EDPB 01/2021, ransomware cases)"
-            )
-    if _text(answers, "risk_override_reason") and answers.get("risk_override") is None:
+    if (yes(answers, "exfiltration_ruled_out") and unauthorised_access(answers)
+            and answers.get("confidentiality") == "unknown_recipients"):
+        raise InputError(
+            "contradictory answers: exfiltration_ruled_out is yes but confidentiality is "
+            "unknown_recipients; if data left, exfiltration is not ruled out"
+        )
+    check_evidence(answers)
+    if text(answers, "risk_override_reason") and answers.get("risk_override") is None:
         raise InputError("risk_override_reason given without risk_override: say which risk you decide")
 
 
@@ -248,24 +267,50 @@ def implied_categories(facts: Facts) -> dict[str, str]:
 
 
 def presume_confidentiality(facts: Facts, confidentiality: str) -> tuple[str, str | None]:
-    """Ransomware or malware: a confidentiality breach with unknown recipients until exfiltration
-    is ruled out with evidence. Returns (confidentiality to score, rationale line or None)."""
-    if not facts.malware:
+    """An unauthorised party's access (malware, intrusion, insider misuse): a confidentiality breach with
+    unknown recipients until exfiltration is ruled out with evidence. Returns (confidentiality, line or None)."""
+    if not facts.access:
         return confidentiality, None
+    why = ", ".join(facts.access)
     if facts.exfiltration_ruled_out:
         return confidentiality, (
-            f"Malware: exfiltration ruled out; evidence: {facts.exfiltration_evidence} "
+            f"Unauthorised access ({why}): exfiltration ruled out; evidence: {facts.exfiltration_evidence} "
             "(EDPB 01/2021 cases 01 and 03: encryption only, no exfiltration, shown by the investigation)"
         )
     if CONFIDENTIALITY_ORDER.index(confidentiality) >= CONFIDENTIALITY_ORDER.index("unknown_recipients"):
-        return confidentiality, (
-            "Malware: exfiltration not ruled out; confidentiality already unknown recipients (EDPB 01/2021 case 04)"
-        )
+        return confidentiality, (f"Unauthorised access ({why}): exfiltration not ruled out; confidentiality already "
+                                 "unknown recipients (EDPB 01/2021 case 04)")
     return "unknown_recipients", (
-        f"Malware: exfiltration not ruled out -> treated as a confidentiality breach with unknown "
-        f"recipients (answered: {confidentiality}) until evidence rules it out (EDPB 01/2021, ransomware "
-        "cases 01-04: whether data was exfiltrated decides the confidentiality risk; ENISA Annex 3 +0.5)"
+        f"Unauthorised access ({why}): whoever could reach the data could read it -> treated as a confidentiality "
+        f"breach with unknown recipients (answered: {confidentiality}) until exfiltration_ruled_out with "
+        "exfiltration_evidence says otherwise (GDPR Art. 4(12) 'unauthorised ... access'; EDPB 01/2021 cases 01-04, "
+        "whether data was exfiltrated decides the confidentiality risk)"
     )
+
+
+def to_confirm(answers: dict, facts: Facts, kinds: dict[str, str]) -> list[dict[str, str]]:
+    """Decisive questions left unanswered, each with the cautious reading taken in its place."""
+    out = []
+
+    def add(question: str, reading: str) -> None:
+        out.append({"question": question, "reading": reading})
+
+    if not facts.items_known:
+        add("data_items", "read as including data that enables identity theft, fraud or account takeover")
+    if not facts.subjects_known:
+        add("subject_categories", "read as possibly including employees or other dependent people")
+    if (facts.access and answers.get("exfiltration_ruled_out") is None
+            and answers.get("confidentiality") != "unknown_recipients"):  # data known to have left: nothing to rule out
+        add("exfiltration_ruled_out", "read as not ruled out: a confidentiality breach with unknown recipients")
+    if facts.access and answers.get("malware") is None and "malware" not in facts.access:
+        add("malware", "read as possible: the access counts as an intrusion")
+    if "password" in facts.items and facts.password_storage is None:
+        add("password_storage", "read as usable passwords (plaintext or crackable)")
+    if kinds.get("confidentiality") == "known_recipients" and facts.recipient is None:
+        add("recipient", "read as an outside recipient: an assurance of deletion lowers nothing")
+    if facts.recipient in TRUSTED_RECIPIENTS and answers.get("recipient_deleted") is None:
+        add("recipient_deleted", "read as not deleted")
+    return out
 
 
 # --- the rules -------------------------------------------------------------------------------
@@ -372,14 +417,15 @@ def note_items_missing(case: Case) -> str | None:
     """Without data items the item factors cannot be weighed: say so."""
     if case.facts.items:
         return None
-    return ("Data items not answered: the item factors (identity, credentials, location...) "
-            "could not be weighed (EDPB 9/2022, nature of the data)")
+    return ("Data items not answered: cautious reading, the disclosure may include data enabling identity theft, "
+            "fraud or account takeover (EDPB 9/2022 para 52; GDPR Art. 33(3)(a)); to confirm")
 
 
 NOTE_RULES: tuple[Rule, ...] = (
     Rule("password_storage", "EDPB Guidelines 9/2022 para 77; EDPB Guidelines 01/2021 case 06",
          note_password_storage),
-    Rule("data_items_missing", "EDPB Guidelines 9/2022, section on the nature of the data", note_items_missing),
+    Rule("data_items_missing", "EDPB Guidelines 9/2022, section on the nature of the data; GDPR Art. 33(3)(a)",
+         note_items_missing),
 )
 
 
@@ -395,20 +441,27 @@ def unintelligible_data(case: Case) -> Containment | None:
                        "(EDPB 9/2022 on Art. 34(3)(a); WP250 example 1)")
 
 
-def trusted_recipient(case: Case) -> Containment | None:
-    """A known, trusted recipient deleted the data of a low, non-malicious, non-special breach."""
-    if not (
-        case.conf == "known_recipients"
-        and yes(case.answers, "recipient_trusted_and_deleted")
-        and case.level == "low"
-        and not case.malicious
-        and not case.facts.special
-    ):
+def recipient_deleted(case: Case) -> Containment | None:
+    """Known recipients who deleted the data: internal staff or a recipient bound to secrecy, deletion
+    confirmed with evidence, nothing used, contains it; an outsider's assurance lowers nothing."""
+    facts = case.facts
+    if case.conf != "known_recipients" or not facts.recipient_deleted:
         return None
+    if facts.recipient not in TRUSTED_RECIPIENTS:
+        return Containment("confidentiality", True,
+                           f"Deletion by an outside recipient ({facts.recipient or 'recipient not answered'}) is an "
+                           "assurance the controller cannot check: the disclosure still counts (UODO DKN.5131.7.2020, "
+                           "fined for relying on an outside recipient's declaration of deletion)")
+    kept = [*facts.identity_fraud, *facts.credentials] + ([] if facts.items_known else ["data items not answered"])
+    if case.malicious or kept:
+        why = "a malicious act" if case.malicious else f"{', '.join(kept)} can be misused once read"
+        return Containment("confidentiality", True,
+                           f"Deletion by {facts.recipient} does not contain this disclosure: {why} "
+                           "(UODO DKN.5131.1.2024: a recipient bound by secrecy who returned the documents)")
     return Containment("confidentiality", False,
-                       "confidentiality contained: the known recipient is trusted and has deleted the data, "
-                       "severity low, not malicious, no Art. 9/10 data (EDPB 9/2022, trusted recipient; "
-                       "EDPB 01/2021 case 09)")
+                       f"confidentiality contained: the recipient is {facts.recipient.replace('_', ' ')} and deleted "
+                       f"the data without using it; evidence: {text(case.answers, 'recipient_deleted_evidence')} "
+                       "(EDPB 9/2022, assessing risk: a trusted recipient; ICO breach examples, case study 2)")
 
 
 def already_public(case: Case) -> Containment | None:
@@ -418,6 +471,8 @@ def already_public(case: Case) -> Containment | None:
         return None
     blocking = [*facts.credentials, *facts.identity_fraud, *facts.intimate] + (["Art. 9/10 data"] if facts.special
                                                                                 else [])
+    if not facts.items_known:
+        blocking.append("data items not answered (cautious reading)")
     if blocking:
         return Containment("confidentiality", True,
                            f"Data already public does not contain this disclosure: {', '.join(blocking)} is not "
@@ -452,8 +507,9 @@ def restored_from_backup(case: Case) -> Containment | None:
 CONTAINMENT_RULES: tuple[Rule, ...] = (
     Rule("unintelligible_data", "GDPR Art. 34(3)(a); EDPB Guidelines 9/2022 on Art. 34(3)(a); WP250 example 1",
          unintelligible_data, about="confidentiality"),
-    Rule("trusted_recipient", "EDPB Guidelines 9/2022, trusted recipient; EDPB Guidelines 01/2021 case 09",
-         trusted_recipient, about="confidentiality"),
+    Rule("recipient_deleted", "EDPB Guidelines 9/2022, section on assessing risk (a trusted recipient); ICO "
+         "personal data breach examples, case study 2; UODO DKN.5131.7.2020 and DKN.5131.1.2024; GDPR Art. 33(5)",
+         recipient_deleted, about="confidentiality"),
     Rule("already_public", "ENISA 2013 Annex 1 contextual factor (public availability); EDPB Guidelines 9/2022, "
          "likelihood of harm", already_public, about="confidentiality"),
     Rule("integrity_recovered", "ENISA 2013 Annex 3 (integrity: recovered)", integrity_recovered, about="integrity"),
@@ -480,9 +536,11 @@ def vulnerable_people(case: Case, losses: Losses) -> str | None:
 
 
 def employees(case: Case, losses: Losses) -> str | None:
-    if not (case.facts.dependent and case.medium_up and case.dpc_basic >= 2):
+    dependent = case.facts.dependent or not case.facts.subjects_known
+    if not (dependent and case.medium_up and case.dpc_basic >= 2):
         return None
-    return ("employees' data beyond contact details at medium severity or above: the harm reaches their "
+    cautious = "" if case.facts.dependent else "subject categories not answered, cautious reading: "
+    return (cautious + "employees' data beyond contact details at medium severity or above: the harm reaches their "
             "employment (WP248 rev.01 criterion 7, employees as vulnerable data subjects; ENISA 3.2 "
             "high level: loss of employment)")
 
@@ -524,6 +582,14 @@ def critical_service(case: Case, losses: Losses) -> str | None:
             "(WP250 example 8; EDPB 01/2021 case 03; EDPB 9/2022, special characteristics of the controller)")
 
 
+def items_unknown(case: Case, losses: Losses) -> str | None:
+    """Cautious reading of a disclosure whose data items were not answered."""
+    if not (losses.confidentiality and not case.facts.items_known):
+        return None
+    return ("data items not answered, cautious reading: the disclosure may include identity, payment or credential "
+            "data (EDPB 9/2022 paras 52 and 102: identity theft or fraud)")
+
+
 def very_large_scale(case: Case, losses: Losses) -> str | None:
     if not (case.people >= VERY_LARGE_SCALE and case.medium_up):
         return None
@@ -552,6 +618,7 @@ FACTOR_RULES: tuple[Rule, ...] = (
          "ENISA 2013 Annex 1, Table 1", location_or_communications),
     Rule("critical_service", "WP250 example 8; EDPB Guidelines 01/2021 case 03; EDPB Guidelines 9/2022, "
          "special characteristics of the controller", critical_service),
+    Rule("items_unknown", "EDPB Guidelines 9/2022 paras 52 and 102; GDPR Art. 33(3)(a)", items_unknown),
     Rule("very_large_scale", "EDPB Guidelines 9/2022, risk factor: number of affected individuals",
          very_large_scale),
     Rule("large_scale", "EDPB Guidelines 9/2022, risk factor: number of affected individuals; ENISA 2013 "
@@ -588,7 +655,7 @@ def contain(case: Case) -> tuple[Losses, list[str], list[str], list[str]]:
     """Which losses count: (losses, reasons, mitigating facts, rules fired).
 
     A loss counts unless a containment rule (a named mitigating fact) contains it; the
-    first rule that fires for a loss decides it.
+    first rule that contains a loss decides it (a rule that finds it still counts leaves it to the next).
     """
     counts = {"confidentiality": case.conf != "none", "integrity": case.integ != "none",
               "availability": case.avail in ("temporary", "permanent")}
@@ -600,7 +667,8 @@ def contain(case: Case) -> tuple[Losses, list[str], list[str], list[str]]:
         found = None if rule.about in decided else rule.applies(case)
         if found is None:
             continue
-        decided.add(found.loss)
+        if not found.counts:  # a rule that finds the loss still counts leaves it to the next one
+            decided.add(found.loss)
         counts[found.loss] = found.counts
         (reasons if found.counts else contained).append(found.line)
         fired.append(rule.name)
@@ -687,29 +755,3 @@ def decide(
 RULES: tuple[Rule, ...] = NOTE_RULES + CONTAINMENT_RULES + FACTOR_RULES
 
 
-def apply_override(answers: dict, *, computed: str) -> tuple[str, str | None, str | None, str | None]:
-    """The responder's decision on the risk: (final risk, override, reason, rationale line).
-
-    Raising needs no reason (the cautious side); lowering does, because the register
-    must show why a computed duty was not followed (Art. 5(2), 33(5)).
-    """
-    override = answers.get("risk_override")
-    if override is None:
-        return computed, None, None, None
-    if override not in RISKS:
-        raise InputError(f"risk_override: {override!r} is not one of {', '.join(RISKS)}")
-    reason = _text(answers, "risk_override_reason") or None
-    if RISK_RANK[override] < RISK_RANK[computed] and not reason:
-        raise InputError(
-            f"risk_override '{override}' lowers the computed risk '{computed}' without a reason: give "
-            "risk_override_reason naming the fact that makes the risk lower (it goes in the Art. 33(5) register)"
-        )
-    if override == computed:
-        line = f"Risk override: '{override}' confirms the computed risk"
-    elif RISK_RANK[override] > RISK_RANK[computed]:
-        line = f"Risk override: raised from the computed '{computed}' to '{override}' by the responder"
-    else:
-        line = f"Risk override: LOWERED from the computed '{computed}' to '{override}' by the responder"
-    line += f"; reason: {reason}" if reason else "; no reason given"
-    line += " (GDPR Art. 5(2) accountability, Art. 33(5) record; the SA may decide otherwise, Art. 34(4))"
-    return override, override, reason, line

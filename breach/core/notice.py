@@ -54,10 +54,12 @@ def notice_context(state: IncidentState, incident: dict[str, Any], found: Sequen
 
 
 def default_phase(context: dict[str, Any], *, labels: Mapping[str, Any]) -> str:
-    """Art. 33(4): initial while any Art. 33(3) content is still unknown, else complete."""
+    """Art. 33(4): initial while any Art. 33(3) content is still unknown or any decisive answer is still
+    to confirm (the decision rests on a cautious reading), else complete."""
     probe = {**context, "notice": {**(context.get("notice") or {}), "phase": "complete"}}
     unknown = {f.key for f in missing_fields("sa-notification", probe, labels=labels)}
-    return "initial" if unknown & DEFERRABLE else "complete"
+    to_confirm = (context.get("assessment") or {}).get("to_confirm")  # decided on a cautious reading
+    return "initial" if unknown & DEFERRABLE or to_confirm else "complete"
 
 
 def with_phase(context: dict[str, Any], kind: str, phase: str | None, *,

@@ -71,6 +71,10 @@ class RiskResult:
     risk_override: str | None = None
     risk_override_reason: str | None = None
     rules: tuple[str, ...] = ()  # rules that fired, in order (ENISA_STEPS, edpb.RULES, duties.DUTY_RULES)
+    to_confirm: tuple[dict, ...] = ()  # decisive questions unanswered, each with the cautious reading taken
+    override_pending: bool = False  # a lowering override waiting for a second person
+    override_confirmed_by: str | None = None
+    evidence: dict = field(default_factory=dict)  # mitigating answer -> its evidence, as given (per language)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (copies, so callers cannot change the result)."""
@@ -96,6 +100,10 @@ class RiskResult:
             "risk_override": self.risk_override,
             "risk_override_reason": self.risk_override_reason,
             "rationale": list(self.rationale),
+            "to_confirm": [dict(item) for item in self.to_confirm],
+            "override_pending": self.override_pending,
+            "override_confirmed_by": self.override_confirmed_by,
+            "evidence": dict(self.evidence),
         }
 
 
@@ -245,19 +253,21 @@ def ease_of_identification(s: Scoring) -> str:
     return f"EI {_fmt(s.ei)}: identification {ei_name} (ENISA section 3.1.2, Annex 2)"
 
 
-def malware_presumes_exfiltration(s: Scoring) -> str | None:
-    """Malware: a confidentiality breach with unknown recipients until evidence rules exfiltration out."""
+def access_presumes_exfiltration(s: Scoring) -> str | None:
+    """Unauthorised access: a confidentiality breach with unknown recipients until evidence rules exfiltration
+    out."""
     s.kinds["confidentiality"], presumed = edpb.presume_confidentiality(s.facts, s.kinds["confidentiality"])
     return presumed
 
 
-def malware_is_malicious(s: Scoring) -> str | None:
-    """Malware is an intentional act against the controller or the people."""
+def intrusion_is_malicious(s: Scoring) -> str | None:
+    """Malware or an intrusion is an intentional act against the controller or the people."""
     s.malicious = _flag(s.answers, "malicious")
-    if not s.facts.malware or s.malicious:
+    intrusion = [why for why in s.facts.access if why == "malware" or why.startswith("cause ")]
+    if not intrusion or s.malicious:
         return None
     s.malicious = True
-    return "Malicious: malware is an intentional act (ENISA Annex 3, +0.5)"
+    return f"Malicious: {', '.join(intrusion)} is an intentional act (ENISA Annex 3, +0.5)"
 
 
 def circumstances(s: Scoring) -> str:
@@ -306,9 +316,9 @@ DATA_STEPS: tuple[edpb.Rule, ...] = (
 )
 #: Then the breach: its circumstances (CB), the severity they give, and the flags.
 BREACH_STEPS: tuple[edpb.Rule, ...] = (
-    edpb.Rule("malware_presumes_exfiltration", "EDPB Guidelines 01/2021 ransomware cases 01-04; ENISA 2013 "
-              "Annex 3", malware_presumes_exfiltration),
-    edpb.Rule("malware_is_malicious", "ENISA 2013 Annex 3 (malicious intent +0.5)", malware_is_malicious),
+    edpb.Rule("access_presumes_exfiltration", "GDPR Art. 4(12) (unauthorised access); EDPB Guidelines 01/2021 "
+              "ransomware cases 01-04; ENISA 2013 Annex 3", access_presumes_exfiltration),
+    edpb.Rule("intrusion_is_malicious", "ENISA 2013 Annex 3 (malicious intent +0.5)", intrusion_is_malicious),
     edpb.Rule("circumstances", "ENISA 2013 section 3.1.3 and Annex 3 (the points add up)", circumstances),
     edpb.Rule("severity", "ENISA 2013 section 3.2 (SE = DPC x EI + CB; levels <2, <3, <4, >=4)", severity),
     edpb.Rule("flags", "ENISA 2013 section 3.3 (flags reported with the level)", flags),
@@ -338,7 +348,7 @@ def score(answers: dict, facts: edpb.Facts) -> Scoring:
 check_judgeable = edpb.check_judgeable
 
 
-def assess(answers: dict) -> RiskResult:
+def assess(answers: dict, *, override_confirmed_by: str | None = None) -> RiskResult:
     """Score the breach (ENISA 2013), weigh it (EDPB) and derive GDPR duties (Arts. 33, 34) with reasons.
 
     `answers` are the gdpr playbook's answers; pass only those relevant to the
@@ -348,13 +358,18 @@ def assess(answers: dict) -> RiskResult:
     answers that cannot be judged (no breach type, contradictions, an unexplained
     lowering override): guessing there is how a breach goes unnotified.
     """
+    answers, deprecated = edpb.upgrade_answers(answers)
     edpb.check_judgeable(answers)
     role = _choice(answers, "role", ("controller", "processor"), "controller")
     facts = edpb.read_facts(answers)
     s = score(answers, facts)
     decision = edpb.decide(answers, facts=facts, kinds=s.kinds, level=s.level, dpc_basic=s.dpc_basic,
                            malicious=s.malicious, unintelligible=s.unintelligible)
-    risk, override, override_reason, override_line = edpb.apply_override(answers, computed=decision.risk)
+    decided = edpb.apply_override(answers, computed=decision.risk, confirmed_by=override_confirmed_by)
+    risk, override_line = decided.risk, decided.line
+    confirm = edpb.to_confirm(answers, facts, s.kinds)
+    cautious = [f"To confirm: {c['question'].replace('_', ' ')} not answered; {c['reading']} "
+                "(playbooks/README.md, the cautious reading)" for c in confirm]
     owed = duties.decide(answers, role=role, risk=risk, computed=decision.risk,
                          would_be_high=decision.would_be_high, unintelligible=s.unintelligible)
     return RiskResult(
@@ -373,10 +388,15 @@ def assess(answers: dict) -> RiskResult:
         notify_controller=owed.notify_controller,
         public_communication=owed.public_communication,
         exemption=owed.exemption,
-        rationale=(*s.reasons, *decision.reasons, *([override_line] if override_line else []), *owed.reasons),
+        rationale=(*deprecated, *s.reasons, *decision.reasons, *cautious, *([override_line] if override_line else []),
+                   *owed.reasons),
         factors=decision.factors,
         computed_risk=decision.risk,
-        risk_override=override,
-        risk_override_reason=override_reason,
+        risk_override=decided.override,
+        risk_override_reason=decided.reason,
         rules=(*s.rules, *decision.rules, *owed.rules),
+        to_confirm=tuple(confirm),
+        override_pending=decided.pending,
+        override_confirmed_by=decided.confirmed_by,
+        evidence={key: answers[ev] for key, ev in edpb.EVIDENCE.items() if edpb.yes(answers, key) and answers.get(ev)},
     )

@@ -13,6 +13,8 @@ import re
 from datetime import datetime
 from typing import Any
 
+from breach.core.data_words import reason_lines
+
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)")
 #: French typography: a narrow no-break space before : ; ? ! (not in URLs or times).
 _FR_PUNCT = re.compile(r"(?<=\S)[ \u00a0]([:;?!])(?=[\s*<]|$)", re.MULTILINE)
@@ -73,6 +75,7 @@ def rationale_lines(assessment: dict[str, Any], lang: str, t: dict[str, Any],
         out.append(r["categories"].format(categories=", ".join(words)))
     for factor in assessment.get("factors") or []:
         out.append(r["factor"].format(factor=t["factors"].get(factor, factor)))
+    out += reason_lines(assessment, lang, t)  # the reasons for not notifying, in every language (Art. 33(5))
     computed, risk = assessment.get("computed_risk") or assessment.get("risk"), assessment.get("risk")
     if computed:
         out.append(r["computed"].format(risk=t["risks"].get(computed, computed)))

@@ -16,6 +16,7 @@ from breach.adapters.yamlfiles import load_yaml
 from breach.core import risk
 from breach.core import time as clock
 from breach.core.drafting import FREE_TEXT, LANGS
+from breach.core.mitigations import DEPRECATED, upgrade_answers
 from breach.core.models import EventKind, Incident
 from breach.core.playbook import (
     check_answers,
@@ -48,7 +49,8 @@ def load_answers_file(path: Path, *, playbook: Any = None) -> dict[str, Any]:
     for key, value in answers.items():
         check_length(value, what=f"{path}: the answer to {key!r}", limit=MAX_ANSWER)
     answers = {k: plain(v) for k, v in answers.items() if k not in {"expected", "source", "description"}}
-    problems = unknown_answers(playbook, answers) if playbook is not None else []
+    current = {k: v for k, v in answers.items() if k not in DEPRECATED}  # old keys: read by upgrade_answers
+    problems = unknown_answers(playbook, current) if playbook is not None else []
     if problems:
         raise InputError(f"{path}: unknown answer keys:\n" + "\n".join(problems))
     return answers
@@ -130,6 +132,8 @@ def finish(session: Session, incident_id: str, *, playbook_name: str, answers: d
     """Compute the risk, record the `assessed` event and the playbook's tasks; one transaction."""
     incident = get_incident(session, incident_id)
     playbook = load_playbook(find_playbook(playbook_name, session.resource_home()))
+    answers, deprecated = upgrade_answers(answers)  # old keys read in the current model, with a note
+    answers = one_role(incident, answers)
     if unknown := unknown_answers(playbook, answers):  # before relevant_answers drops them silently
         raise InputError("unknown answer keys:\n" + "\n".join(unknown))
     answers = relevant_answers(playbook, answers)  # a changed answer can make earlier ones moot
@@ -141,9 +145,12 @@ def finish(session: Session, incident_id: str, *, playbook_name: str, answers: d
     if missing:
         raise InputError("missing answers: " + ", ".join(s.id for s in missing))
     result = risk.assess(answers).to_dict()
+    result["rationale"] = [*deprecated, *[r for r in result["rationale"] if r not in deprecated]]
     data: dict[str, Any] = {"playbook": playbook.name, "answers": answers, "result": result}
     if isinstance(answers.get("jurisdictions"), dict) and answers["jurisdictions"]:
         data["scope"] = answers["jurisdictions"]
+    if result.get("risk_override"):
+        result["risk_override_by"] = session.author
     with session.store.transaction():  # task numbers are read and written in one transaction
         state = session.state(incident.id)
         if result.get("notify_sa") and "assessed_notifiable" not in state.clock_events:
@@ -159,6 +166,50 @@ def finish(session: Session, incident_id: str, *, playbook_name: str, answers: d
             session.store.append_event(incident.id, kind=EventKind.TASK, at=now, author=session.author, data={
                 "n": n, "step": task["step"], "text": task["text"], "source": task.get("source"),
                 "state": "open"})
+        session.changed(incident.id, "assessed", now=now)
+    return {"incident": incident.id, **result}
+
+
+def one_role(incident: Incident, answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers' role is the incident's: a missing role takes it, a different one is refused (a
+    processor's clocks with a controller's answers is how a duty goes missing)."""
+    role = incident.role.value
+    given = answers.get("role")
+    if given is None:
+        return {**answers, "role": role}
+    if given != role:
+        raise InputError(
+            f"role mismatch: the answers say role: {given} but incident {incident.id} was opened as {role}; "
+            f"answer role: {role}, or if the incident's role is wrong, open it again with "
+            f"`breach open --role {given}` (GDPR Art. 33(1) for a controller, Art. 33(2) for a processor)"
+        )
+    return answers
+
+
+def confirm_override(session: Session, incident_id: str, *, name: str, now: datetime) -> dict[str, Any]:
+    """A second person confirms a pending lowering override: it takes effect, the clocks follow.
+
+    Recorded as a new `assessed` event with the same answers (the first stays in the timeline);
+    the register shows who decided the override and who confirmed it."""
+    state = session.state(incident_id)
+    incident = state.incident
+    a = state.assessment
+    if a is None or not a.result.get("override_pending"):
+        raise InputError(f"{incident.id} has no risk override waiting for confirmation (see `breach show "
+                         f"{incident.id}`)")
+    name = (name or "").strip()
+    decided_by = a.result.get("risk_override_by") or a.by
+    if not name:
+        raise InputError("confirm-override needs --as NAME: the second person who confirms")
+    if name.casefold() == (decided_by or "").casefold():
+        raise InputError(f"{name} decided the override: a second person must confirm it (GDPR Art. 5(2))")
+    playbook = load_playbook(find_playbook(a.playbook or "gdpr", session.resource_home()))
+    answers = relevant_answers(playbook, dict(a.answers))
+    result = risk.assess(answers, override_confirmed_by=name).to_dict()
+    result["risk_override_by"] = decided_by
+    data: dict[str, Any] = {"playbook": playbook.name, "answers": answers, "result": result}
+    with session.store.transaction():
+        session.store.append_event(incident.id, kind=EventKind.ASSESSED, at=now, author=name, data=data)
         session.changed(incident.id, "assessed", now=now)
     return {"incident": incident.id, **result}
 

@@ -37,7 +37,8 @@ from breach.services.session import Session
 COLUMNS = [
     "id", "status", "title", "occurred_at", "detected_at", "aware_at", "closed_at", "nature",
     "breach_types", "data_categories", "subjects_count", "records_count", "risk", "computed_risk",
-    "risk_override", "risk_override_reason", "enisa_level",
+    "risk_override", "risk_override_reason", "risk_override_by", "override_confirmed_by", "to_confirm",
+    "enisa_level",
     "enisa_severity", "rationale", "exemption", "notify_sa", "notify_subjects", "obligations",
     "not_notified_reason", "decided_by", "decided_at", "sent_without_approval", "remedial_action",
     "corrections", "retracted",
@@ -72,6 +73,11 @@ def register_row(session: Session, state: IncidentState, *, now: datetime) -> di
         "subjects_count": answers.get("subjects_count"), "records_count": answers.get("records_count"),
         "risk": result.get("risk"), "computed_risk": result.get("computed_risk", result.get("risk")),
         "risk_override": result.get("risk_override"), "risk_override_reason": result.get("risk_override_reason"),
+        # GDPR Art. 5(2): who lowered the risk and who confirmed it (pending: not in effect yet)
+        "risk_override_by": result.get("risk_override_by"),
+        "override_confirmed_by": result.get("override_confirmed_by")
+        or ("PENDING: breach confirm-override" if result.get("override_pending") else None),
+        "to_confirm": [f"{c['question'].replace('_', ' ')} ({c['reading']})" for c in result.get("to_confirm") or []],
         "enisa_level": result.get("level"),
         "enisa_severity": result.get("severity"), "rationale": result.get("rationale") or [],
         "exemption": result.get("exemption"), "notify_sa": result.get("notify_sa"),

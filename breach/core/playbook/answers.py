@@ -206,6 +206,10 @@ def describe_effect(step: Step, value: Any, answers: dict) -> str | None:
     from breach.core import risk
 
     merged = {**answers, step.id: value}
+    from breach.core.mitigations import EVIDENCE
+
+    if value is True and step.id in EVIDENCE and not merged.get(EVIDENCE[step.id]):
+        merged[EVIDENCE[step.id]] = "(asked next)"  # the effect, once its evidence is given
     if step.id == "risk_override" and value is not None:
         try:  # the computed risk, before the override (a lower one fails until its reason is given)
             computed = risk.assess({k: v for k, v in answers.items() if not k.startswith("risk_override")}).risk

@@ -1,0 +1,39 @@
+"""The reasons of a risk decision that every language keeps: mitigating facts with their evidence, and
+what is still to confirm (GDPR Art. 33(5): the register records the reasons for not notifying).
+
+Pure: no I/O. The evidence is printed as the responder gave it; when it is not in the document's
+language, it is marked with the language it was given in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _evidence_text(value: Any, lang: str) -> tuple[str, str | None]:
+    """(text, language marker or None): the evidence in `lang`, else as given (English first), marked."""
+    if isinstance(value, dict):
+        if isinstance(value.get(lang), str) and value[lang].strip():
+            return value[lang].strip(), None
+        for given in ("en", *value):
+            if isinstance(value.get(given), str) and value[given].strip():
+                return value[given].strip(), given
+        return "", None
+    return (str(value).strip(), None if lang == "en" else "en") if value else ("", None)
+
+
+def reason_lines(assessment: dict[str, Any], lang: str, t: dict[str, Any]) -> list[str]:
+    """The mitigating facts with their evidence and the questions to confirm, in `lang`."""
+    r = t["rationale"]
+    facts = t.get("mitigating_facts") or {}
+    out = []
+    for key, value in (assessment.get("evidence") or {}).items():
+        text, given = _evidence_text(value, lang)
+        if not text:
+            continue
+        marker = r["given_in"].format(lang=given) if given else ""
+        out.append(r["evidence"].format(fact=facts.get(key, key.replace("_", " ")), evidence=text, marker=marker))
+    for item in assessment.get("to_confirm") or []:
+        question = (t.get("questions_to_confirm") or {}).get(item.get("question"), item.get("question", ""))
+        out.append(r["to_confirm"].format(question=str(question).replace("_", " ")))
+    return out
