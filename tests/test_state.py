@@ -126,6 +126,7 @@ def test_every_event_kind_folds(kind: EventKind) -> None:
         EventKind.LETTERS: {"written": 3},
         EventKind.EDITED: {"fields": {"title": "y"}},
         EventKind.RETRACTED: {"obligation": "x", "reason": "r"},
+        EventKind.CUSTOMERS: {"customers": [{"id": "c1", "name": "C", "emails": ["a@b.c"], "window_hours": 24}]},
     }
     state = fold([OPENED, event(2, kind, samples[kind])]) if kind != EventKind.OPENED else fold([OPENED])
     assert state.event_count == (1 if kind == EventKind.OPENED else 2)

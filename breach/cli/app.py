@@ -47,6 +47,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "playbook": ("assess", "List, show and validate playbooks (YAML)."),
     "status": ("clocks", "Every obligation of every open incident, by due time: who, by when, time left, state."),
     "scope": ("clocks", "Record how many people are affected in each jurisdiction (decides which laws apply)."),
+    "customers": ("customers", "A processor's customers: validate the list, notify them (GDPR Art. 33(2) and each "
+                               "contract's window)."),
     "decide": ("decide", "Record legal's decision about an advisory: notify that authority too, or not and why."),
     "mark": ("clocks", "Record a clock start event, e.g. the SEC materiality determination or DORA classification."),
     "notified": ("clocks", "Record that a notification was made (refused after the deadline without reasons)."),

@@ -83,6 +83,10 @@ def scope(
     yes: Annotated[bool, typer.Option(
         "--yes", help="With --replace: go ahead even if a notified obligation is no longer triggered (it stays "
         "on record as met).")] = False,
+    customers: Annotated[str | None, typer.Option(
+        "--customers", help="The processor's customers affected: a list FILE, `all` (the data folder's "
+        "customers.csv), or customer or workspace ids separated by commas. Each gets the obligation "
+        "contract-notice:<id>, due at its contract's window (GDPR Art. 33(2)).")] = None,
     home: HomeOption = None,
     by: ByOption = None,
     json_: JsonOption = False,
@@ -101,8 +105,15 @@ def scope(
     Example: breach scope BR-2026-0001 --replace -j BE=8000 --yes
 
     Example: breach scope BR-2026-0001 --notify-authority NL
+
+    Example: breach scope BR-2026-0001 --customers all
     """
     from breach.services.obligations import preview_lines, set_scope
+
+    if customers is not None:
+        _scope_customers(incident_id, customers, replace=replace, home=home, by=by, json_=json_)
+        if not (jurisdiction or notify_authority or unlocated is not None):
+            return
 
     if yes and not replace:
         from breach.errors import InputError
@@ -130,6 +141,21 @@ def scope(
             typer.echo(f"Next: breach status {incident_id}")
         for code in (c.strip().upper() for item in notify_authority or [] for c in item.split(",") if c.strip()):
             typer.echo(f"Decision recorded: notify the {code} authority too (obligation gdpr-art33-sa:{code}).")
+
+
+def _scope_customers(incident_id: str, spec: str, *, replace: bool, home: Path | None, by: str | None,
+                     json_: bool) -> None:
+    from breach.services.customers import record_affected
+
+    with session(home, by=by) as s:
+        result = record_affected(s, incident_id, spec, now=now(), replace_all=replace)
+    if json_:
+        emit_json(result)
+        return
+    users = f" ({result['end_users']:,} of their end users)" if result["end_users"] else ""
+    typer.echo(f"Customers recorded: {result['recorded']:,}{users}; {result['customers']:,} customers affected in "
+               f"all, each with its contract-notice clock (GDPR Art. 33(2)).")
+    typer.echo(f"Next: breach status {incident_id}")
 
 
 @command(cli)
@@ -180,6 +206,9 @@ def notified(
     correction: Annotated[bool, typer.Option(
         "--correction", help="Fix the record of the notice that met the duty (needs --reason); the options given "
         "replace its time, reference or phase, and the first record stays in the timeline.")] = False,
+    from_run: Annotated[Path | None, typer.Option(
+        "--from-run", help="With contract-notice:*: record every customer notice of a `breach customers notify` "
+        "run, each at its own time (the mailer's sent_at, else the time written).")] = None,
     home: HomeOption = None,
     by: ByOption = None,
     json_: JsonOption = False,
@@ -198,6 +227,10 @@ def notified(
 
     from .words import when
 
+    if obligation.startswith("contract-notice:"):
+        _notified_customers(incident_id, obligation, at=at, reference=reference, from_run=from_run, home=home,
+                            by=by, json_=json_)
+        return
     with session(home, by=by) as s:
         result = record_notification(s, incident_id, obligation, at=at, now=now(), reference=reference,
                                      reasons_for_delay=reasons_for_delay, phase=phase,
@@ -215,6 +248,30 @@ def notified(
         state = "LATE (reasons recorded)" if result["late"] else "in time"
         typer.echo(f"{result['incident']}: {obligation} notified at {when(result['at'], zone)}, {state}; "
                    f"{result['phase']} notice.")
+
+
+def _notified_customers(incident_id: str, obligation: str, *, at: str | None, reference: str | None,
+                        from_run: Path | None, home: Path | None, by: str | None, json_: bool) -> None:
+    from breach.errors import InputError
+    from breach.services.customers import record_one, record_run
+
+    with session(home, by=by) as s:
+        if from_run is not None:
+            if obligation != "contract-notice:*":
+                raise InputError("--from-run records a whole run: give the obligation as 'contract-notice:*'")
+            result = record_run(s, incident_id, from_run, now=now())
+        elif obligation == "contract-notice:*":
+            raise InputError("contract-notice:* needs --from-run DIR (a `breach customers notify` run)")
+        else:
+            result = record_one(s, incident_id, obligation, at=at, now=now(), reference=reference)
+    if json_:
+        emit_json(result)
+    elif from_run is not None:
+        typer.echo(f"{result['incident']}: {result['recorded']:,} customer notices recorded, {result['late']:,} "
+                   "LATE (after the contract's window).")
+    else:
+        state = "LATE (after the contract's window)" if result["late"] else "in time"
+        typer.echo(f"{result['incident']}: {obligation} notified at {result['at']}, {state}.")
 
 
 @command(cli)

@@ -145,11 +145,19 @@ def _retracted(d: dict[str, Any], event: Event, say: _Say) -> str:
     return f"{d.get('obligation')} notice retracted: {say.said(d.get('reason'))}"
 
 
+def _customers(d: dict[str, Any], event: Event, say: _Say) -> str:
+    found = d.get("customers") or []
+    users = sum(c.get("end_users") or 0 for c in found)
+    line = f"customers affected: {len(found):,}" + (f" ({users:,} of their end users)" if users else "")
+    return line + ("; replacing those recorded" if d.get("change") == "replace" else "")
+
+
 #: One line per kind; other kinds (notes, actions, evidence, decisions) show their text or their data.
 _DESCRIBE: dict[str, Callable[[dict[str, Any], Event, _Say], str]] = {
     "reviewed": _reviewed, "drafted": _drafted, "opened": _opened, "closed": _closed, "answer": _answer,
     "assessed": _assessed_event, "task": _task, "scope": _scope, "clock": _clock, "notified": _notified,
     "letters": _letters, "edited": _edited, "retracted": _retracted,
+    "customers": _customers,
 }
 
 

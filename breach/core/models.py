@@ -36,6 +36,7 @@ class EventKind(StrEnum):
     LETTERS = "letters"
     EDITED = "edited"  # a correction of the incident's facts (title, times, awareness note)
     RETRACTED = "retracted"  # a notice recorded by mistake; the obligation is pending again
+    CUSTOMERS = "customers"  # the processor's customers affected (breach scope --customers)
 
 
 #: Kinds a responder may add with `breach log`.

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from breach.core import authorities as sa
+from breach.core import customers as cust
 from breach.core import time as clock
 from breach.core.models import Notification
 from breach.core.regime_rules import (  # noqa: F401 - re-exported: callers import them from here
@@ -56,6 +57,8 @@ class Facts:
     #: The supervisory authorities (breach.adapters.rules.load_directory): per-authority obligations are
     #: addressed from it.
     directory: sa.Directory | None = None
+    #: The customers affected (processor duties, `breach scope --customers`): each gets `contract-notice:<id>`.
+    customers: tuple[cust.Customer, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -437,6 +440,7 @@ def obligations(facts: Facts, *, now: datetime, rules: list[Rule]) -> list[Oblig
     """Obligations of an incident, soonest due first; no due time last, not_applicable at the end."""
     rules = effective_rules(rules, facts)
     found = [(i, ob) for i, rule in enumerate(rules) if (ob := _obligation(rule, facts, now))]
+    found += [(len(rules), ob) for ob in customer_obligations(facts, now=now)]
     found.sort(
         key=lambda pair: (
             pair[1].due_at is None,
@@ -446,6 +450,27 @@ def obligations(facts: Facts, *, now: datetime, rules: list[Rule]) -> list[Oblig
         )
     )
     return [ob for _, ob in found]
+
+
+def customer_obligations(facts: Facts, *, now: datetime) -> list[Obligation]:
+    """`contract-notice:<id>` for each affected customer: due = start event + the contract's window; the
+    statutory duty (GDPR Art. 33(2), "without undue delay") is said beside it."""
+    out = []
+    for k in cust.clocks(facts.customers, aware=facts.aware_at, detected=facts.detected_at,
+                         notifications=facts.notifications):
+        c = k.customer
+        form = f"; form: {c.form}" if c.form else ""
+        channel = f"; channel: {c.channel}" if c.channel else ""
+        out.append(Obligation(
+            rule_id=k.obligation, regime="contract", title=f"Notify customer {c.name} (contract window "
+            f"{c.window_hours} h from {c.window_from})", recipient=f"{c.name} <{', '.join(c.emails)}>",
+            source=f"Data processing agreement with {c.name}; {cust.ART_33_2}", status="contract",
+            binding="contract", start_event=c.window_from, started_at=k.started_at, due_at=k.due_at,
+            state=k.state, reason=cust.late_reason(k), met_at=k.met_at,
+            remaining=k.due_at - now if k.state == "pending" else None, content=[],
+            note=f"{cust.ART_33_2}: the processor notifies the controller without undue delay; the contract "
+                 f"allows at most {c.window_hours} h{channel}{form}."))
+    return out
 
 
 def find_rule(rule_id: str, rules: list[Rule], *, facts: Facts | None = None,

@@ -73,6 +73,7 @@ class IncidentState:
     letters: tuple[dict[str, Any], ...] = ()
     corrections: tuple[Correction, ...] = ()
     retractions: tuple[Retraction, ...] = ()
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)  # customer id -> as recorded (processor)
     event_count: int = 0
     head_hash: str | None = None
 
@@ -107,6 +108,7 @@ class _Folding:
     letters: list[dict[str, Any]] = field(default_factory=list)
     corrections: list[Correction] = field(default_factory=list)
     retractions: list[Retraction] = field(default_factory=list)
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)
     event_count: int = 0
     head_hash: str | None = None
 
@@ -118,7 +120,8 @@ class _Folding:
             decisions=dict(s.decisions), clock_events=dict(s.clock_events),
             notifications={k: list(v) for k, v in s.notifications.items()}, reviews=list(s.reviews),
             drafts=list(s.drafts), letters=list(s.letters), corrections=list(s.corrections),
-            retractions=list(s.retractions), event_count=s.event_count, head_hash=s.head_hash,
+            retractions=list(s.retractions), customers=dict(s.customers), event_count=s.event_count,
+            head_hash=s.head_hash,
         )
 
     def freeze(self) -> IncidentState:
@@ -126,7 +129,8 @@ class _Folding:
             raise ValueError("the timeline has no `opened` event")
         return IncidentState(
             incident=self.incident, answers=self.answers, corrections=tuple(self.corrections),
-            retractions=tuple(self.retractions), assessments=tuple(self.assessments), tasks=self.tasks,
+            retractions=tuple(self.retractions), customers=self.customers,
+            assessments=tuple(self.assessments), tasks=self.tasks,
             scope=self.scope, unlocated=self.unlocated, scope_seq=self.scope_seq,
             scope_history=tuple(self.scope_history), decisions=self.decisions, clock_events=self.clock_events,
             notifications={k: tuple(v) for k, v in self.notifications.items()}, reviews=tuple(self.reviews),
@@ -244,6 +248,12 @@ def _on_notified(w: _Folding, e: Event) -> None:
     _submitted(w.clock_events, n.obligation, kept)
 
 
+def _on_customers(w: _Folding, e: Event) -> None:
+    """The customers affected (`breach scope --customers`): added to those recorded, or replacing them."""
+    given = {c["id"]: c for c in e.data.get("customers") or []}
+    w.customers = given if e.data.get("change") == "replace" else {**w.customers, **given}
+
+
 def _on_drafted(w: _Folding, e: Event) -> None:
     d = e.data
     w.drafts.append(DraftRef(kind=d["kind"], lang=d["lang"], version=d["version"], sha256=d["sha256"],
@@ -281,6 +291,7 @@ _APPLY: dict[str, Callable[[_Folding, Event], None]] = {
     EventKind.DRAFTED: _on_drafted,
     EventKind.REVIEWED: _on_reviewed,
     EventKind.LETTERS: _on_letters,
+    EventKind.CUSTOMERS: _on_customers,
 }
 
 

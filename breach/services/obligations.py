@@ -14,6 +14,7 @@ from typing import Any
 from breach.adapters.rules import load_directory, load_rules
 from breach.core import authorities as sa
 from breach.core import time as clock
+from breach.core.customers import Customer
 from breach.core.jurisdictions import UNLOCATED, check_count, check_scope_item
 from breach.core.models import EventKind
 from breach.core.playbook.model import JURISDICTION
@@ -58,7 +59,8 @@ def facts_for(session: Session, state: IncidentState) -> Facts:
     return Facts(role=incident.role.value, aware_at=incident.aware_at, detected_at=incident.detected_at,
                  assessment=assessment, scope=dict(state.scope), unlocated=state.unlocated, events=events,
                  notifications=dict(state.notifications), org=session.org, flags=flags,
-                 directory=load_directory())
+                 directory=load_directory(),
+                 customers=tuple(Customer.from_dict(c) for c in state.customers.values()))
 
 
 def incident_obligations(session: Session, incident_id: str, *, now: datetime,

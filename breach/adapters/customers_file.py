@@ -1,0 +1,127 @@
+"""Reading a processor's customer list (`customers.csv` or `customers.yaml`) from a file.
+
+The CSV is read with the discipline of the subjects CSV (breach.adapters.subjects_csv): every
+row comes out once, as its fields or as the reason it cannot be read, with its line; a quote
+left open at a line end rejects that row alone. The core (breach.core.customers) then refuses
+the whole list when any row is bad, naming each line: no customer is silently skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from breach.adapters.subjects_csv import open_subjects, read_rows
+from breach.adapters.yamlfiles import load_yaml
+from breach.core.customers import Customer, check_header, parse_mappings, parse_rows
+from breach.errors import InputError
+
+NAMES = ("customers.csv", "customers.yaml", "customers.yml")
+
+
+def find_in(home: Path) -> Path | None:
+    """The data folder's customer list, if it has one."""
+    return next((home / n for n in NAMES if (home / n).is_file()), None)
+
+
+def read_customers(path: Path) -> list[Customer]:
+    """Every customer of the list, or InputError naming each bad line."""
+    if not path.is_file():
+        raise InputError(f"no customer list at {path}")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return parse_mappings(load_yaml(path), str(path))
+    with open_subjects(path) as fh:
+        first = fh.readline(65_537)
+    try:
+        header = next(csv.reader([first]), [])
+    except csv.Error as err:
+        raise InputError(f"{path}:1: unreadable header row ({err})") from None
+    if not header:
+        raise InputError(f"{path} is empty: it needs the header id,name,lang,email,window_hours,window_from,workspaces")
+    columns = check_header(header, str(path))
+    with open_subjects(path) as fh:
+        return parse_rows(columns, read_rows(fh, is_row=lambda _fields: False), str(path))
+
+
+# --- one message per customer, streamed, resumable ------------------------------------------
+
+RUN_FILE = "run.json"
+MANIFEST = "manifest.jsonl"
+
+
+def eml(*, sender: str, to: list[str], subject: str, plain: str, html: str, date: str, msgid: str,
+         boundary: str) -> bytes:
+    """A multipart/alternative e-mail, byte for byte the same for the same input (fixed boundary, date)."""
+    from email.generator import BytesGenerator
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+    from email.policy import SMTP
+    from io import BytesIO
+
+    msg = MIMEMultipart("alternative", boundary=boundary)
+    msg["From"] = sender
+    msg["To"] = ", ".join(to)
+    msg["Subject"] = subject
+    msg["Date"] = date
+    msg["Message-ID"] = msgid
+    msg.attach(MIMEText(plain, "plain", "utf-8"))
+    msg.attach(MIMEText(html, "html", "utf-8"))
+    out = BytesIO()
+    BytesGenerator(out, policy=SMTP).flatten(msg)
+    return out.getvalue()
+
+
+def start_run(out_dir: Path, identity: dict) -> tuple[dict, set[str]]:
+    """The run's fixed facts (a resume keeps those of the first start) and the customers already written."""
+    import json
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run_file = out_dir / RUN_FILE
+    if run_file.is_file():
+        kept = json.loads(run_file.read_text(encoding="utf-8"))
+        if kept.get("incident") != identity.get("incident"):
+            raise InputError(f"{out_dir} holds a run for {kept.get('incident')}, not {identity.get('incident')}")
+        identity = kept
+    else:
+        run_file.write_text(json.dumps(identity, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    done: set[str] = set()
+    manifest = out_dir / MANIFEST
+    if manifest.is_file():
+        for line in manifest.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                break  # a line cut by a kill: that customer is written again
+            if (out_dir / entry["file"]).is_file():
+                done.add(entry["customer"])
+    return identity, done
+
+
+def write_message(out_dir: Path, name: str, data: bytes, entry: dict) -> None:
+    """Write one message atomically, then its manifest line (a kill leaves no half message on record)."""
+    import json
+    import os
+
+    tmp = out_dir / f".{name}.tmp"
+    tmp.write_bytes(data)
+    os.replace(tmp, out_dir / name)
+    with open(out_dir / MANIFEST, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+def read_manifest(run_dir: Path) -> list[dict]:
+    """The run's entries (customer, obligation, file, written_at and, when the mailer filled it, sent_at)."""
+    import json
+
+    manifest = run_dir / MANIFEST
+    if not manifest.is_file():
+        raise InputError(f"{run_dir} is not a `breach customers notify` run (no {MANIFEST})")
+    out = []
+    for n, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            raise InputError(f"{manifest}:{n}: not a JSON line") from None
+    return out

@@ -1,0 +1,168 @@
+"""A processor's customers in an incident: which are affected, their windows, their notices.
+
+GDPR Art. 33(2): the processor notifies each controller (customer) without undue delay; the
+data processing agreement fixes the window (`contract-notice:<id>`, breach.core.customers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from breach.adapters import customers_file as files
+from breach.adapters.letters_mime import html_text, plain_text
+from breach.core import customers as cust
+from breach.core import time as clock
+from breach.core.models import EventKind
+from breach.core.state import IncidentState
+from breach.errors import InputError
+from breach.services.incidents import get_incident, parse_time
+from breach.services.session import Session
+
+
+def customer_list(session: Session, source: str | None = None) -> tuple[list[cust.Customer], Path]:
+    """The customers of a file, else of the data folder (customers.csv or customers.yaml)."""
+    if source and Path(source).is_file():
+        path = Path(source)
+    else:
+        found = files.find_in(session.home)
+        if found is None:
+            raise InputError(f"no customer list in {session.home} (customers.csv or customers.yaml); give --customers "
+                             "FILE or put the list there")
+        path = found
+    return files.read_customers(path), path
+
+
+def record_affected(session: Session, incident_id: str, spec: str, *, now: datetime,
+                    replace_all: bool = False) -> dict[str, Any]:
+    """`breach scope ID --customers FILE|all|ID,...`: the customers affected, each with its contract clock."""
+    incident = get_incident(session, incident_id)
+    is_file = Path(spec).is_file()
+    customers, path = customer_list(session, spec if is_file else None)
+    chosen = customers if is_file else cust.select(customers, spec)
+    with session.store.transaction():
+        session.store.append_event(incident.id, kind=EventKind.CUSTOMERS, at=now, author=session.author,
+                                   data={"customers": [c.to_dict() for c in chosen], "list": path.name,
+                                         "change": "replace" if replace_all else "add"})
+        session.clock_moved(incident.id, now=now)
+    state = session.state(incident.id)
+    return {"incident": incident.id, "recorded": len(chosen), "customers": len(state.customers),
+            "end_users": sum(c.end_users or 0 for c in chosen), "list": str(path)}
+
+
+def clocks_of(state: IncidentState) -> list[cust.CustomerClock]:
+    """Each affected customer's window, soonest first."""
+    inc = state.incident
+    return cust.clocks((cust.Customer.from_dict(c) for c in state.customers.values()), aware=inc.aware_at,
+                       detected=inc.detected_at, notifications=state.notifications)
+
+
+def overview(state: IncidentState, *, now: datetime) -> dict[str, Any] | None:
+    """The first-day line for status ('3 of 1,240 customers due in 5h; 1,180 notified'), or None."""
+    if not state.customers:
+        return None
+    found = clocks_of(state)
+    summary = cust.summary(found, now=now)
+    return {**summary, "earliest_due_at": clock.iso(summary["earliest_due_at"]),
+            "line": cust.summary_line(summary, now=now), "source": cust.ART_33_2 + " and the contracts' windows"}
+
+
+def record_notices(session: Session, incident_id: str, notices: list[tuple[str, datetime, str | None]], *,
+                   now: datetime) -> dict[str, Any]:
+    """Record `contract-notice:<id>` notices, each at its own time; one after the window is flagged late."""
+    incident = get_incident(session, incident_id)
+    with session.store.transaction():
+        state = session.state(incident.id)
+        due = {k.obligation: k for k in clocks_of(state)}
+        rows = []
+        for obligation, at, reference in notices:
+            k = due.get(obligation)
+            if k is None:
+                raise InputError(f"{obligation} is not an obligation of {incident.id}: record the customer with "
+                                 f"`breach scope {incident.id} --customers ...` first")
+            if k.state != "pending":
+                raise InputError(f"{obligation} is already met: notified {clock.iso(k.met_at)}")
+            if at < incident.aware_at:
+                raise InputError(f"{obligation}: {clock.iso(at)} is before the incident was known")
+            late = at > k.due_at
+            data = {"obligation": obligation, "at": clock.iso(at), "reference": reference, "late": late,
+                    "phase": "complete", "recipient": f"{k.customer.name} <{', '.join(k.customer.emails)}>",
+                    "due_at": clock.iso(k.due_at), "without_approval": False}
+            session.store.append_event(incident.id, kind=EventKind.NOTIFIED, at=now, author=session.author,
+                                       data=data)
+            rows.append(data)
+        session.changed(incident.id, "notified:contract-notice", now=now)
+    return {"incident": incident.id, "recorded": len(rows), "late": sum(1 for r in rows if r["late"]),
+            "notices": rows}
+
+
+def record_one(session: Session, incident_id: str, obligation: str, *, at: str | None, now: datetime,
+               reference: str | None = None) -> dict[str, Any]:
+    """`breach notified ID contract-notice:<id>`."""
+    when = parse_time(session, at, what="--at", now=now) or now
+    result = record_notices(session, incident_id, [(obligation, when, reference)], now=now)
+    return {"incident": result["incident"], **result["notices"][0]}
+
+
+def record_run(session: Session, incident_id: str, run_dir: Path, *, now: datetime) -> dict[str, Any]:
+    """`breach notified ID contract-notice:* --from-run DIR`: each message's sent time (else written time)."""
+    entries = files.read_manifest(run_dir)
+    notices = []
+    for e in entries:
+        at = clock.decode(e.get("sent_at") or e.get("written_at"), None)
+        if at is None:
+            raise InputError(f"{run_dir}: the entry for {e.get('customer')} has no time")
+        notices.append((e["obligation"], at, e.get("file")))
+    return record_notices(session, incident_id, notices, now=now)
+
+
+def _contact(session: Session) -> str:
+    org = session.org
+    dpo = org.get("dpo") if isinstance(org.get("dpo"), dict) else {}
+    parts = [dpo.get("name"), dpo.get("email"), dpo.get("phone")]
+    return ", ".join(p for p in parts if p) or str(org.get("name") or "our data protection officer")
+
+
+def _message(session: Session, state: IncidentState, c: cust.Customer, run: dict[str, Any]) -> tuple[bytes, str]:
+    inc = state.incident
+    aware = clock.show(inc.aware_at, session.zone)
+    lang, subject, body = cust.notice_text(c, incident=inc.id, title=inc.title, aware=aware, contact=_contact(session))
+    plain = plain_text(body)
+    html = html_text(body, lang=lang, subject=subject)
+    tag = hashlib.sha256(f"{inc.id}/{c.id}".encode()).hexdigest()[:24]
+    org = session.org
+    sender = (org.get("dpo") or {}).get("email") if isinstance(org.get("dpo"), dict) else None
+    data = files.eml(sender=sender or "privacy@example.invalid", to=list(c.emails), subject=subject, plain=plain,
+                     html=html, date=run["date"], msgid=f"<{tag}@breach.invalid>", boundary=f"=_breach_{tag}")
+    return data, lang
+
+
+def notify(session: Session, incident_id: str, out_dir: Path, *, now: datetime,
+           stop_after: int | None = None) -> dict[str, Any]:
+    """One e-mail per affected customer in `out_dir`, streamed; a second run resumes where the first stopped
+    and writes the very same bytes (the date and identity are those of the first start)."""
+    state = session.state(get_incident(session, incident_id).id)
+    if not state.customers:
+        raise InputError(f"{state.incident.id} has no customers recorded: `breach scope {state.incident.id} "
+                         "--customers FILE|all|ID,...` first")
+    from email.utils import format_datetime
+
+    run, done = files.start_run(out_dir, {"incident": state.incident.id, "date": format_datetime(now),
+                                          "started_at": clock.iso(now)})
+    written, by_lang = 0, {}
+    for k in clocks_of(state):
+        c = k.customer
+        if c.id in done:
+            continue
+        if stop_after is not None and written >= stop_after:
+            break
+        data, lang = _message(session, state, c, run)
+        files.write_message(out_dir, f"{c.id}.eml", data, {
+            "customer": c.id, "obligation": k.obligation, "file": f"{c.id}.eml", "lang": lang,
+            "written_at": clock.iso(now), "sha256": hashlib.sha256(data).hexdigest()})
+        written += 1
+        by_lang[lang] = by_lang.get(lang, 0) + 1
+    return {"incident": state.incident.id, "written": written, "resumed": bool(done), "skipped": len(done),
+            "by_lang": by_lang, "out": str(out_dir), "customers": len(state.customers)}
