@@ -58,6 +58,9 @@ def status(
     width = shutil.get_terminal_size((100, 24)).columns
     lines = render_status(rows, zone=zone, width=width, show_all=all_ and not pending, explain=explain,
                           single=incident_id is not None)
+    from breach.services.customers import status_lines
+
+    lines = status_lines(rows, now=current) + lines  # the first day of a processor: the customers' windows lead
     colour = is_tty()
     for n, line in enumerate(lines):
         if colour and ("OVERDUE" in line or "DUE NOW" in line or n == 0):

@@ -18,6 +18,7 @@ cli.add_typer(group, name="customers")
 @command(group, name="validate")
 def validate(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="customers.csv or customers.yaml.")],
+    home: HomeOption = None,
     json_: JsonOption = False,
 ) -> None:
     """Check a customer list before it is used: every bad row is named with its line; nothing is skipped.

@@ -166,3 +166,30 @@ def notify(session: Session, incident_id: str, out_dir: Path, *, now: datetime,
         by_lang[lang] = by_lang.get(lang, 0) + 1
     return {"incident": state.incident.id, "written": written, "resumed": bool(done), "skipped": len(done),
             "by_lang": by_lang, "out": str(out_dir), "customers": len(state.customers)}
+
+
+def status_lines(rows: list[dict[str, Any]], *, now: datetime) -> list[str]:
+    """Per incident with customers: 'BR-...: 3 of 1,240 customers due in 5h; 1,180 notified', beside the
+    controller's GDPR Art. 33(1) clock when the incident has it (both roles side by side)."""
+    by_incident: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r["obligation"].startswith(cust.PREFIX):
+            by_incident.setdefault(r["incident"], []).append(r)
+    out = []
+    for iid, found in by_incident.items():
+        pending = sorted((r for r in found if r["state"] == "pending" and r.get("due_at_utc")),
+                         key=lambda r: r["due_at_utc"])
+        first = datetime.fromisoformat(pending[0]["due_at_utc"]) if pending else None
+        summary = {"customers": len(found), "notified": sum(1 for r in found if r["state"] in ("met", "late")),
+                   "late": sum(1 for r in found if r["state"] == "late"), "pending": len(pending),
+                   "overdue": sum(1 for r in pending if datetime.fromisoformat(r["due_at_utc"]) < now),
+                   "earliest_due_at": first,
+                   "due_at_earliest": sum(1 for r in pending if datetime.fromisoformat(r["due_at_utc"]) == first)}
+        line = f"{iid}: {cust.summary_line(summary, now=now)} (contracts; {cust.ART_33_2})"
+        controller = next((r for r in rows if r["incident"] == iid and r["obligation"] == "gdpr-art33-sa"), None)
+        if controller and controller.get("due_at_utc"):
+            left = datetime.fromisoformat(controller["due_at_utc"]) - now
+            line += f"; controller's 72-hour clock (GDPR Art. 33(1)): {controller['state']}, " + (
+                f"{clock.humanize(left)} left" if controller["state"] == "pending" else "done")
+        out.append(line)
+    return out
