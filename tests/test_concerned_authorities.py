@@ -1,0 +1,77 @@
+"""Issue 24: a notice to a concerned authority names it as concerned and the lead as lead (GDPR Art. 56),
+every SA notice lists the other authorities notified or being notified, and the report shows every
+advisory and decision about authorities."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from conftest import Cli
+from test_authorities import art27, high_risk_incident  # noqa: F401 (art27 is a fixture)
+
+
+def drafted(cli: Cli, *args: str) -> str:
+    return Path(cli.json("draft", *args)["path"]).read_text()
+
+
+def test_nl_concerned_notice_names_the_belgian_lead_and_the_ap_as_concerned(cli: Cli) -> None:
+    iid = high_risk_incident(cli, "BE=1200,NL=200,FR=60")
+    assert cli("decide", iid, "gdpr-art33-sa:NL", "--notify", "--as", "DPO Jane").exit_code == 0
+    result = cli("notified", iid, "gdpr-art33-sa", "--without-approval", "--reason", "test", "--reference",
+                 "DBN-2026-77", "--phase", "initial")
+    assert result.exit_code == 0, result.output
+    nl = drafted(cli, iid, "sa-notification", "--authority", "NL")
+    to = next(line for line in nl.splitlines() if line.startswith("Aan:"))
+    assert to.startswith("Aan: Autoriteit Persoonsgegevens (AP), betrokken toezichthoudende autoriteit")
+    assert "de leidende toezichthoudende autoriteit is Gegevensbeschermingsautoriteit" in to
+    assert "DBN-2026-77" in to  # the lead's reference, recorded by `breach notified --reference`
+    assert "Leidende toezichthoudende autoriteit:** Autoriteit Persoonsgegevens" not in nl
+    lead = "**Leidende toezichthoudende autoriteit:** Gegevensbeschermingsautoriteit (GBA), referentie DBN-2026-77"
+    assert lead in nl
+    assert "**Betrokken toezichthoudende autoriteit (artikel 4, punt 22, AVG):** Autoriteit Persoonsgegevens (AP)" in nl
+    others = next(line for line in nl.splitlines() if "Andere toezichthoudende autoriteiten" in line)
+    assert "Gegevensbeschermingsautoriteit (GBA) (leidende autoriteit, gemeld op" in others and "DBN-2026-77" in others
+    assert "Autoriteit Persoonsgegevens" not in others and "CNIL" not in others  # FR is still only an advisory
+    # the lead's notice lists the concerned authority being notified
+    be = drafted(cli, iid, "sa-notification", "--lang", "en")
+    assert "lead supervisory authority (GDPR Art. 56)" in be.splitlines()[2]
+    others = next(line for line in be.splitlines() if "Other supervisory authorities notified" in line)
+    assert others.endswith("Autoriteit Persoonsgegevens (AP) (being notified)")
+
+
+def test_both_notices_list_each_other_once_notified(cli: Cli) -> None:
+    iid = high_risk_incident(cli, "BE=1200,NL=200,FR=60")
+    assert cli("scope", iid, "--notify-authority", "NL").exit_code == 0
+    for obligation, ref in (("gdpr-art33-sa", "DBN-1"), ("gdpr-art33-sa:NL", "AP-9")):
+        result = cli("notified", iid, obligation, "--without-approval", "--reason", "t", "--reference", ref,
+                     "--phase", "initial")
+        assert result.exit_code == 0, result.output
+    be = drafted(cli, iid, "sa-notification", "--lang", "fr")
+    assert "Autoriteit Persoonsgegevens (AP) (notifiée le" in be and "référence AP-9" in be
+    assert "autorité de contrôle chef de file (article 56 du RGPD)" in be
+    nl = drafted(cli, iid, "sa-notification", "--authority", "NL")
+    assert "Gegevensbeschermingsautoriteit (GBA) (leidende autoriteit, gemeld op" in nl and "referentie DBN-1" in nl
+
+
+def test_without_main_establishment_no_authority_is_called_lead(art27: Cli) -> None:  # noqa: F811
+    iid = high_risk_incident(art27, "NL=5,FR=5")
+    fr = drafted(art27, iid, "sa-notification", "--authority", "FR")
+    assert "chef de file (article 56" not in fr.splitlines()[2]
+    assert "pas d'établissement principal dans l'UE/EEE" in fr
+    assert "Autoriteit Persoonsgegevens (AP) (en cours de notification)" in fr
+
+
+def test_report_lists_undecided_and_decided_authority_advisories(cli: Cli, tmp_path: Path) -> None:
+    iid = high_risk_incident(cli, "BE=1200,NL=200,FR=60,DE=5")
+    assert cli("decide", iid, "gdpr-art33-sa:NL", "--notify", "--as", "DPO Jane").exit_code == 0
+    result = cli("decide", iid, "gdpr-art33-sa:FR", "--not-notify", "--reason", "lead handles it", "--as", "DPO Jane")
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "r.html"
+    assert cli("report", iid, "--out", str(out)).exit_code == 0
+    page = html.unescape(out.read_text())
+    rows = {row.split('"')[0]: row for row in page.split('<tr id="obligation-')[1:]}
+    assert "advisory" in rows["gdpr-art33-sa:DE"] and "needs a legal decision" in rows["gdpr-art33-sa:DE"]
+    assert f"breach scope {iid} --notify-authority DE" in rows["gdpr-art33-sa:DE"]
+    assert "decided: not notified (lead handles it; DPO Jane;" in rows["gdpr-art33-sa:FR"]
+    assert "decided: notify (DPO Jane;" in rows["gdpr-art33-sa:NL"] and "pending" in rows["gdpr-art33-sa:NL"]
