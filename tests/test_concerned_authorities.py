@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+import pytest
 from conftest import Cli
 from test_authorities import art27, high_risk_incident  # noqa: F401 (art27 is a fixture)
 
@@ -75,3 +76,18 @@ def test_report_lists_undecided_and_decided_authority_advisories(cli: Cli, tmp_p
     assert f"breach scope {iid} --notify-authority DE" in rows["gdpr-art33-sa:DE"]
     assert "decided: not notified (lead handles it; DPO Jane;" in rows["gdpr-art33-sa:FR"]
     assert "decided: notify (DPO Jane;" in rows["gdpr-art33-sa:NL"] and "pending" in rows["gdpr-art33-sa:NL"]
+
+
+# --- Korea's rule has a jurisdiction filter (issue 24) -------------------------------------------
+
+@pytest.mark.parametrize(("scope", "applies"), [
+    ({"BE": 5000, "US-CA": 2000}, False),  # switched on, but nobody in Korea: no PIPA duty at all
+    ({"KR": 1000}, True),
+    ({"KR": 10, "BE": 5000}, False),  # the 1,000 threshold counts people in Korea only
+])
+def test_korea_applies_only_with_people_in_korea(scope: dict[str, int], applies: bool) -> None:
+    from test_regimes import T0, by_id, make_facts, obligations
+
+    found = by_id(obligations(make_facts(regimes_=["kr-pipa"], scope=scope), now=T0))
+    assert ("kr-pipa-pipc" in found and found["kr-pipa-pipc"].state == "pending") is applies
+    assert ("kr-pipa-subjects" in found) is (applies or "KR" in scope)
