@@ -91,3 +91,49 @@ def test_korea_applies_only_with_people_in_korea(scope: dict[str, int], applies:
     found = by_id(obligations(make_facts(regimes_=["kr-pipa"], scope=scope), now=T0))
     assert ("kr-pipa-pipc" in found and found["kr-pipa-pipc"].state == "pending") is applies
     assert ("kr-pipa-subjects" in found) is (applies or "KR" in scope)
+
+
+# --- each country's words for a national identifier (issue 24) ------------------------------------
+
+def id_incident(cli: Cli, tmp_path: Path) -> str:
+    from test_cli_assess import answers_file
+
+    iid = cli.json("open", "--title", "IDs", "--aware-at", "2026-11-28 09:00")["id"]
+    answers = answers_file(tmp_path, data_items=["name", "email", "national_id"])
+    result = cli("assess", iid, "--answers", str(answers))
+    assert result.exit_code == 0, result.output
+    return iid
+
+
+def test_a_dutch_residents_letter_says_bsn_a_californians_social_security_number(cli: Cli, tmp_path: Path) -> None:
+    iid = id_incident(cli, tmp_path)
+    nl = cli.json("draft", iid, "subject-letter", "--lang", "nl", "--country", "NL")
+    text = Path(nl["path"]).read_text()
+    assert nl["country"] == "NL" and "burgerservicenummer (BSN)" in text and "rijksregisternummer" not in text
+    ca = Path(cli.json("draft", iid, "subject-letter", "--lang", "en", "--country", "US-CA")["path"]).read_text()
+    assert "Social Security number" in ca and "national register" not in ca
+    fr = Path(cli.json("draft", iid, "subject-letter", "--lang", "fr", "--country", "FR")["path"]).read_text()
+    assert "numéro de sécurité sociale (NIR)" in fr and "registre national" not in fr
+    # without --country: the lead authority's country (Belgium) keeps its word
+    be = Path(cli.json("draft", iid, "subject-letter", "--lang", "nl")["path"]).read_text()
+    assert "rijksregisternummer" in be
+    bad = cli("draft", iid, "subject-letter", "--country", "Netherlands")
+    assert bad.exit_code == 1 and bad.stderr.startswith("Error: --country")
+
+
+def test_the_profile_overrides_a_countrys_word_and_is_validated(tmp_path: Path) -> None:
+    from breach.core.national_words import national_id_word
+    from breach.core.organization import validate_org
+    from breach.core.yamlio import loads_yaml
+
+    org = {"words": {"national_id": {"NL": {"nl": "BSN"}}}}
+    assert national_id_word("NL", "nl", org) == "BSN"
+    assert national_id_word("NL", "en", org) == "citizen service number (BSN)"  # the table where no override
+    assert national_id_word("US-CA", "en") == "Social Security number"
+    assert national_id_word("ZZ", "en") is None  # unknown: the catalogue's generic words
+    sample = (Path(__file__).resolve().parent.parent / "incidents" / "organization.yaml").read_text()
+    good = loads_yaml(sample + "\nwords:\n  national_id:\n    NL: {nl: BSN}\n", path="org.yaml")
+    assert validate_org(good, "org.yaml") == []
+    bad = loads_yaml(sample + "\nwords:\n  national_id:\n    Holland: {xx: ''}\n  slang: {}\n", path="org.yaml")
+    problems = " ".join(p.message for p in validate_org(bad, "org.yaml"))
+    assert "'Holland' is not a country code" in problems and "unknown key 'slang' in words" in problems

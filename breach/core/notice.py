@@ -32,10 +32,12 @@ def sa_obligation_id(org: dict[str, Any], authority: Concerned | None) -> str:
 
 def notice_context(state: IncidentState, incident: dict[str, Any], found: Sequence[Obligation], *,
                    org: dict[str, Any], now: datetime, authority: Concerned | None = None,
-                   notice: dict[str, Any] | None = None) -> dict[str, Any]:
+                   notice: dict[str, Any] | None = None, country: str | None = None) -> dict[str, Any]:
     """Everything a template may use. `incident` is the incident's fields (breach.services.incidents.incident_dict),
     `found` its obligations at `now`.
 
+    `country` (NL, US-CA): the country of the people it is for, whose words it uses for national
+    identifiers (breach.core.national_words); default the lead authority's country.
     With `authority`, the notice is addressed to that authority (it stands in for
     `org.lead_authority`, which the templates read) and follows its obligation.
     """
@@ -52,7 +54,8 @@ def notice_context(state: IncidentState, incident: dict[str, Any], found: Sequen
     return {"incident": inc, "org": addressed_org(org, authority), "assessment": assessment,
             "obligations": [_obligation_row(o, state, zone) for o in found],
             "notice": ctx_notice, "generated_at": _local(now, zone),
-            "authority": authority.to_dict() if authority else None, "sa_obligation": sa_id}
+            "authority": authority.to_dict() if authority else None, "sa_obligation": sa_id,
+            "country": country or establishment(org).lead_country}
 
 
 def authorities_of(state: IncidentState, found: Sequence[Obligation], sa_id: str, *, org: dict[str, Any],
