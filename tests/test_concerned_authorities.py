@@ -137,3 +137,21 @@ def test_the_profile_overrides_a_countrys_word_and_is_validated(tmp_path: Path) 
     bad = loads_yaml(sample + "\nwords:\n  national_id:\n    Holland: {xx: ''}\n  slang: {}\n", path="org.yaml")
     problems = " ".join(p.message for p in validate_org(bad, "org.yaml"))
     assert "'Holland' is not a country code" in problems and "unknown key 'slang' in words" in problems
+
+
+def test_regimes_list_unconfirmed_lists_rules_and_directory_entries_to_check() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from breach.cli import app
+
+    result = CliRunner().invoke(app, ["regimes", "list", "--unconfirmed", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert rows and all(not str(r["status"]).startswith("confirmed") for r in rows)
+    ids = {r["id"] for r in rows}
+    assert "authority:PL" in ids and "us-co-residents" in ids  # directory entries and rules alike
+    assert "gdpr-art33-sa" not in ids  # confirmed rules are left out
+    text = CliRunner().invoke(app, ["regimes", "list", "--unconfirmed"]).stdout
+    assert f"{len(rows)} unconfirmed: read each source" in text
