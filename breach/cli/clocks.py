@@ -343,24 +343,38 @@ cli.add_typer(regimes_app, name="regimes")
 
 
 @command(regimes_app, name="list")
-def regimes_list(json_: JsonOption = False) -> None:
+def regimes_list(
+    unconfirmed: Annotated[bool, typer.Option(
+        "--unconfirmed", help="Only the rules and authority directory entries whose source sentence was not "
+        "read in the source (status not confirmed*), to check next.")] = False,
+    json_: JsonOption = False,
+) -> None:
     """List every rule: id, recipient, period, start event, legal source and its status.
 
     Example: breach regimes list --json
+    Example: breach regimes list --unconfirmed
     """
-    from breach.adapters.rules import load_rules
+    from breach.adapters.rules import load_directory, load_rules
 
     rules = load_rules()
     rows = [{"id": r.id, "regime": r.regime, "recipient": r.recipient, "start": r.start,
              "period": None if r.period_unit == "none" else f"{r.period_amount} {r.period_unit}",
              "binding": r.binding, "source": r.source, "status": r.status, "jurisdiction": r.jurisdiction,
              "duty": r.duty, "per_authority": r.per_authority} for r in rules]
+    if unconfirmed:
+        rows = [r for r in rows if not str(r["status"]).startswith("confirmed")] + [
+            {"id": f"authority:{a.id}", "regime": "authorities", "recipient": a.label, "start": "-", "period": None,
+             "binding": "directory", "source": a.source, "status": a.status, "jurisdiction": a.country,
+             "duty": None, "per_authority": None}
+            for a in load_directory().authorities if not a.status.startswith("confirmed")]
     if json_:
         emit_json(rows)
         return
     for r in rows:
         typer.echo(f"{r['id']:<26} {r['period'] or 'without undue delay':<20} from {r['start']:<28} "
                    f"[{r['status']}] {r['source']}")
+    if unconfirmed:
+        typer.echo(f"{len(rows)} unconfirmed: read each source and mark the entry confirmed with its source_quote")
 
 
 @command(regimes_app, name="validate")

@@ -54,6 +54,10 @@ def draft(
     phase: Annotated[str | None, typer.Option(
         "--phase", help="sa-notification: initial, complete or supplementary (Art. 33(4)); default initial while "
         "Art. 33(3) content is unknown, else complete.")] = None,
+    country: Annotated[str | None, typer.Option(
+        "--country", help="The country of the people it is for (e.g. NL, US-CA): national identifiers in its "
+        "words (BSN, Social Security number...); default the lead authority's country (US-CA for us-ca-letter).")
+    ] = None,
     home: HomeOption = None,
     by: ByOption = None,
     json_: JsonOption = False,
@@ -66,6 +70,7 @@ def draft(
 
     Example: breach draft BR-2026-0001 sa-notification --lang fr --phase initial
     Example: breach draft BR-2026-0001 sa-notification --authority NL
+    Example: breach draft BR-2026-0001 subject-letter --lang nl --country NL
     Word:    breach draft BR-2026-0001 sa-notification --lang fr --format docx
     Back:    breach draft BR-2026-0001 sa-notification --lang fr --from edited.docx
     """
@@ -77,10 +82,10 @@ def draft(
 
     with session(home, by=by) as s:
         result = create_draft(s, incident_id, kind, lang=lang, fmt=fmt, strict=strict, now=now(),
-                              authority=authority, phase=phase)
+                              authority=authority, phase=phase, country=country)
     if json_:
         emit_json({k: result[k] for k in ("kind", "lang", "version", "sha256", "path", "path_in_home", "html_path",
-                                          "missing", "template", "template_origin", "phase", "unchanged")
+                                          "missing", "template", "template_origin", "phase", "unchanged", "country")
                    if k in result})
         return
     if result.get("unchanged"):

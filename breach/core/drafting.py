@@ -517,6 +517,13 @@ class Helpers:
     def lab(self, group: str, code: Any) -> str:
         """The localized label of a code (e.g. lab("levels", "high")); unknown codes as is."""
         labels = self.t.get(group) or {}
+        if group == "items" and code == "national_id":  # the country of the people it is for (issue 24)
+            from breach.core.national_words import national_id_word
+
+            org = _lookup(self.context, "org")
+            word = national_id_word(_lookup(self.context, "country"), self.lang, org if isinstance(org, dict) else {})
+            if word:
+                return word
         return labels.get(code, str(code)) if isinstance(code, str) else self.show(code)
 
     def show(self, value: Any, group: str | None = None) -> str:

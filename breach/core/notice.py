@@ -7,6 +7,7 @@ the organization profile and `now` are passed in. Times are ISO 8601 in the orga
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -31,10 +32,12 @@ def sa_obligation_id(org: dict[str, Any], authority: Concerned | None) -> str:
 
 def notice_context(state: IncidentState, incident: dict[str, Any], found: Sequence[Obligation], *,
                    org: dict[str, Any], now: datetime, authority: Concerned | None = None,
-                   notice: dict[str, Any] | None = None) -> dict[str, Any]:
+                   notice: dict[str, Any] | None = None, country: str | None = None) -> dict[str, Any]:
     """Everything a template may use. `incident` is the incident's fields (breach.services.incidents.incident_dict),
     `found` its obligations at `now`.
 
+    `country` (NL, US-CA): the country of the people it is for, whose words it uses for national
+    identifiers (breach.core.national_words); default the lead authority's country.
     With `authority`, the notice is addressed to that authority (it stands in for
     `org.lead_authority`, which the templates read) and follows its obligation.
     """
@@ -45,12 +48,49 @@ def notice_context(state: IncidentState, incident: dict[str, Any], found: Sequen
         inc["awareness_note"] = answers["awareness_note"]
     sa_id = sa_obligation_id(org, authority)
     ctx_notice = _sa_notice(state, found, sa_id, answers, zone=zone, now=now)
+    ctx_notice.update(authorities_of(state, found, sa_id, org=org, zone=zone))
     ctx_notice.update(notice or {})
     ctx_notice["supplementary"] = ctx_notice.get("phase") == "supplementary"
     return {"incident": inc, "org": addressed_org(org, authority), "assessment": assessment,
             "obligations": [_obligation_row(o, state, zone) for o in found],
             "notice": ctx_notice, "generated_at": _local(now, zone),
-            "authority": authority.to_dict() if authority else None, "sa_obligation": sa_id}
+            "authority": authority.to_dict() if authority else None, "sa_obligation": sa_id,
+            "country": country or establishment(org).lead_country}
+
+
+def authorities_of(state: IncidentState, found: Sequence[Obligation], sa_id: str, *, org: dict[str, Any],
+                   zone: str) -> dict[str, Any]:
+    """Who the notice is to, and who else (GDPR Art. 56 and 60), from the record.
+
+    `role`: lead (the lead authority), concerned (another member state's authority, the lead being
+    `lead`, with the reference it gave when notified) or national (no main establishment in the EU/EEA:
+    each authority is notified on its own, EDPB Guidelines 9/2022 para 73). `others`: every other
+    supervisory authority notified or being notified (met, late or pending), with its reference.
+    """
+    lead_country = establishment(org).lead_country
+    lead = None
+    if lead_country:
+        profile = org.get("lead_authority") or {}
+        first = next(iter(state.notifications.get("gdpr-art33-sa", ())), None)
+        lead = {"country": lead_country, "name": profile.get("name"), "short": profile.get("short"),
+                "reference": first.reference if first else None}
+    role = "national" if not lead_country else ("lead" if sa_id == "gdpr-art33-sa" else "concerned")
+    others = [_other_authority(o, state, lead_country, zone) for o in found
+              if o.rule_id != sa_id and _SA_RULE.match(o.rule_id) and o.state != "not_applicable"]
+    return {"role": role, "lead": lead, "others": others}
+
+
+#: The Art. 33 notice to the lead authority, or to one member state's (gdpr-art33-sa:NL).
+_SA_RULE = re.compile(r"^gdpr-art33-sa(?::([A-Z]{2}(?:-[A-Z]{2,3})?))?$")
+
+
+def _other_authority(o: Obligation, state: IncidentState, lead_country: str | None, zone: str) -> dict[str, Any]:
+    match = _SA_RULE.match(o.rule_id)
+    country = (match.group(1) if match else None) or lead_country
+    first = next(iter(state.notifications.get(o.rule_id, ())), None)
+    return {"obligation": o.rule_id, "country": (country or "").split("-")[0], "name": o.recipient,
+            "lead": o.rule_id == "gdpr-art33-sa", "notified": o.met_at is not None,
+            "notified_at": _local(o.met_at, zone), "reference": first.reference if first else None}
 
 
 def default_phase(context: dict[str, Any], *, labels: Mapping[str, Any]) -> str:

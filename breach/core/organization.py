@@ -18,6 +18,7 @@ _TOP = {
     "data_inventory": list, "security_measures": list, "sectors": list,
     "sector": (str, dict), "dpo": dict,  # Belgian DPA form: sector of activity; DPO or its absence
     "review": dict,  # legal review: {four_eyes: true} (who drafted a version may not approve it)
+    "words": dict,  # each country's words: {national_id: {NL: {nl: BSN}}} (breach/core/national_words.py)
     "slack": dict,  # who may act from Slack: {users: {U0123ABCD: {name: "Lea Legal", role: legal}}}
 }
 #: `lead_authority` is required too unless no controller has an EU main establishment (Art. 27 case).
@@ -30,6 +31,7 @@ _DPO = {"designated", "name", "email", "phone", "reason", "source"}
 _LANGS = ("en", "fr", "nl", "de")
 _ITEM = {"id", "label", "category", "credential", "source"}
 _REVIEW = {"four_eyes": bool}
+_WORDS = ("national_id",)
 CATEGORIES = ("simple", "behavioural", "financial", "sensitive")
 #: What a Slack user mapped in `slack.users` may do: read (viewer), act on deadlines (responder),
 #: and approve notices too (legal).
@@ -69,6 +71,7 @@ def validate_org(data: Any, path: str) -> list[Problem]:
         *_check_sections(data, path),
         *_check_review(data, path),
         *_check_slack(data.get("slack"), path),
+        *_check_words(data.get("words"), path),
     ]
 
 
@@ -154,6 +157,39 @@ def _check_review(data: LineDict, path: str) -> list[Problem]:
             problems.append(_at(path, review, k, f"unknown key {k!r} in review (known: {', '.join(sorted(_REVIEW))})"))
         elif not isinstance(v, _REVIEW[k]):
             problems.append(_at(path, review, k, f"review.{k} takes true or false"))
+    return problems
+
+
+def _check_words(words: Any, path: str) -> list[Problem]:
+    """`words: {national_id: {NL: {nl: BSN, en: BSN}}}`: a country (or US-CA) and a language per word."""
+    if not isinstance(words, LineDict):
+        return []
+    problems: list[Problem] = []
+    for kind, by_country in words.items():
+        if kind not in _WORDS:
+            problems.append(_at(path, words, kind, f"unknown key {kind!r} in words (known: {', '.join(_WORDS)})"))
+        elif not isinstance(by_country, LineDict):
+            problems.append(_at(path, words, kind, f"words.{kind} maps a country code to {{language: word}}"))
+        else:
+            problems += _check_word_table(by_country, path, f"words.{kind}")
+    return problems
+
+
+def _check_word_table(by_country: LineDict, path: str, where: str) -> list[Problem]:
+    import re
+
+    problems: list[Problem] = []
+    for code, by_lang in by_country.items():
+        if not isinstance(code, str) or not re.fullmatch(r"[A-Z]{2}(-[A-Z0-9]{1,3})?", code):
+            problems.append(_at(path, by_country, code, f"{where}: {code!r} is not a country code like NL or US-CA"))
+        elif not isinstance(by_lang, LineDict) or not by_lang:
+            problems.append(_at(path, by_country, code, f"{where}.{code} maps a language ({', '.join(_LANGS)}) "
+                                                          "to a word"))
+        else:
+            problems += [_at(path, by_lang, lang, f"{where}.{code}.{lang}: a language of {', '.join(_LANGS)} "
+                                                  "with a non-empty word")
+                         for lang, word in by_lang.items()
+                         if lang not in _LANGS or not isinstance(word, str) or not word.strip()]
     return problems
 
 

@@ -9,6 +9,7 @@ and under the incident's folder, and records every review act on the timeline.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -50,13 +51,15 @@ def incident_dir(session: Session, incident_id: str) -> Path:
 
 def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | None = "en", fmt: str = "md",
                  strict: bool = False, now: datetime, authority: str | None = None,
-                 phase: str | None = None) -> dict[str, Any]:
+                 phase: str | None = None, country: str | None = None) -> dict[str, Any]:
     """Render a new version of a notice, store it and write it to the incident's folder.
 
     `authority` (a member state code, or DE-XX for a German Land) addresses an sa-notification to that
     authority; the default language is then one it accepts. `phase` (sa-notification only, Art. 33(4)):
     initial, complete or supplementary; default initial while any Art. 33(3) content is unknown, else
-    complete. A supplementary notice cites the first notice's reference (the DBN number at the Belgian DPA).
+    complete. `country` (NL, US-CA): the country of the people a letter is for, whose words it uses for
+    national identifiers (default: US-CA for a us-ca-letter, else the lead authority's country); recorded with
+    the version. A supplementary notice cites the first notice's reference (the DBN number at the Belgian DPA).
     `fmt` html: the version stored is the markdown text, and `html_path` its HTML rendition, so asking for
     another format of unchanged text makes no new version. `path` is always absolute; `path_in_home` is
     relative to the data folder (what the database keeps). The incident is folded once and its
@@ -69,7 +72,8 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
     dirs = tuple(search_path("templates", session.resource_home()))
     fields = incident_dict(state.incident)
     found = obligations_of(session, state, now=now)  # its facts built once, each rule evaluated once
-    context = notice_context(state, fields, found, org=session.org, now=now, authority=chosen)
+    country = _country(kind, country)
+    context = notice_context(state, fields, found, org=session.org, now=now, authority=chosen, country=country)
     phase = with_phase(context, kind, phase, labels=catalogue("en")["fields"])
     rendered = render(kind, lang, fmt, context, template_dirs=dirs)
     if strict and rendered.missing:
@@ -91,14 +95,18 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
                                 "text": rendered.text, "sha256": digest, "template": rendered.template,
                                 "created_at": clock.iso(now), "path": in_home,
                                 "missing": json.dumps(rendered.missing)})
-            store.append_event(iid, kind=EventKind.DRAFTED, at=now, author=session.author, data=drafted_data(
-                context, rendered, kind=kind, lang=lang, version=version, fmt=fmt, sha256=digest, phase=phase))
+            data = drafted_data(context, rendered, kind=kind, lang=lang, version=version, fmt=fmt, sha256=digest,
+                                phase=phase)
+            if country:
+                data["country"] = country
+            store.append_event(iid, kind=EventKind.DRAFTED, at=now, author=session.author, data=data)
             write_private(session.home / in_home, rendered.text)
     path = session.home / iid / "drafts" / f"{kind}.{lang}.v{version}.{fmt}"
     result = {"incident": iid, "kind": kind, "lang": lang, "version": version, "format": fmt, "sha256": digest,
               "path": str(path.absolute()), "path_in_home": str(Path(iid, "drafts", path.name)),
               "missing": rendered.missing, "template": rendered.template, "subject": rendered.subject,
-              "template_origin": rendered.origin, "phase": phase, "unchanged": unchanged}
+              "template_origin": rendered.origin, "phase": phase, "unchanged": unchanged,
+              "country": context["country"]}
     if html:  # a rendition of the stored text, never a new version; without the DRAFT marker once approved
         shown = draft_states(rows, state.reviews, state.notifications, letters_sent(state.letters)) if unchanged else []
         approved = any((r["kind"], r["lang"], r["version"]) == (kind, lang, version)
@@ -125,6 +133,16 @@ def _addressee(session: Session, kind: str, authority: str | None, lang: str | N
         session.warn(f"Warning: {chosen.why}; draft for one authority with --authority DE-XX once counsel "
                      "has decided")
     return chosen, lang
+
+
+def _country(kind: str, country: str | None) -> str | None:
+    """`--country NL` (or US-CA): the people the draft is for; a us-ca-letter is for Californians."""
+    if country is None:
+        return "US-CA" if kind == "us-ca-letter" else None
+    code = country.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}(-[A-Z0-9]{1,3})?", code):
+        raise InputError(f"--country must be a country code like NL or US-CA, not {country!r}")
+    return code
 
 
 def _check_phase(kind: str, phase: str | None) -> None:

@@ -104,13 +104,30 @@ def _obligation_rows(session: Session, state: IncidentState, found: list[Obligat
         if o.scope_changed_at is not None:
             row["reason"] = (f"{o.state}; no longer triggered by the scope (changed at {when(o.scope_changed_at)})"
                              + (f"; {o.reason}" if o.reason else ""))
-    # Advisories legal decided on (`breach decide --not-notify`): the decision, its reason, who and when.
-    return obligations + [{
-        "id": a.id, "title": a.title, "recipient": a.recipient, "regime": a.regime, "state": "decided",
-        "due": "no clock", "started": "-", "met": "", "source": a.source, "status": a.status, "binding": "advisory",
-        "note": human_note(a.note), "remaining": "", "letters": [],
-        "reason": f"decided: not notified ({a.decided.reason}; {a.decided.by}; {when(a.decided.at)})",
-    } for a in incident_advisories(session, state.incident.id, state=state) if a.decided is not None]
+    for row, o in zip(obligations, found, strict=True):  # decided to notify (`breach decide --notify`): who, when
+        decision = state.decisions.get(o.rule_id)
+        if decision is not None and decision.notify:
+            row["reason"] = "; ".join(x for x in (row["reason"], _decided(decision, when)) if x)
+    return obligations + [_advisory_row(a, state.incident.id, when)
+                          for a in incident_advisories(session, state.incident.id, state=state)]
+
+
+def _decided(decision: Any, when: Callable[[datetime | None], str]) -> str:
+    what = "notify" if decision.notify else "not notified"
+    why = f"{decision.reason}; " if decision.reason else ""
+    return f"decided: {what} ({why}{decision.by}; {when(decision.at)})"
+
+
+def _advisory_row(a: Any, incident_id: str, when: Callable[[datetime | None], str]) -> dict[str, Any]:
+    """Every advisory about authorities and regimes: undecided ones say what legal must decide and the command;
+    decided ones (`breach decide --not-notify`) the decision, its reason, who and when."""
+    row = a.to_dict(incident_id)
+    reason = (_decided(a.decided, when) if a.decided is not None
+              else f"{a.decision}: {a.reason}" + (f" (to notify: {row['action']})" if row["action"] else ""))
+    return {"id": a.id, "title": a.title, "recipient": a.recipient, "regime": a.regime,
+            "state": "decided" if a.decided is not None else "advisory", "due": "no clock", "started": "-",
+            "met": "", "source": a.source, "status": a.status, "binding": "advisory", "note": human_note(a.note),
+            "remaining": "", "letters": [], "reason": reason}
 
 
 def _times(incident: Incident, when: Callable[[datetime | None], str]) -> list[dict[str, str]]:
