@@ -16,7 +16,7 @@ from typing import Any
 from breach.adapters.evidence import edited_copies, keep_if_edited
 from breach.adapters.files import write_private
 from breach.adapters.resources import search_path
-from breach.adapters.rules import load_directory
+from breach.adapters.rules import load_directory, load_us_laws
 from breach.adapters.store_sql import sha256_text
 from breach.adapters.templates import catalogue, draft_marker, render
 from breach.core import time as clock
@@ -27,8 +27,9 @@ from breach.core.notice import drafted_data, html_page, notice_context, with_pha
 from breach.core.organization import four_eyes
 from breach.core.paths import draft_file
 from breach.core.review import NOTICE_FOR, approved_for, draft_states, four_eyes_refusal, same_person, unified_diff
-from breach.core.sent_letters import letters_sent
+from breach.core.sent_letters import REGIONAL, letters_sent
 from breach.core.state import IncidentState
+from breach.core.us_letter import letter_facts
 from breach.errors import ApprovalError, ChainError, InputError, NotFoundError
 from breach.services.incidents import get_incident, incident_dict
 from breach.services.obligations import obligations_of
@@ -70,6 +71,7 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
     fields = incident_dict(state.incident)
     found = obligations_of(session, state, now=now)  # its facts built once, each rule evaluated once
     context = notice_context(state, fields, found, org=session.org, now=now, authority=chosen)
+    context.update(state_law_context(kind, state, now=now))
     phase = with_phase(context, kind, phase, labels=catalogue("en")["fields"])
     rendered = render(kind, lang, fmt, context, template_dirs=dirs)
     if strict and rendered.missing:
@@ -413,3 +415,14 @@ def drafts_section(session: Session, state: IncidentState) -> list[dict[str, Any
     return [{k: r[k] for k in ("kind", "lang", "version", "state", "sha256")}
             for r in draft_states(_draft_rows(session, state.incident.id), state.reviews, state.notifications,
                                   letters_sent(state.letters))]
+
+
+def state_law_context(kind: str, state: IncidentState, *, now: datetime) -> dict[str, Any]:
+    """For a letter to a US state's residents (us-ca-letter): `us_law`, what that state's law asks of it."""
+    code = next((c for c, k in REGIONAL.items() if k == kind), None)
+    law = load_us_laws().get(code) if code else None
+    if law is None:
+        return {}
+    answers = dict(state.assessment.answers) if state.assessment else {}
+    times = {"occurred_at": state.incident.occurred_at, "aware_at": state.incident.aware_at}
+    return {"us_law": letter_facts(law, answers, times, now=now)}
