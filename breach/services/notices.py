@@ -68,9 +68,8 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
     chosen, lang = _addressee(session, kind, authority, lang)
     _check_phase(kind, phase)
     dirs = tuple(search_path("templates", session.resource_home()))
-    fields = incident_dict(state.incident)
     found = obligations_of(session, state, now=now)  # its facts built once, each rule evaluated once
-    context = notice_context(state, fields, found, org=session.org, now=now, authority=chosen)
+    context = notice_context(state, incident_dict(state.incident), found, org=session.org, now=now, authority=chosen)
     context.update(state_law_context(kind, state, now=now))
     phase = with_phase(context, kind, phase, labels=catalogue("en")["fields"])
     rendered = render(kind, lang, fmt, context, template_dirs=dirs)
