@@ -13,10 +13,12 @@ from breach.adapters.resources import shipped
 from breach.adapters.yamlfiles import load_yaml
 from breach.core.authorities import Directory, check_directory
 from breach.core.regime_rules import Rule, check_regime_file, check_rule_set
+from breach.core.us_state_laws import LawDataError, load_laws
 from breach.errors import Problem, ValidationError
 
 REGIME_DIR = shipped("regimes")
 DIRECTORY = shipped("authorities.yaml")
+US_LAWS = REGIME_DIR / "us-state-laws.yaml"
 
 
 # --- regimes ---------------------------------------------------------------------------
@@ -97,3 +99,19 @@ def _check_directory(path: str, _mtime: int, _size: int) -> tuple[tuple[Problem,
     except ValidationError as exc:
         return tuple(exc.problems), Directory(())
     return check_directory(data, path)
+
+
+# --- the US state laws, element by element ----------------------------------------------
+
+
+def load_us_laws(path: str | Path | None = None) -> dict[str, dict]:
+    """The US state laws by id (US-CA), validated by breach.core.us_state_laws; raises ValidationError."""
+    return _load_us_laws(*_file_fingerprint(path or US_LAWS))
+
+
+@lru_cache(maxsize=2)
+def _load_us_laws(path: str, _mtime: int, _size: int) -> dict[str, dict]:
+    try:
+        return load_laws(load_yaml(Path(path)))
+    except LawDataError as exc:
+        raise ValidationError([Problem(path, None, problem) for problem in exc.problems]) from exc

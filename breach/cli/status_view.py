@@ -174,6 +174,8 @@ def _explain(r: dict[str, Any], zone: str, width: int) -> list[str]:
         start = clock.show(datetime.fromisoformat(r["started_at"]), zone)
         taken = f" (from {r['start_taken_from']})" if r.get("start_taken_from") else ""
         out.append(f"    clock started {start}: {r['start_event'].replace('_', ' ')}{taken}")
+    if r.get("basis"):
+        out.append(f"    applies: {r['basis']}")
     if r.get("reason"):
         out.append(f"    why: {human_reason(r['reason'])}")
     out.append(f"    source: {short_source(r['source'])} ({r['status']}, {r['binding']})")

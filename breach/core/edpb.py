@@ -43,6 +43,7 @@ DATA_ITEMS = (
     "name", "email", "password", "account", "ip_address", "cookies",
     "national_id", "passport", "date_of_birth", "address", "phone", "bank_account", "payment_card",
     "health", "location", "communications", "security_questions", "session_tokens",
+    "drivers_license", "health_insurance", "biometric", "financial_account_with_code",  # US state laws (issue 24)
     "other",
 )
 SUBJECT_CATEGORIES = (
@@ -55,7 +56,8 @@ PASSWORD_STORAGE = ("plaintext", "weak_hash", "strong_hash", "not_applicable")
 # guidelines name first; these items are what a fraudster needs to open accounts,
 # borrow, or pay in someone's name. Date of birth or address alone is not enough;
 # together (with the name that nearly every breach holds) they are.
-IDENTITY_FRAUD_ITEMS = ("national_id", "passport", "payment_card", "bank_account")
+IDENTITY_FRAUD_ITEMS = ("national_id", "passport", "payment_card", "bank_account", "drivers_license",
+                        "financial_account_with_code")
 IDENTITY_FRAUD_PAIR = ("date_of_birth", "address")
 # EDPB 01/2021 cases 06-07: credentials usable by an attacker lead to account takeover
 # here and, through reuse, elsewhere (credential stuffing).
@@ -68,6 +70,7 @@ ITEM_CATEGORIES = {
     "health": "sensitive",
     "payment_card": "financial",
     "bank_account": "financial",
+    "financial_account_with_code": "financial",
     "location": "behavioural",
     "communications": "behavioural",
 }

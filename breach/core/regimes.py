@@ -15,6 +15,7 @@ from typing import Any
 from breach.core import authorities as sa
 from breach.core import customers as cust
 from breach.core import time as clock
+from breach.core import us_duties
 from breach.core.models import Notification
 from breach.core.regime_rules import (  # noqa: F401 - re-exported: callers import them from here
     ASSESSED,
@@ -59,6 +60,9 @@ class Facts:
     directory: sa.Directory | None = None
     #: The customers affected (processor duties, `breach scope --customers`): each gets `contract-notice:<id>`.
     customers: tuple[cust.Customer, ...] = ()
+    #: The US state laws by id (US-CA), element by element (breach.adapters.rules.load_us_laws): a us-states
+    #: rule applies only when its state's law covers the assessed data items. None: not consulted.
+    us_laws: dict[str, dict] | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,8 @@ class Obligation:
     note: str | None = None  # caveats from the regime file (unconfirmed parts, what is not modelled)
     # Met, then the scope changed so that it no longer applies: kept, with the time of that change.
     scope_changed_at: datetime | None = None
+    # Why a US state duty arises: the statute and the element combination that triggered it.
+    basis: str | None = None
 
     @property
     def overdue(self) -> bool:
@@ -115,6 +121,7 @@ class Obligation:
             "note": self.note,
             "no_longer_triggered": self.scope_changed_at is not None,
             "scope_changed_at": local(self.scope_changed_at),
+            "basis": self.basis,
         }
 
 
@@ -350,7 +357,31 @@ def effective_rules(rules: list[Rule], facts: Facts) -> list[Rule]:
 def _not_applicable(rule: Rule, facts: Facts, started_at: datetime | None) -> str | None:
     if started_at is None:
         return MISSING_START.get(rule.start, f"clock start {rule.start!r} not recorded")
-    return _trigger_reason(rule.trigger, facts)
+    return _trigger_reason(rule.trigger, facts) or _us_state_reason(rule, facts)
+
+
+def _us_law(rule: Rule, facts: Facts) -> dict | None:
+    """The state law a us-states rule rests on, when the laws table was handed in."""
+    if rule.regime != "us-states" or not facts.us_laws:
+        return None
+    return facts.us_laws.get((rule.jurisdiction or "").upper())
+
+
+def _us_state_reason(rule: Rule, facts: Facts) -> str | None:
+    """Not applicable: the state's law does not cover the assessed data (no combination, safe harbour)."""
+    law = _us_law(rule, facts)
+    found = us_duties.finding(law, facts.assessment) if law else None
+    if law is None or found is None or found.applies:
+        return None
+    items = (facts.assessment or {}).get("answers", {}).get("data_items") or []
+    return us_duties.reason(law, found, items)
+
+
+def _us_state_basis(rule: Rule, facts: Facts) -> str | None:
+    """Which element combination makes the state's duty arise (None: not a US state rule, or undecided)."""
+    law = _us_law(rule, facts)
+    found = us_duties.finding(law, facts.assessment) if law else None
+    return us_duties.basis(law, found) if law and found and found.applies else None
 
 
 def _recipient(rule: Rule, facts: Facts) -> str:
@@ -433,6 +464,7 @@ def _obligation(rule: Rule, facts: Facts, now: datetime) -> Obligation | None:
         content=list(rule.content),
         start_taken_from=used if used != rule.start else None,
         note=rule.note,
+        basis=_us_state_basis(rule, facts),
     )
 
 

@@ -17,19 +17,20 @@ from typing import Any
 from breach.adapters.evidence import edited_copies, keep_if_edited
 from breach.adapters.files import write_private
 from breach.adapters.resources import search_path
-from breach.adapters.rules import load_directory
+from breach.adapters.rules import load_directory, load_us_laws
 from breach.adapters.store_sql import sha256_text
 from breach.adapters.templates import catalogue, draft_marker, render
 from breach.core import time as clock
 from breach.core.authorities import Concerned, concerned
-from breach.core.drafting import LANGS, PHASES, missing_translations
+from breach.core.drafting import LANGS, PHASES, Rendered, missing_translations
 from breach.core.models import EventKind
 from breach.core.notice import drafted_data, html_page, notice_context, with_phase
 from breach.core.organization import four_eyes
 from breach.core.paths import draft_file
 from breach.core.review import NOTICE_FOR, approved_for, draft_states, four_eyes_refusal, same_person, unified_diff
-from breach.core.sent_letters import letters_sent
+from breach.core.sent_letters import REGIONAL, letters_sent
 from breach.core.state import IncidentState
+from breach.core.us_letter import letter_facts
 from breach.errors import ApprovalError, ChainError, InputError, NotFoundError
 from breach.services.incidents import get_incident, incident_dict
 from breach.services.obligations import obligations_of
@@ -70,10 +71,11 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
     chosen, lang = _addressee(session, kind, authority, lang)
     _check_phase(kind, phase)
     dirs = tuple(search_path("templates", session.resource_home()))
-    fields = incident_dict(state.incident)
     found = obligations_of(session, state, now=now)  # its facts built once, each rule evaluated once
     country = _country(kind, country)
+    fields = incident_dict(state.incident)
     context = notice_context(state, fields, found, org=session.org, now=now, authority=chosen, country=country)
+    context.update(state_law_context(kind, state, now=now))
     phase = with_phase(context, kind, phase, labels=catalogue("en")["fields"])
     rendered = render(kind, lang, fmt, context, template_dirs=dirs)
     if strict and rendered.missing:
@@ -88,19 +90,9 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
         raise ApprovalError(f"{kind} ({lang}) v{version} was changed after it was drafted: its text does not hash "
                             f"to the recorded {digest[:12]}… (hash mismatch)")
     if not unchanged:  # else nothing changed since the newest version: no new version for legal to review again
-        with store.transaction():
-            version = store.next_draft_version(iid, kind, lang)
-            in_home = str(Path(iid, "drafts", f"{kind}.{lang}.v{version}.{fmt}"))
-            store.insert_draft({"incident_id": iid, "kind": kind, "lang": lang, "version": version, "format": fmt,
-                                "text": rendered.text, "sha256": digest, "template": rendered.template,
-                                "created_at": clock.iso(now), "path": in_home,
-                                "missing": json.dumps(rendered.missing)})
-            data = drafted_data(context, rendered, kind=kind, lang=lang, version=version, fmt=fmt, sha256=digest,
-                                phase=phase)
-            if country:
-                data["country"] = country
-            store.append_event(iid, kind=EventKind.DRAFTED, at=now, author=session.author, data=data)
-            write_private(session.home / in_home, rendered.text)
+        data = drafted_data(context, rendered, kind=kind, lang=lang, version=0, fmt=fmt, sha256=digest, phase=phase)
+        version = _store_version(session, iid, rendered, data={**data, **({"country": country} if country else {})},
+                                 now=now)
     path = session.home / iid / "drafts" / f"{kind}.{lang}.v{version}.{fmt}"
     result = {"incident": iid, "kind": kind, "lang": lang, "version": version, "format": fmt, "sha256": digest,
               "path": str(path.absolute()), "path_in_home": str(Path(iid, "drafts", path.name)),
@@ -133,6 +125,23 @@ def _addressee(session: Session, kind: str, authority: str | None, lang: str | N
         session.warn(f"Warning: {chosen.why}; draft for one authority with --authority DE-XX once counsel "
                      "has decided")
     return chosen, lang
+
+
+def _store_version(session: Session, iid: str, rendered: Rendered, *, data: dict[str, Any], now: datetime) -> int:
+    """A new version of the draft `data` describes (kind, lang, format, sha256): the row, the `drafted` event
+    and its file in the data folder, in one transaction. Returns the version's number."""
+    store = session.store
+    kind, lang, fmt = data["kind"], data["lang"], data["format"]
+    with store.transaction():
+        version = store.next_draft_version(iid, kind, lang)
+        in_home = str(Path(iid, "drafts", f"{kind}.{lang}.v{version}.{fmt}"))
+        store.insert_draft({"incident_id": iid, "kind": kind, "lang": lang, "version": version, "format": fmt,
+                            "text": rendered.text, "sha256": data["sha256"], "template": rendered.template,
+                            "created_at": clock.iso(now), "path": in_home, "missing": json.dumps(rendered.missing)})
+        store.append_event(iid, kind=EventKind.DRAFTED, at=now, author=session.author,
+                           data={**data, "version": version})
+        write_private(session.home / in_home, rendered.text)
+    return version
 
 
 def _country(kind: str, country: str | None) -> str | None:
@@ -431,3 +440,14 @@ def drafts_section(session: Session, state: IncidentState) -> list[dict[str, Any
     return [{k: r[k] for k in ("kind", "lang", "version", "state", "sha256")}
             for r in draft_states(_draft_rows(session, state.incident.id), state.reviews, state.notifications,
                                   letters_sent(state.letters))]
+
+
+def state_law_context(kind: str, state: IncidentState, *, now: datetime) -> dict[str, Any]:
+    """For a letter to a US state's residents (us-ca-letter): `us_law`, what that state's law asks of it."""
+    code = next((c for c, k in REGIONAL.items() if k == kind), None)
+    law = load_us_laws().get(code) if code else None
+    if law is None:
+        return {}
+    answers = dict(state.assessment.answers) if state.assessment else {}
+    times = {"occurred_at": state.incident.occurred_at, "aware_at": state.incident.aware_at}
+    return {"us_law": letter_facts(law, answers, times, now=now)}

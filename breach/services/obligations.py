@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from breach.adapters.rules import load_directory, load_rules
+from breach.adapters.rules import load_directory, load_rules, load_us_laws
 from breach.core import authorities as sa
 from breach.core import time as clock
 from breach.core.customers import Customer
@@ -59,7 +59,7 @@ def facts_for(session: Session, state: IncidentState) -> Facts:
     return Facts(role=incident.role.value, aware_at=incident.aware_at, detected_at=incident.detected_at,
                  assessment=assessment, scope=dict(state.scope), unlocated=state.unlocated, events=events,
                  notifications=dict(state.notifications), org=session.org, flags=flags,
-                 directory=load_directory(),
+                 directory=load_directory(), us_laws=load_us_laws(),
                  customers=tuple(Customer.from_dict(c) for c in state.customers.values()))
 
 
