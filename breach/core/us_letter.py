@@ -45,3 +45,12 @@ def _parsed(value: Any) -> datetime | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+def state_law_context(law: dict | None, state: Any, *, now: datetime) -> dict[str, Any]:
+    """For a letter to a US state's residents (us-ca-letter): `us_law`, what that state's law asks of it."""
+    if law is None:
+        return {}
+    answers = dict(state.assessment.answers) if state.assessment else {}
+    times = {"occurred_at": state.incident.occurred_at, "aware_at": state.incident.aware_at}
+    return {"us_law": letter_facts(law, answers, times, now=now)}

@@ -30,7 +30,7 @@ from breach.core.paths import draft_file
 from breach.core.review import NOTICE_FOR, approved_for, draft_states, four_eyes_refusal, same_person, unified_diff
 from breach.core.sent_letters import REGIONAL, letters_sent
 from breach.core.state import IncidentState
-from breach.core.us_letter import letter_facts
+from breach.core.us_letter import state_law_context
 from breach.errors import ApprovalError, ChainError, InputError, NotFoundError
 from breach.services.incidents import get_incident, incident_dict
 from breach.services.obligations import obligations_of
@@ -74,15 +74,16 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
     found = obligations_of(session, state, now=now)  # its facts built once, each rule evaluated once
     country = _country(kind, country)
     fields = incident_dict(state.incident)
+    rows = session.store.draft_rows(state.incident.id)  # every read before the pure work
+    law = us_law_for(kind)  # the US state law a residents' letter follows, if any
     context = notice_context(state, fields, found, org=session.org, now=now, authority=chosen, country=country)
-    context.update(state_law_context(kind, state, now=now))
+    context.update(state_law_context(law, state, now=now))
     phase = with_phase(context, kind, phase, labels=catalogue("en")["fields"])
     rendered = render(kind, lang, fmt, context, template_dirs=dirs)
     if strict and rendered.missing:
         raise InputError(f"{kind} ({lang}) is missing content the law requires: " + ", ".join(rendered.missing))
     digest = sha256_text(rendered.text)
-    iid, store = state.incident.id, session.store
-    rows = store.draft_rows(iid)
+    iid = state.incident.id
     same = [r for r in rows if (r["kind"], r["lang"], r["format"]) == (kind, lang, fmt)]
     unchanged = bool(same) and same[-1]["sha256"] == digest
     version = same[-1]["version"] if unchanged else 0
@@ -442,12 +443,7 @@ def drafts_section(session: Session, state: IncidentState) -> list[dict[str, Any
                                   letters_sent(state.letters))]
 
 
-def state_law_context(kind: str, state: IncidentState, *, now: datetime) -> dict[str, Any]:
-    """For a letter to a US state's residents (us-ca-letter): `us_law`, what that state's law asks of it."""
+def us_law_for(kind: str) -> dict[str, Any] | None:
+    """The US state law (us-state-laws.yaml) whose residents a letter of `kind` is for (us-ca-letter: US-CA)."""
     code = next((c for c, k in REGIONAL.items() if k == kind), None)
-    law = load_us_laws().get(code) if code else None
-    if law is None:
-        return {}
-    answers = dict(state.assessment.answers) if state.assessment else {}
-    times = {"occurred_at": state.incident.occurred_at, "aware_at": state.incident.aware_at}
-    return {"us_law": letter_facts(law, answers, times, now=now)}
+    return load_us_laws().get(code) if code else None
