@@ -264,7 +264,8 @@ def send(client: WebClient | None, config: SlackConfig, message: Mapping[str, An
         # What a post and a scheduled post share: channel, content, thread, idempotency key.
         new_message = {
             "channel": message.get("channel") or config.channel, "text": text, "blocks": blocks,
-            "thread_ts": message.get("thread_ts"), "metadata": _metadata(key, message.get("witness"), message.get("store")),
+            "thread_ts": message.get("thread_ts"),
+            "metadata": _metadata(key, message.get("witness"), message.get("store")),
             "unfurl_links": False, "unfurl_media": False,
         }
         if op == "post":
