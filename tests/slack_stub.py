@@ -9,7 +9,8 @@ Like Slack, it wants a channel ID (not '#name') for history, replies, updates an
 deletes, answers `ok: false` with an error code for API errors, and checks the bearer
 token. Failure modes: `fail_all_with(500)`, `rate_limit(times=2, retry_after=1)`,
 `invalid_auth()`, `proxy_refuses(403)` (a proxy's HTML page instead of Slack),
-`refuse_next("msg_too_long")` (Slack refuses the next post), `recover()`.
+`refuse_next("msg_too_long")` (Slack refuses the next post), `drop_after_accept("chat.postMessage")`
+(Slack takes the call, then the connection closes before the answer), `recover()`.
 
 Its clock is frozen: `post_at` is checked against `stub.now` (epoch seconds), which the
 fixture sets from `BREACH_NOW`, never against the wall clock, so that the tests pass on
@@ -72,6 +73,7 @@ class SlackStub:
     _invalid_auth: bool = False
     _proxy_status: int | None = None
     _refuse_next: list[str] = field(default_factory=list)
+    _drop_after_accept: dict[str, int] = field(default_factory=dict)
     #: The stand-in's frozen "now" (epoch seconds), as Slack's servers would see it.
     now: float = 0.0
     #: Socket Mode (tests/slack_socket_stub.py): the app-level token and the ws:// URL
@@ -127,6 +129,20 @@ class SlackStub:
         """Slack refuses the next post(s) for good, with this error code."""
         with self._lock:
             self._refuse_next.extend([error] * times)
+
+    def drop_after_accept(self, method: str = "chat.postMessage", times: int = 1) -> None:
+        """The next `times` calls of `method` are carried out and recorded, then the socket is
+        closed without an answer: the caller cannot tell whether Slack took the call."""
+        with self._lock:
+            self._drop_after_accept[method] = self._drop_after_accept.get(method, 0) + times
+
+    def _drops(self, method: str) -> bool:
+        """Whether this call's answer is lost (the lock is held)."""
+        left = self._drop_after_accept.get(method, 0)
+        if left <= 0:
+            return False
+        self._drop_after_accept[method] = left - 1
+        return True
 
     def recover(self) -> None:
         with self._lock:
@@ -504,6 +520,11 @@ class _Handler(BaseHTTPRequestHandler):
             if len(stub.requests) < MAX_RECORDED:
                 stub.requests.append(Request(method=method, params=params, headers=headers, path=parts.path))
             status, extra, body = stub._answer(method, params, headers)
+            dropped = status == 200 and stub._drops(method)
+        if dropped:
+            # Slack did the work; the answer never arrives (the connection closes first).
+            self.close_connection = True
+            return
         self._send(status, extra, body)
 
     def _send(self, status: int, extra: dict, body: Any) -> None:

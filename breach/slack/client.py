@@ -9,8 +9,10 @@ that commands which never talk to Slack start fast. Tokens come only from the en
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from breach.errors import BreachError, InputError
 from breach.slack.config import SlackConfig
@@ -33,8 +35,10 @@ class SlackUnavailable(BreachError):  # name fixed by the outbox contract, hence
     """Slack cannot take the message now: down, token rejected, rate limited, channel
     unusable. The caller keeps the message queued and retries later."""
 
-    def __init__(self, message: str, *, error: str):
+    def __init__(self, message: str, *, error: str, retry_after: int | None = None):
         self.error = error
+        #: Seconds Slack asked breach to wait (a rate limit beyond BREACH_SLACK_MAX_WAIT), if it said.
+        self.retry_after = retry_after
         super().__init__(message)
 
 
@@ -55,9 +59,18 @@ class SlackRejectedError(BreachError):
 # --- sending --------------------------------------------------------------------
 
 
-def build_client(config: SlackConfig) -> WebClient:
-    """A WebClient that retries connection errors once and rate limits twice."""
-    from slack_sdk import WebClient
+#: Web API methods that create a message: sending one twice makes two. slack_sdk never retries
+#: them after a connection error (Slack may have taken the call before the socket closed); the
+#: outbox looks the message up by its key instead (breach.slack.flush).
+NON_IDEMPOTENT = ("chat.postMessage", "chat.scheduleMessage")
+
+#: The pause before a rate-limited call is repeated; tests replace it (no test waits on the wall clock).
+sleep = time.sleep
+
+
+def retry_handlers(config: SlackConfig, *, connection_retries: bool = True) -> list:
+    """slack_sdk retry handlers: connection errors once (idempotent calls only), rate limits
+    twice, each waiting Slack's Retry-After only while the total stays within config.max_wait."""
     from slack_sdk.http_retry.builtin_handlers import (
         ConnectionErrorRetryHandler,
         RateLimitErrorRetryHandler,
@@ -66,16 +79,63 @@ def build_client(config: SlackConfig) -> WebClient:
         FixedValueRetryIntervalCalculator,
     )
 
+    class IdempotentConnectionRetry(ConnectionErrorRetryHandler):
+        def _can_retry(self, *, state: Any, request: Any, response: Any = None, error: Any = None) -> bool:
+            path = urlsplit(str(getattr(request, "url", ""))).path
+            if path.rstrip("/").endswith(NON_IDEMPOTENT):
+                return False
+            return super()._can_retry(state=state, request=request, response=response, error=error)
+
+    class CappedRateLimitRetry(RateLimitErrorRetryHandler):
+        """Honours Retry-After up to the cap; beyond it the call fails (the message waits in the outbox)."""
+
+        def _can_retry(self, *, state: Any, request: Any, response: Any = None, error: Any = None) -> bool:
+            if response is None or response.status_code != 429:
+                return False
+            return _waited(state) + retry_after(response.headers) <= config.max_wait
+
+        def prepare_for_next_attempt(self, *, state: Any, request: Any, response: Any = None,
+                                     error: Any = None) -> None:
+            if response is None:
+                raise error  # type: ignore[misc]
+            seconds = retry_after(response.headers)
+            state.custom_values = {**(state.custom_values or {}), "waited": _waited(state) + seconds}
+            state.next_attempt_requested = True
+            sleep(seconds)
+            state.increment_current_attempt()
+
+    handlers: list = [CappedRateLimitRetry(max_retry_count=2)]
+    if connection_retries:
+        handlers.insert(0, IdempotentConnectionRetry(
+            max_retry_count=1, interval_calculator=FixedValueRetryIntervalCalculator(0.5)))
+    return handlers
+
+
+def _waited(state: Any) -> float:
+    return float((state.custom_values or {}).get("waited") or 0)
+
+
+def retry_after(headers: Mapping[str, Any] | None) -> int:
+    """Slack's Retry-After in seconds (1 when absent or unreadable, as slack_sdk assumes)."""
+    for name, value in (headers or {}).items():
+        if str(name).lower() == "retry-after":
+            text = str(value[0] if isinstance(value, list | tuple) and value else value).strip()
+            return max(0, int(text)) if text.isdigit() else 1
+    return 1
+
+
+def build_client(config: SlackConfig) -> WebClient:
+    """A WebClient that retries idempotent calls once on a connection error, and rate limits
+    twice within BREACH_SLACK_MAX_WAIT."""
+    from slack_sdk import WebClient
+
     if not config.token:
         raise InputError("Slack bot calls need SLACK_BOT_TOKEN and BREACH_SLACK_CHANNEL")
     return WebClient(
         token=config.token,
         base_url=config.api_url,
         timeout=TIMEOUT_SECONDS,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=1, interval_calculator=FixedValueRetryIntervalCalculator(0.5)),
-            RateLimitErrorRetryHandler(max_retry_count=2),
-        ],
+        retry_handlers=retry_handlers(config),
     )
 
 
@@ -107,7 +167,7 @@ _ERROR_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _REFUSAL_STATUSES = frozenset({200, 400, 404, 410})
 
 
-def _classify(error: str, status: int) -> BreachError:
+def _classify(error: str, status: int, headers: Mapping[str, Any] | None = None) -> BreachError:
     """Turn an answer into an actionable error, without echoing request data.
 
     Only a Slack error code, with a status Slack uses for refusals, is a definite refusal
@@ -115,7 +175,9 @@ def _classify(error: str, status: int) -> BreachError:
     JSON) says nothing about the message: it stays queued and is retried.
     """
     if status == 429 or error == "ratelimited":
-        return SlackUnavailable("Slack is rate limiting breach; the message stays queued", error="ratelimited")
+        wait = retry_after(headers)
+        return SlackUnavailable(f"Slack is rate limiting breach (Retry-After {wait} s); the message stays queued",
+                                error="ratelimited", retry_after=wait)
     if error in AUTH_ERRORS:
         return SlackSetupError(
             f"Slack rejected the credentials ({error}): check SLACK_BOT_TOKEN or "
@@ -147,9 +209,12 @@ def _classify(error: str, status: int) -> BreachError:
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def _metadata(key: str, witness: Mapping[str, Any] | None = None) -> dict:
-    """The idempotency key, and the chain head a status message witnesses (ids and hashes only)."""
+def _metadata(key: str, witness: Mapping[str, Any] | None = None, store: str | None = None) -> dict:
+    """The idempotency key with the sending store's identity (two data folders sharing a channel
+    never match each other's messages), and the chain head a status message witnesses (ids and hashes only)."""
     payload: dict[str, Any] = {"key": key}
+    if store:
+        payload["store"] = str(store)
     if witness:
         payload["witness"] = {"incident": str(witness["incident"]), "seq": int(witness["seq"]),
                               "head": str(witness["head"])}
@@ -187,7 +252,8 @@ def send(client: WebClient | None, config: SlackConfig, message: Mapping[str, An
         op == "post" and not config.has_bot and config.webhook_url and not message.get("thread_ts")
     )
     if use_webhook:
-        return _send_webhook(config, text=text, blocks=blocks, key=key, witness=message.get("witness"))
+        return _send_webhook(config, text=text, blocks=blocks, key=key, witness=message.get("witness"),
+                             store=message.get("store"))
 
     if client is None:
         if not config.has_bot:
@@ -198,7 +264,8 @@ def send(client: WebClient | None, config: SlackConfig, message: Mapping[str, An
         # What a post and a scheduled post share: channel, content, thread, idempotency key.
         new_message = {
             "channel": message.get("channel") or config.channel, "text": text, "blocks": blocks,
-            "thread_ts": message.get("thread_ts"), "metadata": _metadata(key, message.get("witness")),
+            "thread_ts": message.get("thread_ts"),
+            "metadata": _metadata(key, message.get("witness"), message.get("store")),
             "unfurl_links": False, "unfurl_media": False,
         }
         if op == "post":
@@ -259,7 +326,7 @@ class _translated:
             error = str(data.get("error") or "")
             if self.gone_ok and error in GONE_ERRORS:
                 return True
-            raise _classify(error, int(response.status_code or 0)) from None
+            raise _classify(error, int(response.status_code or 0), response.headers) from None
         if isinstance(exc, OSError | HTTPException | SlackClientError):
             raise SlackUnavailable(
                 f"cannot reach Slack ({type(exc).__name__}); the message stays queued",
@@ -269,31 +336,19 @@ class _translated:
 
 
 def _send_webhook(config: SlackConfig, *, text: str | None, blocks: list | None, key: str,
-                  witness: Mapping[str, Any] | None = None) -> dict:
-    from slack_sdk.http_retry.builtin_handlers import (
-        ConnectionErrorRetryHandler,
-        RateLimitErrorRetryHandler,
-    )
-    from slack_sdk.http_retry.builtin_interval_calculators import (
-        FixedValueRetryIntervalCalculator,
-    )
+                  witness: Mapping[str, Any] | None = None, store: str | None = None) -> dict:
     from slack_sdk.webhook import WebhookClient
 
     if not config.webhook_url:
         raise InputError("a Slack webhook post needs BREACH_SLACK_WEBHOOK_URL")
-    hook = WebhookClient(
-        url=config.webhook_url,
-        timeout=TIMEOUT_SECONDS,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=1, interval_calculator=FixedValueRetryIntervalCalculator(0.5)),
-            RateLimitErrorRetryHandler(max_retry_count=2),
-        ],
-    )
+    # A webhook post cannot be looked up: never repeated after a connection error.
+    hook = WebhookClient(url=config.webhook_url, timeout=TIMEOUT_SECONDS,
+                         retry_handlers=retry_handlers(config, connection_retries=False))
     with _translated():
         resp = hook.send(
             text=text,
             blocks=blocks,
-            metadata=_metadata(key, witness),
+            metadata=_metadata(key, witness, store),
             unfurl_links=False,
             unfurl_media=False,
         )
@@ -301,7 +356,7 @@ def _send_webhook(config: SlackConfig, *, text: str | None, blocks: list | None,
         # Webhooks answer plain-text error codes ("invalid_token", "no_service", ...).
         body = resp.body.strip() if isinstance(resp.body, str) else ""
         error = body if re.fullmatch(r"[a-z_]{1,64}", body) else ""
-        raise _classify(error, resp.status_code)
+        raise _classify(error, resp.status_code, resp.headers)
     return {"ts": None, "channel": None, "scheduled_message_id": None}
 
 
@@ -352,15 +407,20 @@ def find_posted(
     *,
     channel: str | None = None,
     max_pages: int = MAX_PAGES,
+    store: str | None = None,
 ) -> str | None:
-    """The ts of an earlier post carrying idempotency `key`, or None.
+    """The ts of an earlier post carrying idempotency `key` (from `store`, when given), or None.
 
     Looks through recent channel history (or the replies of `thread_ts`), a bounded
     number of pages, so a sender that crashed between send and mark can check first.
+    With `store`, a post that carries another store's identity is another data folder's
+    message and never counts; one without any (posted before messages carried it) counts
+    only when no post of this store has the key.
     """
     client = client or build_client(config)
     channel = channel or channel_id(client, config)
     cursor = None
+    legacy: str | None = None
     with _translated():
         for _ in range(max_pages):
             if thread_ts:
@@ -378,12 +438,16 @@ def find_posted(
             for msg in resp.get("messages") or []:
                 meta = msg.get("metadata") or {}
                 payload = meta.get("event_payload") or {}
-                if meta.get("event_type") == EVENT_TYPE and payload.get("key") == key:
+                if meta.get("event_type") != EVENT_TYPE or payload.get("key") != key:
+                    continue
+                if store is None or payload.get("store") == store:
                     return msg.get("ts")
+                if "store" not in payload:
+                    legacy = legacy or msg.get("ts")
             cursor = (resp.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 break
-    return None
+    return legacy
 
 
 def find_scheduled(

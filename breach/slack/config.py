@@ -14,6 +14,9 @@ from breach.errors import InputError
 from breach.slack.policy import parse_quiet_hours
 
 DEFAULT_API_URL = "https://slack.com/api/"
+#: How long a command waits at most, in all, for Slack's Retry-After (BREACH_SLACK_MAX_WAIT, seconds).
+DEFAULT_MAX_WAIT = 10.0
+MAX_WAIT_LIMIT = 300.0
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class SlackConfig:
     api_url: str = DEFAULT_API_URL
     webhook_url: str | None = field(default=None, repr=False)
     quiet_hours: str | None = None
+    #: Seconds a command waits at most for a rate limit's Retry-After; beyond it the message waits in the outbox.
+    max_wait: float = DEFAULT_MAX_WAIT
 
     @property
     def has_bot(self) -> bool:
@@ -37,7 +42,8 @@ def config_from_env(environ: Mapping[str, str] = os.environ) -> SlackConfig | No
 
     SLACK_BOT_TOKEN + BREACH_SLACK_CHANNEL enable the bot (BREACH_SLACK_API_URL
     overrides https://slack.com/api/); BREACH_SLACK_WEBHOOK_URL alone enables status
-    posts through an incoming webhook; BREACH_QUIET_HOURS ("22:00-07:00") is optional.
+    posts through an incoming webhook; BREACH_QUIET_HOURS ("22:00-07:00") and
+    BREACH_SLACK_MAX_WAIT (seconds, default 10) are optional.
     """
     token = (environ.get("SLACK_BOT_TOKEN") or "").strip() or None
     channel = (environ.get("BREACH_SLACK_CHANNEL") or "").strip() or None
@@ -63,13 +69,30 @@ def config_from_env(environ: Mapping[str, str] = os.environ) -> SlackConfig | No
         raise InputError("BREACH_SLACK_WEBHOOK_URL must be an http(s) URL")
     if quiet_hours:
         parse_quiet_hours(quiet_hours)
+    max_wait = _max_wait(environ.get("BREACH_SLACK_MAX_WAIT"))
     return SlackConfig(
         token=token,
         channel=channel,
         api_url=api_url,
         webhook_url=webhook_url,
         quiet_hours=quiet_hours,
+        max_wait=max_wait,
     )
+
+
+def _max_wait(value: str | None) -> float:
+    """BREACH_SLACK_MAX_WAIT: seconds, 0 to 300 (0: never wait for a rate limit)."""
+    text = (value or "").strip()
+    if not text:
+        return DEFAULT_MAX_WAIT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= MAX_WAIT_LIMIT:
+        raise InputError(f"BREACH_SLACK_MAX_WAIT must be a number of seconds from 0 to {MAX_WAIT_LIMIT:g}, "
+                         f"not {text[:20]!r}")
+    return seconds
 
 
 def describe_setup() -> str:

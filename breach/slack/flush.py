@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from breach.core import time as clock
@@ -179,7 +179,7 @@ def flush(session: Any, *, now: datetime | None = None, config: SlackConfig | No
                     continue
                 tried = row["attempts"] or 0
                 try:
-                    outcome = sender.deliver(row)
+                    outcome = _deliver(sender, row)
                 except slack.SlackUnavailable as exc:
                     # Not a refusal of this message: it stays queued (or `sending`, so the next
                     # attempt looks it up in Slack first and never posts it twice).
@@ -187,7 +187,8 @@ def flush(session: Any, *, now: datetime | None = None, config: SlackConfig | No
                     if isinstance(exc, slack.SlackSetupError):
                         report.setup_error = str(exc)
                     attempts = max(row["attempts"] or 0, tried + 1)  # the claim counted it, or not yet
-                    retry_at = _utc(now + backoff(attempts))
+                    # A rate limit beyond BREACH_SLACK_MAX_WAIT: the message waits at least its Retry-After.
+                    retry_at = _utc(now + max(backoff(attempts), timedelta(seconds=exc.retry_after or 0)))
                     fields: dict[str, Any] = {"last_error": str(exc), "attempts": attempts,
                                               "next_attempt_at": retry_at}
                     if row["state"] == "queued" and exc.error in NOT_DELIVERED:
@@ -209,6 +210,25 @@ def flush(session: Any, *, now: datetime | None = None, config: SlackConfig | No
     return report
 
 
+def _deliver(sender: Sender, row: dict[str, Any]) -> str:
+    """Deliver one row; after a dropped connection, look it up once before sending it again.
+
+    slack_sdk never repeats a post or a schedule after a connection error (Slack may have taken
+    the call before the socket closed): the row is in `sending`, so the second `deliver` first
+    looks for it in Slack by its key and only sends it when Slack does not have it.
+    """
+    try:
+        return sender.deliver(row)
+    except slack.SlackUnavailable as exc:
+        if exc.error != "connection" or not sender.config.has_bot:
+            raise
+        fresh = next((r for r in sender.store.outbox_rows() if r["key"] == row["key"]), None)
+        if fresh is None or fresh["state"] != "sending":
+            raise
+        row.update(fresh)
+        return sender.deliver(row)
+
+
 class Sender:
     """Carries out one outbox row at a time through breach.slack.client."""
 
@@ -220,6 +240,10 @@ class Sender:
         self._client = None
         self._channel: str | None = None
         self.note: str | None = None
+        # The store's identity goes with every message, so two data folders sharing a channel
+        # never take each other's messages for their own (`posted`).
+        store_id = getattr(self.store, "store_id", None)
+        self.store_id: str | None = store_id() if callable(store_id) else None
 
     # --- helpers -------------------------------------------------------------------
 
@@ -279,7 +303,8 @@ class Sender:
         """After a crash between send and mark: the ts of the earlier post, if Slack has it."""
         if row["state"] != "sending":
             return None
-        return slack.find_posted(self.client, self.config, row["key"], thread_ts, channel=channel or self.channel())
+        return slack.find_posted(self.client, self.config, row["key"], thread_ts, channel=channel or self.channel(),
+                                 store=self.store_id)
 
     # --- one row -------------------------------------------------------------------
 
@@ -300,7 +325,7 @@ class Sender:
 
     def _message(self, row: dict[str, Any], payload: dict[str, Any], op: str, **extra: Any) -> dict[str, Any]:
         return {"op": op, "key": row["key"], "text": payload.get("text"), "blocks": payload.get("blocks"),
-                "witness": payload.get("witness"), **extra}
+                "witness": payload.get("witness"), "store": self.store_id, **extra}
 
     def _status(self, row: dict[str, Any], payload: dict[str, Any]) -> str:
         """A parent message, or a reply in its thread (webhook: both flattened to plain posts)."""
