@@ -455,7 +455,7 @@ class Helpers:
     def __init__(self, context: dict[str, Any], lang: str, t: Mapping[str, Any], misses: list[str]):
         self.context, self.lang, self.t, self.misses = context, lang, t, misses
 
-    def functions(self) -> dict[str, Callable]:
+    def functions(self) -> dict[str, Callable[..., Any]]:
         return {name: getattr(self, name) for name in self.EXPOSED}
 
     def picked(self, key: str) -> tuple[Any, bool]:

@@ -184,7 +184,7 @@ def deadline_for(rule: Rule, facts: Facts) -> datetime | None:
 AWAITING_ASSESSMENT = "awaiting the risk assessment"
 
 
-def _when_assessment(want: dict, facts: Facts) -> str | None:
+def _when_assessment(want: dict[str, Any], facts: Facts) -> str | None:
     a = facts.assessment
     if not a:
         return AWAITING_ASSESSMENT
@@ -194,7 +194,7 @@ def _when_assessment(want: dict, facts: Facts) -> str | None:
     return None
 
 
-def _when_unless_assessment(want: dict, facts: Facts) -> str | None:
+def _when_unless_assessment(want: dict[str, Any], facts: Facts) -> str | None:
     a = facts.assessment
     if a and all(a.get(k) == v for k, v in want.items()):
         when = f" ({clock.iso(a['at'])})" if isinstance(a.get("at"), datetime) else ""
@@ -207,7 +207,7 @@ def _matches(where: str, jurisdiction: str) -> bool:
     return where == "*" or (where.endswith("*") and jurisdiction.startswith(where[:-1])) or where == jurisdiction
 
 
-def _when_people(specs: dict | list, facts: Facts) -> str | None:
+def _when_people(specs: dict[str, Any] | list[Any], facts: Facts) -> str | None:
     for spec in specs if isinstance(specs, list) else [specs]:
         where, op, count = spec["where"], spec["op"], spec["count"]
         counts = [n for j, n in facts.scope.items() if _matches(where, j.upper())]
@@ -222,14 +222,14 @@ def _when_people(specs: dict | list, facts: Facts) -> str | None:
     return None
 
 
-def _when_flags(want: dict, facts: Facts) -> str | None:
+def _when_flags(want: dict[str, Any], facts: Facts) -> str | None:
     for key, value in want.items():
         if bool(facts.flags.get(key, False)) != value:
             return f"fact {key!r} is {bool(facts.flags.get(key, False))}; the rule needs {value}"
     return None
 
 
-def _when_submitted(want: dict, facts: Facts) -> str | None:
+def _when_submitted(want: dict[str, Any], facts: Facts) -> str | None:
     notices = facts.notifications.get(want["rule"]) or []
     phase = want.get("phase")
     if not any(phase is None or n.phase == phase for n in notices):
@@ -237,7 +237,7 @@ def _when_submitted(want: dict, facts: Facts) -> str | None:
     return None
 
 
-def _when_any(subs: list, facts: Facts) -> str | None:
+def _when_any(subs: list[Any], facts: Facts) -> str | None:
     reasons = [_trigger_reason(sub, facts) for sub in subs]
     return None if any(r is None for r in reasons) else "none of: " + "; ".join(reasons)
 
@@ -252,7 +252,7 @@ CONDITIONS = {
 }
 
 
-def _trigger_reason(trigger: dict, facts: Facts) -> str | None:
+def _trigger_reason(trigger: dict[str, Any], facts: Facts) -> str | None:
     for key, value in trigger.items():
         if key in CONDITIONS and (reason := CONDITIONS[key](value, facts)):
             return f"{reason} ({trigger['basis']})" if trigger.get("basis") else reason
