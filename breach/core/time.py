@@ -181,6 +181,14 @@ def decode(utc: str | None, offset: str | None) -> datetime | None:
     return value
 
 
+def instant(utc: str, offset: str | None = None) -> datetime:
+    """decode() for a time an event always records (its `at`): a missing one is a damaged event."""
+    value = decode(utc, offset)
+    if value is None:
+        raise ValueError(f"an event time is missing ({utc!r})")
+    return value
+
+
 def format_offset(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
