@@ -129,7 +129,7 @@ def _choice(answers: dict[str, Any], key: str, allowed: dict[str, Any] | tuple[A
         return default
     if value not in allowed:
         raise InputError(f"{key}: {value!r} is not one of {', '.join(allowed)}")
-    return value
+    return str(value)  # equal to one of the allowed names
 
 
 #: One reading of yes/no answers for the ENISA score and the EDPB layer.

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
+from typing import overload
 
 from breach.errors import InputError
 
@@ -202,6 +203,12 @@ def parse_offset(text: str) -> timedelta:
     return sign * timedelta(hours=int(hours), minutes=int(minutes))
 
 
+@overload
+def iso(value: datetime) -> str: ...
+@overload
+def iso(value: None) -> None: ...
+@overload
+def iso(value: datetime | None) -> str | None: ...
 def iso(value: datetime | None) -> str | None:
     """ISO 8601 with offset, seconds precision; None stays None."""
     return value.isoformat(timespec="seconds") if value is not None else None

@@ -184,7 +184,7 @@ def meets(threshold: dict[str, Any] | None, residents: int) -> bool:
     if threshold is None:
         return False
     limit = threshold["threshold"]
-    return residents > limit if threshold["op"] == ">" else residents >= limit
+    return bool(residents > limit if threshold["op"] == ">" else residents >= limit)
 
 
 def triggering_combination(law: dict[str, Any], data_items: Iterable[str]) -> tuple[str, ...] | None:

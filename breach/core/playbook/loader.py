@@ -132,7 +132,7 @@ def _step(node: Any, index: int, steps_line: int | None, ctx: Ctx) -> Step | Non
         return None
     step = Step(
         id=step_id,
-        type=type_name,
+        type=str(type_name),  # a known type, so text
         question=question,
         help=help_text,
         choices=choices,
