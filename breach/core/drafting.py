@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from breach.core.regime_rules import PHASES as PHASES  # defined once, re-exported for notices
 from breach.errors import InputError
 
 if TYPE_CHECKING:  # jinja2 is imported when a notice is drafted, not at start-up
@@ -39,10 +40,6 @@ KINDS = (
 KIND_LANGS: dict[str, tuple[str, ...]] = {"us-ca-letter": ("en",)}
 LANGS = ("en", "fr", "nl", "de")
 FORMATS = ("md", "html", "txt")
-#: Phases of a notice to the supervisory authority (GDPR Art. 33(4); the Belgian DPA form's
-#: "type of notification"): initial (more to follow), complete, supplementary (to an earlier one).
-PHASES = ("initial", "complete", "supplementary")
-
 #: The top-level context keys a template may read (see templates/README.md).
 CONTEXT_KEYS = ("incident", "org", "assessment", "obligations", "notice", "generated_at")
 

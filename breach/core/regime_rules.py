@@ -48,6 +48,8 @@ OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
 #: Notice phases that leave more to come (GDPR Art. 33(4) "in phases"); complete and
 #: supplementary notices give the rest.
 OPEN_PHASES = ("initial",)
+#: Phases of a notice to the supervisory authority (GDPR Art. 33(4); the Belgian DPA form's
+#: "type of notification"): initial (more to follow), complete, supplementary (to an earlier one).
 PHASES = ("initial", "complete", "supplementary")
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
