@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from breach.core.yamlio import Bad, LineDict, LineList
 from breach.errors import NotFoundError, Problem
 
 #: EU member states and the EEA EFTA states (ISO 3166-1; Greece is GR).
@@ -132,8 +133,8 @@ def check_directory(data: Any, path: str) -> tuple[tuple[Problem, ...], Director
     def bad(line: int | None, message: str) -> None:
         problems.append(Problem(path, line, message))
 
-    items = data.get("authorities") if isinstance(data, dict) else None
-    if not isinstance(items, list) or not items:
+    items = data.get("authorities") if isinstance(data, LineDict) else None
+    if not isinstance(items, LineList) or not items:
         bad(getattr(data, "line", 1), "the directory is a mapping with a non-empty list `authorities`")
         return tuple(problems), Directory(())
     for key in data:
@@ -142,7 +143,7 @@ def check_directory(data: Any, path: str) -> tuple[tuple[Problem, ...], Director
     found: list[Authority] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(items):
-        if not isinstance(raw, dict):
+        if not isinstance(raw, LineDict):
             bad(items.line_of(i), "each authority is a mapping")
             continue
         before = len(problems)
@@ -162,7 +163,7 @@ def check_directory(data: Any, path: str) -> tuple[tuple[Problem, ...], Director
     return tuple(sorted(problems, key=lambda p: p.line or 0)), directory
 
 
-def _validate_entry(raw: dict, bad) -> None:
+def _validate_entry(raw: LineDict, bad: Bad) -> None:
     what = f"authority {raw.get('id')!r}" if raw.get("id") else "authority"
     for key in raw:
         if key not in _KEYS:
@@ -193,7 +194,7 @@ def _validate_entry(raw: dict, bad) -> None:
         bad(raw.line_of("status"), f"status must be one of {', '.join(STATUSES)}, got {raw['status']!r}")
     portal = raw.get("portal")
     if portal is not None:
-        if not isinstance(portal, dict):
+        if not isinstance(portal, LineDict):
             bad(raw.line_of("portal"), "portal is null (not known) or a mapping {url, status, source}")
         else:
             for key in portal:
@@ -209,7 +210,7 @@ def _validate_entry(raw: dict, bad) -> None:
                 bad(portal.line_of("status"), f"portal status must be one of {', '.join(STATUSES)}")
 
 
-def _to_authority(raw: dict) -> Authority:
+def _to_authority(raw: LineDict) -> Authority:
     portal = raw.get("portal")
     return Authority(
         id=raw["id"], country=raw["country"], name=raw["name"], languages=tuple(raw["languages"]),

@@ -69,14 +69,14 @@ def bar_state(ob: dict[str, Any]) -> str:
         return "overdue"
     if ob["state"] == "pending" and not ob.get("started_at"):
         return "not_started"
-    return ob["state"]
+    return str(ob["state"])
 
 
 def deadline_chart(obligations: list[dict[str, Any]], *, now: datetime, zone: str) -> Chart:
     """Lay out the bars; `obligations` carry datetimes at started_at, due_at and met_at (or None)."""
     dated = sorted((o for o in obligations if o.get("due_at")), key=lambda o: (o["due_at"], o["obligation"]))
     undated = [o for o in obligations if not o.get("due_at")]
-    times = [now] + [o[k] for o in obligations for k in ("started_at", "due_at", "met_at") if o.get(k)]
+    times: list[datetime] = [now] + [o[k] for o in obligations for k in ("started_at", "due_at", "met_at") if o.get(k)]
     lo, hi = min(times), max(times)
     span = max(hi - lo, timedelta(hours=12))
     lo, hi = lo - span * 0.04, hi + span * 0.06

@@ -7,6 +7,7 @@ language, it is marked with the language it was given in.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -22,7 +23,7 @@ def _evidence_text(value: Any, lang: str) -> tuple[str, str | None]:
     return (str(value).strip(), None if lang == "en" else "en") if value else ("", None)
 
 
-def reason_lines(assessment: dict[str, Any], lang: str, t: dict[str, Any]) -> list[str]:
+def reason_lines(assessment: Mapping[str, Any], lang: str, t: Mapping[str, Any]) -> list[str]:
     """The mitigating facts with their evidence and the questions to confirm, in `lang`."""
     r = t["rationale"]
     facts = t.get("mitigating_facts") or {}

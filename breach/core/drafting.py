@@ -19,9 +19,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from breach.core.regime_rules import PHASES as PHASES  # defined once, re-exported for notices
 from breach.errors import InputError
+
+if TYPE_CHECKING:  # jinja2 is imported when a notice is drafted, not at start-up
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 KINDS = (
     "sa-notification",  # GDPR Art. 33(1), (3): controller -> lead supervisory authority
@@ -36,10 +40,6 @@ KINDS = (
 KIND_LANGS: dict[str, tuple[str, ...]] = {"us-ca-letter": ("en",)}
 LANGS = ("en", "fr", "nl", "de")
 FORMATS = ("md", "html", "txt")
-#: Phases of a notice to the supervisory authority (GDPR Art. 33(4); the Belgian DPA form's
-#: "type of notification"): initial (more to follow), complete, supplementary (to an earlier one).
-PHASES = ("initial", "complete", "supplementary")
-
 #: The top-level context keys a template may read (see templates/README.md).
 CONTEXT_KEYS = ("incident", "org", "assessment", "obligations", "notice", "generated_at")
 
@@ -306,7 +306,8 @@ def render(kind: str, lang: str, fmt: str, context: dict[str, Any], *, templates
     except TemplateError as exc:
         # The sandbox refused something, or the template is broken: say which file, no traceback.
         where = getattr(exc, "filename", None) or templates.where(name)
-        line = f":{exc.lineno}" if getattr(exc, "lineno", None) else ""
+        lineno = getattr(exc, "lineno", None)  # TemplateSyntaxError has one, other TemplateErrors do not
+        line = f":{lineno}" if lineno else ""
         raise InputError(f"template {where}{line} cannot be rendered: {exc.__class__.__name__}: {exc}") from None
     except KeyError as exc:
         raise InputError(f"template {templates.where(name)} has no block {exc}") from None
@@ -359,7 +360,7 @@ def placeholders_in(text: str, t: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def make_environment(fmt: str, loader: Any):
+def make_environment(fmt: str, loader: Any) -> ImmutableSandboxedEnvironment:
     """Build the sandboxed jinja2 environment used for `fmt` (autoescape only for html) over `loader`.
 
     ImmutableSandboxedEnvironment: no access to Python internals (SecurityError) and no
@@ -455,7 +456,7 @@ class Helpers:
     def __init__(self, context: dict[str, Any], lang: str, t: Mapping[str, Any], misses: list[str]):
         self.context, self.lang, self.t, self.misses = context, lang, t, misses
 
-    def functions(self) -> dict[str, Callable]:
+    def functions(self) -> dict[str, Callable[..., Any]]:
         return {name: getattr(self, name) for name in self.EXPOSED}
 
     def picked(self, key: str) -> tuple[Any, bool]:
@@ -487,7 +488,7 @@ class Helpers:
             return self.untranslated(key)
         if value is None:
             if _deferred(key, self.context):
-                return self.t["to_follow"]
+                return str(self.t["to_follow"])
             self.misses.append(key)
             return self.placeholder(key)
         return self.show(value, group)
@@ -504,7 +505,7 @@ class Helpers:
         shown = self.opt(key, group)
         if shown is not None:
             return shown
-        return self.t["to_follow"] if _lookup(self.context, "notice.phase") == "initial" else self.t["unknown"]
+        return str(self.t["to_follow"] if _lookup(self.context, "notice.phase") == "initial" else self.t["unknown"])
 
     def need_list(self, key: str, group: str | None = None) -> list[str]:
         """A list as display strings (one per bullet), or [placeholder]."""
@@ -532,20 +533,20 @@ class Helpers:
 
         t = self.t
         if value is None:
-            return t["unknown"]
+            return str(t["unknown"])
         if _per_language(value):
             return self.show(value.get(self.lang), group)
         if isinstance(value, bool):
-            return t["answer_yes"] if value else t["answer_no"]
+            return str(t["answer_yes"]) if value else str(t["answer_no"])
         if isinstance(value, int | float):
             return _number(value, t)
         if isinstance(value, list | tuple):
             shown = [self.show(v, group) for v in value if not _is_missing(v)]
             if group and group != "categories":
                 return _join(shown, t["conj_and"])
-            return t["semicolon"].join(shown)
+            return str(t["semicolon"]).join(shown)
         if isinstance(value, dict):
-            return t["semicolon"].join(f"{k}{t['colon']} {self.show(v)}" for k, v in value.items())
+            return str(t["semicolon"]).join(f"{k}{t['colon']} {self.show(v)}" for k, v in value.items())
         if wording.is_iso_time(value):
             return wording.show_time(value, self.lang, t)
         return self.lab(group, value) if group else str(value)
@@ -572,7 +573,7 @@ class Helpers:
         if not isinstance(value, dict) or not value:
             return None
         t = self.t
-        return t["semicolon"].join(f"{self.country(k)}{t['colon']} {self.show(v)}" for k, v in value.items())
+        return str(t["semicolon"]).join(f"{self.country(k)}{t['colon']} {self.show(v)}" for k, v in value.items())
 
     def entity_line(self, entity: Any) -> str:
         """ "Name, registration, address, country" of one entity; the country named in `lang`."""
@@ -634,7 +635,7 @@ class Helpers:
         return value if value in PHASES else None
 
 
-def _number(value: int | float, t: dict[str, Any]) -> str:
+def _number(value: int | float, t: Mapping[str, Any]) -> str:
     """1843 -> "1,843" (en), "1 843" (fr), "1.843" (nl, de); 0.75 -> "0,75" (fr, nl, de)."""
     text = f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
     return text.replace(",", "\0").replace(".", t["decimal"]).replace("\0", t["thousands"])

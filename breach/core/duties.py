@@ -8,6 +8,7 @@ exemption is relied on, and why, one rationale line per rule that fires.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from breach.core.edpb import Rule, yes
 
@@ -16,7 +17,7 @@ from breach.core.edpb import Rule, yes
 class Standing:
     """What the duty rules see: the role, the final and computed risk, and the answers."""
 
-    answers: dict
+    answers: dict[str, Any]
     role: str
     risk: str
     computed: str
@@ -125,7 +126,7 @@ DUTY_RULES: tuple[Rule, ...] = (
 )
 
 
-def decide(answers: dict, *, role: str, risk: str, computed: str, would_be_high: bool,
+def decide(answers: dict[str, Any], *, role: str, risk: str, computed: str, would_be_high: bool,
            unintelligible: bool) -> Duties:
     """Fold DUTY_RULES in order: who is told (Arts. 33, 34), the exemption relied on, and why."""
     standing = Standing(answers, role, risk, computed, would_be_high, unintelligible)

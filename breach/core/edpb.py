@@ -157,7 +157,7 @@ class Facts:
 # --- reading the answers ---------------------------------------------------------------------
 
 
-def _list(answers: dict, key: str, *, allowed: tuple[str, ...]) -> tuple[str, ...]:
+def _list(answers: dict[str, Any], key: str, *, allowed: tuple[str, ...]) -> tuple[str, ...]:
     value = answers.get(key)
     if value is None:
         return ()
@@ -171,7 +171,7 @@ def _list(answers: dict, key: str, *, allowed: tuple[str, ...]) -> tuple[str, ..
     return tuple(dict.fromkeys(value))
 
 
-def read_facts(answers: dict) -> Facts:
+def read_facts(answers: dict[str, Any]) -> Facts:
     """Validate and derive the facts the EDPB factors use; raise InputError on a bad value."""
     items = _list(answers, "data_items", allowed=DATA_ITEMS)
     categories = _list(answers, "subject_categories", allowed=SUBJECT_CATEGORIES)
@@ -211,7 +211,7 @@ def read_facts(answers: dict) -> Facts:
     )
 
 
-def unauthorised_access(answers: dict) -> tuple[str, ...]:
+def unauthorised_access(answers: dict[str, Any]) -> tuple[str, ...]:
     """Why an unauthorised party had access to the systems holding the data: malware, an intrusion
     cause, or a malicious act that is not the theft or loss of a thing (insider misuse counts)."""
     cause = answers.get("cause")
@@ -225,7 +225,7 @@ def unauthorised_access(answers: dict) -> tuple[str, ...]:
     return tuple(why)
 
 
-def check_judgeable(answers: dict) -> None:
+def check_judgeable(answers: dict[str, Any]) -> None:
     """Refuse answers that cannot be judged: no breach type, or answers that contradict.
 
     A guess here is how a breach ends up not notified, so the responder is asked to
@@ -291,7 +291,7 @@ def presume_confidentiality(facts: Facts, confidentiality: str) -> tuple[str, st
     )
 
 
-def to_confirm(answers: dict, facts: Facts, kinds: dict[str, str]) -> list[dict[str, str]]:
+def to_confirm(answers: dict[str, Any], facts: Facts, kinds: dict[str, str]) -> list[dict[str, str]]:
     """Decisive questions left unanswered, each with the cautious reading taken in its place."""
     out = []
 
@@ -337,7 +337,7 @@ class Rule:
 class Case:
     """What the EDPB rules see: the answers, their facts and the ENISA outcome."""
 
-    answers: dict
+    answers: dict[str, Any]
     facts: Facts
     kinds: dict[str, str]
     level: str
@@ -718,7 +718,7 @@ def _weigh(case: Case, losses: Losses, raised: list[tuple[str, str]], contained:
 
 
 def decide(
-    answers: dict,
+    answers: dict[str, Any],
     *,
     facts: Facts,
     kinds: dict[str, str],

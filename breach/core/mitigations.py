@@ -9,6 +9,7 @@ are read in the current model, with a deprecation note.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from breach.errors import InputError
 
@@ -36,7 +37,7 @@ REASON_WORDS = 6
 DEPRECATED = {"recipient_trusted_and_deleted": "recipient and recipient_deleted"}
 
 
-def yes(answers: dict, key: str) -> bool:
+def yes(answers: dict[str, Any], key: str) -> bool:
     """A yes/no answer; unanswered is no; anything else is refused (a typo must not read as no)."""
     value = answers.get(key)
     if value is None:
@@ -46,14 +47,14 @@ def yes(answers: dict, key: str) -> bool:
     return value
 
 
-def text(answers: dict, key: str) -> str:
+def text(answers: dict[str, Any], key: str) -> str:
     value = answers.get(key)
     if isinstance(value, dict):  # per-language text
         value = next((v for v in value.values() if isinstance(v, str) and v.strip()), "")
     return value.strip() if isinstance(value, str) else ""
 
 
-def upgrade_answers(answers: dict) -> tuple[dict, list[str]]:
+def upgrade_answers(answers: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Old answer keys read in the current model, with a deprecation note each.
 
     recipient_trusted_and_deleted (one yes/no for "trusted and deleted") becomes recipient
@@ -88,7 +89,7 @@ _EVIDENCE_EXAMPLES = {
 }
 
 
-def check_evidence(answers: dict) -> None:
+def check_evidence(answers: dict[str, Any]) -> None:
     """Refuse a mitigating yes without its evidence answer, and disproportionate effort while a contact
     channel is held (GDPR Art. 5(2), 33(5): the controller must be able to show the fact)."""
     for key, evidence in EVIDENCE.items():
@@ -123,7 +124,7 @@ class Override:
     confirmed_by: str | None = None
 
 
-def apply_override(answers: dict, *, computed: str, confirmed_by: str | None = None) -> Override:
+def apply_override(answers: dict[str, Any], *, computed: str, confirmed_by: str | None = None) -> Override:
     """The responder's decision on the risk.
 
     Raising needs no reason (the cautious side) and applies at once. Lowering needs a reason of at

@@ -12,7 +12,7 @@ from breach.errors import Problem, ValidationError
 
 FILE_NAME = "organization.yaml"
 
-_TOP = {
+_TOP: dict[str, type | tuple[type, ...]] = {
     "name": str, "source": str, "timezone": str, "languages": list, "entities": list,
     "joint_controllers": bool, "contact": dict, "lead_authority": dict, "regimes": list,
     "data_inventory": list, "security_measures": list, "sectors": list,
@@ -42,18 +42,14 @@ _SLACK_USER = {"name", "role"}
 def checked_org(data: Any, source: str) -> dict[str, Any]:
     """A parsed profile, validated; raises ValidationError with every problem (file and line)."""
     problems = validate_org(data, source)
-    if problems:
+    if problems or not isinstance(data, LineDict):  # validate_org names a profile that is not a mapping
         raise ValidationError(problems)
     return data
 
 
 def load_org_text(text: str, *, source: str) -> dict[str, Any]:
     """A profile from its text (the version a team pushed to the database); problems name `source`."""
-    data = loads_yaml(text, path=source)
-    problems = validate_org(data, source)
-    if problems:
-        raise ValidationError(problems)
-    return data
+    return checked_org(loads_yaml(text, path=source), source)
 
 
 def validate_org(data: Any, path: str) -> list[Problem]:
@@ -88,8 +84,8 @@ def _check_top(data: LineDict, path: str) -> list[Problem]:
     for key, value in data.items():
         if key not in _TOP:
             problems.append(_at(path, data, key, f"unknown key {key!r} (known: {', '.join(sorted(_TOP))})"))
-        elif not isinstance(value, _TOP[key]):
-            kinds = _TOP[key] if isinstance(_TOP[key], tuple) else (_TOP[key],)
+        elif not isinstance(value, expected := _TOP[key]):
+            kinds = expected if isinstance(expected, tuple) else (expected,)
             problems.append(_at(path, data, key, f"{key!r} must be a {' or '.join(k.__name__ for k in kinds)}"))
     for key in _REQUIRED:
         if key not in data:
@@ -123,8 +119,8 @@ def _check_languages(data: LineDict, path: str) -> list[Problem]:
     """Free text may be given per language ({en: ..., fr: ...}): only en, fr, nl, de."""
     problems: list[Problem] = []
     for node, key in ((data, "sector"), (data.get("contact"), "role"), (data.get("dpo"), "reason")):
-        value = node.get(key) if isinstance(node, dict) else None
-        if isinstance(value, dict) and not set(value) <= set(_LANGS):
+        value = node.get(key) if isinstance(node, LineDict) else None
+        if isinstance(node, LineDict) and isinstance(value, dict) and not set(value) <= set(_LANGS):
             problems.append(_at(path, node, key, f"{key!r} per language takes {', '.join(_LANGS)} only"))
     for i, measure in enumerate(data.get("security_measures") or []):
         if not isinstance(measure, str | dict) or (isinstance(measure, dict) and not set(measure) <= set(_LANGS)):
@@ -205,8 +201,9 @@ def _check_slack(slack: Any, path: str) -> list[Problem]:
     if users is not None and not isinstance(users, LineDict):
         return [*problems, Problem(path, slack.line_of("users"), "slack.users maps Slack user ids to "
                                    "{name: ..., role: ...}")]
-    for user_id, person in (users or {}).items():
-        where = users.line_of(user_id)
+    mapped: LineDict = users or LineDict()
+    for user_id, person in mapped.items():
+        where = mapped.line_of(user_id)
         if not (isinstance(user_id, str) and user_id[:1] in "UW" and user_id.isalnum() and user_id.isupper()):
             problems.append(Problem(path, where, f"slack.users: {user_id!r} is not a Slack user id (U0123ABCD)"))
         if not isinstance(person, dict):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from breach.core import time as clock
-from breach.core.yamlio import plain
+from breach.core.yamlio import Bad, LineDict, LineList, plain
 from breach.errors import Problem
 
 STATUSES = ("confirmed-primary", "confirmed-secondary", "partial", "unconfirmed")
@@ -48,6 +48,8 @@ OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
 #: Notice phases that leave more to come (GDPR Art. 33(4) "in phases"); complete and
 #: supplementary notices give the rest.
 OPEN_PHASES = ("initial",)
+#: Phases of a notice to the supervisory authority (GDPR Art. 33(4); the Belgian DPA form's
+#: "type of notification"): initial (more to follow), complete, supplementary (to an earlier one).
 PHASES = ("initial", "complete", "supplementary")
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -135,7 +137,7 @@ def check_regime_file(data: Any, p: str, stem: str) -> tuple[list[Problem], list
     def bad(line: int | None, message: str) -> None:
         problems.append(Problem(p, line, message))
 
-    if not isinstance(data, dict):
+    if not isinstance(data, LineDict):
         bad(1, "a regime file is a mapping with keys regime, title, rules")
         return problems, []
     _keys(data, FILE_KEYS, ("regime", "title", "rules"), "regime file", bad)
@@ -143,7 +145,7 @@ def check_regime_file(data: Any, p: str, stem: str) -> tuple[list[Problem], list
     if regime is not None and (not isinstance(regime, str) or regime != stem):
         bad(data.line_of("regime"), f"regime must be the file name without .yaml ({stem!r}), got {regime!r}")
     items = data.get("rules")
-    if not isinstance(items, list) or not items:
+    if not isinstance(items, LineList) or not items:
         if "rules" in data:
             bad(data.line_of("rules"), "rules must be a non-empty list")
         return problems, []
@@ -151,7 +153,7 @@ def check_regime_file(data: Any, p: str, stem: str) -> tuple[list[Problem], list
     not_modelled = _validate_not_modelled(data, bad)
     rules: list[Rule] = []
     for i, raw in enumerate(items):
-        if not isinstance(raw, dict):
+        if not isinstance(raw, LineDict):
             bad(items.line_of(i), "each rule is a mapping")
             continue
         before = len(problems)
@@ -159,24 +161,24 @@ def check_regime_file(data: Any, p: str, stem: str) -> tuple[list[Problem], list
         if len(problems) == before:
             rules.append(_to_rule(raw, str(regime), p, not_modelled))
     seen: dict[str, int] = {}
-    for raw in (r for r in items if isinstance(r, dict) and isinstance(r.get("id"), str)):
+    for raw in (r for r in items if isinstance(r, LineDict) and isinstance(r.get("id"), str)):
         if raw["id"] in seen:
             bad(raw.line_of("id"), f"duplicate rule id {raw['id']!r} (first at line {seen[raw['id']]})")
         seen.setdefault(raw["id"], raw.line_of("id"))
     return sorted(problems, key=lambda pr: pr.line or 0), rules
 
 
-def _validate_not_modelled(data: dict, bad) -> tuple[dict[str, str], ...]:
+def _validate_not_modelled(data: LineDict, bad: Bad) -> tuple[dict[str, str], ...]:
     """File key `not_modelled`: jurisdictions with a regime of their own that the file does not cover."""
     if "not_modelled" not in data:
         return ()
     items = data["not_modelled"]
-    if not isinstance(items, list) or not items:
+    if not isinstance(items, LineList) or not items:
         bad(data.line_of("not_modelled"), "not_modelled must be a non-empty list of {jurisdiction, regime, ...}")
         return ()
     out = []
     for j, item in enumerate(items):
-        if not isinstance(item, dict):
+        if not isinstance(item, LineDict):
             bad(items.line_of(j), "a not_modelled entry is a mapping")
             continue
         _keys(item, NOT_MODELLED_KEYS, ("jurisdiction", "regime", "note", "source", "status"), "not_modelled", bad)
@@ -189,7 +191,7 @@ def _validate_not_modelled(data: dict, bad) -> tuple[dict[str, str], ...]:
     return tuple(out)
 
 
-def _keys(node: dict, allowed: set[str], required: tuple[str, ...], what: str, bad) -> None:
+def _keys(node: LineDict, allowed: set[str], required: tuple[str, ...], what: str, bad: Bad) -> None:
     for key in node:
         if key not in allowed:
             bad(node.line_of(key), f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))})")
@@ -198,7 +200,7 @@ def _keys(node: dict, allowed: set[str], required: tuple[str, ...], what: str, b
             bad(node.line, f"{what} is missing the key {key!r}")
 
 
-def _text(node: dict, key: str, bad, *, choices: tuple[str, ...] | None = None) -> None:
+def _text(node: LineDict, key: str, bad: Bad, *, choices: tuple[str, ...] | None = None) -> None:
     value = node.get(key)
     if value is None:
         return
@@ -208,7 +210,7 @@ def _text(node: dict, key: str, bad, *, choices: tuple[str, ...] | None = None) 
         bad(node.line_of(key), f"{key} must be one of {', '.join(choices)}, got {value!r}")
 
 
-def _validate_rule(raw: dict, ids: set, bad) -> None:
+def _validate_rule(raw: LineDict, ids: set[Any], bad: Bad) -> None:
     what = f"rule {raw.get('id')!r}" if raw.get("id") else "rule"
     _keys(raw, RULE_KEYS, RULE_REQUIRED, what, bad)
     for key in ("id", "title", "recipient", "recipient_from", "source", "note"):
@@ -232,7 +234,7 @@ def _validate_rule(raw: dict, ids: set, bad) -> None:
     if "cap" in raw:
         cap = raw["cap"]
         _validate_period(cap, raw.line_of("cap"), CAP_KEYS, "cap", bad)
-        if isinstance(cap, dict):
+        if isinstance(cap, LineDict):
             if "start" not in cap:
                 bad(cap.line, "cap is missing the key 'start'")
             _validate_start(cap, "start", ids, bad)
@@ -240,12 +242,12 @@ def _validate_rule(raw: dict, ids: set, bad) -> None:
                 bad(cap.line_of("unit"), "a cap needs a fixed period (unit 'none' caps nothing)")
     if "trigger" in raw:
         _validate_trigger(raw["trigger"], raw.line_of("trigger"), ids, bad)
-    content = raw.get("content", [])
-    if not isinstance(content, list):
+    content = raw.get("content", LineList())
+    if not isinstance(content, LineList):
         bad(raw.line_of("content"), "content must be a list of {item, source}")
-        content = []
+        content = LineList()
     for j, item in enumerate(content):
-        if not isinstance(item, dict):
+        if not isinstance(item, LineDict):
             bad(content.line_of(j), "a content entry is a mapping {item, source}")
             continue
         _keys(item, {"item", "source"}, ("item", "source"), "content entry", bad)
@@ -253,7 +255,7 @@ def _validate_rule(raw: dict, ids: set, bad) -> None:
         _text(item, "source", bad)
 
 
-def _validate_start(node: dict, key: str, ids: set, bad) -> None:
+def _validate_start(node: LineDict, key: str, ids: set[Any], bad: Bad) -> None:
     value = node.get(key)
     if value is None:
         return
@@ -271,8 +273,8 @@ def _validate_start(node: dict, key: str, ids: set, bad) -> None:
         bad(line, f"unknown {key} event {value!r} (one of {', '.join(EVENTS)}, submitted:<rule id>, year_end:<event>)")
 
 
-def _validate_period(node: Any, line: int, allowed: set[str], what: str, bad) -> None:
-    if not isinstance(node, dict):
+def _validate_period(node: Any, line: int, allowed: set[str], what: str, bad: Bad) -> None:
+    if not isinstance(node, LineDict):
         bad(line, f"{what} must be a mapping {{amount, unit, calendar, zone}}")
         return
     _keys(node, allowed, ("unit",), what, bad)
@@ -296,8 +298,8 @@ def _validate_period(node: Any, line: int, allowed: set[str], what: str, bad) ->
             bad(node.line_of("zone"), f"unknown time zone {node['zone']!r} (an IANA name such as America/Sao_Paulo)")
 
 
-def _validate_trigger(node: Any, line: int, ids: set, bad) -> None:
-    if not isinstance(node, dict):
+def _validate_trigger(node: Any, line: int, ids: set[Any], bad: Bad) -> None:
+    if not isinstance(node, LineDict):
         bad(line, "trigger must be a mapping of conditions (all must hold)")
         return
     _keys(node, TRIGGER_KEYS, (), "trigger", bad)
@@ -314,7 +316,7 @@ def _validate_trigger(node: Any, line: int, ids: set, bad) -> None:
             _validate_people(spec, getattr(spec, "line", node.line_of("people")), bad)
     submitted = node.get("submitted")
     if "submitted" in node:
-        if not isinstance(submitted, dict):
+        if not isinstance(submitted, LineDict):
             bad(node.line_of("submitted"), "submitted must be a mapping {rule, phase}")
         else:
             _keys(submitted, {"rule", "phase"}, ("rule",), "submitted", bad)
@@ -325,7 +327,7 @@ def _validate_trigger(node: Any, line: int, ids: set, bad) -> None:
                     f"phase must be initial, complete or supplementary, got {submitted['phase']!r}")
     if "any" in node:
         subs = node["any"]
-        if not isinstance(subs, list) or len(subs) < 2:
+        if not isinstance(subs, LineList) or len(subs) < 2:
             bad(node.line_of("any"), "any must list at least two conditions")
         else:
             for j, sub in enumerate(subs):
@@ -333,8 +335,8 @@ def _validate_trigger(node: Any, line: int, ids: set, bad) -> None:
     _text(node, "basis", bad)
 
 
-def _validate_people(spec: Any, line: int, bad) -> None:
-    if not isinstance(spec, dict):
+def _validate_people(spec: Any, line: int, bad: Bad) -> None:
+    if not isinstance(spec, LineDict):
         bad(line, "people must be a mapping {where, op, count, per}")
         return
     _keys(spec, PEOPLE_KEYS, ("where", "op", "count"), "people", bad)
@@ -354,7 +356,7 @@ def _jurisdiction_ok(value: Any, *, wildcard: bool) -> bool:
 
 
 
-def _to_rule(raw: dict, regime: str, path: str, not_modelled: tuple[dict[str, str], ...] = ()) -> Rule:
+def _to_rule(raw: LineDict, regime: str, path: str, not_modelled: tuple[dict[str, str], ...] = ()) -> Rule:
     period = raw["period"]
     return Rule(
         id=raw["id"],

@@ -8,6 +8,7 @@ from shared/reference/regimes.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -143,7 +144,7 @@ def _resolve(name: str, facts: Facts, zone_name: str) -> tuple[str, datetime | N
         return name, facts.events[name]
     kind, _, ref = name.partition(":")
     if kind == "submitted":
-        notices = facts.notifications.get(ref) or []
+        notices = facts.notifications.get(ref) or ()
         return name, notices[-1].at if notices else None
     if kind == "year_end":
         # HIPAA 164.408(c): "60 days after the end of each calendar year" of discovery.
@@ -194,7 +195,7 @@ def deadline_for(rule: Rule, facts: Facts) -> datetime | None:
 AWAITING_ASSESSMENT = "awaiting the risk assessment"
 
 
-def _when_assessment(want: dict, facts: Facts) -> str | None:
+def _when_assessment(want: dict[str, Any], facts: Facts) -> str | None:
     a = facts.assessment
     if not a:
         return AWAITING_ASSESSMENT
@@ -204,7 +205,7 @@ def _when_assessment(want: dict, facts: Facts) -> str | None:
     return None
 
 
-def _when_unless_assessment(want: dict, facts: Facts) -> str | None:
+def _when_unless_assessment(want: dict[str, Any], facts: Facts) -> str | None:
     a = facts.assessment
     if a and all(a.get(k) == v for k, v in want.items()):
         when = f" ({clock.iso(a['at'])})" if isinstance(a.get("at"), datetime) else ""
@@ -217,7 +218,7 @@ def _matches(where: str, jurisdiction: str) -> bool:
     return where == "*" or (where.endswith("*") and jurisdiction.startswith(where[:-1])) or where == jurisdiction
 
 
-def _when_people(specs: dict | list, facts: Facts) -> str | None:
+def _when_people(specs: dict[str, Any] | list[Any], facts: Facts) -> str | None:
     for spec in specs if isinstance(specs, list) else [specs]:
         where, op, count = spec["where"], spec["op"], spec["count"]
         counts = [n for j, n in facts.scope.items() if _matches(where, j.upper())]
@@ -232,27 +233,28 @@ def _when_people(specs: dict | list, facts: Facts) -> str | None:
     return None
 
 
-def _when_flags(want: dict, facts: Facts) -> str | None:
+def _when_flags(want: dict[str, Any], facts: Facts) -> str | None:
     for key, value in want.items():
         if bool(facts.flags.get(key, False)) != value:
             return f"fact {key!r} is {bool(facts.flags.get(key, False))}; the rule needs {value}"
     return None
 
 
-def _when_submitted(want: dict, facts: Facts) -> str | None:
-    notices = facts.notifications.get(want["rule"]) or []
+def _when_submitted(want: dict[str, Any], facts: Facts) -> str | None:
+    notices = facts.notifications.get(want["rule"]) or ()
     phase = want.get("phase")
     if not any(phase is None or n.phase == phase for n in notices):
         return f"no {want['rule']} notice recorded" + (f" with phase {phase!r}" if phase else "")
     return None
 
 
-def _when_any(subs: list, facts: Facts) -> str | None:
+def _when_any(subs: list[Any], facts: Facts) -> str | None:
     reasons = [_trigger_reason(sub, facts) for sub in subs]
-    return None if any(r is None for r in reasons) else "none of: " + "; ".join(reasons)
+    unmet = [r for r in reasons if r is not None]
+    return None if len(unmet) != len(reasons) else "none of: " + "; ".join(unmet)
 
 
-CONDITIONS = {
+CONDITIONS: dict[str, Callable[[Any, Facts], str | None]] = {
     "assessment": _when_assessment,
     "unless_assessment": _when_unless_assessment,
     "people": _when_people,
@@ -262,7 +264,7 @@ CONDITIONS = {
 }
 
 
-def _trigger_reason(trigger: dict, facts: Facts) -> str | None:
+def _trigger_reason(trigger: dict[str, Any], facts: Facts) -> str | None:
     for key, value in trigger.items():
         if key in CONDITIONS and (reason := CONDITIONS[key](value, facts)):
             return f"{reason} ({trigger['basis']})" if trigger.get("basis") else reason
@@ -273,6 +275,8 @@ def _counts_for(rule: Rule, code: str) -> bool:
     """People in `code` count for the rule: within its jurisdiction, not in one it does not model."""
     if rule.authority:
         return sa.member_state(code) == rule.authority
+    if not rule.jurisdiction:
+        return True  # a rule without a jurisdiction counts everyone (see _in_scope)
     return within(rule.jurisdiction, code) and not any(within(n["jurisdiction"], code) for n in rule.not_modelled)
 
 
@@ -405,7 +409,7 @@ def _meeting_notice(rule: Rule, facts: Facts) -> Notification | None:
     if kind == "submitted" and rule.met_by != "any":
         # GDPR Art. 33(4): after an initial notice, a complete or supplementary notice recorded on the
         # same duty (breach notified ID gdpr-art33-sa --supplementary) gives the rest: it is the follow-up.
-        earlier = facts.notifications.get(ref) or []
+        earlier = facts.notifications.get(ref) or ()
         first = next((i for i, n in enumerate(earlier) if n.phase in OPEN_PHASES), None)
         if first is not None:
             notices += [n for n in earlier[first + 1:] if n.phase not in OPEN_PHASES]
@@ -437,10 +441,12 @@ def _obligation(rule: Rule, facts: Facts, now: datetime) -> Obligation | None:
     due = deadline_for(rule, facts) if notice or not reason else None
     met_at = notice.at if notice else None
     if notice:
-        state = "met" if due is None or met_at <= due else "late"
-        reason = None if state == "met" else _late_reason(notice, due)
-        if state == "late" and rule.met_by == ASSESSED:
-            reason = f"assessed {clock.humanize(notice.at - due)} after the deadline"
+        if due is None or notice.at <= due:
+            state, reason = "met", None
+        else:
+            state, reason = "late", _late_reason(notice, due)
+            if rule.met_by == ASSESSED:
+                reason = f"assessed {clock.humanize(notice.at - due)} after the deadline"
     elif reason and reason.startswith(AWAITING_ASSESSMENT):
         state = "pending"
         due = deadline_for(rule, facts)

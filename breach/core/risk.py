@@ -71,10 +71,10 @@ class RiskResult:
     risk_override: str | None = None
     risk_override_reason: str | None = None
     rules: tuple[str, ...] = ()  # rules that fired, in order (ENISA_STEPS, edpb.RULES, duties.DUTY_RULES)
-    to_confirm: tuple[dict, ...] = ()  # decisive questions unanswered, each with the cautious reading taken
+    to_confirm: tuple[dict[str, Any], ...] = ()  # decisive questions unanswered, each with the cautious reading taken
     override_pending: bool = False  # a lowering override waiting for a second person
     override_confirmed_by: str | None = None
-    evidence: dict = field(default_factory=dict)  # mitigating answer -> its evidence, as given (per language)
+    evidence: dict[str, Any] = field(default_factory=dict)  # mitigating answer -> its evidence, as given (per language)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (copies, so callers cannot change the result)."""
@@ -123,13 +123,13 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def _choice(answers: dict, key: str, allowed: dict | tuple, default: str) -> str:
+def _choice(answers: dict[str, Any], key: str, allowed: dict[str, Any] | tuple[Any, ...], default: str) -> str:
     value = answers.get(key)
     if value is None:
         return default
     if value not in allowed:
         raise InputError(f"{key}: {value!r} is not one of {', '.join(allowed)}")
-    return value
+    return str(value)  # equal to one of the allowed names
 
 
 #: One reading of yes/no answers for the ENISA score and the EDPB layer.
@@ -140,7 +140,7 @@ _flag = edpb.yes
 class Scoring:
     """The ENISA score as the steps build it: each step sets its part and adds its rationale lines."""
 
-    answers: dict
+    answers: dict[str, Any]
     facts: edpb.Facts
     kinds: dict[str, str] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
@@ -158,7 +158,7 @@ class Scoring:
     unintelligible: bool = False
 
 
-def answered_kinds(answers: dict) -> dict[str, str]:
+def answered_kinds(answers: dict[str, Any]) -> dict[str, str]:
     """The loss of each breach element as answered: only the breach types answered count (an
     integrity answer without an integrity breach is stale); without breach_types, as given."""
     types = answers.get("breach_types")
@@ -171,7 +171,7 @@ def answered_kinds(answers: dict) -> dict[str, str]:
     return kinds
 
 
-def _categories(answers: dict) -> list[str]:
+def _categories(answers: dict[str, Any]) -> list[str]:
     """The ENISA data categories answered, validated, in order, once each."""
     categories = answers.get("data_categories") or []
     if isinstance(categories, str):
@@ -334,7 +334,7 @@ def _fold(s: Scoring, steps: tuple[edpb.Rule, ...]) -> None:
             s.rules.append(step.name)
 
 
-def score(answers: dict, facts: edpb.Facts) -> Scoring:
+def score(answers: dict[str, Any], facts: edpb.Facts) -> Scoring:
     """Fold ENISA_STEPS in order: the ENISA severity with one rationale line per step that fires.
 
     The breach elements (answered_kinds) are read between the data steps and the breach steps."""
@@ -348,7 +348,7 @@ def score(answers: dict, facts: edpb.Facts) -> Scoring:
 check_judgeable = edpb.check_judgeable
 
 
-def assess(answers: dict, *, override_confirmed_by: str | None = None) -> RiskResult:
+def assess(answers: dict[str, Any], *, override_confirmed_by: str | None = None) -> RiskResult:
     """Score the breach (ENISA 2013), weigh it (EDPB) and derive GDPR duties (Arts. 33, 34) with reasons.
 
     `answers` are the gdpr playbook's answers; pass only those relevant to the

@@ -177,7 +177,7 @@ def _on_assessed(w: _Folding, e: Event) -> None:
                                     answers=dict(d.get("answers") or {}), result=dict(d.get("result") or {})))
     w.answers = {}
     for name, at in (d.get("clock_events") or {}).items():
-        w.clock_events.setdefault(name, clock.decode(at, None))
+        w.clock_events.setdefault(name, clock.instant(at))
     if d.get("scope"):
         w.set_scope(e, *_split_scope(d["scope"]))
 
@@ -202,7 +202,7 @@ def _on_decision(w: _Folding, e: Event) -> None:
 
 def _on_clock(w: _Folding, e: Event) -> None:
     d = e.data
-    w.clock_events[d["event"]] = clock.decode(d["at"], None)
+    w.clock_events[d["event"]] = clock.instant(d["at"])
     if d.get("obligation"):  # legal decided to notify this authority (`breach decide --notify`)
         w.decisions[d["obligation"]] = _decision(e, notify=True)
     if d["event"] in CORRECTS and w.incident is not None:
@@ -361,7 +361,7 @@ def _notification(e: Event) -> Notification:
     draft = d.get("draft")
     phase = d.get("phase") or "complete"
     return Notification(
-        obligation=d["obligation"], at=clock.decode(d["at"], None), recorded_at=e.at, by=e.author,
+        obligation=d["obligation"], at=clock.instant(d["at"]), recorded_at=e.at, by=e.author,
         phase=LEGACY_PHASES.get(phase, phase), phase_number=d.get("phase_number") or 1,
         reference=d.get("reference"), reasons_for_delay=d.get("reasons_for_delay"), late=bool(d.get("late")),
         recipient=d.get("recipient"), without_approval=bool(d.get("without_approval")), reason=d.get("reason"),

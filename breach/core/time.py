@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
+from typing import overload
 
 from breach.errors import InputError
 
@@ -181,6 +182,14 @@ def decode(utc: str | None, offset: str | None) -> datetime | None:
     return value
 
 
+def instant(utc: str, offset: str | None = None) -> datetime:
+    """decode() for a time an event always records (its `at`): a missing one is a damaged event."""
+    value = decode(utc, offset)
+    if value is None:
+        raise ValueError(f"an event time is missing ({utc!r})")
+    return value
+
+
 def format_offset(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
@@ -194,6 +203,12 @@ def parse_offset(text: str) -> timedelta:
     return sign * timedelta(hours=int(hours), minutes=int(minutes))
 
 
+@overload
+def iso(value: datetime) -> str: ...
+@overload
+def iso(value: None) -> None: ...
+@overload
+def iso(value: datetime | None) -> str | None: ...
 def iso(value: datetime | None) -> str | None:
     """ISO 8601 with offset, seconds precision; None stays None."""
     return value.isoformat(timespec="seconds") if value is not None else None

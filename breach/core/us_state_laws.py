@@ -66,7 +66,7 @@ class Finding:
                 "source": self.source}
 
 
-def load_laws(data: Any) -> dict[str, dict]:
+def load_laws(data: Any) -> dict[str, dict[str, Any]]:
     """The laws by id (``US-CA``), after validation; raises LawDataError listing every problem."""
     problems = validate(data)
     if problems:
@@ -92,7 +92,7 @@ def validate(data: Any) -> list[str]:
     return problems
 
 
-def _law_problems(law: dict) -> list[str]:
+def _law_problems(law: dict[str, Any]) -> list[str]:
     bad: list[str] = []
     bad += [f"unknown key {k!r}" for k in law if k not in REQUIRED + OPTIONAL]
     bad += [f"missing the key {k!r}" for k in REQUIRED if k not in law]
@@ -179,15 +179,15 @@ def _source_problems(sources: Any, status: str) -> list[str]:
     return bad
 
 
-def meets(threshold: dict | None, residents: int) -> bool:
+def meets(threshold: dict[str, Any] | None, residents: int) -> bool:
     """Whether ``residents`` reaches a regulator or CRA threshold (None: no such duty)."""
     if threshold is None:
         return False
     limit = threshold["threshold"]
-    return residents > limit if threshold["op"] == ">" else residents >= limit
+    return bool(residents > limit if threshold["op"] == ">" else residents >= limit)
 
 
-def triggering_combination(law: dict, data_items: Iterable[str]) -> tuple[str, ...] | None:
+def triggering_combination(law: dict[str, Any], data_items: Iterable[str]) -> tuple[str, ...] | None:
     """The first of the law's element combinations all present in ``data_items``."""
     present = set(data_items)
     for item in list(present):
@@ -198,7 +198,7 @@ def triggering_combination(law: dict, data_items: Iterable[str]) -> tuple[str, .
     return None
 
 
-def covered(law: dict, *, data_items: Iterable[str], encrypted: bool = False, key_compromised: bool = False,
+def covered(law: dict[str, Any], *, data_items: Iterable[str], encrypted: bool = False, key_compromised: bool = False,
             redacted: bool = False) -> Finding:
     """Does this state's duty to notify residents arise? Says which combination or safe harbour decided."""
     state, source = law["id"], law["statute"]

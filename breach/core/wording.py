@@ -10,6 +10,7 @@ rebuilt from the structured result (scores, factors, decision) with catalogue ke
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -24,18 +25,18 @@ def is_iso_time(value: Any) -> bool:
     return isinstance(value, str) and bool(_ISO.fullmatch(value))
 
 
-def show_time(value: str, lang: str, t: dict[str, Any]) -> str:
+def show_time(value: str, lang: str, t: Mapping[str, Any]) -> str:
     """'2026-11-28T14:05:00+01:00' -> '28 novembre 2026, 14:05 (UTC+01:00)' (CLDR month names)."""
     from babel.dates import format_date
 
     when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     offset = when.strftime("%z")
     offset = f"{offset[:3]}:{offset[3:]}" if offset else ""
-    return t["datetime_format"].format(date=format_date(when.date(), "long", locale=lang),
+    return str(t["datetime_format"]).format(date=format_date(when.date(), "long", locale=lang),
                                        time=when.strftime("%H:%M"), offset=offset)
 
 
-def country_name(code: str, lang: str, t: dict[str, Any]) -> str:
+def country_name(code: str, lang: str, t: Mapping[str, Any]) -> str:
     """ISO 3166 code -> its name in `lang` (CLDR); 'US-CA' -> 'Californie (États-Unis)'."""
     from babel import Locale
 
@@ -45,7 +46,7 @@ def country_name(code: str, lang: str, t: dict[str, Any]) -> str:
     if sub:
         part = (t.get("subdivisions") or {}).get(code, code)
         return f"{part} ({name})"
-    return name
+    return str(name)
 
 
 def french_typography(text: str) -> str:
@@ -53,14 +54,14 @@ def french_typography(text: str) -> str:
     return _FR_PUNCT.sub("\u202f\\1", text)
 
 
-def _num(value: Any, t: dict[str, Any]) -> str:
+def _num(value: Any, t: Mapping[str, Any]) -> str:
     if value is None:
         return "?"
     text = f"{value:g}" if isinstance(value, float) else str(value)
     return text.replace(".", t["decimal"])
 
 
-def rationale_lines(assessment: dict[str, Any], lang: str, t: dict[str, Any],
+def rationale_lines(assessment: Mapping[str, Any], lang: str, t: Mapping[str, Any],
                     override_reason: str | None) -> list[str]:
     """The decision's reasons in `lang`, from the structured result (not the English lines)."""
     r = t["rationale"]
@@ -95,14 +96,14 @@ def rationale_lines(assessment: dict[str, Any], lang: str, t: dict[str, Any],
     return out
 
 
-def obligation_reason(ob: dict[str, Any], lang: str, t: dict[str, Any], delay: str | None) -> str | None:
+def obligation_reason(ob: dict[str, Any], lang: str, t: Mapping[str, Any], delay: str | None) -> str | None:
     """Why an obligation is in its state, in `lang`: English rule text only in English documents."""
     reason = ob.get("reason")
     if lang == "en" or not reason:
         return reason
     code = ob.get("reason_code") or "other"
     text = t["reasons"].get(code, t["reasons"]["other"])
-    return text.format(reasons=delay or t["reasons"]["none_given"])
+    return str(text).format(reasons=delay or t["reasons"]["none_given"])
 
 
 #: Internal source tokens of shared/reference/regimes.md ([S1], [S27]): not for readers.

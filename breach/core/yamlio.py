@@ -12,6 +12,7 @@ can point at `file:line`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -26,15 +27,19 @@ MAX_DEPTH = 64
 MAX_PLAIN_VALUES = 5_000_000
 
 
-class LineDict(dict):
+class LineDict(dict[Any, Any]):
     line: int = 0
     key_lines: dict[str, int]
 
-    def line_of(self, key: str) -> int:
+    def line_of(self, key: Any) -> int:
         return self.key_lines.get(key, self.line)
 
 
-class LineList(list):
+#: How validators report a problem: `bad(line, message)`.
+Bad = Callable[[int | None, str], None]
+
+
+class LineList(list[Any]):
     line: int = 0
     item_lines: list[int]
 

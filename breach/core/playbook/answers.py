@@ -14,23 +14,25 @@ from breach.errors import InputError
 # --- answering ---------------------------------------------------------------------------
 
 
-def is_relevant(step: Step, answers: dict) -> bool:
+def is_relevant(step: Step, answers: dict[str, Any]) -> bool:
     """Whether the step's condition holds on the answers given so far."""
     return holds(step.when, answers)
 
 
-def relevant_answers(playbook: Playbook, answers: dict) -> dict:
+def relevant_answers(playbook: Playbook, answers: dict[str, Any]) -> dict[str, Any]:
     """Answers of relevant steps only, decided in order, so a stale answer (an
     integrity answer after integrity was removed from breach_types) drops out.
     Pass this to risk.assess."""
-    kept: dict = {}
+    kept: dict[str, Any] = {}
     for step in playbook.steps:
         if step.id in answers and is_relevant(step, kept):
             kept[step.id] = answers[step.id]
     return kept
 
 
-def next_step(playbook: Playbook, answers: dict, skip: frozenset[str] | set[str] = frozenset()) -> Step | None:
+def next_step(
+    playbook: Playbook, answers: dict[str, Any], skip: frozenset[str] | set[str] = frozenset()
+) -> Step | None:
     """The first relevant question with no entry in answers (a skipped optional
     question is stored as None and counts as seen); None when done. `skip`: questions
     not to ask (a fact already known, e.g. the awareness note given on `open`)."""
@@ -41,7 +43,7 @@ def next_step(playbook: Playbook, answers: dict, skip: frozenset[str] | set[str]
     return None
 
 
-def previous_step(playbook: Playbook, answers: dict, before: str | None, *,
+def previous_step(playbook: Playbook, answers: dict[str, Any], before: str | None, *,
                   skip: frozenset[str] | set[str] = frozenset(), only: list[str] | None = None) -> Step | None:
     """The question answered just before `before` (None: the last one answered): where `back` goes."""
     ids = [s.id for s in playbook.steps]
@@ -53,7 +55,7 @@ def previous_step(playbook: Playbook, answers: dict, before: str | None, *,
     return None
 
 
-def place(playbook: Playbook, answers: dict, step: Step, *, defaults: dict | None = None,
+def place(playbook: Playbook, answers: dict[str, Any], step: Step, *, defaults: dict[str, Any] | None = None,
           skip: frozenset[str] | set[str] = frozenset()) -> tuple[int, int]:
     """(n, m): the step's place among the questions that apply now, and how many those are.
 
@@ -62,7 +64,7 @@ def place(playbook: Playbook, answers: dict, step: Step, *, defaults: dict | Non
     order, n goes up by one per question and never backwards.
     """
     defaults = defaults or {}
-    kept: dict = {}
+    kept: dict[str, Any] = {}
     applicable: list[str] = []
     for st in playbook.steps:
         if not is_relevant(st, kept) and st.id != step.id:
@@ -78,7 +80,7 @@ def place(playbook: Playbook, answers: dict, step: Step, *, defaults: dict | Non
     return applicable.index(step.id) + 1, len(applicable)
 
 
-def carried_over(previous: dict, session: dict) -> dict:
+def carried_over(previous: dict[str, Any], session: dict[str, Any]) -> dict[str, Any]:
     """A re-assessment starts from the last answers: the session's answers on top of them.
 
     A question left unanswered in the session (None) that the last answers did not have
@@ -92,7 +94,7 @@ def carried_over(previous: dict, session: dict) -> dict:
     return out
 
 
-def merged_answers(playbook: Playbook, previous: dict, given: dict) -> dict:
+def merged_answers(playbook: Playbook, previous: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
     """`--merge`: the given answers on top of the last ones. Free text given per language
     replaces only those languages; an answer given as null removes it."""
     texts = {s.id for s in playbook.steps if s.type == "text"}
@@ -107,7 +109,7 @@ def merged_answers(playbook: Playbook, previous: dict, given: dict) -> dict:
     return out
 
 
-def lost_answers(playbook: Playbook, previous: dict, new: dict) -> list[str]:
+def lost_answers(playbook: Playbook, previous: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """What the last answers said that the new ones no longer say: `step`, or `step (lang)`
     for one language of a free text."""
     texts = {s.id for s in playbook.steps if s.type == "text"}
@@ -125,7 +127,7 @@ def lost_answers(playbook: Playbook, previous: dict, new: dict) -> list[str]:
     return lost
 
 
-def missing_answers(playbook: Playbook, answers: dict) -> list[Step]:
+def missing_answers(playbook: Playbook, answers: dict[str, Any]) -> list[Step]:
     """Relevant, required questions still without an answer."""
     kept = relevant_answers(playbook, answers)
     return [
@@ -153,7 +155,7 @@ def parse_answer(step: Step, text: str, *, default_zone: str = "Europe/Brussels"
     return kind.parse(step, text, default_zone, now)
 
 
-def unknown_answers(playbook: Playbook, answers: dict) -> list[str]:
+def unknown_answers(playbook: Playbook, answers: dict[str, Any]) -> list[str]:
     """Answer keys that are not steps of the playbook: a typo must not silently drop a fact."""
     ids = [s.id for s in playbook.steps]
     problems = []
@@ -165,7 +167,7 @@ def unknown_answers(playbook: Playbook, answers: dict) -> list[str]:
     return problems
 
 
-def check_answers(playbook: Playbook, answers: dict) -> list[str]:
+def check_answers(playbook: Playbook, answers: dict[str, Any]) -> list[str]:
     """Problems with an answers file: unknown step ids and values of the wrong type."""
     if not isinstance(answers, dict):
         return [f"answers must be a mapping of step id to value, not {type(answers).__name__}"]
@@ -184,7 +186,7 @@ def check_answers(playbook: Playbook, answers: dict) -> list[str]:
     return problems
 
 
-def tasks_for(playbook: Playbook, answers: dict) -> list[dict]:
+def tasks_for(playbook: Playbook, answers: dict[str, Any]) -> list[dict[str, Any]]:
     """The actions this breach calls for: task steps whose condition holds."""
     kept = relevant_answers(playbook, answers)
     return [
@@ -201,7 +203,7 @@ _CB_STEPS = {"confidentiality", "integrity", "availability", "malicious", "breac
              "exfiltration_ruled_out"}
 
 
-def describe_effect(step: Step, value: Any, answers: dict) -> str | None:
+def describe_effect(step: Step, value: Any, answers: dict[str, Any]) -> str | None:
     """One line shown after an answer: what it did to the score or to the duties."""
     from breach.core import risk
 

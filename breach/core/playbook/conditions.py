@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 from breach.core.playbook.model import MAX_EXPRESSION, OPS, AllOf, AnyOf, Condition, Leaf, NotOf
 from breach.errors import Problem
@@ -12,11 +12,11 @@ from breach.errors import Problem
 # --- conditions: evaluation ------------------------------------------------------------
 
 
-def _answered(answers: dict, step_id: str) -> bool:
+def _answered(answers: dict[str, Any], step_id: str) -> bool:
     return answers.get(step_id) is not None
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -28,7 +28,7 @@ def equal(answer: Any, value: Any) -> bool:
     return type(answer) is type(value) and answer == value  # True is not 1, "1" is not 1
 
 
-def holds(cond: Condition | None, answers: dict) -> bool:
+def holds(cond: Condition | None, answers: dict[str, Any]) -> bool:
     """Interpret a condition on answers. An unanswered step makes a leaf false."""
     if cond is None:
         return True
@@ -53,12 +53,12 @@ def holds(cond: Condition | None, answers: dict) -> bool:
         return isinstance(answer, list | tuple | dict) and cond.value in answer
     if not _number(answer):
         return False
-    return {
+    return bool({
         "gt": answer > cond.value,
         "gte": answer >= cond.value,
         "lt": answer < cond.value,
         "lte": answer <= cond.value,
-    }[cond.op]
+    }[cond.op])
 
 
 def leaves(cond: Condition | None) -> Iterator[Leaf]:
@@ -89,7 +89,8 @@ class Ctx:
 
 def line_at(node: Any, key: str | int | None = None, fallback: int | None = None) -> int | None:
     if key is not None and hasattr(node, "line_of"):
-        return node.line_of(key)
+        line: int = node.line_of(key)
+        return line
     return getattr(node, "line", None) or fallback
 
 
@@ -120,8 +121,9 @@ def compile_condition(raw: Any, line: int | None, ctx: Ctx) -> Condition | None:
         if not isinstance(body, list) or not body:
             ctx.add(line_at(raw, key), f"{key!r} takes a non-empty list of conditions")
             return None
-        items = [compile_condition(c, line_at(body, i, line_at(raw, key)), ctx) for i, c in enumerate(body)]
-        if any(i is None for i in items):
+        compiled = [compile_condition(c, line_at(body, i, line_at(raw, key)), ctx) for i, c in enumerate(body)]
+        items = [i for i in compiled if i is not None]
+        if len(items) != len(compiled):
             return None
         return (AllOf if key == "all" else AnyOf)(tuple(items))
     if "step" not in raw:
@@ -269,8 +271,8 @@ def _translate(node: ast.AST) -> Condition:
         return AllOf(items) if isinstance(node.op, ast.And) else AnyOf(items)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         return NotOf(_translate(node.operand))
-    if _step_name(node):
-        return Leaf(node.id, "equals", True)  # bare `malicious` means malicious == true
+    if name := _step_name(node):
+        return Leaf(name, "equals", True)  # bare `malicious` means malicious == true
     if isinstance(node, ast.Compare):
         parts: list[Condition] = []
         left = node.left

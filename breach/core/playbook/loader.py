@@ -48,7 +48,7 @@ def _read(text: str, source: str) -> tuple[Any, list[Problem]]:
         loader.dispose()
 
 
-def _text(node: dict, key: str, ctx: Ctx, *, required: bool) -> str:
+def _text(node: dict[str, Any], key: str, ctx: Ctx, *, required: bool) -> str:
     value = node.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -60,7 +60,7 @@ def _text(node: dict, key: str, ctx: Ctx, *, required: bool) -> str:
     return str(value).strip()
 
 
-def _choices(node: dict, kind: StepType | None, ctx: Ctx) -> tuple[Choice, ...]:
+def _choices(node: dict[str, Any], kind: StepType | None, ctx: Ctx) -> tuple[Choice, ...]:
     raw = node.get("choices")
     if raw is None:
         if kind is not None and kind.takes_choices:
@@ -132,7 +132,7 @@ def _step(node: Any, index: int, steps_line: int | None, ctx: Ctx) -> Step | Non
         return None
     step = Step(
         id=step_id,
-        type=type_name,
+        type=str(type_name),  # a known type, so text
         question=question,
         help=help_text,
         choices=choices,
@@ -153,7 +153,7 @@ def _step(node: Any, index: int, steps_line: int | None, ctx: Ctx) -> Step | Non
     return step
 
 
-def _step_id(node: dict, line: int | None, ctx: Ctx) -> str | None:
+def _step_id(node: dict[str, Any], line: int | None, ctx: Ctx) -> str | None:
     """The step's id if it is snake_case; else report it and return None."""
     step_id = node.get("id")
     if isinstance(step_id, str) and STEP_ID.match(step_id):
@@ -162,7 +162,7 @@ def _step_id(node: dict, line: int | None, ctx: Ctx) -> str | None:
     return None
 
 
-def _step_type(node: dict, line: int | None, step_id: str | None, ctx: Ctx) -> StepType | None:
+def _step_type(node: dict[str, Any], line: int | None, step_id: str | None, ctx: Ctx) -> StepType | None:
     """The step's type (from STEP_TYPES), or None when missing or unknown (reported)."""
     type_name = node.get("type")
     kind = STEP_TYPES.get(type_name) if isinstance(type_name, str) else None
@@ -173,7 +173,7 @@ def _step_type(node: dict, line: int | None, step_id: str | None, ctx: Ctx) -> S
     return kind
 
 
-def _bounds(node: dict, kind: StepType | None, ctx: Ctx) -> dict[str, int | None]:
+def _bounds(node: dict[str, Any], kind: StepType | None, ctx: Ctx) -> dict[str, int | None]:
     """An integer step's min and max, checked: whole numbers, min not above max."""
     bounds: dict[str, int | None] = {}
     for key in ("min", "max"):
@@ -191,7 +191,7 @@ def _bounds(node: dict, kind: StepType | None, ctx: Ctx) -> dict[str, int | None
 
 def _check_references(
     step: Step,
-    node: dict,
+    node: dict[str, Any],
     *,
     known: dict[str, Step],
     later: dict[str, int],
@@ -351,7 +351,7 @@ def build_playbook(text: str, path: PurePath) -> tuple[Playbook | None, list[Pro
     return playbook, []
 
 
-def _steps(raw_steps: list, ctx: Ctx) -> list[Step]:
+def _steps(raw_steps: list[Any], ctx: Ctx) -> list[Step]:
     """The steps in order, each checked alone, then against the steps before it (ids, references,
     reachability); a step with a problem is left out so the next ones are not reported for it."""
     # Ids first, so a condition can tell "comes later" from "unknown".
