@@ -151,7 +151,7 @@ def parse_mappings(items: Any, where: str) -> list[Customer]:
         items = items.get("customers")
     if not isinstance(items, list):
         raise InputError(f"{where}: expected a list of customers (or `customers:` with a list)")
-    rows = []
+    rows: list[tuple[int, list[str] | None, str]] = []
     for i, item in enumerate(items, 1):
         if not isinstance(item, Mapping):
             rows.append((i, None, "each customer is a mapping"))

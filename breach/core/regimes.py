@@ -63,7 +63,7 @@ class Facts:
     customers: tuple[cust.Customer, ...] = ()
     #: The US state laws by id (US-CA), element by element (breach.adapters.rules.load_us_laws): a us-states
     #: rule applies only when its state's law covers the assessed data items. None: not consulted.
-    us_laws: dict[str, dict] | None = None
+    us_laws: dict[str, dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -364,7 +364,7 @@ def _not_applicable(rule: Rule, facts: Facts, started_at: datetime | None) -> st
     return _trigger_reason(rule.trigger, facts) or _us_state_reason(rule, facts)
 
 
-def _us_law(rule: Rule, facts: Facts) -> dict | None:
+def _us_law(rule: Rule, facts: Facts) -> dict[str, Any] | None:
     """The state law a us-states rule rests on, when the laws table was handed in."""
     if rule.regime != "us-states" or not facts.us_laws:
         return None

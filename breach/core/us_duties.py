@@ -53,7 +53,7 @@ def encryption(answers: Mapping[str, Any]) -> tuple[bool, bool]:
     return encrypted, key if isinstance(key, bool) else state == "encrypted_key_compromised"
 
 
-def finding(law: dict, assessment: Mapping[str, Any] | None) -> Finding | None:
+def finding(law: dict[str, Any], assessment: Mapping[str, Any] | None) -> Finding | None:
     """Whether the state's duty arises for the latest assessment; None while its data items are not
     known (no assessment, or data_items unanswered): the duty is then kept, cautiously."""
     answers = (assessment or {}).get("answers") or {}
@@ -64,7 +64,7 @@ def finding(law: dict, assessment: Mapping[str, Any] | None) -> Finding | None:
     return covered(law, data_items=elements(items), encrypted=encrypted, key_compromised=key_compromised)
 
 
-def reason(law: dict, found: Finding, data_items: Iterable[str]) -> str:
+def reason(law: dict[str, Any], found: Finding, data_items: Iterable[str]) -> str:
     """Why the duty does not arise, citing the statute."""
     if found.safe_harbour == "encryption":
         return (f"{law['statute']}: encryption safe harbour: the data were encrypted and the key was not "
@@ -75,7 +75,7 @@ def reason(law: dict, found: Finding, data_items: Iterable[str]) -> str:
     return f"{law['statute']}: no covered element combination: {present}"
 
 
-def basis(law: dict, found: Finding) -> str:
+def basis(law: dict[str, Any], found: Finding) -> str:
     """Why the duty arises: the element combination that triggered it, and the key when encrypted."""
     text = f"{law['statute']} covers {' + '.join(found.combination or ())}"
     if "key was compromised" in found.reason:

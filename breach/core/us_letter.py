@@ -18,7 +18,7 @@ from breach.core import us_duties
 OFFER_ANSWER = "identity_theft_offer"
 
 
-def letter_facts(law: dict, answers: Mapping[str, Any], times: Mapping[str, datetime | None], *,
+def letter_facts(law: dict[str, Any], answers: Mapping[str, Any], times: Mapping[str, datetime | None], *,
                  now: datetime) -> dict[str, Any]:
     """`times`: the incident's occurred_at and aware_at; `answers`: the latest assessment's answers."""
     zone = law["zone"]
@@ -47,7 +47,7 @@ def _parsed(value: Any) -> datetime | None:
         return None
 
 
-def state_law_context(law: dict | None, state: Any, *, now: datetime) -> dict[str, Any]:
+def state_law_context(law: dict[str, Any] | None, state: Any, *, now: datetime) -> dict[str, Any]:
     """For a letter to a US state's residents (us-ca-letter): `us_law`, what that state's law asks of it."""
     if law is None:
         return {}
