@@ -61,6 +61,7 @@ def test_review_states_and_diff(cli: Cli, assessed: str, tmp_path: Path) -> None
     assert states[("subject-letter", 1)] == "changes requested"
     # a second version after a reassessment with a different count
     answers = HIGH.read_text().replace("subjects_count: 80000", "subjects_count: 91234").replace(
+        "DE: 20000}", "DE: 31234}").replace(  # the people per country add up to the count (issue 23)
         "and what people bought.", "and what 91,234 people bought.")  # the letter shows the plain summary
     changed = tmp_path / "answers.yaml"
     changed.write_text(answers)
