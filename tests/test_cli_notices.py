@@ -61,6 +61,7 @@ def test_review_states_and_diff(cli: Cli, assessed: str, tmp_path: Path) -> None
     assert states[("subject-letter", 1)] == "changes requested"
     # a second version after a reassessment with a different count
     answers = HIGH.read_text().replace("subjects_count: 80000", "subjects_count: 91234").replace(
+        "DE: 20000}", "DE: 31234}").replace(  # the people per country add up to the count (issue 23)
         "and what people bought.", "and what 91,234 people bought.")  # the letter shows the plain summary
     changed = tmp_path / "answers.yaml"
     changed.write_text(answers)
@@ -72,7 +73,8 @@ def test_review_states_and_diff(cli: Cli, assessed: str, tmp_path: Path) -> None
     assert rows[("subject-letter", 2)]["state"] == "draft"
     diff = cli("review", "diff", assessed, "sa-notification", "--lang", "fr", "--from", "1", "--to", "2").stdout
     changed_lines = [line for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
-    assert changed_lines and all("91" in line or "80" in line for line in changed_lines)
+    # the count, and the people per country that add up to it (DE 20,000 -> 31,234; issue 23)
+    assert changed_lines and all("91" in line or "80" in line or "Allemagne" in line for line in changed_lines)
     assert all(not line.startswith(" ") for line in diff.splitlines())  # changed lines only, no context
     assert cli("review", "approve", assessed, "subject-letter", "--version", "2", "--as", "legal").exit_code == 0
     rows = {(r["kind"], r["lang"], r["version"]): r for r in cli.json("review", assessed)}

@@ -276,8 +276,8 @@ def test_facts_given_on_open_are_not_asked_again(cli: Cli, home: Path, tmp_path:
 
 def test_merge_keeps_the_answers_the_file_does_not_give(cli: Cli, assessed: str, tmp_path: Path) -> None:
     change = tmp_path / "change.yaml"
-    change.write_text("subjects_count: 12400\nnature_summary: {fr: Un attaquant a publié la base.}\n"
-                      "advice_to_subjects: null\n")
+    change.write_text("subjects_count: 12400\njurisdictions: {BE: 12400}\n"  # counts that add up (issue 23)
+                      "nature_summary: {fr: Un attaquant a publié la base.}\nadvice_to_subjects: null\n")
     first = json.loads(assessed_answers(cli, assessed)[-1])
     result = cli("assess", assessed, "--answers", str(change), "--merge", "--json")
     assert result.exit_code == 0, result.output
@@ -287,7 +287,7 @@ def test_merge_keeps_the_answers_the_file_does_not_give(cli: Cli, assessed: str,
     assert second["subjects_count"] == 12400
     assert second["nature_summary"] == {**first["nature_summary"], "fr": "Un attaquant a publié la base."}
     assert "advice_to_subjects" not in second
-    unchanged = set(first) - {"subjects_count", "nature_summary", "advice_to_subjects"}
+    unchanged = set(first) - {"subjects_count", "jurisdictions", "nature_summary", "advice_to_subjects"}
     assert unchanged and all(second[k] == first[k] for k in unchanged)
 
 

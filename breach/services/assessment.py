@@ -26,6 +26,7 @@ from breach.core.playbook import (
     tasks_for,
     unknown_answers,
 )
+from breach.core.playbook.consistency import answer_problems
 from breach.core.state import IncidentState
 from breach.core.textsafe import MAX_ANSWER, check_length
 from breach.core.yamlio import plain
@@ -141,6 +142,7 @@ def finish(session: Session, incident_id: str, *, playbook_name: str, answers: d
     problems = check_answers(playbook, answers)
     if problems:
         raise InputError("the answers do not fit the playbook:\n" + "\n".join(problems))
+    check_consistent(session, incident, playbook, answers, now=now)
     missing = missing_answers(playbook, answers)
     if missing:
         raise InputError("missing answers: " + ", ".join(s.id for s in missing))
@@ -168,6 +170,15 @@ def finish(session: Session, incident_id: str, *, playbook_name: str, answers: d
                 "state": "open"})
         session.changed(incident.id, "assessed", now=now)
     return {"incident": incident.id, **result}
+
+
+def check_consistent(session: Session, incident: Incident, playbook: Any, answers: dict[str, Any], *,
+                     now: datetime) -> None:
+    """Refuse answers that cannot all be true: counts that do not add up, impossible times, unknown languages."""
+    problems = answer_problems(playbook, answers, now=now, occurred_at=incident.occurred_at,
+                               languages=text_languages(session))
+    if problems:
+        raise InputError("the answers cannot all be true:\n" + "\n".join(problems))
 
 
 def one_role(incident: Incident, answers: dict[str, Any]) -> dict[str, Any]:
