@@ -41,7 +41,7 @@ def status(
     """
     import shutil
 
-    from breach.services.status import status_json, status_rows
+    from breach.services.status import status_json, status_rows, to_confirm
 
     from .status_view import render_status
 
@@ -52,6 +52,7 @@ def status(
             return
         rows = status_rows(s, incident_id, now=current, pending_only=pending)
         zone = s.zone if rows else "UTC"
+        confirm = to_confirm(s, [r["incident"] for r in rows])
     if not rows:
         typer.echo("Nothing due: no open incident has an obligation.")
         return
@@ -63,6 +64,9 @@ def status(
         if colour and ("OVERDUE" in line or "DUE NOW" in line or n == 0):
             line = typer.style(line, fg="red" if "OVERDUE" in line else None, bold=True)
         typer.echo(line)
+    for iid, questions in confirm.items():  # decided on a cautious reading until answered (GDPR Art. 33(4))
+        typer.echo(f"{iid}: to confirm: {', '.join(q.replace('_', ' ') for q in questions)} "
+                   f"(cautious reading taken; breach assess {iid} --answers FILE)")
 
 
 @command(cli)

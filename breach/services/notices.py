@@ -67,9 +67,9 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
     chosen, lang = _addressee(session, kind, authority, lang)
     _check_phase(kind, phase)
     dirs = tuple(search_path("templates", session.resource_home()))
-    fields = incident_dict(state.incident)
     found = obligations_of(session, state, now=now)  # its facts built once, each rule evaluated once
-    context = notice_context(state, fields, found, org=session.org, now=now, authority=chosen)
+    context = notice_context(state, incident_dict(state.incident), found, org=session.org, now=now, authority=chosen)
+    _check_public_notice(kind, context, state.incident.id)
     phase = with_phase(context, kind, phase, labels=catalogue("en")["fields"])
     rendered = render(kind, lang, fmt, context, template_dirs=dirs)
     if strict and rendered.missing:
@@ -125,6 +125,22 @@ def _addressee(session: Session, kind: str, authority: str | None, lang: str | N
         session.warn(f"Warning: {chosen.why}; draft for one authority with --authority DE-XX once counsel "
                      "has decided")
     return chosen, lang
+
+
+def _check_public_notice(kind: str, context: dict[str, Any], incident_id: str) -> None:
+    """A public notice only where letters would take disproportionate effort (GDPR Art. 34(3)(c))."""
+    if kind != "public-notice":
+        return
+    assessment = context.get("assessment") or {}
+    if assessment.get("public_communication"):
+        return
+    found = "it has no assessment yet" if not assessment else (
+        "its assessment did not find it (disproportionate_effort is not true)" if assessment.get("notify_subjects")
+        or assessment.get("risk") == "high" else "its assessment owes no communication to the people concerned")
+    raise InputError(f"{incident_id}: a public notice is drafted only where contacting each person individually would "
+                     f"involve disproportionate effort (GDPR Art. 34(3)(c)), and {found}; draft subject-letter "
+                     f"instead, or answer disproportionate_effort: true with disproportionate_effort_evidence "
+                     f"(breach assess {incident_id} --answers FILE)")
 
 
 def _check_phase(kind: str, phase: str | None) -> None:
