@@ -61,7 +61,7 @@ def test_a_bank_account_breach_names_financial_data(cli: Cli, tmp_path: Path, la
                      special_categories=False)
     iid = assessed_with(cli, tmp_path, answers)
     text = draft_text(cli, iid, "sa-notification", lang)
-    section = text.split("### 7.", 1)[1].split("### 8.", 1)[0]  # the personal data concerned, before the severity section
+    section = text.split("### 7.", 1)[1].split("### 8.", 1)[0]  # personal data concerned (not severity)
     assert financial in section
 
 
