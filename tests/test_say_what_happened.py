@@ -123,6 +123,6 @@ def test_what_is_to_confirm_is_information_to_follow_in_the_sa_notice(cli: Cli, 
 def test_status_lists_what_is_to_confirm_per_incident(cli: Cli, tmp_path: Path) -> None:
     iid = assessed_with(cli, tmp_path, silent("1-access-without-malware.yaml"))
     out = cli("status").stdout
-    assert f"{iid}: to confirm: exfiltration ruled out" in out
+    assert f"To confirm for {iid}: exfiltration ruled out" in out
     settled = assessed_with(cli, tmp_path, {**load_yaml(HIGH_RISK_ANSWERS), "malware": True})
-    assert f"{settled}: to confirm" not in cli("status").stdout
+    assert f"To confirm for {settled}" not in cli("status").stdout

@@ -59,14 +59,24 @@ def status(
     width = shutil.get_terminal_size((100, 24)).columns
     lines = render_status(rows, zone=zone, width=width, show_all=all_ and not pending, explain=explain,
                           single=incident_id is not None)
+    lines[1:1] = _to_confirm_lines(confirm, width)
     colour = is_tty()
     for n, line in enumerate(lines):
         if colour and ("OVERDUE" in line or "DUE NOW" in line or n == 0):
             line = typer.style(line, fg="red" if "OVERDUE" in line else None, bold=True)
         typer.echo(line)
-    for iid, questions in confirm.items():  # decided on a cautious reading until answered (GDPR Art. 33(4))
-        typer.echo(f"{iid}: to confirm: {', '.join(q.replace('_', ' ') for q in questions)} "
-                   f"(cautious reading taken; breach assess {iid} --answers FILE)")
+
+
+def _to_confirm_lines(confirm: dict[str, list[str]], width: int) -> list[str]:
+    """A line per incident decided on a cautious reading, until answered (GDPR Art. 33(4): to follow)."""
+    import textwrap
+
+    out = []
+    for iid, questions in confirm.items():
+        text = (f"To confirm for {iid}: {', '.join(q.replace('_', ' ') for q in questions)} "
+                f"(cautious reading taken; breach assess {iid} --answers FILE)")
+        out += textwrap.wrap(text, max(width, 60), subsequent_indent="    ", break_on_hyphens=False)
+    return out
 
 
 @command(cli)
