@@ -59,7 +59,8 @@ def status(
     width = shutil.get_terminal_size((100, 24)).columns
     lines = render_status(rows, zone=zone, width=width, show_all=all_ and not pending, explain=explain,
                           single=incident_id is not None)
-    lines[1:1] = _to_confirm_lines(confirm, width)
+    at = len(lines) - 1 if lines[-1].startswith("+ ") else len(lines)  # after the table, before the summary
+    lines[at:at] = _to_confirm_lines(confirm, width)
     colour = is_tty()
     for n, line in enumerate(lines):
         if colour and ("OVERDUE" in line or "DUE NOW" in line or n == 0):
