@@ -86,7 +86,8 @@ def test_every_shipped_notice_survives_word_and_back_unchanged(cli: Cli, assesse
     for kind, lang in PAIRS:
         # A notice to the authority reads differently in each phase (Art. 33(4)): each one goes to Word and back.
         for phase in PHASES if kind == "sa-notification" else (None,):
-            drafted = cli.json("draft", public if kind == "public-notice" else assessed, kind, "--lang", lang, *(("--phase", phase) if phase else ()))
+            iid = public if kind == "public-notice" else assessed
+            drafted = cli.json("draft", iid, kind, "--lang", lang, *(("--phase", phase) if phase else ()))
             text = Path(drafted["path"]).read_text()
             out = word.write_docx(tmp_path / f"{kind}.{lang}.docx", parse(text), title=kind, marker="DRAFT",
                                   footer="f", keywords_="k", lang=lang)
