@@ -63,12 +63,31 @@ def test_an_approved_version_renders_without_the_marker(cli: Cli, assessed: str)
     assert "approved by M. Dupont" in doc.sections[0].footer.paragraphs[0].text
 
 
+def public_incident(cli: Cli, tmp_path: Path) -> str:
+    """An incident whose letters would take disproportionate effort: a public notice instead (GDPR Art. 34(3)(c))."""
+    import json
+
+    from conftest import HIGH_RISK_ANSWERS
+
+    from breach.adapters.yamlfiles import load_yaml
+
+    answers = {**load_yaml(HIGH_RISK_ANSWERS), "data_items": ["name", "password", "account"],
+               "disproportionate_effort": True, "disproportionate_effort_evidence": "Only user names are held."}
+    path = tmp_path / "public.json"
+    path.write_text(json.dumps(answers))
+    iid = cli.open("public", "--aware-at", "2026-11-28 09:00")
+    assert cli("assess", iid, "--answers", str(path)).exit_code == 0
+    return iid
+
+
 def test_every_shipped_notice_survives_word_and_back_unchanged(cli: Cli, assessed: str, tmp_path: Path) -> None:
     assert ("us-ca-letter", "en") in PAIRS and ("us-ca-letter", "fr") not in PAIRS
+    public = public_incident(cli, tmp_path)  # a public notice only where Art. 34(3)(c) was found (issue 22)
     for kind, lang in PAIRS:
         # A notice to the authority reads differently in each phase (Art. 33(4)): each one goes to Word and back.
         for phase in PHASES if kind == "sa-notification" else (None,):
-            drafted = cli.json("draft", assessed, kind, "--lang", lang, *(("--phase", phase) if phase else ()))
+            iid = public if kind == "public-notice" else assessed
+            drafted = cli.json("draft", iid, kind, "--lang", lang, *(("--phase", phase) if phase else ()))
             text = Path(drafted["path"]).read_text()
             out = word.write_docx(tmp_path / f"{kind}.{lang}.docx", parse(text), title=kind, marker="DRAFT",
                                   footer="f", keywords_="k", lang=lang)

@@ -41,7 +41,7 @@ def status(
     """
     import shutil
 
-    from breach.services.status import status_json, status_rows
+    from breach.services.status import status_json, status_rows, to_confirm
 
     from .status_view import render_status
 
@@ -52,12 +52,15 @@ def status(
             return
         rows = status_rows(s, incident_id, now=current, pending_only=pending)
         zone = s.zone if rows else "UTC"
+        confirm = to_confirm(s, [r["incident"] for r in rows])
     if not rows:
         typer.echo("Nothing due: no open incident has an obligation.")
         return
     width = shutil.get_terminal_size((100, 24)).columns
     lines = render_status(rows, zone=zone, width=width, show_all=all_ and not pending, explain=explain,
                           single=incident_id is not None)
+    at = len(lines) - 1 if lines[-1].startswith("+ ") else len(lines)  # after the table, before the summary
+    lines[at:at] = _to_confirm_lines(confirm, width)
     from breach.services.customers import status_lines
 
     lines = status_lines(rows, now=current) + lines  # the first day of a processor: the customers' windows lead
@@ -66,6 +69,18 @@ def status(
         if colour and ("OVERDUE" in line or "DUE NOW" in line or n == 0):
             line = typer.style(line, fg="red" if "OVERDUE" in line else None, bold=True)
         typer.echo(line)
+
+
+def _to_confirm_lines(confirm: dict[str, list[str]], width: int) -> list[str]:
+    """A line per incident decided on a cautious reading, until answered (GDPR Art. 33(4): to follow)."""
+    import textwrap
+
+    out = []
+    for iid, questions in confirm.items():
+        text = (f"To confirm for {iid}: {', '.join(q.replace('_', ' ') for q in questions)} "
+                f"(cautious reading taken; breach assess {iid} --answers FILE)")
+        out += textwrap.wrap(text, max(width, 60), subsequent_indent="    ", break_on_hyphens=False)
+    return out
 
 
 @command(cli)

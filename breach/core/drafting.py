@@ -451,7 +451,8 @@ class Helpers:
 
     #: The methods a template may call, by the name it calls them.
     EXPOSED = ("val", "need", "opt", "fact", "need_list", "lab", "show", "yesno", "authority", "country",
-               "jurisdictions", "entity_line", "rationale", "obligation_rows", "advice", "phase")
+               "jurisdictions", "entity_line", "rationale", "obligation_rows", "advice", "phase", "data_kinds",
+               "to_confirm", "evidence")
 
     def __init__(self, context: dict[str, Any], lang: str, t: Mapping[str, Any], misses: list[str]):
         self.context, self.lang, self.t, self.misses = context, lang, t, misses
@@ -628,6 +629,35 @@ class Helpers:
         items = _lookup(self.context, _A + "data_items") or []
         table = self.t.get("advice") or {}
         return list(dict.fromkeys(table[i] for i in items if isinstance(i, str) and i in table))
+
+    def data_kinds(self) -> str:
+        """The kinds of data among the items involved (health data, contact details...), in `lang`.
+
+        Never the whole ENISA category (GDPR Art. 33(3)(a): the categories of data concerned): a health-only
+        breach names health data, contact details appear only with a contact item (e-mail, address, phone).
+        """
+        from breach.core.data_words import data_kinds
+
+        kinds = data_kinds(_lookup(self.context, _A + "data_items"))
+        if not kinds:
+            return self.need(_A + "data_items")
+        words = self.t.get("data_kinds") or {}
+        return ", ".join(str(words.get(k, k)) for k in kinds)
+
+    def evidence(self, fact: str) -> str | None:
+        """The evidence given for a mitigating fact (e.g. "disproportionate_effort") in `lang`, or None."""
+        from breach.core.data_words import evidence_in
+
+        given = (_lookup(self.context, "assessment.evidence") or {}).get(fact)
+        return evidence_in(given, self.lang, dict(self.t)) or None
+
+    def to_confirm(self) -> list[str]:
+        """The questions the decision took a cautious reading of, in `lang` (GDPR Art. 33(4): to follow)."""
+        assessment = _lookup(self.context, "assessment")
+        items = assessment.get("to_confirm") if isinstance(assessment, dict) else None
+        questions = self.t.get("questions_to_confirm") or {}
+        return [str(questions.get(q, str(q).replace("_", " "))) for item in items or [] if isinstance(item, dict)
+                for q in [item.get("question")] if q]
 
     def phase(self) -> str | None:
         """initial, complete or supplementary (Art. 33(4); the Belgian DPA form's type of notification)."""

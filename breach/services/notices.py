@@ -78,6 +78,7 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
     law = us_law_for(kind)  # the US state law a residents' letter follows, if any
     context = notice_context(state, fields, found, org=session.org, now=now, authority=chosen, country=country)
     context.update(state_law_context(law, state, now=now))
+    _check_public_notice(kind, context, state.incident.id)
     phase = with_phase(context, kind, phase, labels=catalogue("en")["fields"])
     rendered = render(kind, lang, fmt, context, template_dirs=dirs)
     if strict and rendered.missing:
@@ -153,6 +154,22 @@ def _country(kind: str, country: str | None) -> str | None:
     if not re.fullmatch(r"[A-Z]{2}(-[A-Z0-9]{1,3})?", code):
         raise InputError(f"--country must be a country code like NL or US-CA, not {country!r}")
     return code
+
+
+def _check_public_notice(kind: str, context: dict[str, Any], incident_id: str) -> None:
+    """A public notice only where letters would take disproportionate effort (GDPR Art. 34(3)(c))."""
+    if kind != "public-notice":
+        return
+    assessment = context.get("assessment") or {}
+    if assessment.get("public_communication"):
+        return
+    found = "it has no assessment yet" if not assessment else (
+        "its assessment did not find it (disproportionate_effort is not true)" if assessment.get("notify_subjects")
+        or assessment.get("risk") == "high" else "its assessment owes no communication to the people concerned")
+    raise InputError(f"{incident_id}: a public notice is drafted only where contacting each person individually would "
+                     f"involve disproportionate effort (GDPR Art. 34(3)(c)), and {found}; draft subject-letter "
+                     f"instead, or answer disproportionate_effort: true with disproportionate_effort_evidence "
+                     f"(breach assess {incident_id} --answers FILE)")
 
 
 def _check_phase(kind: str, phase: str | None) -> None:

@@ -102,3 +102,15 @@ def incident_list(session: Session, *, include_closed: bool, now: datetime) -> l
     """`breach list`: each incident's facts (ISO times) and the zone to show them in."""
     return [{**p["incident"], "zone": session.config.zone_or(p["org_zone"])}
             for p in incident_projections(session, now=now, include_closed=include_closed)]
+
+
+def to_confirm(session: Session, incident_ids: list[str]) -> dict[str, list[str]]:
+    """The questions each incident's decision took a cautious reading of (its assessment's `to_confirm`)."""
+    found = {}
+    for iid in dict.fromkeys(incident_ids):
+        assessment = session.state(iid).assessment
+        questions = [c.get("question") for c in (assessment.result.get("to_confirm") or []) if isinstance(c, dict)
+                     ] if assessment else []
+        if questions:
+            found[iid] = [str(q) for q in questions if q]
+    return found
