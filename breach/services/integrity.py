@@ -45,7 +45,7 @@ def verify(session: Session, incident_id: str | None = None, *, against_slack: b
     results = _store_findings(store, one, rows)
     if one is not None and one not in rows and not results:
         store.incident_row(one)  # NotFoundError naming the fix
-    ids = [one] if one in rows else ([] if one else list(rows))
+    ids: list[str] = [one] if one is not None and one in rows else ([] if one else list(rows))
     config = _slack_config() if against_slack else None
     walked = store.walk_chains(one if one in rows else None) if ids else {}
     opened = {r["incident_id"]: r["opened_hash"] for r in store.ledger_rows()}

@@ -72,7 +72,8 @@ def record_notification(
         if correction:
             if not notices:
                 raise InputError(f"{incident.id} has no recorded {obligation} notice to correct")
-            data = _correction(session, incident.id, obligation, first or notices[-1], state=state, when=at and when,
+            data = _correction(session, incident.id, obligation, first or notices[-1], state=state,
+                               when=when if at else None,
                                reference=reference, reasons_for_delay=reasons_for_delay, phase=phase,
                                reason=str(reason))
         else:

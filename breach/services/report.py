@@ -134,7 +134,8 @@ def render_report(data: dict[str, Any], *, template_dirs: tuple[Path, ...], site
 
     env = make_environment("html", template_dirs)
     try:
-        return env.get_template(template).render(**data, site={"nav": [], "links": False, "base": "", **(site or {})})
+        site_data = {"nav": [], "links": False, "base": "", **(site or {})}
+        return str(env.get_template(template).render(**data, site=site_data))
     except TemplateError as exc:  # a data folder's own report template that is broken: no traceback
         raise InputError(f"template {template} cannot be rendered: {exc.__class__.__name__}: {exc}") from None
 
