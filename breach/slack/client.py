@@ -196,7 +196,7 @@ def send(client: WebClient | None, config: SlackConfig, message: Mapping[str, An
     result: dict = {"ts": None, "channel": None, "scheduled_message_id": None}
     with _translated(gone_ok=op == "delete_scheduled"):
         # What a post and a scheduled post share: channel, content, thread, idempotency key.
-        new_message = {
+        new_message: dict[str, Any] = {
             "channel": message.get("channel") or config.channel, "text": text, "blocks": blocks,
             "thread_ts": message.get("thread_ts"), "metadata": _metadata(key, message.get("witness")),
             "unfurl_links": False, "unfurl_media": False,
