@@ -147,7 +147,7 @@ def _classify(error: str, status: int) -> BreachError:
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def _metadata(key: str, witness: Mapping[str, Any] | None = None) -> dict:
+def _metadata(key: str | None, witness: Mapping[str, Any] | None = None) -> dict:
     """The idempotency key, and the chain head a status message witnesses (ids and hashes only)."""
     payload: dict[str, Any] = {"key": key}
     if witness:
@@ -268,7 +268,7 @@ class _translated:
         return False
 
 
-def _send_webhook(config: SlackConfig, *, text: str | None, blocks: list | None, key: str,
+def _send_webhook(config: SlackConfig, *, text: str | None, blocks: list | None, key: str | None,
                   witness: Mapping[str, Any] | None = None) -> dict:
     from slack_sdk.http_retry.builtin_handlers import (
         ConnectionErrorRetryHandler,
