@@ -155,11 +155,3 @@ class IncidentLog(Protocol):
                     witness: dict[str, Any] | None, key_record: Any = ...) -> str:
         """What verify says of one incident's chain: a WITNESS key; a ChainError when it does not hold."""
         ...
-
-    def adopt_key(self, *, by: str, at: datetime) -> int:
-        """Key a store kept without BREACH_CHAIN_KEY; the number of heads witnessed."""
-        ...
-
-    def accept(self, *, by: str, at: datetime, reason: str) -> list[str]:
-        """Record the store-wide findings as understood; the problems accepted."""
-        ...

@@ -14,7 +14,7 @@ import json
 from datetime import datetime
 from typing import Any, NotRequired, TypedDict
 
-from breach.adapters.chain_guard import LEDGER, STORE, Walked
+from breach.adapters.chain_guard import LEDGER, STORE, ChainGuard, Walked
 from breach.core import time as clock
 from breach.core.models import EventKind
 from breach.errors import BreachError, ChainError, InputError
@@ -114,14 +114,21 @@ def _store_findings(store: Any, one: str | None, rows: dict[str, Any]) -> list[F
 
 def adopt_key(session: Session, *, by: str, now: datetime) -> KeyAdopted:
     """`breach verify --adopt-key`: key a store kept without BREACH_CHAIN_KEY (recorded with who and when)."""
-    heads = session.store.adopt_key(by=by, at=now)
+    heads = _guarded(session).adopt_key(by=by, at=now)
     return {"adopted": True, "heads": heads, "by": by, "at": clock.iso(now)}
 
 
 def accept_findings(session: Session, *, by: str, now: datetime, reason: str) -> FindingsAccepted:
     """`breach verify --accept --reason`: the store-wide findings recorded as understood; writing resumes."""
-    problems = session.store.accept(by=by, at=now, reason=reason)
+    problems = _guarded(session).accept(by=by, at=now, reason=reason)
     return {"accepted": problems, "by": by, "at": clock.iso(now), "reason": reason}
+
+
+def _guarded(session: Session) -> ChainGuard:
+    """The store with its chain guard: adopting a key and accepting findings write to the SQL stores' tables."""
+    if not isinstance(session.store, ChainGuard):
+        raise InputError(f"the {session.store.backend} log keeps no chain key and no accepted findings")
+    return session.store
 
 
 def _slack_config() -> SlackConfig:
