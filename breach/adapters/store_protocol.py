@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from breach.adapters.chain_guard import Walked
     from breach.core.models import Event
 
 
@@ -131,4 +132,26 @@ class IncidentLog(Protocol):
 
     def projected_obligations(self, *, incident_id: str | None, pending_only: bool) -> list[tuple[str, str, Any]]:
         """(JSON body, state, due epoch) of open incidents' obligations, in `breach status` order."""
+        ...
+
+    # What `breach verify` reads and writes (breach/services/integrity.py).
+    def walk_chains(self, incident_id: str | None = None) -> dict[str, Walked]:
+        """Each incident's chain walked once: its count, kinds and head."""
+        ...
+
+    def ledger_rows(self) -> list[dict[str, Any]]:
+        """The incident ledger: each incident's id and the hash it was opened with."""
+        ...
+
+    def table_rows(self, table: str) -> list[dict[str, Any]]:
+        """Every row of one table (the witnesses, for verify)."""
+        ...
+
+    def key_record(self) -> dict[str, Any] | None:
+        """The recorded witness key (its fingerprint and who adopted it), or None."""
+        ...
+
+    def check_chain(self, row: dict[str, Any], walked: Walked, *, opened_hash: str | None,
+                    witness: dict[str, Any] | None, key_record: Any = ...) -> str:
+        """What verify says of one incident's chain: a WITNESS key; a ChainError when it does not hold."""
         ...

@@ -99,16 +99,18 @@ class LazyGroup(TyperGroup):
         return None
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
         """Usage errors (unknown option, missing argument) take the one error path: `Error: ...` on
         stderr, exit 1, as every other input error; a bare group prints its help and exits 0."""
         if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            return super().main(args, prog_name, complete_var, standalone_mode=False,
+                                windows_expand_args=windows_expand_args, **extra)
         # Typer vendors click; its exception classes are not re-exported.
         from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = super().main(args, prog_name, complete_var, standalone_mode=False,
+                                windows_expand_args=windows_expand_args, **extra)
         except NoArgsIsHelpError as exc:
             typer.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
             sys.exit(0)
@@ -271,11 +273,13 @@ def session(home: Path | None, *, write: bool = True, by: str | None = None) -> 
     """A Session for one command. Read commands open the store alone (fast); write commands go
     through breach.api, whose projections and Slack outbox run once the command's work committed."""
     if write:
-        from breach.api import open_session
+        from breach.api import open_session as open_for_writing
+
+        s = open_for_writing(home, write=write, author=by, config=config())
     else:
         from breach.services.session import open_session
 
-    s = open_session(home, write=write, author=by, config=config())
+        s = open_session(home, write=write, author=by, config=config())
     try:
         yield s
         for line in s.finish():

@@ -271,7 +271,7 @@ def _assess(incident_id: str, *, playbook: str, answers_file: Path | None, merge
             if not tty:
                 fail("breach assess asks questions on a terminal; without one, give --answers FILE")
             book, previous, final = iv.playbook, iv.previous, _guided(s, iv, yes=yes)
-            incident_id = iv.incident_id
+            incident_id = iv.incident_id or incident_id
         result = finish(s, incident_id, playbook_name=book.name, answers=final, now=now())
     return {**result, "dropped_answers": lost_answers(book, previous, final) if previous else [],
             "merged": merge}
@@ -339,8 +339,9 @@ def _guided(s: Any, iv: Any, *, yes: bool) -> dict[str, Any]:
         if not _ask_all(s, incident, iv):
             raise typer.Exit(1)
         final = iv.result
+        preview: dict[str, Any] | None
         try:
-            preview = risk.assess(final).to_dict()
+            preview = shown = risk.assess(final).to_dict()
         except InputError as exc:
             # e.g. the risk lowered without a reason: say so, and let the responder change a step
             # instead of failing at every resume (the answers stay saved).
@@ -349,7 +350,7 @@ def _guided(s: Any, iv: Any, *, yes: bool) -> dict[str, Any]:
             if yes:
                 fail(str(exc))
         else:
-            typer.echo("\n" + _summary(preview))
+            typer.echo("\n" + _summary(shown))
             if yes:
                 break
         question = ("\nRecord this assessment? [y = record, a step id = change it, < = back, q = quit]: " if preview
@@ -463,10 +464,10 @@ def playbook_list(home: HomeOption = None, json_: JsonOption = False) -> None:
     books = list_playbooks(folder)
     if json_:
         emit_json([{"name": b.name, "title": b.title, "steps": len(b.steps), "path": str(b.path),
-                    "source": describe(b.path, folder)} for b in books])
+                    "source": describe(Path(b.path), folder)} for b in books])
         return
     for b in books:
-        origin = describe(b.path, folder)
+        origin = describe(Path(b.path), folder)
         typer.echo(f"{b.name:<12} {b.title} ({len(b.steps)} steps; {origin}: {b.path})")
 
 

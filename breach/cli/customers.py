@@ -42,9 +42,9 @@ def validate(
     if json_:
         emit_json(result)
         return
-    shown = ", ".join(f"{h} h: {n:,}" for h, n in result["windows_hours"].items())
+    shown = ", ".join(f"{h} h: {n:,}" for h, n in sorted(windows.items()))
     say(f"{file}: ok, {len(customers):,} customers ({shown}; languages "
-        f"{', '.join(f'{k} {v:,}' for k, v in result['languages'].items())}).")
+        f"{', '.join(f'{k} {v:,}' for k, v in sorted(langs.items()))}).")
 
 
 @command(group, name="notify")

@@ -96,7 +96,7 @@ def org_show(home: HomeOption = None, json_: JsonOption = False) -> None:
     if info["version"] is None:
         typer.echo(f"{info['name']}: {info['source']} (not pushed to a team database).")
         return
-    typer.echo(f"{info['name']}: version {info['version']} in the database (sha256 {info['sha256'][:12]}), "
+    typer.echo(f"{info['name']}: version {info['version']} in the database (sha256 {str(info['sha256'])[:12]}), "
                f"pushed by {info['pushed_by']} at {info['pushed_at']}.")
     if info["local_differs"]:
         typer.echo("The data folder's organization.yaml differs: `breach org push` to share it.", err=True)

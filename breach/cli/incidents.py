@@ -318,18 +318,19 @@ def _resolve(home: Path | None, *, by: str | None, adopt_key: bool, accept: bool
              json_: bool) -> None:
     """`verify --adopt-key` / `verify --accept --reason`: the two recorded ways out of a store-wide finding."""
     from breach.errors import InputError
-    from breach.services.integrity import accept_findings
+    from breach.services.integrity import FindingsAccepted, KeyAdopted, accept_findings
     from breach.services.integrity import adopt_key as adopt
 
     if adopt_key and accept:
         raise InputError("--adopt-key and --accept are two steps: run them one after the other")
     with session(home, write=False, by=by) as s:
+        result: KeyAdopted | FindingsAccepted
         if adopt_key:
-            result = adopt(s, by=s.author, now=now())
-            text = f"Chain key adopted by {result['by']}: {result['heads']} head(s) now carry its HMAC."
+            result = adopted = adopt(s, by=s.author, now=now())
+            text = f"Chain key adopted by {adopted['by']}: {adopted['heads']} head(s) now carry its HMAC."
         else:
-            result = accept_findings(s, by=s.author, now=now(), reason=reason or "")
-            text = f"Accepted by {result['by']} ({len(result['accepted'])} finding(s)); writing resumes."
+            result = accepted = accept_findings(s, by=s.author, now=now(), reason=reason or "")
+            text = f"Accepted by {accepted['by']} ({len(accepted['accepted'])} finding(s)); writing resumes."
     if json_:
         emit_json(result)
     else:

@@ -120,7 +120,8 @@ def headline_row(pending: list[dict[str, Any]]) -> dict[str, Any] | None:
     now = [r for r in due if r["remaining_seconds"] is None]
     if dated and dated[0]["remaining_seconds"] < 0:
         return dated[0]
-    return (now or dated or [None])[0]
+    first = now or dated
+    return first[0] if first else None
 
 
 def _headline(pending: list[dict[str, Any]], zone: str, single: bool) -> str:

@@ -27,6 +27,7 @@ from breach.core.playbook import (
     unknown_answers,
 )
 from breach.core.playbook.consistency import answer_problems
+from breach.core.playbook.model import Playbook
 from breach.core.state import IncidentState
 from breach.core.textsafe import MAX_ANSWER, check_length
 from breach.core.yamlio import plain
@@ -35,6 +36,10 @@ from breach.services.incidents import get_incident
 from breach.services.obligations import incident_obligations
 from breach.services.session import Session
 from breach.services.views import task_dict
+
+#: A playbook's answers: step id -> the answer (JSON: text, number, yes/no, a list or a mapping of them).
+#: The keys are the playbook's step ids (playbooks/*.yaml), so a TypedDict cannot name them.
+Answers = dict[str, Any]
 
 
 def load_answers_file(path: Path, *, playbook: Any = None) -> dict[str, Any]:
@@ -107,7 +112,8 @@ def known_facts(incident: Incident) -> dict[str, Any]:
     return known
 
 
-def progress(session: Session, incident_id: str, playbook_name: str = "gdpr"):
+def progress(session: Session, incident_id: str,
+             playbook_name: str = "gdpr") -> tuple[Incident, Playbook, IncidentState, Answers, Answers]:
     """(incident, playbook, state, answers so far, defaults) for a session in progress."""
     state = session.state(incident_id)
     incident = state.incident

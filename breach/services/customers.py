@@ -120,7 +120,8 @@ def record_run(session: Session, incident_id: str, run_dir: Path, *, now: dateti
 
 def _contact(session: Session) -> str:
     org = session.org
-    dpo = org.get("dpo") if isinstance(org.get("dpo"), dict) else {}
+    found = org.get("dpo")
+    dpo: dict[str, Any] = found if isinstance(found, dict) else {}
     parts = [dpo.get("name"), dpo.get("email"), dpo.get("phone")]
     return ", ".join(p for p in parts if p) or str(org.get("name") or "our data protection officer")
 
@@ -151,7 +152,7 @@ def notify(session: Session, incident_id: str, out_dir: Path, *, now: datetime,
 
     run, done = files.start_run(out_dir, {"incident": state.incident.id, "date": format_datetime(now),
                                           "started_at": clock.iso(now)})
-    written, by_lang = 0, {}
+    written, by_lang = 0, dict[str, int]()
     for k in clocks_of(state):
         c = k.customer
         if c.id in done:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from breach.adapters.config import Config
 from breach.adapters.dburl import mask_url
@@ -22,7 +22,44 @@ from breach.errors import ChainError, InputError, StoreError
 from breach.services.session import FILE_NAME, Session, resolve_home
 
 
-def upgrade(home: Path | None, *, config: Config | None = None) -> dict[str, Any]:
+class Upgraded(TypedDict):
+    """`breach db upgrade`: where the log is, its backend, its schema version and the migrations applied."""
+
+    database: str
+    backend: str
+    schema: int
+    applied: list[Any]
+
+
+#: `breach db copy`: what was copied from the data folder to the team database, counted ("from" is a keyword).
+Copied = TypedDict("Copied", {"from": str, "to": str, "incidents": int, "events": int, "drafts": int,
+                              "outbox": int})
+
+
+class OrgPushed(TypedDict):
+    """`breach org push`: the profile version stored in the shared log, its hash and the files pushed with it."""
+
+    version: int
+    sha256: str
+    changed: bool
+    source: str
+    files: list[str]
+    database: str
+
+
+class OrgInfo(TypedDict, total=False):
+    """`breach org info`: which organization profile decides here (the pushed version or the local file)."""
+
+    source: str
+    version: int | None
+    sha256: str | None
+    pushed_at: str
+    pushed_by: str
+    name: str | None
+    local_differs: bool
+
+
+def upgrade(home: Path | None, *, config: Config | None = None) -> Upgraded:
     """Create or migrate the log's schema (the team database, else the data folder's breach.db); idempotent."""
     path = resolve_home(home, config)
     store = open_store(path, create=True, config=config)
@@ -46,7 +83,7 @@ def verify_log(store: IncidentLog) -> int:
     return events
 
 
-def copy_log(home: Path | None, *, to: str, config: Config | None = None) -> dict[str, Any]:
+def copy_log(home: Path | None, *, to: str, config: Config | None = None) -> Copied:
     """Copy the data folder's SQLite log into the (empty) PostgreSQL database at `to`, verified before and after.
 
     Drafts' file paths are stored relative to the data folder in the copy, so each machine
@@ -96,7 +133,7 @@ def _relative(home: Path, value: str) -> str:
             return value
 
 
-def push_org(session: Session, *, now: datetime) -> dict[str, Any]:
+def push_org(session: Session, *, now: datetime) -> OrgPushed:
     """Store the data folder's organization.yaml as the next version of the team's profile."""
     if not session.store.shared:
         raise InputError("`breach org push` shares organization.yaml with a team's database: set "
@@ -138,7 +175,7 @@ def own_files(home: Path) -> dict[str, str]:
     return found
 
 
-def org_info(session: Session) -> dict[str, Any]:
+def org_info(session: Session) -> OrgInfo:
     """Which organization profile decides here: the version pushed to the team's database, or the local file."""
     pushed = session.pushed_org()
     local = session.home / FILE_NAME

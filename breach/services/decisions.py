@@ -17,7 +17,8 @@ from breach.adapters.rules import load_directory, load_rules
 from breach.core import authorities as sa
 from breach.core import time as clock
 from breach.core.models import EventKind
-from breach.core.regimes import NOTIFY_AUTHORITY, find_rule
+from breach.core.regime_rules import NOTIFY_AUTHORITY
+from breach.core.regimes import find_rule
 from breach.core.state import IncidentState
 from breach.errors import InputError, NotFoundError
 from breach.services.incidents import get_incident

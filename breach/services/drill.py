@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from breach.adapters.resources import shipped
 from breach.adapters.yamlfiles import load_yaml
@@ -27,8 +27,8 @@ from breach.services.notices import create_draft, review_act, review_rows
 from breach.services.notifications import record_notification
 from breach.services.obligations import set_scope
 from breach.services.projection import ProjectionUpdater
-from breach.services.register import format_register, register_rows
-from breach.services.session import init_home, open_session
+from breach.services.register import RegisterRow, format_register, register_rows
+from breach.services.session import Session, init_home, open_session
 from breach.services.status import status_rows
 from breach.slack.notifier import OutboxNotifier, drill_preview
 
@@ -45,26 +45,60 @@ _STEP_KEYS = {"at_h", "do", "text", "kind", "lang", "as", "obligation", "referen
               "answers"}
 
 
-def load_scenario(path: Path) -> dict[str, Any]:
+class Scenario(TypedDict, total=False):
+    """A drill scenario as written in its YAML file (playbooks/drills/*.yaml); load_scenario checks the keys."""
+
+    name: str
+    title: str
+    description: str
+    public: bool
+    role: str
+    occurred_h: float
+    detected_h: float
+    awareness_note: str
+    answers: dict[str, Any]
+    timeline: list[dict[str, Any]]
+    start: Any
+
+
+class DrillResult(TypedDict):
+    """What a drill leaves: the incident it opened and its register row (GDPR Art. 33(5))."""
+
+    incident: str
+    register: RegisterRow
+
+
+#: One timeline step of a scenario (its keys are _STEP_KEYS), and what the steps share as they run.
+_Step = dict[str, Any]
+_State = dict[str, Any]
+_Say = Callable[[str], None]
+
+
+def _line(node: Any, key: Any) -> int | None:
+    """The line of a key (or an index) in a mapping (or a list) read by breach.core.yamlio."""
+    return cast(int | None, node.line_of(key)) if key is not None else cast(int | None, node.line)
+
+
+def load_scenario(path: Path) -> Scenario:
     data = load_yaml(path)
     problems = []
     if not isinstance(data, dict):
         raise ValidationError([Problem(str(path), None, "a scenario is a mapping")])
     for key in data:
         if key not in _KEYS:
-            problems.append(Problem(str(path), data.line_of(key), f"unknown key {key!r}"))
+            problems.append(Problem(str(path), _line(data, key), f"unknown key {key!r}"))
     for key in ("name", "title", "answers", "timeline"):
         if key not in data:
-            problems.append(Problem(str(path), data.line, f"missing key {key!r}"))
+            problems.append(Problem(str(path), _line(data, None), f"missing key {key!r}"))
     last = -1.0
     for i, step in enumerate(data.get("timeline") or []):
-        line = data["timeline"].line_of(i)
+        line = _line(data["timeline"], i)
         if not isinstance(step, dict):
             problems.append(Problem(str(path), line, "each timeline entry is a mapping"))
             continue
         for key in step:
             if key not in _STEP_KEYS:
-                problems.append(Problem(str(path), step.line_of(key), f"unknown key {key!r}"))
+                problems.append(Problem(str(path), _line(step, key), f"unknown key {key!r}"))
         if step.get("do") not in ACTIONS:
             problems.append(Problem(str(path), line, f"do must be one of {', '.join(ACTIONS)}"))
         at = step.get("at_h", 0)
@@ -74,7 +108,7 @@ def load_scenario(path: Path) -> dict[str, Any]:
             last = float(at)
     if problems:
         raise ValidationError(problems)
-    return data
+    return cast(Scenario, data)
 
 
 def run_drill(
@@ -85,7 +119,7 @@ def run_drill(
     say: Callable[[str], None] = print,
     start: datetime | None = None,
     sleep: Callable[[float], None] = time.sleep,
-) -> dict[str, Any]:
+) -> DrillResult:
     """Run one scenario in `home` (a fresh data folder); returns the incident id and register row."""
     scenario = load_scenario(Path(scenario_path))
     if speed < 0:
@@ -98,7 +132,7 @@ def run_drill(
     title = str(scenario["title"]).removeprefix("Drill:").strip()
     say(f"== Drill: {title} ({scenario['name']})")
     say(f"   data folder {home}; simulated clock starts {clock.show(start, session.zone)}, speed x{speed:g}")
-    state: dict[str, Any] = {"incident": None}
+    state: _State = {"incident": None}
     previous = 0.0
     try:
         for step in scenario["timeline"]:
@@ -120,14 +154,14 @@ def run_drill(
         session.close()
 
 
-def _start(scenario: dict[str, Any], now: datetime) -> datetime:
+def _start(scenario: Scenario, now: datetime) -> datetime:
     if scenario.get("start"):
         value = scenario["start"]
         return value if isinstance(value, datetime) else clock.parse_when(str(value), default_zone="UTC")
     return now.replace(second=0, microsecond=0)
 
 
-def _open(session, scenario, step, state, now, say) -> None:
+def _open(session: Session, scenario: Scenario, step: _Step, state: _State, now: datetime, say: _Say) -> None:
     occurred = now - timedelta(hours=float(scenario.get("occurred_h", 0))) if "occurred_h" in scenario else None
     detected = now - timedelta(hours=float(scenario.get("detected_h", 0))) if "detected_h" in scenario else None
     incident = open_incident(session, title=scenario["title"], now=now, aware_at=clock.iso(now),
@@ -140,18 +174,19 @@ def _open(session, scenario, step, state, now, say) -> None:
     _status(session, scenario, step, state, now, say)
 
 
-def _log(session, scenario, step, state, now, say) -> None:
+def _log(session: Session, scenario: Scenario, step: _Step, state: _State, now: datetime, say: _Say) -> None:
     event = log_event(session, state["incident"], step["text"], kind=step.get("kind", "note"), now=now)
     say(f"   {event.kind}: {step['text']}")
 
 
-def _scope(session, scenario, step, state, now, say) -> None:
-    items = [f"{k}={v}" for k, v in (step.get("jurisdictions") or scenario["answers"].get("jurisdictions")).items()]
+def _scope(session: Session, scenario: Scenario, step: _Step, state: _State, now: datetime, say: _Say) -> None:
+    counts: Any = step.get("jurisdictions") or scenario["answers"].get("jurisdictions")
+    items = [f"{k}={v}" for k, v in counts.items()]
     scope = set_scope(session, state["incident"], items, now=now)
     say("   people affected: " + ", ".join(f"{k}={v}" for k, v in scope.items()))
 
 
-def _assess(session, scenario, step, state, now, say) -> None:
+def _assess(session: Session, scenario: Scenario, step: _Step, state: _State, now: datetime, say: _Say) -> None:
     # A later `assess` may add answers (e.g. the reasons for a delay, once the deadline passed).
     state.setdefault("answers", plain(scenario["answers"])).update(plain(step.get("answers") or {}))
     answers = dict(state["answers"])
@@ -164,7 +199,7 @@ def _assess(session, scenario, step, state, now, say) -> None:
     _status(session, scenario, step, state, now, say)
 
 
-def _status(session, scenario, step, state, now, say) -> None:
+def _status(session: Session, scenario: Scenario, step: _Step, state: _State, now: datetime, say: _Say) -> None:
     say("   clocks:")
     for r in status_rows(session, state["incident"], now=now):
         due = clock.show(datetime.fromisoformat(r["due_at"]), session.zone) if r["due_at"] else "without undue delay"
@@ -175,14 +210,14 @@ def _status(session, scenario, step, state, now, say) -> None:
         say(f"     {r['obligation']:<24} {label:<14} due {due}{left} -> {r['recipient']}")
 
 
-def _draft(session, scenario, step, state, now, say) -> None:
+def _draft(session: Session, scenario: Scenario, step: _Step, state: _State, now: datetime, say: _Say) -> None:
     d = create_draft(session, state["incident"], step["kind"], lang=step.get("lang", "en"), now=now,
                      phase=step.get("phase"))
     missing = f"; MISSING: {', '.join(d['missing'])}" if d["missing"] else ""
     say(f"   draft {d['kind']} ({d['lang']}) v{d['version']} sha256 {d['sha256'][:12]} -> {d['path']}{missing}")
 
 
-def _approve(session, scenario, step, state, now, say) -> None:
+def _approve(session: Session, scenario: Scenario, step: _Step, state: _State, now: datetime, say: _Say) -> None:
     kind, lang = step["kind"], step.get("lang", "en")
     version = max(r["version"] for r in review_rows(session, state["incident"])
                   if r["kind"] == kind and r["lang"] == lang)
@@ -191,7 +226,7 @@ def _approve(session, scenario, step, state, now, say) -> None:
     say(f"   {kind} ({lang}) v{version} approved by {step.get('as', 'Legal (drill)')}")
 
 
-def _notified(session, scenario, step, state, now, say) -> None:
+def _notified(session: Session, scenario: Scenario, step: _Step, state: _State, now: datetime, say: _Say) -> None:
     r = record_notification(session, state["incident"], step["obligation"], at=clock.iso(now), now=now,
                             reference=step.get("reference"), reasons_for_delay=step.get("reasons_for_delay"),
                             phase=step.get("phase"), without_approval=bool(step.get("without_approval")),
@@ -201,14 +236,14 @@ def _notified(session, scenario, step, state, now, say) -> None:
     _status(session, scenario, step, state, now, say)
 
 
-def _task(session, scenario, step, state, now, say) -> None:
+def _task(session: Session, scenario: Scenario, step: _Step, state: _State, now: datetime, say: _Say) -> None:
     numbers = [t["n"] for t in list_tasks(session, state["incident"]) if t["state"] == "open"]
     for n in numbers if step.get("n") is None else [step["n"]]:
         t = update_task(session, state["incident"], n, done=step.get("done", True), note=step.get("note"), now=now)
         say(f"   task {n} {t['state']}: {t['text']}")
 
 
-def _close(session, scenario, step, state, now, say) -> None:
+def _close(session: Session, scenario: Scenario, step: _Step, state: _State, now: datetime, say: _Say) -> None:
     # A `reason` closes with --force: what is still open is recorded on the closing event.
     close_incident(session, state["incident"], summary=step.get("summary", "Drill finished"), now=now,
                    force=bool(step.get("reason")), reason=step.get("reason"))
@@ -220,7 +255,7 @@ _ACTIONS = {"open": _open, "log": _log, "scope": _scope, "assess": _assess, "sta
             "approve": _approve, "notified": _notified, "task": _task, "close": _close}
 
 
-def _slack(session, state, now, say) -> None:
+def _slack(session: Session, state: _State, now: datetime, say: _Say) -> None:
     """Deliver queued Slack messages if Slack is configured; else say what would be posted."""
     if not state.get("incident"):
         return

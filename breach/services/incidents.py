@@ -114,7 +114,7 @@ def edit_incident(
              if value is not None}
     after = {"occurred_at": incident.occurred_at, "detected_at": incident.detected_at,
              "aware_at": incident.aware_at, **times}
-    if after["occurred_at"] and after["aware_at"] < after["occurred_at"]:
+    if after["occurred_at"] and after["aware_at"] and after["aware_at"] < after["occurred_at"]:
         raise InputError(f"aware_at {clock.iso(after['aware_at'])} would be before occurred_at "
                          f"{clock.iso(after['occurred_at'])}: one cannot become aware of a breach before it happens")
     if after["occurred_at"] and after["detected_at"] and after["detected_at"] < after["occurred_at"]:

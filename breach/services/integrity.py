@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
-from breach.adapters.chain_guard import LEDGER, STORE, Walked
+from breach.adapters.chain_guard import LEDGER, STORE, ChainGuard, Walked
 from breach.core import time as clock
 from breach.core.models import EventKind
 from breach.errors import BreachError, ChainError, InputError
@@ -33,7 +33,37 @@ WITNESS = {
 DRAFT_KINDS = frozenset({"drafted", "reviewed", "approved"})
 
 
-def verify(session: Session, incident_id: str | None = None, *, against_slack: bool = False) -> list[dict[str, Any]]:
+class Finding(TypedDict):
+    """What `breach verify` says of one incident (or of the ledger, the key, the witness file: STORE, LEDGER)."""
+
+    incident: str
+    ok: bool
+    events: int | None
+    problem: str | None
+    notes: list[str]
+    witness: NotRequired[str]
+    accepted: NotRequired[bool]
+
+
+class KeyAdopted(TypedDict):
+    """`breach verify --adopt-key`: the heads now witnessed with the key, who adopted it and when."""
+
+    adopted: bool
+    heads: int
+    by: str
+    at: str | None
+
+
+class FindingsAccepted(TypedDict):
+    """`breach verify --accept`: the store-wide problems recorded as understood, by whom, when and why."""
+
+    accepted: list[str]
+    by: str
+    at: str | None
+    reason: str
+
+
+def verify(session: Session, incident_id: str | None = None, *, against_slack: bool = False) -> list[Finding]:
     """Walk every chain (or one) and the ledger; each result says ok or names the first problem.
 
     The chains are walked in one streaming pass over the events (no event objects); the store-wide
@@ -45,7 +75,7 @@ def verify(session: Session, incident_id: str | None = None, *, against_slack: b
     results = _store_findings(store, one, rows)
     if one is not None and one not in rows and not results:
         store.incident_row(one)  # NotFoundError naming the fix
-    ids = [one] if one in rows else ([] if one else list(rows))
+    ids: list[str] = [one] if one is not None and one in rows else ([] if one else list(rows))
     config = _slack_config() if against_slack else None
     walked = store.walk_chains(one if one in rows else None) if ids else {}
     opened = {r["incident_id"]: r["opened_hash"] for r in store.ledger_rows()}
@@ -68,9 +98,9 @@ def verify(session: Session, incident_id: str | None = None, *, against_slack: b
     return [r for r in results if r["incident"] != STORE] + [r for r in results if r["incident"] == STORE]
 
 
-def _store_findings(store: Any, one: str | None, rows: dict[str, Any]) -> list[dict[str, Any]]:
+def _store_findings(store: Any, one: str | None, rows: dict[str, Any]) -> list[Finding]:
     """The ledger's, the key's and the witness file's findings (those about `one`, or the whole store's)."""
-    results: list[dict[str, Any]] = []
+    results: list[Finding] = []
     for iid, problem in store.verify_ledger():
         if one is None or iid == one or (iid == LEDGER and one not in rows):
             results.append({"incident": iid, "ok": False, "events": None, "problem": problem, "notes": []})
@@ -82,16 +112,23 @@ def _store_findings(store: Any, one: str | None, rows: dict[str, Any]) -> list[d
     return results
 
 
-def adopt_key(session: Session, *, by: str, now: datetime) -> dict[str, Any]:
+def adopt_key(session: Session, *, by: str, now: datetime) -> KeyAdopted:
     """`breach verify --adopt-key`: key a store kept without BREACH_CHAIN_KEY (recorded with who and when)."""
-    heads = session.store.adopt_key(by=by, at=now)
+    heads = _guarded(session).adopt_key(by=by, at=now)
     return {"adopted": True, "heads": heads, "by": by, "at": clock.iso(now)}
 
 
-def accept_findings(session: Session, *, by: str, now: datetime, reason: str) -> dict[str, Any]:
+def accept_findings(session: Session, *, by: str, now: datetime, reason: str) -> FindingsAccepted:
     """`breach verify --accept --reason`: the store-wide findings recorded as understood; writing resumes."""
-    problems = session.store.accept(by=by, at=now, reason=reason)
+    problems = _guarded(session).accept(by=by, at=now, reason=reason)
     return {"accepted": problems, "by": by, "at": clock.iso(now), "reason": reason}
+
+
+def _guarded(session: Session) -> ChainGuard:
+    """The store with its chain guard: adopting a key and accepting findings write to the SQL stores' tables."""
+    if not isinstance(session.store, ChainGuard):
+        raise InputError(f"the {session.store.backend} log keeps no chain key and no accepted findings")
+    return session.store
 
 
 def _slack_config() -> SlackConfig:

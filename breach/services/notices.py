@@ -418,12 +418,12 @@ def verify_drafts(session: Session, incident_id: str) -> list[str]:
                              text=row["text"])
     for review in state.reviews:
         if review.final_path:
-            row = rows.get((review.kind, review.lang, review.version))
+            final = rows.get((review.kind, review.lang, review.version))
             notes += _check_file(f"{incident_id}: approved {review.kind} ({review.lang}) v{review.version}",
                                  session.home / draft_file(incident_id, review.kind, review.lang, review.version,
-                                                           row["format"] if row else "md", approved=True),
+                                                           final["format"] if final else "md", approved=True),
                                  review.final_sha256,
-                                 text=without_draft_marker(row["text"], review.lang) if row else None)
+                                 text=without_draft_marker(final["text"], review.lang) if final else None)
     notes += [f"{incident_id}: {kept.name} is a hand-edited copy kept as evidence beside the file breach wrote"
               for kept in edited_copies(session.home / incident_id / "drafts")]
     return notes

@@ -18,9 +18,8 @@ from breach.core.customers import Customer
 from breach.core.jurisdictions import UNLOCATED, check_count, check_scope_item
 from breach.core.models import EventKind
 from breach.core.playbook.model import JURISDICTION
+from breach.core.regime_rules import ASSESSED, NOTIFY_AUTHORITY
 from breach.core.regimes import (
-    ASSESSED,
-    NOTIFY_AUTHORITY,
     Advisory,
     Facts,
     Obligation,

@@ -12,9 +12,10 @@ import dataclasses
 import io
 import json
 import zipfile
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from breach.adapters.files import write_private
 from breach.adapters.resources import shipped
@@ -44,10 +45,62 @@ COLUMNS = [
     "corrections", "retracted",
     "advisories", "record_keeping",
 ]
+
+
+class RegisterRow(TypedDict):
+    """One incident's register entry (GDPR Art. 33(5)); the CSV's columns (COLUMNS), JSON as is."""
+
+    id: str
+    status: str
+    title: str
+    occurred_at: str | None
+    detected_at: str | None
+    aware_at: str | None
+    closed_at: str | None
+    nature: Any
+    breach_types: list[Any]
+    data_categories: list[Any]
+    subjects_count: Any
+    records_count: Any
+    risk: str | None
+    computed_risk: str | None
+    risk_override: str | None
+    risk_override_reason: str | None
+    risk_override_by: str | None
+    override_confirmed_by: str | None
+    to_confirm: list[str]
+    enisa_level: str | None
+    enisa_severity: Any
+    rationale: list[str]
+    exemption: str | None
+    notify_sa: bool | None
+    notify_subjects: bool | None
+    obligations: list[dict[str, Any]]
+    not_notified_reason: str | None
+    decided_by: str | None
+    decided_at: str | None
+    sent_without_approval: list[str]
+    corrections: list[str]
+    retracted: list[str]
+    remedial_action: str | None
+    advisories: list[dict[str, Any]]
+    record_keeping: list[dict[str, Any]]
+
+
+class ExportResult(TypedDict):
+    """`breach export`: the bundle written, its file count and the hash of its manifest."""
+
+    incident: str
+    path: str
+    files: int
+    manifest_sha256: str
+    events: int
+
+
 UNLIKELY = "not notified because unlikely to result in a risk (GDPR Art. 33(1)); recorded under Art. 33(5)"
 
 
-def register_rows(session: Session, *, now: datetime, since: datetime | None = None) -> list[dict[str, Any]]:
+def register_rows(session: Session, *, now: datetime, since: datetime | None = None) -> list[RegisterRow]:
     """The GDPR Art. 33(5) register: one row per incident (made aware of since `since`, when given)."""
     rows = []
     for listed in list_incidents(session, include_closed=True):
@@ -58,7 +111,7 @@ def register_rows(session: Session, *, now: datetime, since: datetime | None = N
     return rows
 
 
-def register_row(session: Session, state: IncidentState, *, now: datetime) -> dict[str, Any]:
+def register_row(session: Session, state: IncidentState, *, now: datetime) -> RegisterRow:
     """One incident's entry: its facts, the assessment, what was notified and how, what was decided."""
     incident = state.incident
     a = state.assessment
@@ -161,7 +214,7 @@ def _remedial(measures: Any, tasks_done: list[str]) -> str | None:
 
 
 def _plain(value: Any) -> str:
-    return clock.iso(value) if isinstance(value, datetime) else ("-" if value is None else str(value))
+    return (clock.iso(value) or "-") if isinstance(value, datetime) else ("-" if value is None else str(value))
 
 
 def _one_language(value: Any, lang: str = "en") -> Any:
@@ -197,7 +250,7 @@ def _flat(value: Any) -> str:
     return words(value) if isinstance(value, bool) else str(value)  # yes/no, never True/False
 
 
-def format_register(rows: list[dict[str, Any]], fmt: str) -> str:
+def format_register(rows: list[RegisterRow], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(rows, indent=2, ensure_ascii=False)
     if fmt == "csv":
@@ -205,16 +258,19 @@ def format_register(rows: list[dict[str, Any]], fmt: str) -> str:
         writer = csv.DictWriter(buf, fieldnames=COLUMNS)
         writer.writeheader()
         for r in rows:
-            writer.writerow({k: csv_cell(for_terminal(_flat(r[k]))) for k in COLUMNS})  # no formulas, no escapes
+            cells: Mapping[str, object] = r
+            writer.writerow({k: csv_cell(for_terminal(_flat(cells[k]))) for k in COLUMNS})  # no formulas, no escapes
         return buf.getvalue()
     if fmt == "md":
         out = ["# Register of personal data breaches (GDPR Art. 33(5))", ""]
         for r in rows:
             out.append(f"## {r['id']}: {md_text(one_line(r['title']))}")  # user text makes no heading
+            entry: Mapping[str, object] = r
             for key in COLUMNS[1:]:
                 if key in {"title", "obligations", "rationale"}:
                     continue
-                out.append(f"- **{key_words(key)}**: {one_line(_flat(r[key])) or '-'}")  # words, not the CSV column id
+                # words, not the CSV column id
+                out.append(f"- **{key_words(key)}**: {one_line(_flat(entry[key])) or '-'}")
             out.append("- **rationale**:")
             out += [f"  - {one_line(line)}" for line in r["rationale"]] or ["  - -"]
             out.append("- **obligations**:")
@@ -231,7 +287,7 @@ def format_register(rows: list[dict[str, Any]], fmt: str) -> str:
 VERIFY_SCRIPT = shipped("verify_chain.py")
 
 
-def export_incident(session: Session, incident_id: str, *, out: Path, now: datetime) -> dict[str, Any]:
+def export_incident(session: Session, incident_id: str, *, out: Path, now: datetime) -> ExportResult:
     """Write a zip a third party can check without this tool (MANIFEST.sha256 + verify_chain.py)."""
     state = session.state(incident_id)
     incident = state.incident
@@ -266,7 +322,7 @@ def export_incident(session: Session, incident_id: str, *, out: Path, now: datet
             "manifest_sha256": sha256_text(manifest), "events": len(events)}
 
 
-def record_dict(record: Any) -> dict[str, Any]:
+def record_dict(record: Any) -> dict[str, object]:
     """A frozen record (breach.core.models) as JSON-ready data, times in ISO 8601 with offset."""
     def plain(value: Any) -> Any:
         if isinstance(value, datetime):
@@ -277,7 +333,8 @@ def record_dict(record: Any) -> dict[str, Any]:
             return [plain(v) for v in value]
         return value
 
-    return plain(dataclasses.asdict(record))
+    data: dict[str, object] = plain(dataclasses.asdict(record))
+    return data
 
 
 def hashlib_hex(data: bytes) -> str:

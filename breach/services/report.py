@@ -107,7 +107,7 @@ def _obligation_rows(session: Session, state: IncidentState, found: list[Obligat
     for row, o in zip(obligations, found, strict=True):  # decided to notify (`breach decide --notify`): who, when
         decision = state.decisions.get(o.rule_id)
         if decision is not None and decision.notify:
-            row["reason"] = "; ".join(x for x in (row["reason"], _decided(decision, when)) if x)
+            row["reason"] = "; ".join(str(x) for x in (row["reason"], _decided(decision, when)) if x)
     return obligations + [_advisory_row(a, state.incident.id, when)
                           for a in incident_advisories(session, state.incident.id, state=state)]
 
@@ -151,7 +151,8 @@ def render_report(data: dict[str, Any], *, template_dirs: tuple[Path, ...], site
 
     env = make_environment("html", template_dirs)
     try:
-        return env.get_template(template).render(**data, site={"nav": [], "links": False, "base": "", **(site or {})})
+        site_data = {"nav": [], "links": False, "base": "", **(site or {})}
+        return str(env.get_template(template).render(**data, site=site_data))
     except TemplateError as exc:  # a data folder's own report template that is broken: no traceback
         raise InputError(f"template {template} cannot be rendered: {exc.__class__.__name__}: {exc}") from None
 

@@ -275,8 +275,8 @@ def incident_rows(session: Session, *, now: datetime) -> list[dict[str, Any]]:
     for row in session.store.incident_rows(include_closed=False):
         state = session.state(row["id"])
         found = incident_obligations(session, state.incident.id, now=now, state=state)
-        due = [o for o in found if o.state == "pending" and o.due_at]
-        nxt = min(due, key=lambda o: o.due_at) if due else None
+        due = [(o.due_at, o) for o in found if o.state == "pending" and o.due_at is not None]
+        nxt = min(due, key=lambda pair: pair[0])[1] if due else None
         waiting = [r for r in review_rows(session, state.incident.id) if r["state"] == "draft"]
         risk = state.assessment.risk if state.assessment else None
         rows.append({"id": state.incident.id, "title": state.incident.title, "risk": risk or "not assessed",

@@ -147,7 +147,7 @@ class Session:
 
     @property
     def org_zone(self) -> str:
-        return self.org.get("timezone", "UTC")
+        return str(self.org.get("timezone", "UTC"))
 
     @property
     def zone(self) -> str:

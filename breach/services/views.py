@@ -119,7 +119,7 @@ def _assessment_line(view: dict[str, Any]) -> str:
     if view.get("assessment_in_progress"):
         n = len(view["assessment_in_progress"])
         return f"  assessment in progress ({n} answer{'' if n == 1 else 's'})"
-    return "  not assessed yet: breach assess " + view["incident"]["id"]
+    return "  not assessed yet: breach assess " + str(view["incident"]["id"])
 
 
 def _duty_lines(view: dict[str, Any], when: Callable[[str | None], str]) -> list[str]:

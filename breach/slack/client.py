@@ -209,7 +209,7 @@ def _classify(error: str, status: int, headers: Mapping[str, Any] | None = None)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def _metadata(key: str, witness: Mapping[str, Any] | None = None, store: str | None = None) -> dict:
+def _metadata(key: str | None, witness: Mapping[str, Any] | None = None, store: str | None = None) -> dict:
     """The idempotency key with the sending store's identity (two data folders sharing a channel
     never match each other's messages), and the chain head a status message witnesses (ids and hashes only)."""
     payload: dict[str, Any] = {"key": key}
@@ -262,7 +262,7 @@ def send(client: WebClient | None, config: SlackConfig, message: Mapping[str, An
     result: dict = {"ts": None, "channel": None, "scheduled_message_id": None}
     with _translated(gone_ok=op == "delete_scheduled"):
         # What a post and a scheduled post share: channel, content, thread, idempotency key.
-        new_message = {
+        new_message: dict[str, Any] = {
             "channel": message.get("channel") or config.channel, "text": text, "blocks": blocks,
             "thread_ts": message.get("thread_ts"),
             "metadata": _metadata(key, message.get("witness"), message.get("store")),
@@ -335,7 +335,7 @@ class _translated:
         return False
 
 
-def _send_webhook(config: SlackConfig, *, text: str | None, blocks: list | None, key: str,
+def _send_webhook(config: SlackConfig, *, text: str | None, blocks: list | None, key: str | None,
                   witness: Mapping[str, Any] | None = None, store: str | None = None) -> dict:
     from slack_sdk.webhook import WebhookClient
 

@@ -12,6 +12,7 @@ be looked up: after a crash at exactly that point they may be posted twice.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -237,7 +238,7 @@ class Sender:
         self.store = session.store
         self.config = config
         self.now = now
-        self._client = None
+        self._client: Any = None
         self._channel: str | None = None
         self.note: str | None = None
         # The store's identity goes with every message, so two data folders sharing a channel
@@ -278,7 +279,7 @@ class Sender:
         row["attempts"] = (row["attempts"] or 0) + 1
 
     def mark(self, row: dict[str, Any], state: str, *, result: dict | None = None, error: str | None = None,
-             slack_state: dict[str, str | None] | None = None) -> str:
+             slack_state: Mapping[str, str | None] | None = None) -> str:
         self.note = error
         slack_state = dict(slack_state or {})
         channel = (result or {}).get("channel")

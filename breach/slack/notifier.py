@@ -240,7 +240,7 @@ def _reminder_payload(session: Any, incident: Any, o: Any, label: str, post_at: 
         "due_at": _utc(o.due_at), "post_at": int(post_at.timestamp()), "until": int(until.timestamp()),
         **_with_buttons(session, messages.reminder_message(
             incident=incident.id, obligation=o.rule_id, recipient=o.recipient,
-            due_at_iso=clock.iso(clock.in_zone(o.due_at, session.org_zone)), label=label,
+            due_at_iso=clock.iso(clock.in_zone(o.due_at, session.org_zone)) or "", label=label,
             template_dirs=_templates(session)), incident.id, o.rule_id, label),
     }
 
@@ -311,7 +311,7 @@ def _queue_overdue(session: Any, incident: Any, o: Any, *, now: datetime) -> str
     window = policy.overdue_window(o.due_at, now)
     key = str(OutboxKey.overdue(incident.id, o.rule_id, int(o.due_at.timestamp()), window))
     message = messages.reminder_message(incident=incident.id, obligation=o.rule_id, recipient=o.recipient,
-                                        due_at_iso=clock.iso(clock.in_zone(o.due_at, session.org_zone)),
+                                        due_at_iso=clock.iso(clock.in_zone(o.due_at, session.org_zone)) or "",
                                         label=policy.OVERDUE, template_dirs=_templates(session))
     message = _with_buttons(session, message, incident.id, o.rule_id, policy.OVERDUE)
     payload = {"kind": "alert", "incident": incident.id, "obligation": o.rule_id, "label": policy.OVERDUE,

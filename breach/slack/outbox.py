@@ -125,7 +125,8 @@ class OutboxKey:
                     what, tail = f"{what}:{tail[0]}", tail[1:]
                 if len(tail) > 1 or (tail and not _NUMBER.match(tail[0])):
                     raise ValueError
-                key = cls(incident, kind, seq=seq, what=what, n=int(tail[0]) if tail else 1)
+                key = cls(incident, "status" if kind == "status" else "update", seq=seq, what=what,
+                          n=int(tail[0]) if tail else 1)
             elif kind == "remind" and len(rest) in (3, 4) and (len(rest) == 3 or rest[3] == "now"):
                 key = cls(incident, "remind", obligation=rest[0], generation=int(rest[1]), label=rest[2],
                           catch_up=len(rest) == 4)
