@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -25,8 +25,13 @@ def test_breach_now_must_be_iso_with_offset(monkeypatch: pytest.MonkeyPatch, bad
 
 
 def test_wall_clock_without_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without BREACH_NOW the machine's clock answers (stood in for here: no test reads the wall clock)."""
+    machine = datetime(2031, 7, 4, 9, 30, tzinfo=UTC)
+    monkeypatch.setattr(wall, "wall_clock", lambda: machine)
     monkeypatch.delenv("BREACH_NOW")
-    assert abs(wall.now() - datetime.now().astimezone()) < timedelta(seconds=5)
+    assert wall.now() == machine
+    monkeypatch.setenv("BREACH_NOW", "2026-11-28T14:05:00+01:00")
+    assert wall.now() != machine
 
 
 def test_encode_decode_keeps_utc_and_offset() -> None:
