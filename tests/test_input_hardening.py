@@ -130,7 +130,7 @@ def test_any_yaml_text_loads_or_raises_a_validation_error(text: str) -> None:
         assert exc.problems
         for problem in exc.problems:
             assert problem.path == "f.yaml" and problem.line is not None, problem
-            assert 1 <= problem.line <= len(text.splitlines()) + 1, (problem, text)
+            assert problem.line >= 1 and problem.line <= len(text.splitlines()) + 1, (problem, text)
             assert str(problem).startswith(f"f.yaml:{problem.line}: ")
         return
     once = yamlio.plain(value)
