@@ -24,7 +24,7 @@ T0 = datetime.fromisoformat("2026-11-28T09:00:00+01:00")
 
 def assess(cli: Cli, tmp_path: Path, **changes) -> str:
     """A stolen laptop with 400 California residents on it, assessed with these answers changed."""
-    data = {**load_yaml(LAPTOP), "jurisdictions": {"US-CA": 400}, **changes}
+    data = {**load_yaml(LAPTOP), "jurisdictions": {"US-CA": 400}, "subjects_count": 400, **changes}
     path = tmp_path / "answers.yaml"
     path.write_text(json.dumps(data))  # JSON is YAML
     iid = cli.json("open", "--title", "Laptop", "--aware-at", "2026-11-28 09:00")["id"]
