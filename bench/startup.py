@@ -51,10 +51,10 @@ NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.pyc", "*.
 def populate(home: Path, count: int) -> int:
     """Open, assess and scope `count` incidents through the Python API; returns obligations per incident."""
     os.environ["BREACH_NOW"] = NOW
-    from breach.core.resources import shipped
-
     import breach
-    from breach.core.yamlio import load_yaml, plain
+    from breach.adapters.resources import shipped
+    from breach.adapters.yamlfiles import load_yaml
+    from breach.core.yamlio import plain
 
     answers = plain(load_yaml(shipped("playbooks") / "drills" / "user-database-stolen.yaml")["answers"])
     breach.init_home(home)
