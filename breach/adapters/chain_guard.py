@@ -21,9 +21,10 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from breach.core import time as clock
 from breach.errors import ChainError, InputError
@@ -170,9 +171,20 @@ class ChainGuard:
 
     home: Path
     chain_key: bytes | None
-    where: str
 
     _file_due: bool
+
+    if TYPE_CHECKING:  # what SqlStore supplies (store_sql)
+        @property
+        def where(self) -> str: ...
+
+        def _execute(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> Any: ...
+
+        def _rows(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]: ...
+
+        def transaction(self) -> AbstractContextManager[Any]: ...
+
+        def verify_chain(self, incident_id: str) -> str: ...
 
     # --- meta rows ----------------------------------------------------------------
 

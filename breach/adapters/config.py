@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from breach.adapters.clock import fixed_now, wall_clock
 
@@ -73,7 +73,7 @@ class Config:
 
     def with_options(self, *, home: Path | str | None = None, author: str | None = None) -> Config:
         """This configuration with a command's --home and --as (when given)."""
-        changes: dict[str, object] = {}
+        changes: dict[str, Any] = {}
         if home is not None:
             changes["home"] = Path(home)
         if (author or "").strip():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 from breach.adapters.subjects_csv import open_subjects, read_rows
 from breach.adapters.yamlfiles import load_yaml
@@ -67,7 +68,8 @@ def eml(*, sender: str, to: list[str], subject: str, plain: str, html: str, date
     msg.attach(MIMEText(plain, "plain", "utf-8"))
     msg.attach(MIMEText(html, "html", "utf-8"))
     out = BytesIO()
-    BytesGenerator(out, policy=SMTP).flatten(msg)
+    generator: BytesGenerator[Any] = BytesGenerator(out, policy=SMTP)  # SMTP's type names EmailMessage
+    generator.flatten(msg)
     return out.getvalue()
 
 

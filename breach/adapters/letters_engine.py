@@ -458,7 +458,7 @@ def write_letters(
 
     template_sha = {k: v.sha256 for k, v in sorted({**approved, **variants}.items())}
     template_versions = {k: v.version for k, v in sorted({**approved, **variants}.items())}
-    settings = {
+    settings: dict[str, Any] = {
         "fmt": fmt,
         "templates": template_sha,
         "from": from_address,
@@ -701,6 +701,7 @@ def _fill(
             reject(line, unreadable, "")
             rejected += 1
             continue
+        assert row is not None  # read_rows gives the fields whenever it gives no reason
         if len(row) < width:
             row = row + [""] * (width - len(row))
 
@@ -741,13 +742,15 @@ def _fill(
             reject(line, reason, email)
             rejected += 1
         else:
+            assert tpl is not None and data is not None  # no reason: a template and its data were found
             name_b = name.encode()
-            fill = {b"n": name_b, b"d": data, b"i": index}
+            fill: dict[bytes, bytes | int] = {b"n": name_b, b"d": data, b"i": index}
+            name_h = data_h = b""
             if fmt != "md":
                 fill[b"t"] = _to_header(name, email, fold)
-                fill[b"N"] = html.escape(name, quote=False).encode()
-                fill[b"D"] = html.escape(data.decode(), quote=False).encode()
-            if fmt != "md" and tpl.needs_qp(len(fill[b"N"]), len(fill[b"D"])):
+                fill[b"N"] = name_h = html.escape(name, quote=False).encode()
+                fill[b"D"] = data_h = html.escape(data.decode(), quote=False).encode()
+            if fmt != "md" and tpl.needs_qp(len(name_h), len(data_h)):
                 out = (tpl.head_qp % fill + binascii.b2a_qp(tpl.body % fill, istext=True) + tpl.mid_qp
                        + binascii.b2a_qp(tpl.html % fill, istext=True) + tpl.tail)
             else:

@@ -96,7 +96,9 @@ def closing(eol: str) -> str:
 
 def encoded_words(text: str, fold: str) -> str:
     """RFC 2047 base64 encoded-words of at most 75 characters, split on characters."""
-    words, chunk, size = [], [], 0
+    words: list[str] = []
+    chunk: list[str] = []
+    size = 0
     for char in text:
         width = len(char.encode())
         if size + width > 45:  # 45 octets -> 60 base64 characters + 12 of framing

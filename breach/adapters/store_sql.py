@@ -11,11 +11,11 @@ migrations are breach.adapters.schema, applied here by one runner (`migrate`) fo
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from breach.adapters.chain_guard import (
     CHAIN_KEY_ENV,
@@ -362,7 +362,7 @@ class SqlStore(ChainGuard):
             f"LEFT JOIN projection p ON p.incident_id = i.id {where} ORDER BY i.seq").fetchall()
 
     def save_projection(self, incident_id: str, *, event_count: int, deps: str, data: Any,
-                        rows: list[tuple[str, str, float | None, str]] = ()) -> None:
+                        rows: Sequence[tuple[str, str, float | None, str]] = ()) -> None:
         """Store an incident's read model and its obligation rows (obligation, state, due epoch, JSON body).
 
         The upsert of the projection row comes first: it locks that row, so two processes
@@ -374,7 +374,7 @@ class SqlStore(ChainGuard):
             raise StoreError(f"cannot save the read model of {incident_id}: {exc}") from None
 
     def _save_projection(self, incident_id: str, *, event_count: int, deps: str, data: Any,
-                         rows: list[tuple[str, str, float | None, str]] = ()) -> None:
+                         rows: Sequence[tuple[str, str, float | None, str]] = ()) -> None:
         with self.transaction():
             self._execute(
                 "INSERT INTO projection(incident_id, event_count, deps, data, incident_json) VALUES(?, ?, ?, ?, ?) "
@@ -464,7 +464,7 @@ class SqlStore(ChainGuard):
             if chain_ok and (self._intact.get(incident_id) == (count, prev_hash) or count == 0):
                 self._intact[incident_id] = (seq, digest)
         return Event(incident_id=incident_id, seq=seq, kind=kind,
-                     at=clock.decode(at_utc, at_offset), author=author, data=data,
+                     at=clock.instant(at_utc, at_offset), author=author, data=data,
                      prev_hash=prev_hash, hash=digest)
 
     def event_rows(self, incident_id: str, *, after: int = 0) -> list[dict[str, Any]]:
@@ -476,7 +476,7 @@ class SqlStore(ChainGuard):
 
         return [
             Event(incident_id=r["incident_id"], seq=r["seq"], kind=r["kind"],
-                  at=clock.decode(r["at"], r["at_offset"]), author=r["author"],
+                  at=cast(datetime, clock.decode(r["at"], r["at_offset"])), author=r["author"],
                   data=json.loads(r["data"] or "{}"), prev_hash=r["prev_hash"], hash=r["hash"])
             for r in self.event_rows(incident_id, after=after)
         ]

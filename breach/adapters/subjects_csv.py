@@ -114,7 +114,8 @@ class _Records:
         if not self.multiline:
             raise _BadRecord(line, 'a quoted field is not closed on its line (a " is missing; '
                                    'use --multiline-fields if fields span lines)')
-        parts, size, taken = [text], len(text), []
+        parts, size = [text], len(text)
+        taken: list[tuple[int, str | None, str | None]] = []
         while len(taken) < MAX_RECORD_LINES and (nxt := self._take()) is not None:
             taken.append(nxt)
             _, more, _ = nxt
@@ -189,7 +190,7 @@ def read_rows(fh: TextIO, *, is_row: Callable[[list[str]], bool],
 
     def starts_row(text: str) -> bool:
         fields = parse_alone(text)
-        return bool(fields) and is_row(fields)
+        return is_row(fields) if fields else False
 
     records = _Records(fh, starts_row, multiline)
     reader = csv.reader(records)

@@ -46,13 +46,13 @@ def write_docx(path: Path, blocks: list[Block], *, title: str, marker: str | Non
 
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt, RGBColor
+    from docx.shared import Emu, Pt, RGBColor
 
     doc = Document()
     props = doc.core_properties
     props.title, props.keywords, props.language, props.author = title[:250], keywords_, lang, "breach"
     section = doc.sections[0]
-    section.page_height, section.page_width = 10692130, 7560310  # A4 in EMU
+    section.page_height, section.page_width = Emu(10692130), Emu(7560310)  # A4 in EMU
     if marker:
         head = section.header.paragraphs[0]
         head.alignment = WD_ALIGN_PARAGRAPH.CENTER
