@@ -10,8 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from breach.core import time as clock
-from breach.core.regimes import AWAITING_ASSESSMENT
-from breach.core.wording import human_note, human_reason, short_source
+from breach.core.wording import AWAITING_ASSESSMENT, human_note, human_reason, short_source
 
 DONE = ("met", "late", "not_applicable", "decided")
 LABEL = {"met": "met", "late": "met late", "not_applicable": "not applicable", "decided": "decided"}

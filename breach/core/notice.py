@@ -16,8 +16,9 @@ from breach.core import time as clock
 from breach.core.authorities import Concerned, establishment
 from breach.core.drafting import DEFERRABLE, Rendered, missing_fields
 from breach.core.mdblocks import parse, to_html
-from breach.core.regimes import AWAITING_ASSESSMENT, Obligation
+from breach.core.regimes import Obligation
 from breach.core.state import IncidentState
+from breach.core.wording import AWAITING_ASSESSMENT
 
 #: Fields of the incident shown in the organization's zone.
 INCIDENT_TIMES = ("aware_at", "occurred_at", "detected_at", "opened_at", "closed_at")

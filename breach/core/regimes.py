@@ -30,6 +30,7 @@ from breach.core.regime_rules import (  # noqa: F401 - re-exported: callers impo
     Rule,
     within,
 )
+from breach.core.wording import AWAITING_ASSESSMENT
 from breach.errors import NotFoundError
 
 
@@ -192,7 +193,6 @@ def deadline_for(rule: Rule, facts: Facts) -> datetime | None:
 
 
 #: Before any assessment a rule that depends on its outcome is undecided, not "not applicable".
-AWAITING_ASSESSMENT = "awaiting the risk assessment"
 
 
 def _when_assessment(want: dict[str, Any], facts: Facts) -> str | None:

@@ -16,6 +16,9 @@ from typing import Any
 
 from breach.core.data_words import reason_lines
 
+#: The reason an obligation gives while its trigger waits for the risk assessment (breach.core.regimes).
+AWAITING_ASSESSMENT = "awaiting the risk assessment"
+
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)")
 #: French typography: a narrow no-break space before : ; ? ! (not in URLs or times).
 _FR_PUNCT = re.compile(r"(?<=\S)[ \u00a0]([:;?!])(?=[\s*<]|$)", re.MULTILINE)
