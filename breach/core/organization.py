@@ -190,13 +190,17 @@ def _check_word_table(by_country: LineDict, path: str, where: str) -> list[Probl
 
 
 def _check_slack(slack: Any, path: str) -> list[Problem]:
-    """`slack: {users: {U0123ABCD: {name: "Lea Legal", role: legal}}}`: Slack user ids to people and roles."""
+    """`slack: {users: {U0123ABCD: {name: "Lea Legal", role: legal}}, customer_names: false}`: Slack user ids
+    to people and roles; whether reminders may name the processor's customers (default: counts only)."""
     if not isinstance(slack, LineDict):
         return []
     problems: list[Problem] = []
     for k in slack:
-        if k != "users":
-            problems.append(Problem(path, slack.line_of(k), f"unknown key {k!r} in slack (known: users)"))
+        if k not in ("users", "customer_names"):
+            problems.append(Problem(path, slack.line_of(k), f"unknown key {k!r} in slack (known: users, "
+                                                             "customer_names)"))
+    if "customer_names" in slack and not isinstance(slack["customer_names"], bool):
+        problems.append(Problem(path, slack.line_of("customer_names"), "slack.customer_names is true or false"))
     users = slack.get("users")
     if users is not None and not isinstance(users, LineDict):
         return [*problems, Problem(path, slack.line_of("users"), "slack.users maps Slack user ids to "

@@ -136,6 +136,7 @@ def status_message(summary: Mapping[str, Any], *, template_dirs: tuple[Path, ...
         "records_count": summary.get("records_count"),
         "categories": summary.get("categories"),
         "title": summary.get("title"),
+        "customers": summary.get("customers"),
         "deadline": {"obligation": deadline.get("obligation"), "recipient": deadline.get("recipient"),
                      "due_at": str(deadline.get("due_at") or ""), "remaining": deadline.get("remaining")}
         if deadline else None,
@@ -148,6 +149,8 @@ def status_message(summary: Mapping[str, Any], *, template_dirs: tuple[Path, ...
     blocks.append({"type": "section", "fields": [{"type": "mrkdwn", "text": cut(f, FIELD_CHARS)} for f in fields]})
     if deadline:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": cut(texts("deadline"), TEXT_CHARS)}})
+    if summary.get("customers") and "customers" in texts.template.blocks:  # a folder's older status.j2: none
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": cut(texts("customers"), TEXT_CHARS)}})
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": texts("footer")}]})
     return {"text": scrub(mrkdwn(cut(texts("fallback"), TEXT_CHARS))), "blocks": scrub_all(blocks)}
 

@@ -117,8 +117,15 @@ def _queue_change(session: Session, incident_id: str, what: str, *, now: datetim
     obligations = incident_obligations(session, incident.id, now=now, state=state)
     keys = _queue_status(session, incident, state, obligations, what=what, now=now, config=config, fresh=fresh)
     if config.has_bot:
-        keys += _sync_plans(session, incident, obligations, now=now)
+        keys += _sync_plans(session, incident, _as_slack_sees(session, obligations), now=now)
     return keys
+
+
+def _as_slack_sees(session: Session, obligations: list[Obligation]) -> list[Obligation]:
+    """Every customer's contract window folded into one reminder series (breach.slack.policy); the
+    customers' names only when the profile says `slack: {customer_names: true}`."""
+    slack = session.org.get("slack") or {}
+    return policy.fold_customer_windows(obligations, names=slack.get("customer_names") is True)
 
 
 def _queue_status(session: Session, incident: Incident, state: IncidentState, obligations: list[Obligation], *,
@@ -133,10 +140,13 @@ def _queue_status(session: Session, incident: Incident, state: IncidentState, ob
     witness = {"incident": iid, "seq": row["event_count"], "head": row["head_hash"]}
 
     dirs = _templates(session)
-    next_due = next((o.rule_id for o in obligations if o.state == "pending" and o.due_at is not None), None)
+    next_due = next((o.rule_id for o in policy.fold_customer_windows(obligations)
+                     if o.state == "pending" and o.due_at is not None), None)
+    if next_due == policy.CUSTOMER_WINDOWS:
+        next_due = None  # one notice per customer: recorded with `breach notified`, not from one button
 
     def message(event: str) -> dict[str, Any]:
-        summary = policy.status_summary(incident, state, obligations, event=event, zone=session.org_zone)
+        summary = policy.status_summary(incident, state, obligations, event=event, zone=session.org_zone, now=now)
         built = messages.status_message(summary, template_dirs=dirs)
         # Buttons (breach slack listen) need the bot: a webhook post cannot be acted on.
         buttons = [messages.action_buttons(iid, next_due, template_dirs=dirs)] if config.has_bot else []
@@ -229,7 +239,9 @@ def _sync_plans(session: Any, incident: Any, obligations: list, *, now: datetime
 def _with_buttons(session: Any, message: dict[str, Any], incident_id: str, obligation: str,
                   label: str) -> dict[str, Any]:
     """A reminder with its buttons: Acknowledge, Record notice made, Open review (breach slack listen)."""
-    buttons = messages.action_buttons(incident_id, obligation, label=label, template_dirs=_templates(session))
+    # Many notices (the customers' windows) are recorded with `breach notified`, not from one button.
+    acts_on = None if obligation == policy.CUSTOMER_WINDOWS else obligation
+    buttons = messages.action_buttons(incident_id, acts_on, label=label, template_dirs=_templates(session))
     return {**message, "blocks": [*message["blocks"], buttons]}
 
 
@@ -289,7 +301,7 @@ def remind(session: Any, *, now: datetime, config: SlackConfig) -> RemindReport:
     with store.transaction():
         for incident in list_incidents(session, include_closed=False):
             report.incidents += 1
-            obligations = incident_obligations(session, incident.id, now=now)
+            obligations = _as_slack_sees(session, incident_obligations(session, incident.id, now=now))
             report.planned += _sync_plans(session, incident, obligations, now=now)
             rows = {r["key"]: r for r in store.outbox_rows()}
             for o in obligations:
@@ -360,6 +372,6 @@ def drill_preview(session: Any, incident_id: str, *, now: datetime) -> list[str]
     if what == "notified":
         what = f"notified:{events[-1].data.get('obligation')}"
     summary = policy.status_summary(incident, state, obligations, event=policy.event_label(what, state),
-                                    zone=session.org_zone)
+                                    zone=session.org_zone, now=now)
     message = messages.status_message(summary, template_dirs=_templates(session))
     return ["(not configured) would post: " + message["text"]]

@@ -9,12 +9,18 @@ message shows sanitized facts only: ids, states, counts, categories, risk and de
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from breach.core import time as clock
+from breach.core.customers import ART_33_2
+from breach.core.customers import PREFIX as CUSTOMER_PREFIX
 from breach.errors import InputError
+
+if TYPE_CHECKING:
+    from breach.core.regimes import Obligation
 
 #: Reminder offsets before a deadline; the deadline itself is "DEADLINE".
 REMINDER_OFFSETS = (
@@ -129,7 +135,8 @@ def event_label(what: str, state: Any) -> str:
     return what
 
 
-def status_summary(incident: Any, state: Any, obligations: list, *, event: str, zone: str) -> dict[str, Any]:
+def status_summary(incident: Any, state: Any, obligations: list, *, event: str, zone: str,
+                   now: datetime | None = None) -> dict[str, Any]:
     """Sanitized data for messages.status_message: ids, counts, categories, risk, deadline.
 
     The title only when the incident was opened with --public; never notes, summaries,
@@ -155,7 +162,8 @@ def status_summary(incident: Any, state: Any, obligations: list, *, event: str, 
         "subjects_count": _int(answers.get("subjects_count")),
         "records_count": _int(answers.get("records_count")),
         "categories": _categories(answers.get("data_categories")) if assessment else None,
-        "next_deadline": _next_deadline(obligations, zone),
+        "next_deadline": _next_deadline(fold_customer_windows(obligations), zone),
+        "customers": customer_counts(obligations, now=now) if now is not None else None,
         "title": incident.title if incident.public else None,
     }
 
@@ -187,3 +195,54 @@ def _next_deadline(obligations: list, zone: str) -> Mapping[str, Any] | None:
         "due_at": clock.iso(clock.in_zone(o.due_at, zone)),
         "remaining": None if overdue or o.remaining is None else clock.humanize(o.remaining),
     }
+
+
+# --- the customers' windows (a processor's contract notices, issue 25) -----------------------
+
+#: The one reminder series that stands for every customer's contract window: Slack is reminded of
+#: the earliest pending window (all customers due then), not once per customer (GDPR Art. 33(2)).
+CUSTOMER_WINDOWS = "contract-notices"
+#: With `slack: {customer_names: true}` in the profile, at most this many names in a reminder.
+NAMES_SHOWN = 5
+
+
+def fold_customer_windows(obligations: Sequence[Obligation], *, names: bool = False) -> list[Obligation]:
+    """The obligations as Slack sees them: every `contract-notice:<id>` folded into one.
+
+    The folded obligation is due at the earliest pending window and names the count due then, the
+    total and how many were notified; a customer's name only when the profile allows it (`names`),
+    never its e-mail addresses. With no window left pending it is met, so its reminders are withdrawn.
+    """
+    windows = [o for o in obligations if o.rule_id.startswith(CUSTOMER_PREFIX)]
+    others = [o for o in obligations if not o.rule_id.startswith(CUSTOMER_PREFIX)]
+    if not windows:
+        return others
+    pending = sorted((o for o in windows if o.state == "pending" and o.due_at is not None),
+                     key=lambda o: o.due_at or datetime.max)
+    notified = sum(1 for o in windows if o.state in ("met", "late"))
+    first = pending[0] if pending else windows[0]
+    due_then = [o for o in pending if o.due_at == first.due_at]
+    recipient = (f"{len(due_then):,} of {len(windows):,} customers (earliest contract window, {ART_33_2}; "
+                 f"{notified:,} notified)")
+    if names and due_then:
+        shown = [o.title.removeprefix("Notify customer ").split(" (contract window")[0] for o in due_then]
+        more = len(shown) - NAMES_SHOWN
+        recipient += ": " + ", ".join(shown[:NAMES_SHOWN]) + (f" and {more:,} more" if more > 0 else "")
+    folded = replace(first, rule_id=CUSTOMER_WINDOWS, title="Notify the customers within their contract windows",
+                     recipient=recipient, source=f"{ART_33_2} and the data processing agreements",
+                     state=first.state if pending else "met", met_at=None if pending else first.met_at,
+                     remaining=first.remaining if pending else None)
+    return [*others, folded]
+
+
+def customer_counts(obligations: Sequence[Obligation], *, now: datetime) -> dict[str, int] | None:
+    """Counts for a status message: customers affected, notified, pending, due at the earliest window."""
+    windows = [o for o in obligations if o.rule_id.startswith(CUSTOMER_PREFIX)]
+    if not windows:
+        return None
+    pending = [o for o in windows if o.state == "pending" and o.due_at is not None]
+    earliest = min((o.due_at for o in pending if o.due_at is not None), default=None)
+    return {"customers": len(windows), "notified": sum(1 for o in windows if o.state in ("met", "late")),
+            "late": sum(1 for o in windows if o.state == "late"), "pending": len(pending),
+            "overdue": sum(1 for o in pending if o.due_at is not None and o.due_at < now),
+            "due_earliest": sum(1 for o in pending if o.due_at == earliest)}
