@@ -364,3 +364,22 @@ def test_connection_errors_name_the_fix_and_never_the_password() -> None:
     assert "CREATE DATABASE breach;" in missing and "s3cret-pw" not in missing
     down = explain(RuntimeError("connection refused"), url)
     assert "cannot reach the PostgreSQL server at db.example.org:6543" in down and "s3cret-pw" not in down
+
+
+def test_org_push_shares_the_customer_list_and_refuses_a_bad_one(team) -> None:
+    """Issue 25: the customer list travels with the profile; machine B scopes A's customers."""
+    from test_customers import write_list
+
+    a, b = team
+    write_list(a.home / "customers.csv", 12)
+    pushed = a.json("org", "push")
+    assert "customers.csv" in pushed["files"]
+    assert not (b.home / "customers.csv").exists()
+    iid = b.json("open", "--title", "Platform", "--aware-at", "2026-11-28 09:00")["id"]
+    assert b.json("scope", iid, "--customers", "all")["recorded"] == 12
+    rows = [r for r in a.json("status", iid) if r["obligation"].startswith("contract-notice:")]
+    assert len(rows) == 12
+    path = a.home / "customers.csv"
+    path.write_text(path.read_text() + "c0001,Again,en,a@b.example,24,aware,w,1\n")
+    refused = a("org", "push")
+    assert refused.exit_code == 1 and "customers.csv:14" in refused.stderr and "nothing was pushed" in refused.stderr

@@ -23,11 +23,12 @@ from breach.services.session import Session
 
 
 def customer_list(session: Session, source: str | None = None) -> tuple[list[cust.Customer], Path]:
-    """The customers of a file, else of the data folder (customers.csv or customers.yaml)."""
+    """The customers of a file, else the team's list pushed with the profile (`breach org push`), else the
+    data folder's own (customers.csv or customers.yaml)."""
     if source and Path(source).is_file():
         path = Path(source)
     else:
-        found = files.find_in(session.home)
+        found = files.find_in(session.resource_home()) or files.find_in(session.home)
         if found is None:
             raise InputError(f"no customer list in {session.home} (customers.csv or customers.yaml); give --customers "
                              "FILE or put the list there")

@@ -151,8 +151,10 @@ def push_org(session: Session, *, now: datetime) -> OrgPushed:
             "files": sorted(files), "database": session.store.where}
 
 
-#: The organization's own files that travel with its profile (they win over the shipped ones, file by file).
-OWN_FILES = ("templates/**/*.j2", "templates/i18n/*.yaml", "playbooks/*.yaml", "playbooks/drills/*.yaml")
+#: The organization's own files that travel with its profile (they win over the shipped ones, file by file),
+#: and its customer list (a processor's customers, GDPR Art. 33(2): every machine scopes the same list).
+OWN_FILES = ("templates/**/*.j2", "templates/i18n/*.yaml", "playbooks/*.yaml", "playbooks/drills/*.yaml",
+             "customers.csv", "customers.yaml")
 
 
 def own_files(home: Path) -> dict[str, str]:
@@ -168,11 +170,23 @@ def own_files(home: Path) -> dict[str, str]:
                 if problems:
                     raise InputError(f"{path} is not a valid playbook, nothing was pushed:\n"
                                      + "\n".join(str(p) for p in problems))
+            if relative.startswith("customers."):
+                _check_customers(path)
             try:
                 found[relative] = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 raise InputError(f"cannot push {path}: {exc}") from None
     return found
+
+
+def _check_customers(path: Path) -> None:
+    """A customer list is validated before it is shared: a bad row stops the push, naming its line."""
+    from breach.adapters.customers_file import read_customers
+
+    try:
+        read_customers(path)
+    except InputError as exc:
+        raise InputError(f"{exc}\nnothing was pushed") from None
 
 
 def org_info(session: Session) -> OrgInfo:
