@@ -145,3 +145,39 @@ def test_both_roles_side_by_side(cli, home: Path, assessed: str) -> None:
     assert "6 customers due in" in first and "controller's 72-hour clock (GDPR Art. 33(1)): pending" in first
     register = json.dumps(cli.json("register", "--format", "json"))
     assert "contract-notice:c0005" in register and "gdpr-art33-sa" in register
+
+
+def test_notify_as_mbox_resumes_byte_identical_and_is_recorded(cli, home: Path, tmp_path: Path) -> None:
+    """`--format mbox`: every notice in one customers.mbox; a run killed mid-message resumes to the same bytes."""
+    import mailbox
+
+    from breach.api import open_session
+    from breach.services.customers import notify
+
+    write_list(home / "customers.csv", 1200)
+    iid = cli.open("Platform", "--aware-at", "2026-11-28 09:00")
+    cli.json("scope", iid, "--customers", "all")
+    when = AWARE + timedelta(hours=1)
+    full, killed = tmp_path / "full", tmp_path / "killed"
+    for folder, stop in ((full, None), (killed, 500)):
+        s = open_session(home, author="t")
+        try:
+            notify(s, iid, folder, now=when, stop_after=stop, fmt="mbox")
+        finally:
+            s.close()
+    with open(killed / "customers.mbox", "ab") as fh:  # killed after writing part of message 501
+        fh.write(b"From privacy@example.invalid Sat Nov 28 09:00:00 2026\nTo: half")
+    assert cli("customers", "notify", iid, "--out", str(killed)).exit_code == 1  # eml over an mbox run: refused
+    resumed = cli.json("customers", "notify", iid, "--out", str(killed), "--format", "mbox")
+    assert resumed["written"] == 700 and resumed["skipped"] == 500
+    assert (killed / "customers.mbox").read_bytes() == (full / "customers.mbox").read_bytes()
+    box = mailbox.mbox(str(full / "customers.mbox"), create=False)
+    messages = list(box)
+    assert len(messages) == 1200
+    (brand1,) = [email.message_from_bytes(m.as_bytes(), policy=email.policy.default) for m in messages
+                 if "ops1@brand1.example" in str(m["To"])]
+    assert brand1.get_content_type() == "multipart/alternative"
+    assert "sous-traitant" in brand1.get_body(("plain",)).get_content()
+    result = cli.json("notified", iid, "contract-notice:*", "--from-run", str(full))
+    assert result["recorded"] == 1200 and result["late"] == 0
+    assert {n["reference"] for n in result["notices"]} == {f"customers.mbox#c{i:04d}" for i in range(1200)}

@@ -48,6 +48,8 @@ def read_customers(path: Path) -> list[Customer]:
 
 RUN_FILE = "run.json"
 MANIFEST = "manifest.jsonl"
+#: `breach customers notify --format mbox`: every message in this one file, in the manifest's order.
+MBOX = "customers.mbox"
 
 
 def eml(*, sender: str, to: list[str], subject: str, plain: str, html: str, date: str, msgid: str,
@@ -83,6 +85,9 @@ def start_run(out_dir: Path, identity: dict) -> tuple[dict, set[str]]:
         kept = json.loads(run_file.read_text(encoding="utf-8"))
         if kept.get("incident") != identity.get("incident"):
             raise InputError(f"{out_dir} holds a run for {kept.get('incident')}, not {identity.get('incident')}")
+        if kept.get("format", "eml") != identity.get("format", "eml"):
+            raise InputError(f"{out_dir} holds a run written as {kept.get('format', 'eml')}: resume it with "
+                             f"--format {kept.get('format', 'eml')}, or write to another folder")
         identity = kept
     else:
         run_file.write_text(json.dumps(identity, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -94,9 +99,64 @@ def start_run(out_dir: Path, identity: dict) -> tuple[dict, set[str]]:
                 entry = json.loads(line)
             except ValueError:
                 break  # a line cut by a kill: that customer is written again
-            if (out_dir / entry["file"]).is_file():
+            if _on_disk(out_dir, entry):
                 done.add(entry["customer"])
+    _cut_mbox_tail(out_dir, identity)
     return identity, done
+
+
+def _on_disk(out_dir: Path, entry: dict) -> bool:
+    """A message on record is done when its file holds it (an mbox: up to the entry's end)."""
+    path = out_dir / entry["file"]
+    if "end" in entry:
+        return path.is_file() and path.stat().st_size >= int(entry["end"])
+    return path.is_file()
+
+
+def _cut_mbox_tail(out_dir: Path, identity: dict) -> None:
+    """A kill between writing a message to the mbox and its manifest line leaves a tail no entry
+    names: cut it, so the resumed run appends the very bytes an uninterrupted run would."""
+    import json
+
+    if identity.get("format") != "mbox":
+        return
+    mbox = out_dir / MBOX
+    end = 0
+    manifest = out_dir / MANIFEST
+    if manifest.is_file():
+        for line in manifest.read_text(encoding="utf-8").splitlines():
+            try:
+                end = max(end, int(json.loads(line).get("end", 0)))
+            except (ValueError, AttributeError):
+                break
+    if mbox.is_file() and mbox.stat().st_size > end:
+        with open(mbox, "r+b") as fh:
+            fh.truncate(end)
+
+
+def mbox_entry(sender: str, when: str, data: bytes) -> bytes:
+    """One message as an mbox record (mboxrd): its `From ` line, LF line ends, `>From ` quoting, a blank line."""
+    import re
+    from email.utils import parsedate_to_datetime
+
+    stamp = parsedate_to_datetime(when).strftime("%a %b %d %H:%M:%S %Y")
+    body = re.sub(rb"(?m)^(>*From )", rb">\1", data.replace(b"\r\n", b"\n"))
+    return f"From {sender} {stamp}\n".encode() + body.rstrip(b"\n") + b"\n\n"
+
+
+def append_mbox(out_dir: Path, data: bytes, entry: dict) -> None:
+    """Append one record to the run's mbox, flushed to disk, then its manifest line with where it ends."""
+    import json
+    import os
+
+    path = out_dir / MBOX
+    with open(path, "ab") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+        end = fh.tell()
+    with open(out_dir / MANIFEST, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({**entry, "file": MBOX, "end": end}, ensure_ascii=False) + "\n")
 
 
 def write_message(out_dir: Path, name: str, data: bytes, entry: dict) -> None:

@@ -51,14 +51,17 @@ def validate(
 def notify(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for the messages (one .eml per customer).")],
+    fmt: Annotated[str, typer.Option("--format", help="eml: one file per customer; mbox: all in "
+                                     "customers.mbox, for a mailer that takes an mbox.")] = "eml",
     home: HomeOption = None,
     by: ByOption = None,
     json_: JsonOption = False,
 ) -> None:
     """Write one e-mail per affected customer, in its language, with its workspaces and end users.
 
-    Multipart (text and html). Run it again to resume after an interruption: the messages already
-    written are kept and the rest are written byte for byte as an uninterrupted run would.
+    Multipart (text and html); --format mbox puts them all in one customers.mbox. Run it again to
+    resume after an interruption: the messages already written are kept and the rest are written
+    byte for byte as an uninterrupted run would.
     Then record the run: breach notified ID 'contract-notice:*' --from-run DIR.
 
     Example: breach customers notify BR-2026-0001 --out notices/customers
@@ -66,7 +69,7 @@ def notify(
     from breach.services.customers import notify as write_notices
 
     with session(home, by=by) as s:
-        result = write_notices(s, incident_id, out, now=now())
+        result = write_notices(s, incident_id, out, now=now(), fmt=fmt)
     if json_:
         emit_json(result)
         return

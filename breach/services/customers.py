@@ -115,7 +115,8 @@ def record_run(session: Session, incident_id: str, run_dir: Path, *, now: dateti
         at = clock.decode(e.get("sent_at") or e.get("written_at"), None)
         if at is None:
             raise InputError(f"{run_dir}: the entry for {e.get('customer')} has no time")
-        notices.append((e["obligation"], at, e.get("file")))
+        where = f"{e.get('file')}#{e.get('customer')}" if "end" in e else e.get("file")  # an mbox: which one
+        notices.append((e["obligation"], at, where))
     return record_notices(session, incident_id, notices, now=now)
 
 
@@ -127,6 +128,12 @@ def _contact(session: Session) -> str:
     return ", ".join(p for p in parts if p) or str(org.get("name") or "our data protection officer")
 
 
+def _sender(session: Session) -> str:
+    org = session.org
+    sender = (org.get("dpo") or {}).get("email") if isinstance(org.get("dpo"), dict) else None
+    return str(sender or "privacy@example.invalid")
+
+
 def _message(session: Session, state: IncidentState, c: cust.Customer, run: dict[str, Any]) -> tuple[bytes, str]:
     inc = state.incident
     aware = clock.show(inc.aware_at, session.zone)
@@ -134,17 +141,18 @@ def _message(session: Session, state: IncidentState, c: cust.Customer, run: dict
     plain = plain_text(body)
     html = html_text(body, lang=lang, subject=subject)
     tag = hashlib.sha256(f"{inc.id}/{c.id}".encode()).hexdigest()[:24]
-    org = session.org
-    sender = (org.get("dpo") or {}).get("email") if isinstance(org.get("dpo"), dict) else None
-    data = files.eml(sender=sender or "privacy@example.invalid", to=list(c.emails), subject=subject, plain=plain,
+    data = files.eml(sender=_sender(session), to=list(c.emails), subject=subject, plain=plain,
                      html=html, date=run["date"], msgid=f"<{tag}@breach.invalid>", boundary=f"=_breach_{tag}")
     return data, lang
 
 
 def notify(session: Session, incident_id: str, out_dir: Path, *, now: datetime,
-           stop_after: int | None = None) -> dict[str, Any]:
-    """One e-mail per affected customer in `out_dir`, streamed; a second run resumes where the first stopped
-    and writes the very same bytes (the date and identity are those of the first start)."""
+           stop_after: int | None = None, fmt: str = "eml") -> dict[str, Any]:
+    """One e-mail per affected customer in `out_dir` (one .eml each, or all in one mbox), streamed; a second
+    run resumes where the first stopped and writes the very same bytes (the date and identity are those of
+    the first start)."""
+    if fmt not in ("eml", "mbox"):
+        raise InputError(f"--format is eml or mbox, not {fmt!r}")
     state = session.state(get_incident(session, incident_id).id)
     if not state.customers:
         raise InputError(f"{state.incident.id} has no customers recorded: `breach scope {state.incident.id} "
@@ -152,7 +160,7 @@ def notify(session: Session, incident_id: str, out_dir: Path, *, now: datetime,
     from email.utils import format_datetime
 
     run, done = files.start_run(out_dir, {"incident": state.incident.id, "date": format_datetime(now),
-                                          "started_at": clock.iso(now)})
+                                          "started_at": clock.iso(now), "format": fmt})
     written, by_lang = 0, dict[str, int]()
     for k in clocks_of(state):
         c = k.customer
@@ -161,13 +169,16 @@ def notify(session: Session, incident_id: str, out_dir: Path, *, now: datetime,
         if stop_after is not None and written >= stop_after:
             break
         data, lang = _message(session, state, c, run)
-        files.write_message(out_dir, f"{c.id}.eml", data, {
-            "customer": c.id, "obligation": k.obligation, "file": f"{c.id}.eml", "lang": lang,
-            "written_at": clock.iso(now), "sha256": hashlib.sha256(data).hexdigest()})
+        entry = {"customer": c.id, "obligation": k.obligation, "file": f"{c.id}.eml", "lang": lang,
+                 "written_at": clock.iso(now), "sha256": hashlib.sha256(data).hexdigest()}
+        if fmt == "mbox":
+            files.append_mbox(out_dir, files.mbox_entry(_sender(session), run["date"], data), entry)
+        else:
+            files.write_message(out_dir, f"{c.id}.eml", data, entry)
         written += 1
         by_lang[lang] = by_lang.get(lang, 0) + 1
     return {"incident": state.incident.id, "written": written, "resumed": bool(done), "skipped": len(done),
-            "by_lang": by_lang, "out": str(out_dir), "customers": len(state.customers)}
+            "by_lang": by_lang, "out": str(out_dir), "customers": len(state.customers), "format": run["format"]}
 
 
 def status_lines(rows: list[dict[str, Any]], *, now: datetime) -> list[str]:
