@@ -273,23 +273,27 @@ def _notified_customers(incident_id: str, obligation: str, *, at: str | None, re
     from breach.errors import InputError
     from breach.services.customers import record_one, record_run
 
+    if from_run is None and obligation == "contract-notice:*":
+        raise InputError("contract-notice:* needs --from-run DIR (a `breach customers notify` run)")
+    if from_run is not None and obligation != "contract-notice:*":
+        raise InputError("--from-run records a whole run: give the obligation as 'contract-notice:*'")
     with session(home, by=by) as s:
         if from_run is not None:
-            if obligation != "contract-notice:*":
-                raise InputError("--from-run records a whole run: give the obligation as 'contract-notice:*'")
-            result = record_run(s, incident_id, from_run, now=now())
-        elif obligation == "contract-notice:*":
-            raise InputError("contract-notice:* needs --from-run DIR (a `breach customers notify` run)")
+            run = record_run(s, incident_id, from_run, now=now())
         else:
-            result = record_one(s, incident_id, obligation, at=at, now=now(), reference=reference)
-    if json_:
-        emit_json(result)
-    elif from_run is not None:
-        typer.echo(f"{result['incident']}: {result['recorded']:,} customer notices recorded, {result['late']:,} "
+            one = record_one(s, incident_id, obligation, at=at, now=now(), reference=reference)
+    if from_run is not None:
+        if json_:
+            emit_json(run)
+            return
+        typer.echo(f"{run['incident']}: {run['recorded']:,} customer notices recorded, {run['late']:,} "
                    "LATE (after the contract's window).")
-    else:
-        state = "LATE (after the contract's window)" if result["late"] else "in time"
-        typer.echo(f"{result['incident']}: {obligation} notified at {result['at']}, {state}.")
+        return
+    if json_:
+        emit_json(one)
+        return
+    state = "LATE (after the contract's window)" if one["late"] else "in time"
+    typer.echo(f"{one['incident']}: {obligation} notified at {one['at']}, {state}.")
 
 
 @command(cli)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from breach.adapters import customers_file as files
 from breach.adapters.letters_mime import html_text, plain_text
@@ -20,6 +20,55 @@ from breach.core.state import IncidentState
 from breach.errors import InputError
 from breach.services.incidents import get_incident, parse_time
 from breach.services.session import Session
+
+
+class CustomersRecorded(TypedDict):
+    """`breach scope ID --customers ...`: how many were recorded now, how many are affected in all."""
+
+    incident: str
+    recorded: int
+    customers: int
+    end_users: int
+    list: str
+
+
+class CustomerNotice(TypedDict):
+    """One `contract-notice:<id>` notice as recorded (the `notified` event's data)."""
+
+    obligation: str
+    at: str
+    reference: str | None
+    late: bool
+    phase: str
+    recipient: str
+    due_at: str
+    without_approval: bool
+
+
+class OneNoticeRecorded(CustomerNotice):
+    incident: str
+
+
+class NoticesRecorded(TypedDict):
+    """`breach notified ID 'contract-notice:*' --from-run DIR`: the notices, each at its own time."""
+
+    incident: str
+    recorded: int
+    late: int
+    notices: list[CustomerNotice]
+
+
+class NoticesWritten(TypedDict):
+    """`breach customers notify`: what this run wrote (a resumed run counts only its own)."""
+
+    incident: str
+    written: int
+    resumed: bool
+    skipped: int
+    by_lang: dict[str, int]
+    out: str
+    customers: int
+    format: str
 
 
 def customer_list(session: Session, source: str | None = None) -> tuple[list[cust.Customer], Path]:
@@ -37,7 +86,7 @@ def customer_list(session: Session, source: str | None = None) -> tuple[list[cus
 
 
 def record_affected(session: Session, incident_id: str, spec: str, *, now: datetime,
-                    replace_all: bool = False) -> dict[str, Any]:
+                    replace_all: bool = False) -> CustomersRecorded:
     """`breach scope ID --customers FILE|all|ID,...`: the customers affected, each with its contract clock."""
     incident = get_incident(session, incident_id)
     is_file = Path(spec).is_file()
@@ -49,8 +98,8 @@ def record_affected(session: Session, incident_id: str, spec: str, *, now: datet
                                          "change": "replace" if replace_all else "add"})
         session.clock_moved(incident.id, now=now)
     state = session.state(incident.id)
-    return {"incident": incident.id, "recorded": len(chosen), "customers": len(state.customers),
-            "end_users": sum(c.end_users or 0 for c in chosen), "list": str(path)}
+    return CustomersRecorded(incident=incident.id, recorded=len(chosen), customers=len(state.customers),
+                             end_users=sum(c.end_users or 0 for c in chosen), list=str(path))
 
 
 def clocks_of(state: IncidentState) -> list[cust.CustomerClock]:
@@ -60,24 +109,14 @@ def clocks_of(state: IncidentState) -> list[cust.CustomerClock]:
                        detected=inc.detected_at, notifications=state.notifications)
 
 
-def overview(state: IncidentState, *, now: datetime) -> dict[str, Any] | None:
-    """The first-day line for status ('3 of 1,240 customers due in 5h; 1,180 notified'), or None."""
-    if not state.customers:
-        return None
-    found = clocks_of(state)
-    summary = cust.summary(found, now=now)
-    return {**summary, "earliest_due_at": clock.iso(summary["earliest_due_at"]),
-            "line": cust.summary_line(summary, now=now), "source": cust.ART_33_2 + " and the contracts' windows"}
-
-
 def record_notices(session: Session, incident_id: str, notices: list[tuple[str, datetime, str | None]], *,
-                   now: datetime) -> dict[str, Any]:
+                   now: datetime) -> NoticesRecorded:
     """Record `contract-notice:<id>` notices, each at its own time; one after the window is flagged late."""
     incident = get_incident(session, incident_id)
     with session.store.transaction():
         state = session.state(incident.id)
         due = {k.obligation: k for k in clocks_of(state)}
-        rows = []
+        rows: list[CustomerNotice] = []
         for obligation, at, reference in notices:
             k = due.get(obligation)
             if k is None:
@@ -88,26 +127,26 @@ def record_notices(session: Session, incident_id: str, notices: list[tuple[str, 
             if at < incident.aware_at:
                 raise InputError(f"{obligation}: {clock.iso(at)} is before the incident was known")
             late = at > k.due_at
-            data = {"obligation": obligation, "at": clock.iso(at), "reference": reference, "late": late,
-                    "phase": "complete", "recipient": f"{k.customer.name} <{', '.join(k.customer.emails)}>",
-                    "due_at": clock.iso(k.due_at), "without_approval": False}
+            data = CustomerNotice(obligation=obligation, at=clock.iso(at) or "", reference=reference, late=late,
+                                  phase="complete", recipient=f"{k.customer.name} <{', '.join(k.customer.emails)}>",
+                                  due_at=clock.iso(k.due_at) or "", without_approval=False)
             session.store.append_event(incident.id, kind=EventKind.NOTIFIED, at=now, author=session.author,
-                                       data=data)
+                                       data=dict(data))
             rows.append(data)
         session.changed(incident.id, "notified:contract-notice", now=now)
-    return {"incident": incident.id, "recorded": len(rows), "late": sum(1 for r in rows if r["late"]),
-            "notices": rows}
+    return NoticesRecorded(incident=incident.id, recorded=len(rows), late=sum(1 for r in rows if r["late"]),
+                           notices=rows)
 
 
 def record_one(session: Session, incident_id: str, obligation: str, *, at: str | None, now: datetime,
-               reference: str | None = None) -> dict[str, Any]:
+               reference: str | None = None) -> OneNoticeRecorded:
     """`breach notified ID contract-notice:<id>`."""
     when = parse_time(session, at, what="--at", now=now) or now
     result = record_notices(session, incident_id, [(obligation, when, reference)], now=now)
-    return {"incident": result["incident"], **result["notices"][0]}
+    return OneNoticeRecorded(incident=result["incident"], **result["notices"][0])
 
 
-def record_run(session: Session, incident_id: str, run_dir: Path, *, now: datetime) -> dict[str, Any]:
+def record_run(session: Session, incident_id: str, run_dir: Path, *, now: datetime) -> NoticesRecorded:
     """`breach notified ID contract-notice:* --from-run DIR`: each message's sent time (else written time)."""
     entries = files.read_manifest(run_dir)
     notices = []
@@ -147,7 +186,7 @@ def _message(session: Session, state: IncidentState, c: cust.Customer, run: dict
 
 
 def notify(session: Session, incident_id: str, out_dir: Path, *, now: datetime,
-           stop_after: int | None = None, fmt: str = "eml") -> dict[str, Any]:
+           stop_after: int | None = None, fmt: str = "eml") -> NoticesWritten:
     """One e-mail per affected customer in `out_dir` (one .eml each, or all in one mbox), streamed; a second
     run resumes where the first stopped and writes the very same bytes (the date and identity are those of
     the first start)."""
@@ -177,8 +216,9 @@ def notify(session: Session, incident_id: str, out_dir: Path, *, now: datetime,
             files.write_message(out_dir, f"{c.id}.eml", data, entry)
         written += 1
         by_lang[lang] = by_lang.get(lang, 0) + 1
-    return {"incident": state.incident.id, "written": written, "resumed": bool(done), "skipped": len(done),
-            "by_lang": by_lang, "out": str(out_dir), "customers": len(state.customers), "format": run["format"]}
+    return NoticesWritten(incident=state.incident.id, written=written, resumed=bool(done), skipped=len(done),
+                          by_lang=by_lang, out=str(out_dir), customers=len(state.customers),
+                          format=str(run.get("format", "eml")))
 
 
 def status_lines(rows: list[dict[str, Any]], *, now: datetime) -> list[str]:
