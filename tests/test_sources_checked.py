@@ -64,7 +64,7 @@ def test_checked_entries__leave_the_unconfirmed_list_and_keep_the_reference_stat
         assert f"authority:{authority.id}" not in listed
         row = everything[f"authority:{authority.id}"]
         assert row["status"] == authority.status  # regimes.md's mark is untouched
-        assert row["checked"]["url"].startswith("https://") and row["checked"]["quote"]
+        assert row["checked"]["url"].startswith(("https://", "http://")) and row["checked"]["quote"]
         assert f"checked {authority.checked.date}: {authority.checked.url}" in row["marks"]
     unchecked = [a for a in load_directory().authorities if not a.checked and a.status == "unconfirmed"]
     assert all(f"authority:{a.id}" in listed for a in unchecked)
@@ -100,7 +100,7 @@ ENTRY = ("authorities:\n  - {id: NL, country: NL, name: AP, languages: [nl], sou
 @pytest.mark.parametrize(("checked", "problem"), [
     ("{url: 'https://autoriteitpersoonsgegevens.nl', date: 2026-12-05}", "missing the key 'quote'"),
     ("{quote: 'Autoriteit Persoonsgegevens', date: 2026-12-05}", "missing the key 'url'"),
-    ("{url: 'http://x.nl', quote: q, date: 2026-12-05}", "checked url must start with https://"),
+    ("{url: 'x.nl', quote: q, date: 2026-12-05}", "checked url must be the web address read"),
     ("{url: 'https://x.nl', quote: '', date: 2026-12-05}", "checked quote must be the sentence read"),
     ("{url: 'https://x.nl', quote: q, date: last week}", "checked date must be the day it was read"),
     ("{url: 'https://x.nl', quote: q, date: 2026-12-05, by: me}", "unknown key 'by' in checked"),

@@ -58,8 +58,8 @@ def validate_checked(node: LineDict, bad: Bad, what: str) -> None:
         if key not in value:
             bad(value.line, f"checked in {what} is missing the key {key!r}")
     url, quote, date = value.get("url"), value.get("quote"), value.get("date")
-    if "url" in value and not (isinstance(url, str) and url.startswith("https://")):
-        bad(value.line_of("url"), f"checked url must start with https://, got {url!r}")
+    if "url" in value and not (isinstance(url, str) and url.startswith(("https://", "http://"))):
+        bad(value.line_of("url"), f"checked url must be the web address read (https://...), got {url!r}")
     if "quote" in value and (not isinstance(quote, str) or not quote.strip()):
         bad(value.line_of("quote"), "checked quote must be the sentence read, verbatim (non-empty text)")
     elif isinstance(quote, str) and len(quote) > MAX_QUOTE:
