@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -364,36 +364,58 @@ cli.add_typer(regimes_app, name="regimes")
 @command(regimes_app, name="list")
 def regimes_list(
     unconfirmed: Annotated[bool, typer.Option(
-        "--unconfirmed", help="Only the rules and authority directory entries whose source sentence was not "
-        "read in the source (status not confirmed*), to check next.")] = False,
+        "--unconfirmed", help="Only what is still to check: rules and authority directory entries neither confirmed "
+        "in regimes.md nor checked by us on their source, and US state laws whose statute was not read.")] = False,
+    all_: Annotated[bool, typer.Option(
+        "--all", help="Also the authority directory and the US state laws (us-state-laws.yaml).")] = False,
     json_: JsonOption = False,
 ) -> None:
-    """List every rule: id, recipient, period, start event, legal source and its status.
+    """List every rule: id, recipient, period, start event, legal source and its marks.
+
+    A row shows the reference's mark (its status in regimes.md) and ours, "checked DATE: URL",
+    when we read the sentence it rests on at that address (`checked` in the YAML, with the
+    quotation). --unconfirmed lists what is still to check, directory and US state laws included.
 
     Example: breach regimes list --json
     Example: breach regimes list --unconfirmed
     """
-    from breach.adapters.rules import load_directory, load_rules
-
-    rules = load_rules()
-    rows = [{"id": r.id, "regime": r.regime, "recipient": r.recipient, "start": r.start,
-             "period": None if r.period_unit == "none" else f"{r.period_amount} {r.period_unit}",
-             "binding": r.binding, "source": r.source, "status": r.status, "jurisdiction": r.jurisdiction,
-             "duty": r.duty, "per_authority": r.per_authority} for r in rules]
-    if unconfirmed:
-        rows = [r for r in rows if not str(r["status"]).startswith("confirmed")] + [
-            {"id": f"authority:{a.id}", "regime": "authorities", "recipient": a.label, "start": "-", "period": None,
-             "binding": "directory", "source": a.source, "status": a.status, "jurisdiction": a.country,
-             "duty": None, "per_authority": None}
-            for a in load_directory().authorities if not a.status.startswith("confirmed")]
+    rows = _source_rows(unconfirmed=unconfirmed, everything=all_ or unconfirmed)
     if json_:
         emit_json(rows)
         return
     for r in rows:
         typer.echo(f"{r['id']:<26} {r['period'] or 'without undue delay':<20} from {r['start']:<28} "
-                   f"[{r['status']}] {r['source']}")
+                   f"[{r['marks']}] {r['source']}")
     if unconfirmed:
-        typer.echo(f"{len(rows)} unconfirmed: read each source and mark the entry confirmed with its source_quote")
+        from breach.core.sources import count_by_regime
+
+        counts = ", ".join(f"{n} {regime}" for regime, n in count_by_regime(rows).items())
+        typer.echo(f"{len(rows)} unconfirmed: read each source and record what you read (checked: {{url, quote, "
+                   f"date}}; for a US state law its status and sources). By regime: {counts}.")
+
+
+def _source_rows(*, unconfirmed: bool, everything: bool) -> list[dict[str, Any]]:
+    """The rules (and with `everything` the directory and US state laws), each with both marks."""
+    from breach.adapters.rules import load_directory, load_rules, load_us_laws
+    from breach.core.sources import is_to_check, marks, us_law_rows
+
+    rows: list[dict[str, Any]] = [
+        {"id": r.id, "regime": r.regime, "recipient": r.recipient, "start": r.start,
+         "period": None if r.period_unit == "none" else f"{r.period_amount} {r.period_unit}",
+         "binding": r.binding, "source": r.source, "status": r.status, "jurisdiction": r.jurisdiction,
+         "duty": r.duty, "per_authority": r.per_authority,
+         "checked": r.checked.to_dict() if r.checked else None, "marks": marks(r.status, r.checked)}
+        for r in load_rules() if not unconfirmed or is_to_check(r.status, r.checked)]
+    if not everything:
+        return rows
+    rows += [{"id": f"authority:{a.id}", "regime": "authorities", "recipient": a.label, "start": "-",
+              "period": None, "binding": "directory", "source": a.source, "status": a.status,
+              "jurisdiction": a.country, "duty": None, "per_authority": None,
+              "checked": a.checked.to_dict() if a.checked else None, "marks": marks(a.status, a.checked)}
+             for a in load_directory().authorities if not unconfirmed or is_to_check(a.status, a.checked)]
+    rows += [{**row, "marks": marks(row["status"], None, whose="us-state-laws.yaml")}
+             for row in us_law_rows(load_us_laws(), unconfirmed=unconfirmed)]
+    return rows
 
 
 @command(regimes_app, name="validate")

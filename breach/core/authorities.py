@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from breach.core.sources import Checked, checked_of, validate_checked
 from breach.core.yamlio import Bad, LineDict, LineList
 from breach.errors import NotFoundError, Problem
 
@@ -33,7 +34,7 @@ EDPB_REPRESENTATIVE = "EDPB Guidelines 9/2022 v2.0, para 73 (a representative do
 NEEDS_DECISION = "needs a legal decision"
 
 _KEYS = {"id", "country", "level", "name", "name_en", "short", "languages", "portal", "website", "competence",
-         "source", "source_quote", "status", "note"}
+         "source", "source_quote", "status", "note", "checked"}
 _REQUIRED = ("id", "country", "name", "languages", "source", "status")
 _PORTAL_KEYS = {"url", "status", "source"}
 _ID = re.compile(r"^[A-Z]{2}(?:-[A-Z]{2,3})?$")
@@ -55,6 +56,8 @@ class Authority:
     portal: dict[str, str] | None = None
     competence: str | None = None
     note: str | None = None
+    #: Our own reading of the official page; `status` stays regimes.md's mark (breach.core.sources).
+    checked: Checked | None = None
 
     @property
     def label(self) -> str:
@@ -65,7 +68,8 @@ class Authority:
         return {"id": self.id, "country": self.country, "level": self.level, "name": self.name,
                 "name_en": self.name_en, "short": self.short, "languages": list(self.languages),
                 "portal": dict(self.portal) if self.portal else None, "website": self.website,
-                "competence": self.competence, "source": self.source, "status": self.status, "note": self.note}
+                "competence": self.competence, "source": self.source, "status": self.status, "note": self.note,
+                "checked": self.checked.to_dict() if self.checked else None}
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,7 @@ def _validate_entry(raw: LineDict, bad: Bad) -> None:
         bad(raw.line_of("languages"), f"languages must list ISO 639-1 codes such as [nl] (quote 'no'), got {langs!r}")
     if "status" in raw and raw["status"] not in STATUSES:
         bad(raw.line_of("status"), f"status must be one of {', '.join(STATUSES)}, got {raw['status']!r}")
+    validate_checked(raw, bad, what)
     portal = raw.get("portal")
     if portal is not None:
         if not isinstance(portal, LineDict):
@@ -217,6 +222,7 @@ def _to_authority(raw: LineDict) -> Authority:
         source=raw["source"], status=raw["status"], level=raw.get("level", "national"),
         name_en=raw.get("name_en"), short=raw.get("short"), website=raw.get("website"),
         portal=dict(portal) if portal else None, competence=raw.get("competence"), note=raw.get("note"),
+        checked=checked_of(raw),
     )
 
 

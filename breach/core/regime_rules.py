@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from breach.core import time as clock
+from breach.core.sources import Checked, checked_of, validate_checked
 from breach.core.yamlio import Bad, LineDict, LineList, plain
 from breach.errors import Problem
 
@@ -89,6 +90,8 @@ class Rule:
     #: Jurisdictions under `jurisdiction` that this file does not model (CA-AB, CA-QC):
     #: their people do not count here, and they raise an advisory instead.
     not_modelled: tuple[dict[str, str], ...] = ()
+    #: Our own reading of the source (status stays the reference's mark): breach.core.sources.
+    checked: Checked | None = None
 
 
 def within(parent: str, code: str) -> bool:
@@ -101,7 +104,7 @@ def within(parent: str, code: str) -> bool:
 
 RULE_KEYS = {
     "id", "title", "recipient", "recipient_from", "role", "jurisdiction", "source", "status", "binding",
-    "trigger", "start", "period", "cap", "met_by", "content", "note", "per_authority", "duty",
+    "trigger", "start", "period", "cap", "met_by", "content", "note", "per_authority", "duty", "checked",
 }  # fmt: skip
 RULE_REQUIRED = ("id", "title", "recipient", "source", "status", "binding", "start", "period")
 FILE_KEYS = {"regime", "title", "source", "rules", "not_modelled"}
@@ -218,6 +221,7 @@ def _validate_rule(raw: LineDict, ids: set[Any], bad: Bad) -> None:
     if isinstance(raw.get("id"), str) and not _ID.match(raw["id"]):
         bad(raw.line_of("id"), f"id must be lowercase words joined by '-', got {raw['id']!r}")
     _text(raw, "status", bad, choices=STATUSES)
+    validate_checked(raw, bad, what)
     _text(raw, "binding", bad, choices=BINDINGS)
     _text(raw, "role", bad, choices=ROLES)
     _text(raw, "met_by", bad, choices=MET_BY)
@@ -385,6 +389,7 @@ def _to_rule(raw: LineDict, regime: str, path: str, not_modelled: tuple[dict[str
         duty=raw.get("duty", "notice"),
         not_modelled=tuple(n for n in not_modelled
                            if raw.get("jurisdiction") and within(raw["jurisdiction"], n["jurisdiction"])),
+        checked=checked_of(raw),
     )
 
 
