@@ -53,7 +53,7 @@ ROWS = [
     ("US-NC", "N.C. Gen. Stat. § 75-61", ('>', 0), ('>', 1000)),
     ("US-ND", "N.D. Cent. Code § 51-30-01", ('>', 250), None),
     ("US-OH", "Ohio Rev. Code § 1349.19", None, ('>', 1000)),
-    ("US-OK", "24 O.S. § 161", None, None),
+    ("US-OK", "24 O.S. § 161", ('>=', 500), None),  # SB 626 (2026): AG if 500 or more (Inside Privacy, HIPAA Journal)
     ("US-OR", "ORS 646A.600", ('>', 250), ('>', 1000)),
     ("US-PA", "73 P.S. § 2301", ('>', 500), ('>', 1000)),
     ("US-PR", "10 L.P.R.A. § 4051", ('>', 0), None),
