@@ -55,7 +55,7 @@ ROWS = [
     ("US-OH", "Ohio Rev. Code § 1349.19", None, ('>', 1000)),
     ("US-OK", "24 O.S. § 161", ('>=', 500), None),  # SB 626 (2026): AG if 500 or more (Inside Privacy, HIPAA Journal)
     ("US-OR", "ORS 646A.600", ('>', 250), ('>', 1000)),
-    ("US-PA", "73 P.S. § 2301", ('>', 500), ('>', 1000)),
+    ("US-PA", "73 P.S. § 2301", ('>', 500), ('>', 500)),  # 2024 amendment: CRAs from 1,000 to 500 (WBK note)
     ("US-PR", "10 L.P.R.A. § 4051", ('>', 0), None),
     ("US-RI", "R.I. Gen. Laws § 11-49.3-1", ('>', 500), ('>', 500)),
     ("US-SC", "S.C. Code § 39-1-90", ('>', 1000), ('>', 1000)),
