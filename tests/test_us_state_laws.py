@@ -67,7 +67,7 @@ ROWS = [
     ("US-VA", "Va. Code § 18.2-186.6", ('>', 0), ('>', 1000)),
     ("US-WA", "RCW 19.255.005", ('>', 500), None),
     ("US-WV", "W. Va. Code § 46A-2A-101", None, ('>', 1000)),
-    ("US-WI", "Wis. Stat. § 134.98", None, ('>', 1000)),
+    ("US-WI", "Wis. Stat. § 134.98", None, ('>=', 1000)),  # "1,000 or more" (Coulee Tech; CSRPS says more than 1,000)
     ("US-WY", "Wyo. Stat. § 40-12-501", None, None),
 ]
 
