@@ -53,21 +53,21 @@ ROWS = [
     ("US-NC", "N.C. Gen. Stat. § 75-61", ('>', 0), ('>', 1000)),
     ("US-ND", "N.D. Cent. Code § 51-30-01", ('>', 250), None),
     ("US-OH", "Ohio Rev. Code § 1349.19", None, ('>', 1000)),
-    ("US-OK", "24 O.S. § 161", None, None),
+    ("US-OK", "24 O.S. § 161", ('>=', 500), None),  # SB 626 (2026): AG if 500 or more (Inside Privacy, HIPAA Journal)
     ("US-OR", "ORS 646A.600", ('>', 250), ('>', 1000)),
-    ("US-PA", "73 P.S. § 2301", ('>', 500), ('>', 1000)),
+    ("US-PA", "73 P.S. § 2301", ('>', 500), ('>', 500)),  # 2024 amendment: CRAs from 1,000 to 500 (WBK note)
     ("US-PR", "10 L.P.R.A. § 4051", ('>', 0), None),
     ("US-RI", "R.I. Gen. Laws § 11-49.3-1", ('>', 500), ('>', 500)),
     ("US-SC", "S.C. Code § 39-1-90", ('>', 1000), ('>', 1000)),
     ("US-SD", "SDCL § 22-40-19", ('>', 250), ('>', 0)),
     ("US-TN", "Tenn. Code § 47-18-2107", None, ('>', 1000)),
     ("US-TX", "Tex. Bus. & Com. Code § 521.053", ('>=', 250), ('>', 10000)),
-    ("US-UT", "Utah Code § 13-44-202", ('>=', 500), ('>', 1000)),
+    ("US-UT", "Utah Code § 13-44-202", ('>=', 500), ('>=', 1000)),  # CRAs if 1,000 or more (Perkins Coie chart)
     ("US-VT", "9 V.S.A. §§ 2430", ('>', 0), ('>', 1000)),
     ("US-VA", "Va. Code § 18.2-186.6", ('>', 0), ('>', 1000)),
     ("US-WA", "RCW 19.255.005", ('>', 500), None),
     ("US-WV", "W. Va. Code § 46A-2A-101", None, ('>', 1000)),
-    ("US-WI", "Wis. Stat. § 134.98", None, ('>', 1000)),
+    ("US-WI", "Wis. Stat. § 134.98", None, ('>=', 1000)),  # "1,000 or more" (Coulee Tech; CSRPS says more than 1,000)
     ("US-WY", "Wyo. Stat. § 40-12-501", None, None),
 ]
 
