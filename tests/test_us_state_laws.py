@@ -153,3 +153,39 @@ def test_validation_reports_every_problem_clearly() -> None:
 def test_every_combination_uses_the_vocabulary() -> None:
     used = {e for law in LAWS.values() for combo in law["personal_information"]["combinations"] for e in combo}
     assert used <= ELEMENTS and {"name", "ssn", "username_or_email", "password"} <= used
+
+
+# What the statutes read for US-AK .. US-MT changed from the from-memory rows (each row's sources cite where).
+READ_CHANGES = [
+    ("US-GA", {"name", "password"}, True),  # O.C.G.A. § 10-1-911: account passwords or PINs with the name
+    ("US-IN", {"ssn"}, True),  # IC 24-4.9-2-10: a Social Security number without the name
+    ("US-KS", {"name", "financial_account"}, True),  # K.S.A. 50-7a01: an account number "alone or in combination"
+    ("US-IL", {"name", "financial_account"}, True),  # 815 ILCS 530/5: an account or card number without its code
+    ("US-CO", {"financial_account_with_code"}, True),  # C.R.S. § 6-1-716: account with its code, no name needed
+    ("US-MD", {"financial_account_with_code"}, True),  # Md. Com. Law § 14-3501: same
+    ("US-KY", {"name", "state_id"}, False),  # KRS 365.732(1)(c): a driver's licence number only
+]
+
+
+@pytest.mark.parametrize(("state", "items", "applies"), READ_CHANGES, ids=[row[0] for row in READ_CHANGES])
+def test_element_combinations_read_in_the_statutes(state: str, items: set[str], applies: bool) -> None:
+    law = LAWS[state]
+    assert law["status"] == "confirmed-secondary" and any(s["read"] and s["quote"] for s in law["sources"])
+    assert covered(law, data_items=items).applies is applies
+
+
+@pytest.mark.parametrize("state", ["US-DE", "US-ID", "US-MA", "US-MN", "US-MT"])
+def test_encryption_only_harbours_do_not_cover_redacted_data(state: str) -> None:
+    # Their definitions (as read) name encryption only: redacted but unencrypted data still count.
+    assert LAWS[state]["safe_harbour"]["redaction"] is False
+    assert covered(LAWS[state], data_items={"name", "ssn"}, redacted=True).applies
+
+
+def test_rows_regimes_md_marks_unconfirmed_or_partial_keep_that_mark() -> None:
+    marked = {"US-AK": "partial", "US-AR": "unconfirmed", "US-CO": "partial", "US-DC": "partial", "US-GA": "partial",
+              "US-ID": "partial", "US-IL": "partial", "US-KY": "unconfirmed", "US-LA": "partial",
+              "US-MI": "unconfirmed", "US-MN": "unconfirmed", "US-MS": "unconfirmed", "US-MO": "unconfirmed",
+              "US-MT": "unconfirmed"}
+    assert {state: LAWS[state].get("reference") for state in marked} == {
+        state: f"regimes.md: {mark}" for state, mark in marked.items()}
+    assert "unknown key 'reference'" not in "\n".join(validate({"laws": [LAWS["US-AK"]]}))

@@ -24,7 +24,7 @@ STATUSES = ("confirmed", "confirmed-secondary", "unconfirmed")
 OPS = (">", ">=")
 REQUIRED = ("id", "name", "zone", "statute", "url", "status", "personal_information", "safe_harbour",
             "risk_of_harm", "residents", "regulator", "cra", "content", "sources")
-OPTIONAL = ("note",)
+OPTIONAL = ("note", "reference")
 #: An element that, when present, also counts as these (a card with its code is a financial account).
 IMPLIES = {"financial_account_with_code": {"financial_account"}, "payment_card_with_code": {"financial_account"},
            "email_with_password": {"username_or_email", "password"}}
