@@ -28,12 +28,10 @@ NOT_YET_TYPED: set[str] = {
     "letters.write_letters", "notices.check_intact", "notices.create_draft", "notices.draft_path",
     "notices.drafts_section", "notices.find_draft", "notices.require_approved", "notices.review_act",
     "notices.review_rows", "notifications.record_notification", "notifications.retract_notification",
-    "obligations.advisories_section", "obligations.mark", "obligations.obligations_section",
-    "obligations.preview_lines", "obligations.replace_preview", "obligations.set_scope", "projection.build",
-    "projection.incident_projections", "projection.obligation_rows", "report.render_report", "report.report_data",
+    "report.render_report", "report.report_data",
     "report.write_report", "review_site.ReviewSite.page", "review_site.draft_view", "review_site.incident_rows",
-    "session.Session.org", "session.Session.pushed_org", "session.init_home", "status.incident_list",
-    "status.status_rows", "views.assessment_dict", "views.incident_view", "views.render_view", "views.task_dict",
+    "session.Session.org", "session.Session.pushed_org", "session.init_home",
+    "views.assessment_dict", "views.incident_view", "views.render_view", "views.task_dict",
     "word.create_docx_draft", "word.import_draft",
 }
 
