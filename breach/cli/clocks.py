@@ -63,7 +63,8 @@ def status(
     lines[at:at] = _to_confirm_lines(confirm, width)
     from breach.services.customers import status_lines
 
-    lines = status_lines(rows, now=current) + lines  # the first day of a processor: the customers' windows lead
+    # the first day of a processor: the customers' windows lead
+    lines = status_lines([dict(r) for r in rows], now=current) + lines
     colour = is_tty()
     for n, line in enumerate(lines):
         if colour and ("OVERDUE" in line or "DUE NOW" in line or n == 0):
@@ -126,7 +127,7 @@ def scope(
 
     Example: breach scope BR-2026-0001 --customers all
     """
-    from breach.services.obligations import preview_lines, set_scope
+    from breach.services.obligations import ScopePreview, preview_lines, set_scope
 
     if customers is not None:
         _scope_customers(incident_id, customers, replace=replace, home=home, by=by, json_=json_)
@@ -137,11 +138,11 @@ def scope(
         from breach.errors import InputError
 
         raise InputError("--yes goes with --replace (adding to the scope removes nothing)")
-    preview: dict = {}
+    preview: list[ScopePreview] = []
     with session(home, by=by) as s:
         result = set_scope(s, incident_id, jurisdiction, now=now(), notify_authorities=notify_authority,
                            unlocated=unlocated, replace_all=replace, yes=yes, preview=preview)
-    removed = preview_lines(preview) if preview else []
+    removed = preview_lines(preview[0]) if preview else []
     if json_:
         for line in removed:
             typer.echo(f"Replaced: {line}", err=True)

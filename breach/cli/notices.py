@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -104,7 +105,7 @@ def draft(
     _drafted(result)
 
 
-def _drafted(result: dict) -> None:
+def _drafted(result: Mapping[str, Any]) -> None:
     """The end of every `breach draft` report: the hash, what is missing, and who acts next."""
     typer.echo(f"  sha256 {result['sha256']}")
     if result["missing"]:
@@ -118,25 +119,33 @@ def _draft_word(incident_id: str, kind: str, *, lang: str, fmt: str, source: Pat
     """`draft --format docx` and `draft --from FILE` (breach.services.word)."""
     from breach.services.word import create_docx_draft, import_draft
 
-    with session(home, by=by) as s:
-        if source is not None:
-            result = import_draft(s, incident_id, kind, lang=lang, source=source, strict=strict, now=now())
-        else:
-            result = create_docx_draft(s, incident_id, kind, lang=lang, strict=strict, now=now())
-    if json_:
-        emit_json({k: result[k] for k in ("kind", "lang", "version", "sha256", "path", "path_in_home", "missing",
-                                          "template", "template_origin", "docx_path", "based_on", "unchanged")
-                   if k in result})
-        return
     if source is not None:
-        typer.echo(f"{result['kind']} ({result['lang']}) v{result['version']} recorded from {source} "
-                   f"(edited from v{result['based_on']}), written to {result['path']}")
-        typer.echo(f"  what changed: breach review diff {result['incident']} {kind} --lang {lang}")
-    else:
-        same = " (the text is unchanged: no new version)" if result.get("unchanged") else ""
-        typer.echo(f"{result['kind']} ({result['lang']}) v{result['version']} written to {result['docx_path']}{same}")
-        typer.echo(f"  stored text: {result['path']} (approvals bind its sha256, not the .docx)")
-    _drafted(result)
+        with session(home, by=by) as s:
+            imported = import_draft(s, incident_id, kind, lang=lang, source=source, strict=strict, now=now())
+        if json_:
+            emit_json(_draft_json(imported))
+            return
+        typer.echo(f"{imported['kind']} ({imported['lang']}) v{imported['version']} recorded from {source} "
+                   f"(edited from v{imported['based_on']}), written to {imported['path']}")
+        typer.echo(f"  what changed: breach review diff {imported['incident']} {kind} --lang {lang}")
+        _drafted(imported)
+        return
+    with session(home, by=by) as s:
+        made = create_docx_draft(s, incident_id, kind, lang=lang, strict=strict, now=now())
+    if json_:
+        emit_json(_draft_json(made))
+        return
+    same = " (the text is unchanged: no new version)" if made.get("unchanged") else ""
+    typer.echo(f"{made['kind']} ({made['lang']}) v{made['version']} written to {made['docx_path']}{same}")
+    typer.echo(f"  stored text: {made['path']} (approvals bind its sha256, not the .docx)")
+    _drafted(made)
+
+
+def _draft_json(result: Mapping[str, Any]) -> dict[str, Any]:
+    """`breach draft --json` of a Word draft or an imported one: these keys, in this order, where present."""
+    return {k: result[k] for k in ("kind", "lang", "version", "sha256", "path", "path_in_home", "missing",
+                                   "template", "template_origin", "docx_path", "based_on", "unchanged")
+            if k in result}
 
 
 @command(review_app, name="list")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .app import ByOption, HomeOption, JsonOption, command, emit_json, fail, now, session
+
+if TYPE_CHECKING:
+    from breach.core.duty_rows import StatusRow
 
 cli = typer.Typer()
 
@@ -166,7 +169,7 @@ def slack_remind(
     _report(report, json_=json_, extra={k: v for k, v in result.to_dict().items() if k != "flush"})
 
 
-def _status_lines(rows: list[dict], zone: str, single: bool) -> list[str]:
+def _status_lines(rows: list[StatusRow], zone: str, single: bool) -> list[str]:
     """`/breach status` in Slack: the same words as `breach status`, at 100 columns."""
     from .status_view import render_status
 

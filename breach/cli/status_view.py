@@ -7,10 +7,13 @@ incident id); tested at 80 columns. JSON output does not come through here.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from breach.core import time as clock
 from breach.core.wording import AWAITING_ASSESSMENT, human_note, human_reason, short_source
+
+if TYPE_CHECKING:
+    from breach.core.duty_rows import StatusRow
 
 DONE = ("met", "late", "not_applicable", "decided")
 LABEL = {"met": "met", "late": "met late", "not_applicable": "not applicable", "decided": "decided"}
@@ -26,15 +29,15 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _due(row: dict[str, Any], zone: str) -> str:
+def _due(row: StatusRow, zone: str) -> str:
     if row["state"] in (ADVISORY, DECIDED):
         return "no clock"
-    if not row["due_at"]:
+    if not (due := row["due_at"]):
         return "no fixed period"
-    return clock.in_zone(datetime.fromisoformat(row["due_at"]), zone).strftime("%a %d %b %H:%M %Z")
+    return clock.in_zone(datetime.fromisoformat(due), zone).strftime("%a %d %b %H:%M %Z")
 
 
-def _left(row: dict[str, Any]) -> str:
+def _left(row: StatusRow) -> str:
     if row["state"] == ADVISORY:
         return "DECIDE"
     if row["state"] in DONE:
@@ -47,20 +50,20 @@ def _left(row: dict[str, Any]) -> str:
     return clock.humanize(timedelta(seconds=seconds))
 
 
-def order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def order(rows: list[StatusRow]) -> list[StatusRow]:
     """Pending first: duties "without undue delay" are due now and lead, then dated ones by due time;
     what is met or does not apply comes after."""
 
-    def key(r: dict[str, Any]) -> tuple:
+    def key(r: StatusRow) -> tuple:
         done = r["state"] in DONE
-        due = datetime.fromisoformat(r["due_at_utc"]).timestamp() if r.get("due_at_utc") else None
+        due = datetime.fromisoformat(utc).timestamp() if (utc := r.get("due_at_utc")) else None
         return (done, r["state"] == ADVISORY, r["state"] in ("not_applicable", DECIDED),
                 due is not None if not done else due is None, due or 0.0, r["incident"], r["obligation"])
 
     return sorted(rows, key=key)
 
 
-def render_status(rows: list[dict[str, Any]], *, zone: str, width: int = 80, show_all: bool = False,
+def render_status(rows: list[StatusRow], *, zone: str, width: int = 80, show_all: bool = False,
                   explain: bool = False, single: bool = False) -> list[str]:
     """Lines for the terminal, none wider than `width`."""
     width = max(width, 60)
@@ -103,12 +106,12 @@ def render_status(rows: list[dict[str, Any]], *, zone: str, width: int = 80, sho
     return [_cut(x, width) for x in lines]
 
 
-def _awaiting(row: dict[str, Any]) -> bool:
+def _awaiting(row: StatusRow) -> bool:
     """A duty that depends on the assessment's outcome while there is none (Art. 34 before a high risk)."""
     return (row.get("reason") or "").startswith(AWAITING_ASSESSMENT)
 
 
-def headline_row(pending: list[dict[str, Any]]) -> dict[str, Any] | None:
+def headline_row(pending: list[StatusRow]) -> StatusRow | None:
     """The earliest statutory deadline still pending: an overdue one, else a duty "without undue
     delay" the assessment triggered (due now), else the next dated one. A duty that awaits the
     assessment is due only once the assessment says so; deadlines in law come before guidance."""
@@ -117,13 +120,13 @@ def headline_row(pending: list[dict[str, Any]]) -> dict[str, Any] | None:
     dated = sorted((r for r in due if r["remaining_seconds"] is not None),
                    key=lambda r: (r["remaining_seconds"], r["incident"], r["obligation"]))
     now = [r for r in due if r["remaining_seconds"] is None]
-    if dated and dated[0]["remaining_seconds"] < 0:
+    if dated and (dated[0]["remaining_seconds"] or 0) < 0:
         return dated[0]
     first = now or dated
     return first[0] if first else None
 
 
-def _headline(pending: list[dict[str, Any]], zone: str, single: bool) -> str:
+def _headline(pending: list[StatusRow], zone: str, single: bool) -> str:
     if not pending:
         return "No deadline pending."
     first = headline_row(pending)
@@ -136,27 +139,26 @@ def _headline(pending: list[dict[str, Any]], zone: str, single: bool) -> str:
     if first["remaining_seconds"] is None:
         return f"Due now, without undue delay: {first['obligation']}{where}"
     left = _left(first)
-    due = clock.in_zone(datetime.fromisoformat(first["due_at"]), zone).strftime("%d %b %H:%M %Z")
+    due = clock.in_zone(datetime.fromisoformat(str(first["due_at"])), zone).strftime("%d %b %H:%M %Z")
     if left.startswith("OVERDUE"):
         return f"OVERDUE by {left[8:]} (was due {due}): {first['obligation']}{where}"
     return f"Next deadline: {due}, in {left}: {first['obligation']}{where}"
 
 
-def mark(r: dict[str, Any], zone: str) -> str:
+def mark(r: StatusRow, zone: str) -> str:
     """What a done row carries besides its state: legal's decision (reason, who, when), or that the
     scope no longer triggers an obligation that was met; times in the reader's zone."""
-    if r["state"] == DECIDED and r.get("decided"):
-        d = r["decided"]
+    if r["state"] == DECIDED and (d := r.get("decided")):
         at = clock.show(datetime.fromisoformat(d["at"]), zone)
         what = "notify" if d["notify"] else "not notified"
         return f"decided: {what} ({'; '.join(filter(None, [d.get('reason'), d['by'], at]))})"
     if r.get("no_longer_triggered"):
-        at = clock.show(datetime.fromisoformat(r["scope_changed_at"]), zone) if r.get("scope_changed_at") else "-"
+        at = clock.show(datetime.fromisoformat(changed), zone) if (changed := r.get("scope_changed_at")) else "-"
         return f"{LABEL.get(r['state'], r['state'])}; no longer triggered by the scope (changed at {at})"
     return ""
 
 
-def _advice(r: dict[str, Any], width: int) -> list[str]:
+def _advice(r: StatusRow, width: int) -> list[str]:
     """Under an advisory row: it needs a legal decision, and the command that acts on it."""
     out = [f"    ADVISORY, {r.get('decision') or 'needs a legal decision'}: {r['recipient']}"]
     if r.get("action"):
@@ -164,16 +166,16 @@ def _advice(r: dict[str, Any], width: int) -> list[str]:
     return [_cut(x, width) for x in out]
 
 
-def _explain(r: dict[str, Any], zone: str, width: int) -> list[str]:
+def _explain(r: StatusRow, zone: str, width: int) -> list[str]:
     out = [f"    {r['title']}"]
     if r["state"] == ADVISORY:
         out += _advice(r, 10_000)
     if mark(r, zone):
         out.append(f"    {mark(r, zone)}")
-    if r.get("started_at"):
-        start = clock.show(datetime.fromisoformat(r["started_at"]), zone)
+    if started := r.get("started_at"):
+        start = clock.show(datetime.fromisoformat(started), zone)
         taken = f" (from {r['start_taken_from']})" if r.get("start_taken_from") else ""
-        out.append(f"    clock started {start}: {r['start_event'].replace('_', ' ')}{taken}")
+        out.append(f"    clock started {start}: {str(r['start_event']).replace('_', ' ')}{taken}")
     if r.get("basis"):
         out.append(f"    applies: {r['basis']}")
     if r.get("reason"):

@@ -17,6 +17,7 @@ from breach.core import authorities as sa
 from breach.core import customers as cust
 from breach.core import time as clock
 from breach.core import us_duties
+from breach.core.duty_rows import ObligationRow
 from breach.core.models import Notification
 from breach.core.regime_rules import (  # noqa: F401 - re-exported: callers import them from here
     ASSESSED,
@@ -95,7 +96,7 @@ class Obligation:
     def overdue(self) -> bool:
         return self.state == "pending" and self.remaining is not None and self.remaining < timedelta(0)
 
-    def to_dict(self, zone_name: str = "UTC") -> dict[str, Any]:
+    def to_dict(self, zone_name: str = "UTC") -> ObligationRow:
         """JSON-ready; times as ISO 8601 with the offset of `zone_name` (and UTC for due_at)."""
 
         def local(value: datetime | None, name: str = zone_name) -> str | None:
@@ -561,7 +562,7 @@ class Advisory:
     # breach.core.state.Decision; the row's state is then `decided`.
     decided: Any = None
 
-    def to_dict(self, incident_id: str | None = None) -> dict[str, Any]:
+    def to_dict(self, incident_id: str | None = None) -> ObligationRow:
         """Shaped like an obligation row (state `advisory`, no due time), so lists of both stay uniform."""
         action = self.action.replace(" ID ", f" {incident_id} ") if self.action and incident_id else self.action
         d = self.decided

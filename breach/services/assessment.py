@@ -233,7 +233,7 @@ def confirm_override(session: Session, incident_id: str, *, name: str, now: date
 
 def tasks(session: Session, incident_id: str) -> list[dict[str, Any]]:
     state = session.state(incident_id)
-    return [task_dict(t) for t in sorted(state.tasks.values(), key=lambda t: t.n)]
+    return [dict(task_dict(t)) for t in sorted(state.tasks.values(), key=lambda t: t.n)]
 
 
 def update_task(session: Session, incident_id: str, n: int, *, done: bool, note: str | None,

@@ -231,7 +231,7 @@ def _notified(session: Session, scenario: Scenario, step: _Step, state: _State, 
                             reference=step.get("reference"), reasons_for_delay=step.get("reasons_for_delay"),
                             phase=step.get("phase"), without_approval=bool(step.get("without_approval")),
                             reason=step.get("reason"))
-    sent = f" (sent {r['draft']['kind']} {r['draft']['lang']} v{r['draft']['version']})" if r.get("draft") else ""
+    sent = f" (sent {d['kind']} {d['lang']} v{d['version']})" if (d := r.get("draft")) else ""
     say(f"   {step['obligation']} notified{' LATE' if r['late'] else ''}{sent}")
     _status(session, scenario, step, state, now, say)
 

@@ -6,8 +6,9 @@ for the delay"; a notice sent must be the approved, unchanged draft (breach.serv
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 from breach.adapters.rules import load_directory, load_rules
 from breach.core import time as clock
@@ -20,6 +21,47 @@ from breach.services.incidents import get_incident, parse_time
 from breach.services.notices import require_approved
 from breach.services.obligations import facts_for, incident_advisories, incident_obligations
 from breach.services.session import Session
+
+
+class NoticeRecorded(TypedDict):
+    """`breach notified --json`: the notice recorded (the `notified` event's data) and its incident.
+
+    `draft` is the approved draft sent (kind, lang, version, sha256; None when sent without approval; absent
+    for a duty with no notice drafted here); a correction names the record it `corrects` and why."""
+
+    incident: str
+    obligation: str
+    at: str
+    reference: str | None
+    reasons_for_delay: str | None
+    reasons_outside_tool: bool
+    late: bool
+    phase: str
+    phase_number: int
+    recipient: str
+    without_approval: bool
+    reason: str | None
+    supplementary: bool
+    draft: NotRequired[Mapping[str, Any] | None]
+    corrects: NotRequired[int]
+    correction_reason: NotRequired[str]
+
+
+class NoticeRetracted(TypedDict):
+    """`breach retract --json`: the notice retracted, the record a retracted correction brought back
+    (`restored`), and the obligation's state afterwards (ISO 8601 times)."""
+
+    incident: str
+    obligation: str
+    retracted_notice_at: str
+    reference: str | None
+    reason: str
+    by: str
+    restored: str | None
+    state: str
+    due_at: str | None
+    met_at: str | None
+    notices_left: int
 
 
 def record_notification(
@@ -36,7 +78,7 @@ def record_notification(
     reason: str | None = None,
     supplementary: bool = False,
     correction: bool = False,
-) -> dict[str, Any]:
+) -> NoticeRecorded:
     """Record that a notification was made; after the deadline only with reasons (Art. 33(1)).
 
     The phase and the reasons for the delay come from the approved notice that was sent;
@@ -81,7 +123,7 @@ def record_notification(
                            supplementary=supplementary)
         session.store.append_event(incident.id, kind=EventKind.NOTIFIED, at=now, author=session.author, data=data)
         session.changed(incident.id, f"notified:{obligation}", now=now)
-    return {"incident": incident.id, **data}
+    return cast(NoticeRecorded, {"incident": incident.id, **data})
 
 
 def _notice(session: Session, state: IncidentState, current: Obligation, first: Notification | None, *,
@@ -237,7 +279,7 @@ def _correction(session: Session, incident_id: str, obligation: str, old: Notifi
 
 
 def retract_notification(session: Session, incident_id: str, obligation: str, *, reason: str,
-                         now: datetime) -> dict[str, Any]:
+                         now: datetime) -> NoticeRetracted:
     """Undo the latest notice recorded by mistake: a `retracted` event; a retracted correction brings back
     the record it replaced. Returns the obligation's state afterwards (met by an earlier notice, or pending).
 

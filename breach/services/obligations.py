@@ -7,14 +7,15 @@ clock start events.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from breach.adapters.rules import load_directory, load_rules, load_us_laws
 from breach.core import authorities as sa
 from breach.core import time as clock
 from breach.core.customers import Customer
+from breach.core.duty_rows import ObligationRow
 from breach.core.jurisdictions import UNLOCATED, check_count, check_scope_item
 from breach.core.models import EventKind
 from breach.core.playbook.model import JURISDICTION
@@ -37,6 +38,26 @@ from breach.services.session import Session
 #: Start events a responder records with `breach mark` (aware corrects the awareness time).
 MARKABLE = ("aware", "detected", "discovered", "determined", "determined_material", "classified_major",
             "assessed_notifiable", "confirmed", "payment_made", "suspected")
+
+
+@dataclass(frozen=True)
+class ScopePreview:
+    """What replacing an incident's scope removes: jurisdictions (code -> people), the change of the people
+    of unknown location (before, after) if any, the obligations no longer triggered and those of them notified
+    (they stay on record as met)."""
+
+    removed: dict[str, int]
+    unlocated: tuple[int, int] | None
+    dropped: list[str]
+    notified: list[str]
+
+
+class ClockMarked(TypedDict):
+    """`breach mark --json`: the clock start event recorded and when it happened (ISO 8601)."""
+
+    incident: str
+    event: str
+    at: str
 
 
 def facts_for(session: Session, state: IncidentState) -> Facts:
@@ -122,14 +143,15 @@ def incident_record_duties(session: Session, incident_id: str, *,
 
 def set_scope(session: Session, incident_id: str, jurisdictions: list[str] | None, *, now: datetime,
               notify_authorities: list[str] | None = None, unlocated: int | None = None,
-              replace_all: bool = False, yes: bool = False, preview: dict[str, Any] | None = None) -> dict[str, int]:
+              replace_all: bool = False, yes: bool = False,
+              preview: list[ScopePreview] | None = None) -> dict[str, int]:
     """Record the affected people by jurisdiction (ISO 3166: BE, US-CA, CA-ON, AU, ...), those whose
     location is unknown (`unlocated`: in every total, towards no jurisdiction's threshold), and legal's
     decision to notify more authorities than the lead one (`notify_authorities`, member state codes).
 
     The jurisdictions named are added or updated and the others kept; `unlocated` changes only when
     given. With `replace_all` the scope becomes exactly what is given: what it removes is put in
-    `preview` (jurisdictions, obligations no longer triggered, those of them notified), and a notified
+    `preview` (appended: jurisdictions, obligations no longer triggered, those of them notified), and a notified
     obligation among them needs `yes` (it stays on record as met). Returns the scope now recorded."""
     incident = get_incident(session, incident_id)
     given = (parse_jurisdictions(jurisdictions or [], allow_empty=unlocated is not None)
@@ -151,10 +173,10 @@ def set_scope(session: Session, incident_id: str, jurisdictions: list[str] | Non
                 current, current_unlocated = dict(given), new_unlocated or 0
                 found = replace_preview(session, state, current, current_unlocated, now=now)
                 if preview is not None:
-                    preview.update(found)
-                if found["notified"] and not yes:
+                    preview.append(found)
+                if found.notified and not yes:
                     raise InputError(
-                        f"replacing the scope of {incident.id} leaves {', '.join(found['notified'])} (notified) no "
+                        f"replacing the scope of {incident.id} leaves {', '.join(found.notified)} (notified) no "
                         "longer triggered by the scope; it stays on record as met: add --yes to replace anyway"
                         + "".join(f"\n{line}" for line in preview_lines(found)))
             else:
@@ -189,7 +211,7 @@ def record_notify_decision(session: Session, incident_id: str, country: str, *, 
 
 
 def replace_preview(session: Session, state: IncidentState, scope: dict[str, int], unlocated: int, *,
-                    now: datetime) -> dict[str, Any]:
+                    now: datetime) -> ScopePreview:
     """What replacing the scope with `scope` would remove: jurisdictions, and obligations it would no
     longer trigger (those notified stay on record as met)."""
     facts = facts_for(session, state)
@@ -198,22 +220,22 @@ def replace_preview(session: Session, state: IncidentState, scope: dict[str, int
                                             rules=load_rules())
              if o.state != "not_applicable"}
     dropped = [o.rule_id for o in before if o.rule_id not in after]
-    return {"removed": {k: v for k, v in state.scope.items() if k not in scope},
-            "unlocated": (state.unlocated, unlocated) if state.unlocated != unlocated else None,
-            "dropped": dropped, "notified": [ob for ob in dropped if state.notifications.get(ob)]}
+    return ScopePreview(removed={k: v for k, v in state.scope.items() if k not in scope},
+                        unlocated=(state.unlocated, unlocated) if state.unlocated != unlocated else None,
+                        dropped=dropped, notified=[ob for ob in dropped if state.notifications.get(ob)])
 
 
-def preview_lines(found: dict[str, Any]) -> list[str]:
+def preview_lines(found: ScopePreview) -> list[str]:
     """What a replaced scope removes, for people."""
     lines = []
-    if found["removed"]:
-        lines.append("no longer in the scope: " + ", ".join(f"{k}={v:,}" for k, v in found["removed"].items()))
-    if found["unlocated"]:
-        lines.append(f"people of unknown location: {found['unlocated'][0]:,} -> {found['unlocated'][1]:,}")
-    if found["dropped"]:
+    if found.removed:
+        lines.append("no longer in the scope: " + ", ".join(f"{k}={v:,}" for k, v in found.removed.items()))
+    if found.unlocated:
+        lines.append(f"people of unknown location: {found.unlocated[0]:,} -> {found.unlocated[1]:,}")
+    if found.dropped:
         lines.append("no longer triggered: " + ", ".join(
-            ob + (" (notified: stays on record as met)" if ob in found["notified"] else "")
-            for ob in found["dropped"]))
+            ob + (" (notified: stays on record as met)" if ob in found.notified else "")
+            for ob in found.dropped))
     return lines
 
 
@@ -260,7 +282,7 @@ def parse_jurisdictions(items: list[str], *, allow_empty: bool = False) -> dict[
     return scope
 
 
-def mark(session: Session, incident_id: str, event: str, *, at: str | None, now: datetime) -> dict[str, Any]:
+def mark(session: Session, incident_id: str, event: str, *, at: str | None, now: datetime) -> ClockMarked:
     """Record a clock start event (determined, classified_major, ...) on the timeline."""
     if event not in MARKABLE:
         raise InputError(f"unknown clock event {event!r}; one of: {', '.join(MARKABLE)}")
@@ -273,9 +295,9 @@ def mark(session: Session, incident_id: str, event: str, *, at: str | None, now:
     return {"incident": incident.id, "event": event, "at": clock.iso(when)}
 
 
-def obligations_section(session: Session, state: IncidentState, now: datetime) -> list[dict[str, Any]]:
+def obligations_section(session: Session, state: IncidentState, now: datetime) -> list[ObligationRow]:
     return [o.to_dict(session.zone) for o in incident_obligations(session, state.incident.id, now=now, state=state)]
 
 
-def advisories_section(session: Session, state: IncidentState) -> list[dict[str, Any]]:
+def advisories_section(session: Session, state: IncidentState) -> list[ObligationRow]:
     return [a.to_dict(state.incident.id) for a in incident_advisories(session, state.incident.id, state=state)]

@@ -11,12 +11,14 @@ time is stored: the time left and "overdue" are computed when read.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from breach import __version__
 from breach.adapters.resources import rules_fingerprint
 from breach.core import time as clock
+from breach.core.duty_rows import ObligationRow, StoredDuty
 from breach.errors import StoreError
 from breach.services.session import Session
 
@@ -24,6 +26,17 @@ from breach.services.session import Session
 SHAPE = "4"
 #: Obligation fields shown in the responder's zone (stored in the organization's).
 LOCAL_TIMES = ("due_at", "started_at", "met_at", "scope_changed_at")
+#: Obligation fields that depend on the time of reading: computed when read, never stored.
+TIMED = ("overdue", "remaining_seconds")
+
+
+class Projection(TypedDict):
+    """An incident's stored projection: its facts (as `breach list --json` shows them), the organization's
+    zone its times are in, and its obligation and advisory rows."""
+
+    incident: Mapping[str, Any]
+    org_zone: str
+    obligations: list[StoredDuty]
 
 
 def dependencies(session: Session) -> str:
@@ -36,29 +49,28 @@ def dependencies(session: Session) -> str:
     return "/".join([__version__, SHAPE, session.profile_fingerprint(), *rules_fingerprint()])
 
 
-def build(session: Session, incident_id: str, *, now: datetime) -> dict[str, Any]:
+def build(session: Session, incident_id: str, *, now: datetime) -> Projection:
     """An incident's projection: its facts and its obligations, times in the organization's zone."""
     # Imported here, not above: reading fresh projections must not load the rules (YAML).
     from breach.services.incidents import incident_dict
     from breach.services.obligations import advisories_section, incident_obligations
 
     state = session.state(incident_id)
-    obligations = []
-    for o in incident_obligations(session, incident_id, now=now, state=state):
-        row = o.to_dict(session.org_zone)
-        del row["remaining_seconds"], row["overdue"]
-        # The epoch of the due time, so reading needs no date parsing to say how long is left.
-        row["_due_ts"] = o.due_at.timestamp() if o.due_at is not None else None
-        obligations.append(row)
+    # The epoch of the due time, so reading needs no date parsing to say how long is left.
+    obligations = [_stored(o.to_dict(session.org_zone), o.due_at.timestamp() if o.due_at is not None else None)
+                   for o in incident_obligations(session, incident_id, now=now, state=state)]
     # Advisories (authorities that may be concerned, regimes not modelled) have no clock: stored
     # as rows of state `advisory`, so `breach status --json` lists them beside the obligations.
-    for row in advisories_section(session, state):
-        del row["remaining_seconds"], row["overdue"]
-        obligations.append({**row, "_due_ts": None})
+    obligations += [_stored(row, None) for row in advisories_section(session, state)]
     return {"incident": incident_dict(state.incident), "org_zone": session.org_zone, "obligations": obligations}
 
 
-def _rows(data: dict[str, Any]) -> list[tuple[str, str, float | None, str]]:
+def _stored(row: ObligationRow, due_ts: float | None) -> StoredDuty:
+    """The row as stored: without what depends on the time of reading, with the epoch of its due time."""
+    return cast(StoredDuty, {**{k: v for k, v in row.items() if k not in TIMED}, "_due_ts": due_ts})
+
+
+def _rows(data: Projection) -> list[tuple[str, str, float | None, str]]:
     """Obligation rows for `breach status --json`: each body is the JSON of the row without its closing
     brace, so the time-dependent `overdue` and `remaining_seconds` are appended when read."""
     iid = data["incident"]["id"]
@@ -81,7 +93,7 @@ def refresh(session: Session, incident_ids: list[str] | set[str], *, now: dateti
 
 
 def incident_projections(session: Session, *, now: datetime, include_closed: bool = False,
-                         incident_id: str | None = None) -> list[dict[str, Any]]:
+                         incident_id: str | None = None) -> list[Projection]:
     """The projections of the incidents asked for, rebuilding any that are stale."""
     rows = ([session.store.incident_row(incident_id.strip().upper())] if incident_id
             else session.store.incident_rows(include_closed=include_closed))
@@ -89,7 +101,7 @@ def incident_projections(session: Session, *, now: datetime, include_closed: boo
         return []
     stored = session.store.projections()
     deps = dependencies(session)
-    found = []
+    found: list[Projection] = []
     for row in rows:
         p = stored.get(row["id"])
         if p is not None and p["event_count"] == row["event_count"] and p["deps"] == deps:
@@ -112,30 +124,28 @@ def ensure_fresh(session: Session, *, now: datetime, include_closed: bool = Fals
             _save(session, iid, count, deps, build(session, iid, now=now))
 
 
-def _save(session: Session, incident_id: str, count: int, deps: str, data: dict[str, Any]) -> None:
+def _save(session: Session, incident_id: str, count: int, deps: str, data: Projection) -> None:
     try:
         session.store.save_projection(incident_id, event_count=count, deps=deps, data=data, rows=_rows(data))
     except StoreError:
         pass  # a read-only data folder: the projection is rebuilt on the next read
 
 
-def obligation_rows(projection: dict[str, Any], *, zone: str, now: datetime) -> list[dict[str, Any]]:
-    """Stored obligations as Obligation.to_dict(zone) gives them at `now`."""
+def obligation_rows(projection: Projection, *, zone: str, now: datetime) -> list[ObligationRow]:
+    """Stored obligations as Obligation.to_dict(zone) gives them at `now` (the time-dependent keys last)."""
     now_ts = now.timestamp()
     convert = zone != projection["org_zone"]
     out = []
     for stored in projection["obligations"]:
-        row = dict(stored)
-        due_ts = row.pop("_due_ts")
+        row: dict[str, Any] = {k: v for k, v in stored.items() if k != "_due_ts"}
+        due_ts = stored["_due_ts"]
         if convert:
             for key in LOCAL_TIMES:
                 if row.get(key):
                     row[key] = clock.iso(clock.in_zone(datetime.fromisoformat(row[key]), zone))
         remaining = int(due_ts - now_ts) if row["state"] == "pending" and due_ts is not None else None
-        row["overdue"] = remaining is not None and remaining < 0
-        row["remaining_seconds"] = remaining
-        row["_due_ts"] = due_ts
-        out.append(row)
+        out.append(cast(ObligationRow, {**row, "overdue": remaining is not None and remaining < 0,
+                                        "remaining_seconds": remaining}))
     return out
 
 

@@ -19,18 +19,18 @@ header naming another machine is refused too (DNS rebinding).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
 from ipaddress import ip_address
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 from urllib.parse import parse_qs, quote
 
 from breach.adapters.resources import search_path
 from breach.core import time as clock
 from breach.core.drafting import KINDS, LANGS
-from breach.core.mdblocks import parse, runs
+from breach.core.mdblocks import Run, parse, runs
 from breach.core.organization import four_eyes
 from breach.errors import BreachError, InputError
 from breach.services.notices import diff, find_draft, review_act, review_rows, without_draft_marker
@@ -57,6 +57,85 @@ SECURITY_HEADERS = {
 }
 
 Opener = Callable[[bool], AbstractContextManager[Session]]
+
+
+class NavLink(TypedDict):
+    href: str
+    label: str
+
+
+class SiteOptions(TypedDict, total=False):
+    """What a page of the site adds to the report's template: its navigation, whether links and forms
+    are shown, the base of its links and the session's CSRF token."""
+
+    nav: list[NavLink]
+    links: bool
+    base: str
+    csrf: str
+
+
+class IncidentRow(TypedDict):
+    """One open incident on the site's first page: its risk, next dated deadline and drafts awaiting legal."""
+
+    id: str
+    title: str
+    risk: str
+    next: str
+    due: str
+    overdue: bool
+    waiting: int
+
+
+class IncidentsPage(TypedDict):
+    incidents: list[IncidentRow]
+
+
+class Message(TypedDict):
+    """A page that only says something: not found, not allowed, too large."""
+
+    title: str
+    message: str
+
+
+class DraftIncident(TypedDict):
+    id: str
+    title: str
+
+
+class Block(TypedDict):
+    """A block of the notice's text (heading, paragraph, list item) as lines of styled runs."""
+
+    kind: str
+    level: int
+    lines: list[list[Run]]
+
+
+class DiffLine(TypedDict):
+    text: str
+    cls: str  # "add", "del" or ""
+
+
+class DraftView(TypedDict):
+    """One notice on the site: its versions with their states and reviews (rows of
+    breach.services.notices.review_rows), the chosen one as blocks, a diff with an older one; and, once
+    shown, the form's error, what was just done, and who the site was started for."""
+
+    incident: DraftIncident
+    kind: str
+    lang: str
+    path: str
+    versions: list[Mapping[str, Any]]
+    chosen: Mapping[str, Any]
+    blocks: list[Block]
+    compare: int
+    diff: list[DiffLine]
+    missing: list[str]
+    approved_text: bool
+    drafted_by: str | None
+    four_eyes: bool
+    error: NotRequired[str]
+    done: NotRequired[str]
+    started_by: NotRequired[str]
 
 
 def is_loopback(host: str) -> bool:
@@ -119,22 +198,25 @@ class ReviewSite:
 
     # --- pages and refusals --------------------------------------------------------------
 
-    def page(self, template: str, data: dict[str, Any], *, status: int = 200, site: dict[str, Any] | None = None,
+    def page(self, template: str, data: Mapping[str, object], *, status: int = 200, site: SiteOptions | None = None,
              request: Request | None = None) -> Response:
+        """`data` is the template's: a report (breach.services.report.report_data), IncidentsPage, DraftView
+        or Message."""
         from starlette.responses import HTMLResponse
 
-        site = {"nav": [{"href": "/", "label": "Incidents"}], "links": True, "base": "", **(site or {})}
+        shown: SiteOptions = {"nav": [{"href": "/", "label": "Incidents"}], "links": True, "base": "", **(site or {})}
         if request is not None:
-            site["csrf"] = self.logins.get(request.cookies.get(COOKIE, ""), "")
-        html = render_report(data, template_dirs=self.dirs, site=site, template=template)
+            shown["csrf"] = self.logins.get(request.cookies.get(COOKIE, ""), "")
+        html = render_report(dict(data), template_dirs=self.dirs, site=dict(shown), template=template)
         return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
     def refuse(self, status: int, message: str) -> Response:
-        return self.page("report/message.html.j2", {"title": "Not allowed" if status == 403 else "Sign in",
-                                                    "message": message}, status=status, site={"nav": []})
+        refused: Message = {"title": "Not allowed" if status == 403 else "Sign in", "message": message}
+        return self.page("report/message.html.j2", refused, status=status, site={"nav": []})
 
     def not_found(self, exc: BreachError) -> Response:
-        return self.page("report/message.html.j2", {"title": "Not found", "message": str(exc)}, status=404)
+        missing: Message = {"title": "Not found", "message": str(exc)}
+        return self.page("report/message.html.j2", missing, status=404)
 
     # --- access ---------------------------------------------------------------------------
 
@@ -173,8 +255,8 @@ class ReviewSite:
         try:  # capped: refused before it is read (breach.services.request_limits)
             body = (await read_body(request)).decode("utf-8", "replace")
         except BodyTooLarge as exc:
-            return self.page("report/message.html.j2", {"title": "Too large", "message": str(exc)}, status=413,
-                        site={"nav": []})
+            too_large: Message = {"title": "Too large", "message": str(exc)}
+            return self.page("report/message.html.j2", too_large, status=413, site={"nav": []})
         fields = {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
         csrf = self.logins.get(request.cookies.get(COOKIE, ""), "")
         origin = request.headers.get("origin")
@@ -190,8 +272,8 @@ class ReviewSite:
         if (refused := self.gate(request)) is not None:
             return refused
         with self.open_session(False) as s:
-            return self.page("report/incidents.html.j2", {"incidents": incident_rows(s, now=self.now())},
-                             request=request)
+            listed: IncidentsPage = {"incidents": incident_rows(s, now=self.now())}
+            return self.page("report/incidents.html.j2", listed, request=request)
 
     async def incident(self, request: Request) -> Response:
         if (refused := self.gate(request)) is not None:
@@ -217,7 +299,8 @@ class ReviewSite:
                                   old=_int(q.get("from")))
         except BreachError as exc:
             return self.not_found(exc)
-        data.update(error=error, done=q.get("done", "") if not error else "", started_by=self.started_by)
+        data["error"], data["started_by"] = error, self.started_by
+        data["done"] = q.get("done", "") if not error else ""
         return self.page("report/draft.html.j2", data, status=status, request=request)
 
     async def act(self, request: Request) -> Response:
@@ -269,9 +352,9 @@ class ReviewSite:
                         headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def incident_rows(session: Session, *, now: datetime) -> list[dict[str, Any]]:
+def incident_rows(session: Session, *, now: datetime) -> list[IncidentRow]:
     """The open incidents with their next dated deadline and the drafts awaiting legal."""
-    rows = []
+    rows: list[IncidentRow] = []
     for row in session.store.incident_rows(include_closed=False):
         state = session.state(row["id"])
         found = incident_obligations(session, state.incident.id, now=now, state=state)
@@ -286,7 +369,7 @@ def incident_rows(session: Session, *, now: datetime) -> list[dict[str, Any]]:
 
 
 def draft_view(session: Session, incident_id: str, kind: str, lang: str, *, version: int | None,
-               old: int | None) -> dict[str, Any]:
+               old: int | None) -> DraftView:
     """One notice: its versions with states and reviews, the chosen one as blocks, a diff with an older one."""
     if kind not in KINDS or lang not in LANGS:
         raise InputError(f"no such notice: {kind} ({lang})")
@@ -302,12 +385,12 @@ def draft_view(session: Session, incident_id: str, kind: str, lang: str, *, vers
     # DRAFT marker (the text whose hash the approval recorded as final_sha256).
     approved = bool(chosen["approved_sha256"]) and chosen["approved_sha256"] == row["sha256"]
     text = without_draft_marker(row["text"], lang) if approved else row["text"]
-    blocks = [{"kind": b.kind, "level": min(max(b.level, 1), 6), "lines": [runs(line) for line in b.lines]}
+    blocks: list[Block] = [{"kind": b.kind, "level": min(max(b.level, 1), 6), "lines": [runs(line) for line in b.lines]}
               for b in parse(text)]
     drafter = next((d.by for d in state.drafts if (d.kind, d.lang, d.version) == (kind, lang, chosen["version"])), "")
     earlier = [r["version"] for r in versions if r["version"] < chosen["version"]]
     compare = old if old in earlier else (earlier[-1] if earlier else None)
-    lines = []
+    lines: list[DiffLine] = []
     if compare is not None:
         text = diff(session, iid, kind, lang=lang, old=compare, new=chosen["version"])
         lines = [{"text": line, "cls": "add" if line.startswith("+") and not line.startswith("+++") else

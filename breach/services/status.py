@@ -9,30 +9,47 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TypedDict, cast
 
 from breach.adapters.files import write_private
+from breach.core.duty_rows import StatusRow
 from breach.services.projection import ensure_fresh, incident_projections, obligation_rows
 from breach.services.session import Session
 
 
+class ListedIncident(TypedDict):
+    """`breach list`: an incident's facts (ISO 8601 times) and the zone to show them in."""
+
+    id: str
+    title: str
+    role: str
+    status: str
+    aware_at: str
+    occurred_at: str | None
+    detected_at: str | None
+    opened_at: str | None
+    closed_at: str | None
+    awareness_note: str | None
+    summary: str | None
+    public: bool
+    zone: str
+
+
 def status_rows(session: Session, incident_id: str | None, *, now: datetime,
-                pending_only: bool = False) -> list[dict[str, Any]]:
+                pending_only: bool = False) -> list[StatusRow]:
     """Every obligation of every open incident (or of one), sorted by due time."""
-    rows = []
+    rows: list[tuple[float | None, StatusRow]] = []
     for p in incident_projections(session, now=now, incident_id=incident_id):
         zone = session.config.zone_or(p["org_zone"])
-        for o in obligation_rows(p, zone=zone, now=now):
+        for stored, o in zip(p["obligations"], obligation_rows(p, zone=zone, now=now), strict=True):
             if pending_only and o["state"] in {"met", "late", "not_applicable", "decided"}:
                 continue
-            rows.append({"incident": p["incident"]["id"], **o})
+            rows.append((stored["_due_ts"], {"incident": p["incident"]["id"], **o}))
     # Dated first by due time, then "without undue delay", then what does not apply.
     rank = {"advisory": 1, "decided": 2, "not_applicable": 2}
-    rows.sort(key=lambda r: (rank.get(r["state"], 0), r["_due_ts"] is None, r["_due_ts"] or 0.0,
-                             r["incident"], r["obligation"]))
-    for r in rows:
-        del r["_due_ts"]
-    return rows
+    rows.sort(key=lambda pair: (rank.get(pair[1]["state"], 0), pair[0] is None, pair[0] or 0.0,
+                                pair[1]["incident"], pair[1]["obligation"]))
+    return [row for _, row in rows]
 
 
 def calendar(session: Session, incident_id: str | None, *, now: datetime, out: Path) -> int:
@@ -44,7 +61,7 @@ def calendar(session: Session, incident_id: str | None, *, now: datetime, out: P
     cal.add("version", "2.0")
     count = 0
     for row in status_rows(session, incident_id, now=now):
-        if not row["due_at"] or row["state"] == "not_applicable":
+        if not row["due_at"] or not row["due_at_utc"] or row["state"] == "not_applicable":
             continue
         due = datetime.fromisoformat(row["due_at_utc"])
         ev = icalendar.Event()
@@ -98,9 +115,9 @@ def list_json(session: Session, *, include_closed: bool, now: datetime) -> str:
     return "[" + ",".join(session.store.projected_incidents_json(include_closed=include_closed)) + "]"
 
 
-def incident_list(session: Session, *, include_closed: bool, now: datetime) -> list[dict[str, Any]]:
+def incident_list(session: Session, *, include_closed: bool, now: datetime) -> list[ListedIncident]:
     """`breach list`: each incident's facts (ISO times) and the zone to show them in."""
-    return [{**p["incident"], "zone": session.config.zone_or(p["org_zone"])}
+    return [cast(ListedIncident, {**p["incident"], "zone": session.config.zone_or(p["org_zone"])})
             for p in incident_projections(session, now=now, include_closed=include_closed)]
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 from breach.core import time as clock
+from breach.core.duty_rows import ObligationRow
 from breach.core.models import Assessment, Task
 from breach.core.sent_letters import letters_sent
 from breach.core.textsafe import for_terminal_block
@@ -16,7 +17,96 @@ from breach.services.obligations import advisories_section, obligations_section
 from breach.services.session import Session
 
 
-def incident_view(session: Session, incident_id: str, *, now: datetime) -> dict[str, Any]:
+class AssessmentView(TypedDict):
+    """The latest assessment: who made it when, with which playbook, its result (the keys of
+    breach.core.risk.RiskResult.to_dict: a result stored by an earlier release may lack some) and the answers."""
+
+    at: str
+    by: str
+    playbook: str | None
+    role: NotRequired[str]
+    dpc: NotRequired[int]
+    dpc_basic: NotRequired[int]
+    ei: NotRequired[float]
+    cb: NotRequired[float]
+    cb_elements: NotRequired[dict[str, float]]
+    severity: NotRequired[float]
+    level: NotRequired[str]
+    flags: NotRequired[list[str]]
+    risk: NotRequired[str]
+    notify_sa: NotRequired[bool]
+    notify_subjects: NotRequired[bool]
+    notify_controller: NotRequired[bool]
+    public_communication: NotRequired[bool]
+    document: NotRequired[bool]
+    exemption: NotRequired[str | None]
+    factors: NotRequired[list[str]]
+    computed_risk: NotRequired[str | None]
+    risk_override: NotRequired[str | None]
+    risk_override_reason: NotRequired[str | None]
+    rationale: NotRequired[list[str]]
+    to_confirm: NotRequired[list[dict[str, Any]]]
+    override_pending: NotRequired[bool]
+    override_confirmed_by: NotRequired[str | None]
+    evidence: NotRequired[dict[str, Any]]
+    answers: dict[str, Any]
+
+
+class TaskRow(TypedDict):
+    """A follow-up task from the playbook and its state (open, done, skipped)."""
+
+    n: int
+    text: str | None
+    state: str
+    note: str | None
+    source: str | None
+    step: str | None
+
+
+class CorrectionRow(TypedDict):
+    """A corrected fact of the incident: the field, its old and new value (times in ISO 8601), who, when, why."""
+
+    field: str
+    old: Any
+    new: Any
+    by: str
+    at: str
+    note: str | None
+
+
+class RetractedRow(TypedDict):
+    """A notice recorded by mistake and retracted: which obligation, the notice's time, who, when and why."""
+
+    obligation: str
+    notice_at: str
+    by: str
+    at: str
+    reason: str
+
+
+class IncidentView(TypedDict):
+    """`breach show --json`: everything known about one incident. The incident's facts, its drafts and the
+    letters written are shaped by breach.services.incidents, breach.services.notices and breach.core.sent_letters."""
+
+    incident: Mapping[str, Any]
+    events: int
+    head_hash: str | None
+    assessment: AssessmentView | None
+    assessments: int
+    assessment_in_progress: list[str]
+    scope: dict[str, int]
+    unlocated: int
+    people: int
+    tasks: list[TaskRow]
+    corrections: list[CorrectionRow]
+    retracted: list[RetractedRow]
+    obligations: list[ObligationRow]
+    advisories: list[ObligationRow]
+    drafts: Sequence[Mapping[str, Any]]
+    letters: Sequence[Mapping[str, Any]]
+
+
+def incident_view(session: Session, incident_id: str, *, now: datetime) -> IncidentView:
     state = session.state(incident_id)
     assessment = state.assessment
     return {
@@ -50,15 +140,16 @@ def _iso(value: Any) -> Any:
     return clock.iso(value) if isinstance(value, datetime) else value
 
 
-def assessment_dict(a: Assessment) -> dict[str, Any]:
-    return {"at": clock.iso(a.at), "by": a.by, "playbook": a.playbook, **a.result, "answers": a.answers}
+def assessment_dict(a: Assessment) -> AssessmentView:
+    return cast(AssessmentView, {"at": clock.iso(a.at), "by": a.by, "playbook": a.playbook, **a.result,
+                                 "answers": a.answers})
 
 
-def task_dict(t: Task) -> dict[str, Any]:
+def task_dict(t: Task) -> TaskRow:
     return {"n": t.n, "text": t.text, "state": t.state, "note": t.note, "source": t.source, "step": t.step}
 
 
-def render_view(view: dict[str, Any], zone: str = "UTC") -> str:
+def render_view(view: IncidentView, zone: str = "UTC") -> str:
     """The view for people: times in the responder's zone."""
     from datetime import datetime
 
@@ -87,7 +178,7 @@ def _text(value: Any) -> str:
     return for_terminal_block(value, "      ")
 
 
-def _incident_lines(view: dict[str, Any], when: Callable[[str | None], str]) -> list[str]:
+def _incident_lines(view: IncidentView, when: Callable[[str | None], str]) -> list[str]:
     """The incident's facts, its corrections and retracted notices."""
     i = view["incident"]
     lines = [
@@ -110,7 +201,7 @@ def _incident_lines(view: dict[str, Any], when: Callable[[str | None], str]) -> 
     return lines
 
 
-def _assessment_line(view: dict[str, Any]) -> str:
+def _assessment_line(view: IncidentView) -> str:
     a = view.get("assessment")
     if a:
         return (f"  risk {a.get('risk')} (ENISA {a.get('level')}, SE {a.get('severity')}); "
@@ -122,7 +213,7 @@ def _assessment_line(view: dict[str, Any]) -> str:
     return "  not assessed yet: breach assess " + str(view["incident"]["id"])
 
 
-def _duty_lines(view: dict[str, Any], when: Callable[[str | None], str]) -> list[str]:
+def _duty_lines(view: IncidentView, when: Callable[[str | None], str]) -> list[str]:
     """Each obligation with its deadline, then each advisory with legal's decision (breach decide)."""
     lines = []
     for o in view.get("obligations") or []:

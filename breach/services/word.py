@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict, cast
 
 from breach.adapters import word
 from breach.adapters.files import write_private
@@ -37,12 +37,47 @@ from breach.services.notices import (
 from breach.services.session import Session
 
 
+class DraftWritten(TypedDict):
+    """A notice version stored and written: which one, the sha256 its approval binds, its file, what is missing."""
+
+    incident: str
+    kind: str
+    lang: str
+    version: int
+    format: str
+    sha256: str
+    path: str
+    missing: list[str]
+    template: str
+    template_origin: str
+
+
+class DocxDraft(DraftWritten):
+    """`breach draft --format docx --json`: the version drafted (breach.services.notices.create_draft) and its
+    Word rendition (`docx_path`); `unchanged` when the text was the newest version's (no new version)."""
+
+    path_in_home: str
+    subject: str
+    phase: str | None
+    unchanged: bool
+    country: str | None
+    html_path: NotRequired[str]
+    docx_path: str
+
+
+class ImportedDraft(DraftWritten):
+    """`breach draft --from FILE --json`: legal's edited text recorded as the next version, and the version
+    it was edited from (`based_on`)."""
+
+    based_on: int
+
+
 def create_docx_draft(session: Session, incident_id: str, kind: str, *, lang: str = "en", strict: bool = False,
-                      now: datetime) -> dict[str, Any]:
+                      now: datetime) -> DocxDraft:
     """`breach draft ... --format docx`: store a new version (markdown) and write its Word rendition."""
     result = create_draft(session, incident_id, kind, lang=lang, fmt="md", strict=strict, now=now)
     docx = docx_rendition(session, result["incident"], kind, lang=lang, version=result["version"])
-    return {**result, "docx_path": str(docx)}
+    return cast(DocxDraft, {**result, "docx_path": str(docx)})
 
 
 def docx_rendition(session: Session, incident_id: str, kind: str, *, lang: str, version: int | None = None,
@@ -104,7 +139,7 @@ def read_edited(source: Path, *, incident_id: str, kind: str, lang: str) -> tupl
 
 
 def import_draft(session: Session, incident_id: str, kind: str, *, lang: str, source: Path, now: datetime,
-                 strict: bool = False) -> dict[str, Any]:
+                 strict: bool = False) -> ImportedDraft:
     """`breach draft ID KIND --lang L --from FILE`: record legal's edited text as the next version."""
     if lang not in LANGS:
         raise InputError(f"unknown language {lang!r} (choose from: {', '.join(LANGS)})")
@@ -125,7 +160,7 @@ def import_draft(session: Session, incident_id: str, kind: str, *, lang: str, so
     missing = placeholders_in(text, lang)
     if strict and missing:
         raise InputError(f"{kind} ({lang}) is missing content the law requires: " + ", ".join(missing))
-    based_on = based_on if based_on in versions else max(versions)
+    based_on = based_on if based_on is not None and based_on in versions else max(versions)
     digest = sha256_text(text)
     folder = incident_dir(session, incident.id) / "drafts"
     template = f"edited by legal ({Path(source).name})"

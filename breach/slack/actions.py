@@ -17,12 +17,15 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from breach.core.models import EventKind
 from breach.errors import BreachError
 from breach.slack import messages
 from breach.slack.identity import SlackUser, refusal
+
+if TYPE_CHECKING:
+    from breach.core.duty_rows import StatusRow
 
 #: The modal's callback id and its inputs.
 NOTICE_VIEW = "breach_notice"
@@ -30,7 +33,7 @@ FIELDS = ("at", "reference", "phase", "reasons")
 PHASES = ("initial", "complete", "supplementary")  # GDPR Art. 33(4), as `breach notified --phase`
 
 #: (rows of breach.services.status.status_rows, zone, one incident?) -> the lines `breach status` prints.
-StatusText = Callable[[list[dict[str, Any]], str, bool], list[str]]
+StatusText = Callable[["list[StatusRow]", str, bool], list[str]]
 #: What `breach status` says when nothing is due.
 NOTHING_DUE = "Nothing due: no open incident has an obligation."
 
