@@ -64,7 +64,7 @@ def status(
     from breach.services.customers import status_lines
 
     # the first day of a processor: the customers' windows lead
-    lines = status_lines([dict(r) for r in rows], now=current) + lines
+    lines = status_lines(rows, now=current) + lines
     colour = is_tty()
     for n, line in enumerate(lines):
         if colour and ("OVERDUE" in line or "DUE NOW" in line or n == 0):

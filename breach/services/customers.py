@@ -7,6 +7,7 @@ data processing agreement fixes the window (`contract-notice:<id>`, breach.core.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypedDict
@@ -15,6 +16,7 @@ from breach.adapters import customers_file as files
 from breach.adapters.letters_mime import html_text, plain_text
 from breach.core import customers as cust
 from breach.core import time as clock
+from breach.core.duty_rows import StatusRow
 from breach.core.models import EventKind
 from breach.core.state import IncidentState
 from breach.errors import InputError
@@ -221,27 +223,28 @@ def notify(session: Session, incident_id: str, out_dir: Path, *, now: datetime,
                           format=str(run.get("format", "eml")))
 
 
-def status_lines(rows: list[dict[str, Any]], *, now: datetime) -> list[str]:
+def status_lines(rows: Sequence[StatusRow], *, now: datetime) -> list[str]:
     """Per incident with customers: 'BR-...: 3 of 1,240 customers due in 5h; 1,180 notified', beside the
     controller's GDPR Art. 33(1) clock when the incident has it (both roles side by side)."""
-    by_incident: dict[str, list[dict[str, Any]]] = {}
+    by_incident: dict[str, list[StatusRow]] = {}
     for r in rows:
         if r["obligation"].startswith(cust.PREFIX):
             by_incident.setdefault(r["incident"], []).append(r)
     out = []
     for iid, found in by_incident.items():
-        pending = sorted((r for r in found if r["state"] == "pending" and r.get("due_at_utc")),
-                         key=lambda r: r["due_at_utc"])
-        first = datetime.fromisoformat(pending[0]["due_at_utc"]) if pending else None
-        summary = {"customers": len(found), "notified": sum(1 for r in found if r["state"] in ("met", "late")),
-                   "late": sum(1 for r in found if r["state"] == "late"), "pending": len(pending),
-                   "overdue": sum(1 for r in pending if datetime.fromisoformat(r["due_at_utc"]) < now),
-                   "earliest_due_at": first,
-                   "due_at_earliest": sum(1 for r in pending if datetime.fromisoformat(r["due_at_utc"]) == first)}
+        due = {r["obligation"]: datetime.fromisoformat(at) for r in found
+               if r["state"] == "pending" and (at := r.get("due_at_utc"))}
+        first = min(due.values(), default=None)
+        summary: dict[str, Any] = {
+            "customers": len(found), "notified": sum(1 for r in found if r["state"] in ("met", "late")),
+            "late": sum(1 for r in found if r["state"] == "late"), "pending": len(due),
+            "overdue": sum(1 for at in due.values() if at < now), "earliest_due_at": first,
+            "due_at_earliest": sum(1 for at in due.values() if at == first)}
         line = f"{iid}: {cust.summary_line(summary, now=now)} (contracts; {cust.ART_33_2})"
         controller = next((r for r in rows if r["incident"] == iid and r["obligation"] == "gdpr-art33-sa"), None)
-        if controller and controller.get("due_at_utc"):
-            left = datetime.fromisoformat(controller["due_at_utc"]) - now
+        controller_due = controller.get("due_at_utc") if controller else None
+        if controller and controller_due:
+            left = datetime.fromisoformat(controller_due) - now
             line += f"; controller's 72-hour clock (GDPR Art. 33(1)): {controller['state']}, " + (
                 f"{clock.humanize(left)} left" if controller["state"] == "pending" else "done")
         out.append(line)
