@@ -25,7 +25,7 @@ NOT_YET_TYPED: set[str] = {
     "closure.open_items",
     "decisions.decide", "incidents.edit_incident", "incidents.event_dict", "incidents.incident_dict",
     "letters.approved_letters",
-    "letters.write_letters", "notices.check_intact", "notices.create_draft", "notices.draft_path",
+    "letters.write_letters", "notices.check_intact", "notices.draft_path",
     "notices.drafts_section", "notices.find_draft", "notices.require_approved", "notices.review_act",
     "notices.review_rows", "notifications.record_notification", "notifications.retract_notification",
     "obligations.advisories_section", "obligations.mark", "obligations.obligations_section",

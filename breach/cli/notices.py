@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -78,15 +79,13 @@ def draft(
         _draft_word(incident_id, kind, lang=lang or "en", fmt=fmt, source=from_, strict=strict, home=home, by=by,
                     json_=json_)
         return
-    from breach.services.notices import create_draft
+    from breach.services.notices import create_draft, draft_json
 
     with session(home, by=by) as s:
         result = create_draft(s, incident_id, kind, lang=lang, fmt=fmt, strict=strict, now=now(),
                               authority=authority, phase=phase, country=country)
     if json_:
-        emit_json({k: result[k] for k in ("kind", "lang", "version", "sha256", "path", "path_in_home", "html_path",
-                                          "missing", "template", "template_origin", "phase", "unchanged", "country")
-                   if k in result})
+        emit_json(draft_json(result))
         return
     if result.get("unchanged"):
         typer.echo(f"{result['kind']} ({result['lang']}) v{result['version']} is unchanged: no new version "
@@ -104,7 +103,7 @@ def draft(
     _drafted(result)
 
 
-def _drafted(result: dict) -> None:
+def _drafted(result: Mapping[str, Any]) -> None:
     """The end of every `breach draft` report: the hash, what is missing, and who acts next."""
     typer.echo(f"  sha256 {result['sha256']}")
     if result["missing"]:

@@ -14,23 +14,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from breach.adapters.draft_versions import write_draft
 from breach.adapters.evidence import edited_copies, keep_if_edited
 from breach.adapters.files import write_private
 from breach.adapters.resources import search_path
 from breach.adapters.rules import load_directory, load_us_laws
 from breach.adapters.store_sql import sha256_text
-from breach.adapters.templates import catalogue, draft_marker, render
-from breach.core import time as clock
+from breach.adapters.templates import catalogue, draft_marker, templates
 from breach.core.authorities import Concerned, concerned
-from breach.core.drafting import LANGS, PHASES, Rendered, missing_translations
+from breach.core.drafting import LANGS, PHASES, missing_translations
 from breach.core.models import EventKind
-from breach.core.notice import drafted_data, html_page, notice_context, with_phase
+from breach.core.notice import DraftAsked, DraftResult, DraftSources, compose_draft, draft_result
 from breach.core.organization import four_eyes
 from breach.core.paths import draft_file
 from breach.core.review import NOTICE_FOR, approved_for, draft_states, four_eyes_refusal, same_person, unified_diff
 from breach.core.sent_letters import REGIONAL, letters_sent
 from breach.core.state import IncidentState
-from breach.core.us_letter import state_law_context
 from breach.errors import ApprovalError, ChainError, InputError, NotFoundError
 from breach.services.incidents import get_incident, incident_dict
 from breach.services.obligations import obligations_of
@@ -52,7 +51,7 @@ def incident_dir(session: Session, incident_id: str) -> Path:
 
 def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | None = "en", fmt: str = "md",
                  strict: bool = False, now: datetime, authority: str | None = None,
-                 phase: str | None = None, country: str | None = None) -> dict[str, Any]:
+                 phase: str | None = None, country: str | None = None) -> DraftResult:
     """Render a new version of a notice, store it and write it to the incident's folder.
 
     `authority` (a member state code, or DE-XX for a German Land) addresses an sa-notification to that
@@ -63,53 +62,41 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
     the version. A supplementary notice cites the first notice's reference (the DBN number at the Belgian DPA).
     `fmt` html: the version stored is the markdown text, and `html_path` its HTML rendition, so asking for
     another format of unchanged text makes no new version. `path` is always absolute; `path_in_home` is
-    relative to the data folder (what the database keeps). The incident is folded once and its
-    obligations evaluated once: the context, the text and the version stored are built from those values.
+    relative to the data folder (what the database keeps).
+
+    A straight path: everything is read first (the incident folded once, its obligations evaluated once,
+    the versions stored, the templates), the pure core makes the version from it
+    (breach.core.notice.compose_draft), and what it made is written down (breach.adapters.draft_versions).
     """
+    state = session.state(incident_id)  # folded once
+    asked = _asked(session, kind, lang=lang, fmt=fmt, strict=strict, authority=authority, phase=phase,
+                   country=country)
+    dirs = tuple(search_path("templates", session.resource_home()))
+    sources = DraftSources(  # every read before the pure work; the facts built once, each rule evaluated once
+        state=state, incident=incident_dict(state.incident), found=obligations_of(session, state, now=now),
+        stored=session.store.draft_rows(state.incident.id), law=us_law_for(asked.kind), org=session.org,
+        labels=catalogue("en")["fields"], templates=templates(dirs), shipped=templates(),
+        home=str(session.home.absolute()))
+    new = compose_draft(sources, asked, now=now)
+    version = write_draft(session.store, session.home, new, author=session.author, now=now)
+    return draft_result(new, version)
+
+
+def draft_json(result: DraftResult) -> dict[str, object]:
+    """`breach draft --json`: the version, its files, its template and what it still lacks."""
+    return {k: result[k] for k in ("kind", "lang", "version", "sha256", "path", "path_in_home",
+                                   "html_path", "missing", "template", "template_origin", "phase", "unchanged",
+                                   "country") if k in result}
+
+
+def _asked(session: Session, kind: str, *, lang: str | None, fmt: str, strict: bool, authority: str | None,
+           phase: str | None, country: str | None) -> DraftAsked:
+    """The draft asked for, checked: its addressee and language, its phase and the people's country."""
     html, fmt = fmt == "html", ("md" if fmt == "html" else fmt)  # html: a rendition of the markdown stored
-    state = session.state(incident_id)
     chosen, lang = _addressee(session, kind, authority, lang)
     _check_phase(kind, phase)
-    dirs = tuple(search_path("templates", session.resource_home()))
-    found = obligations_of(session, state, now=now)  # its facts built once, each rule evaluated once
-    country = _country(kind, country)
-    fields = incident_dict(state.incident)
-    rows = session.store.draft_rows(state.incident.id)  # every read before the pure work
-    law = us_law_for(kind)  # the US state law a residents' letter follows, if any
-    context = notice_context(state, fields, found, org=session.org, now=now, authority=chosen, country=country)
-    context.update(state_law_context(law, state, now=now))
-    _check_public_notice(kind, context, state.incident.id)
-    phase = with_phase(context, kind, phase, labels=catalogue("en")["fields"])
-    rendered = render(kind, lang, fmt, context, template_dirs=dirs)
-    if strict and rendered.missing:
-        raise InputError(f"{kind} ({lang}) is missing content the law requires: " + ", ".join(rendered.missing))
-    digest = sha256_text(rendered.text)
-    iid = state.incident.id
-    same = [r for r in rows if (r["kind"], r["lang"], r["format"]) == (kind, lang, fmt)]
-    unchanged = bool(same) and same[-1]["sha256"] == digest
-    version = same[-1]["version"] if unchanged else 0
-    if unchanged and html and sha256_text(same[-1]["text"]) != digest:  # the rendition is of the stored text
-        raise ApprovalError(f"{kind} ({lang}) v{version} was changed after it was drafted: its text does not hash "
-                            f"to the recorded {digest[:12]}… (hash mismatch)")
-    if not unchanged:  # else nothing changed since the newest version: no new version for legal to review again
-        data = drafted_data(context, rendered, kind=kind, lang=lang, version=0, fmt=fmt, sha256=digest, phase=phase)
-        version = _store_version(session, iid, rendered, data={**data, **({"country": country} if country else {})},
-                                 now=now)
-    path = session.home / iid / "drafts" / f"{kind}.{lang}.v{version}.{fmt}"
-    result = {"incident": iid, "kind": kind, "lang": lang, "version": version, "format": fmt, "sha256": digest,
-              "path": str(path.absolute()), "path_in_home": str(Path(iid, "drafts", path.name)),
-              "missing": rendered.missing, "template": rendered.template, "subject": rendered.subject,
-              "template_origin": rendered.origin, "phase": phase, "unchanged": unchanged,
-              "country": context["country"]}
-    if html:  # a rendition of the stored text, never a new version; without the DRAFT marker once approved
-        shown = draft_states(rows, state.reviews, state.notifications, letters_sent(state.letters)) if unchanged else []
-        approved = any((r["kind"], r["lang"], r["version"]) == (kind, lang, version)
-                       and r["state"] in {"approved", "sent"} for r in shown)
-        page = html_page(rendered.text, lang, approved=approved, fallback_title=kind, marker=draft_marker(lang))
-        target = path.with_name(f"{kind}.{lang}.v{version}{'.approved' if approved else ''}.html")
-        write_private(target, page)
-        result["html_path"] = str(target.absolute())
-    return result
+    return DraftAsked(kind=kind, lang=lang, fmt=fmt, html=html, strict=strict, phase=phase,
+                      country=_country(kind, country), authority=chosen)
 
 
 def _addressee(session: Session, kind: str, authority: str | None, lang: str | None) -> tuple[Concerned | None, str]:
@@ -129,23 +116,6 @@ def _addressee(session: Session, kind: str, authority: str | None, lang: str | N
     return chosen, lang
 
 
-def _store_version(session: Session, iid: str, rendered: Rendered, *, data: dict[str, Any], now: datetime) -> int:
-    """A new version of the draft `data` describes (kind, lang, format, sha256): the row, the `drafted` event
-    and its file in the data folder, in one transaction. Returns the version's number."""
-    store = session.store
-    kind, lang, fmt = data["kind"], data["lang"], data["format"]
-    with store.transaction():
-        version = store.next_draft_version(iid, kind, lang)
-        in_home = str(Path(iid, "drafts", f"{kind}.{lang}.v{version}.{fmt}"))
-        store.insert_draft({"incident_id": iid, "kind": kind, "lang": lang, "version": version, "format": fmt,
-                            "text": rendered.text, "sha256": data["sha256"], "template": rendered.template,
-                            "created_at": clock.iso(now), "path": in_home, "missing": json.dumps(rendered.missing)})
-        store.append_event(iid, kind=EventKind.DRAFTED, at=now, author=session.author,
-                           data={**data, "version": version})
-        write_private(session.home / in_home, rendered.text)
-    return version
-
-
 def _country(kind: str, country: str | None) -> str | None:
     """`--country NL` (or US-CA): the people the draft is for; a us-ca-letter is for Californians."""
     if country is None:
@@ -154,22 +124,6 @@ def _country(kind: str, country: str | None) -> str | None:
     if not re.fullmatch(r"[A-Z]{2}(-[A-Z0-9]{1,3})?", code):
         raise InputError(f"--country must be a country code like NL or US-CA, not {country!r}")
     return code
-
-
-def _check_public_notice(kind: str, context: dict[str, Any], incident_id: str) -> None:
-    """A public notice only where letters would take disproportionate effort (GDPR Art. 34(3)(c))."""
-    if kind != "public-notice":
-        return
-    assessment = context.get("assessment") or {}
-    if assessment.get("public_communication"):
-        return
-    found = "it has no assessment yet" if not assessment else (
-        "its assessment did not find it (disproportionate_effort is not true)" if assessment.get("notify_subjects")
-        or assessment.get("risk") == "high" else "its assessment owes no communication to the people concerned")
-    raise InputError(f"{incident_id}: a public notice is drafted only where contacting each person individually would "
-                     f"involve disproportionate effort (GDPR Art. 34(3)(c)), and {found}; draft subject-letter "
-                     f"instead, or answer disproportionate_effort: true with disproportionate_effort_evidence "
-                     f"(breach assess {incident_id} --answers FILE)")
 
 
 def _check_phase(kind: str, phase: str | None) -> None:
