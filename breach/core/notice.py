@@ -317,7 +317,7 @@ def compose_draft(sources: DraftSources, asked: DraftAsked, *, now: datetime) ->
 def _approved(sources: DraftSources, kind: str, lang: str, version: int) -> bool:
     """Whether the stored version is approved (or sent): its HTML rendition then has no DRAFT marker."""
     state = sources.state
-    shown = draft_states([dict(r) for r in sources.stored], state.reviews, state.notifications,
+    shown = draft_states(sources.stored, state.reviews, state.notifications,
                          letters_sent(state.letters))
     return any((r["kind"], r["lang"], r["version"]) == (kind, lang, version) and r["state"] in {"approved", "sent"}
                for r in shown)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from breach.adapters.draft_versions import write_draft
 from breach.adapters.evidence import edited_copies, keep_if_edited
@@ -27,7 +28,15 @@ from breach.core.models import EventKind
 from breach.core.notice import DraftAsked, DraftResult, DraftSources, compose_draft, draft_result
 from breach.core.organization import four_eyes
 from breach.core.paths import draft_file
-from breach.core.review import NOTICE_FOR, approved_for, draft_states, four_eyes_refusal, same_person, unified_diff
+from breach.core.review import (
+    NOTICE_FOR,
+    DraftState,
+    approved_for,
+    draft_states,
+    four_eyes_refusal,
+    same_person,
+    unified_diff,
+)
 from breach.core.sent_letters import REGIONAL, letters_sent
 from breach.core.state import IncidentState
 from breach.errors import ApprovalError, ChainError, InputError, NotFoundError
@@ -74,7 +83,7 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
     dirs = tuple(search_path("templates", session.resource_home()))
     sources = DraftSources(  # every read before the pure work; the facts built once, each rule evaluated once
         state=state, incident=incident_dict(state.incident), found=obligations_of(session, state, now=now),
-        stored=session.store.draft_rows(state.incident.id), law=us_law_for(asked.kind), org=session.org,
+        stored=session.store.draft_rows(state.incident.id), law=_us_law_for(asked.kind), org=session.org,
         labels=catalogue("en")["fields"], templates=templates(dirs), shipped=templates(),
         home=str(session.home.absolute()))
     new = compose_draft(sources, asked, now=now)
@@ -145,28 +154,100 @@ def _write_file(path: Path, text: str) -> None:
     write_private(path, text)
 
 
-def draft_path(session: Session, row: dict[str, Any], *, approved: bool = False) -> Path:
+class DraftRow(TypedDict):
+    """A stored version as this data folder reads it: `missing` parsed, `path` where its file lives here."""
+
+    incident_id: str
+    kind: str
+    lang: str
+    version: int
+    format: str | None
+    text: str
+    sha256: str
+    template: str | None
+    created_at: str | None
+    path: str | None
+    missing: list[str]
+
+
+class DraftSummary(TypedDict):
+    """A version as `breach show` lists it under drafts."""
+
+    kind: str
+    lang: str
+    version: int
+    state: str
+    sha256: str
+
+
+class SentDraft(TypedDict):
+    """The approved version a recorded notice sends."""
+
+    kind: str
+    lang: str
+    version: int
+    sha256: str
+
+
+class ApprovalCheck(TypedDict, total=False):
+    """What `require_approved` found: no key when the obligation sends no notice; `draft` None when recorded
+    `--without-approval`, else the approved version sent."""
+
+    draft: SentDraft | None
+
+
+class ReviewActResult(TypedDict):
+    """A review act as recorded (`breach review approve|request-changes --json`): the version, the decision and
+    who gave it; once approved, the final rendition's hash and file (and an edited copy kept as evidence)."""
+
+    incident: str
+    kind: str
+    lang: str
+    version: int
+    sha256: str
+    decision: str
+    by: str
+    comment: str | None
+    via: NotRequired[str]
+    started_by: NotRequired[str]
+    final_sha256: NotRequired[str]
+    final_path: NotRequired[str]
+    kept_edited: NotRequired[str]
+
+
+def draft_path(session: Session, row: DraftRow, *, approved: bool = False) -> Path:
     """Where a draft row's file lives in this data folder, from its identity (the stored path is not used)."""
+    return _draft_file(session, row, approved=approved)
+
+
+def _draft_file(session: Session, row: Mapping[str, Any], *, approved: bool = False) -> Path:
     return session.home / draft_file(row["incident_id"], row["kind"], row["lang"], row["version"],
                                      row.get("format") or "md", approved=approved)
 
 
-def _draft_rows(session: Session, incident_id: str) -> list[dict[str, Any]]:
-    rows = session.store.draft_rows(incident_id)
-    for r in rows:
-        r["missing"] = json.loads(r["missing"] or "[]")
-        if r["path"]:  # where this machine keeps the rendition (derived, never the stored path)
-            r["path"] = str(draft_path(session, r).absolute())
-    return rows
+def _draft_row(session: Session, raw: Mapping[str, Any]) -> DraftRow:
+    """A stored row read: `missing` parsed; `path` where this machine keeps the rendition (derived from the
+    version's identity, never the stored path)."""
+    row: DraftRow = {
+        "incident_id": raw["incident_id"], "kind": raw["kind"], "lang": raw["lang"], "version": raw["version"],
+        "format": raw.get("format"), "text": raw["text"], "sha256": raw["sha256"], "template": raw.get("template"),
+        "created_at": raw.get("created_at"), "path": raw.get("path"), "missing": json.loads(raw["missing"] or "[]")}
+    if row["path"]:
+        row["path"] = str(draft_path(session, row).absolute())
+    return row
 
 
-def review_rows(session: Session, incident_id: str) -> list[dict[str, Any]]:
+def _draft_rows(session: Session, incident_id: str) -> list[DraftRow]:
+    return [_draft_row(session, raw) for raw in session.store.draft_rows(incident_id)]
+
+
+def review_rows(session: Session, incident_id: str) -> list[DraftState]:
     state = session.state(incident_id)
     return draft_states(_draft_rows(session, state.incident.id), state.reviews, state.notifications,
                         letters_sent(state.letters))
 
 
-def find_draft(session: Session, incident_id: str, kind: str, lang: str, version: int) -> dict[str, Any]:
+def find_draft(session: Session, incident_id: str, kind: str, lang: str, version: int) -> DraftRow:
     for row in _draft_rows(session, incident_id):
         if (row["kind"], row["lang"], row["version"]) == (kind, lang, version):
             return row
@@ -174,7 +255,7 @@ def find_draft(session: Session, incident_id: str, kind: str, lang: str, version
                         f"{incident_id}`)")
 
 
-def check_intact(row: dict[str, Any]) -> None:
+def check_intact(row: DraftRow) -> None:
     actual = sha256_text(row["text"])
     if actual != row["sha256"]:
         raise ApprovalError(
@@ -184,7 +265,7 @@ def check_intact(row: dict[str, Any]) -> None:
 
 def review_act(session: Session, incident_id: str, kind: str, *, lang: str, version: int, by: str,
                decision: str, comment: str | None, now: datetime, allow_missing: bool = False,
-               expect_sha256: str | None = None, via: str | None = None) -> dict[str, Any]:
+               expect_sha256: str | None = None, via: str | None = None) -> ReviewActResult:
     """Approve a version, or request changes; bound to the version's sha256, recorded as an event.
 
     `expect_sha256`: the hash of the text the reviewer saw (the review page submits it), so an
@@ -227,14 +308,19 @@ def review_act(session: Session, incident_id: str, kind: str, *, lang: str, vers
         if final_path is not None:
             kept = keep_if_edited(final_path, final.encode("utf-8"))  # evidence: never overwritten
             _write_file(final_path, final)
-    shown = {"final_path": str(final_path)} if final_path is not None else {}
-    if final_path is not None and kept is not None:
-        session.warn(f"{final_path.name} had been edited; the edited file is kept as evidence: {kept}")
-        shown["kept_edited"] = str(kept)
-    return {"incident": incident.id, **data, **shown}
+    result: ReviewActResult = {"incident": incident.id, "kind": kind, "lang": lang, "version": version,
+                               "sha256": row["sha256"], "decision": decision, "by": by, "comment": comment}
+    if via:
+        result["via"], result["started_by"] = via, session.author
+    if final_path is not None:
+        result["final_sha256"], result["final_path"] = data["final_sha256"], str(final_path)
+        if kept is not None:
+            session.warn(f"{final_path.name} had been edited; the edited file is kept as evidence: {kept}")
+            result["kept_edited"] = str(kept)
+    return result
 
 
-def _four_eyes(session: Session, incident_id: str, row: dict[str, Any], *, by: str) -> None:
+def _four_eyes(session: Session, incident_id: str, row: DraftRow, *, by: str) -> None:
     """With `review: {four_eyes: true}` in the profile, whoever recorded a version (drafted it, or
     imported legal's edit with `draft --from`) cannot approve it: neither under the name given nor
     as the session's identity (the one `breach serve --as` started the review page for)."""
@@ -251,7 +337,7 @@ def _four_eyes(session: Session, incident_id: str, row: dict[str, Any], *, by: s
         raise ApprovalError(refusal)
 
 
-def _approval_gate(session: Session, incident_id: str, row: dict[str, Any], *, allow_missing: bool) -> None:
+def _approval_gate(session: Session, incident_id: str, row: DraftRow, *, allow_missing: bool) -> None:
     """What legal cannot approve: missing content (unless --allow-missing); for an authority
     whose languages are mandatory, a missing translation; a late SA notice without reasons."""
     kind, lang, version, missing = row["kind"], row["lang"], row["version"], row["missing"]
@@ -300,7 +386,7 @@ def diff(session: Session, incident_id: str, kind: str, *, lang: str = "en", old
 
 
 def require_approved(session: Session, state: IncidentState, obligation: str, *,
-                     without_approval: bool) -> dict[str, Any]:
+                     without_approval: bool) -> ApprovalCheck:
     """Before `breach notified`: the notice sent must be an approved, unchanged draft."""
     incident = state.incident
     base, _, country = obligation.partition(":")  # gdpr-art33-sa:NL: that member state's authority
@@ -333,7 +419,7 @@ def require_approved(session: Session, state: IncidentState, obligation: str, *,
     if current != approved["approved_sha256"]:
         raise ApprovalError(
             f"{kind} ({row['lang']}) v{row['version']} changed after approval: hash mismatch (approved "
-            f"{approved['approved_sha256'][:12]}…, now {current[:12]}…); draft and approve it again")
+            f"{str(approved['approved_sha256'])[:12]}…, now {current[:12]}…); draft and approve it again")
     review = next((r for r in reversed(state.reviews) if r.final_path and (r.kind, r.lang, r.version) ==
                    (kind, row["lang"], row["version"])), None)
     if review is not None:
@@ -368,7 +454,7 @@ def verify_drafts(session: Session, incident_id: str) -> list[str]:
         if recorded.get(ident) != actual or row["sha256"] != actual:
             raise ChainError(f"{what} was edited after it was stored: hash mismatch (recorded "
                              f"{str(recorded.get(ident))[:12]}…, text hashes to {actual[:12]}…)")
-        notes += _check_file(what, draft_path(session, row) if row.get("path") else None, actual,
+        notes += _check_file(what, _draft_file(session, row) if row.get("path") else None, actual,
                              text=row["text"])
     for review in state.reviews:
         if review.final_path:
@@ -408,13 +494,13 @@ def _check_file(what: str, path: Path | None, expected: str | None, *, text: str
     return []
 
 
-def drafts_section(session: Session, state: IncidentState) -> list[dict[str, Any]]:
-    return [{k: r[k] for k in ("kind", "lang", "version", "state", "sha256")}
+def drafts_section(session: Session, state: IncidentState) -> list[DraftSummary]:
+    return [DraftSummary(kind=r["kind"], lang=r["lang"], version=r["version"], state=r["state"], sha256=r["sha256"])
             for r in draft_states(_draft_rows(session, state.incident.id), state.reviews, state.notifications,
                                   letters_sent(state.letters))]
 
 
-def us_law_for(kind: str) -> dict[str, Any] | None:
+def _us_law_for(kind: str) -> dict[str, Any] | None:
     """The US state law (us-state-laws.yaml) whose residents a letter of `kind` is for (us-ca-letter: US-CA)."""
     code = next((c for c, k in REGIONAL.items() if k == kind), None)
     return load_us_laws().get(code) if code else None
