@@ -1,9 +1,10 @@
 """Notices: draft, store, review, approve, and guard what is sent.
 
-Rendering is in breach.core.drafting (templates from the data folder first, then the
-shipped ones); this module builds the context from the
-incident, stores each version (text, sha256, version, template, time) in the database
-and under the incident's folder, and records every review act on the timeline.
+A draft takes a straight path: this module reads what a version is made from (the incident
+folded once, its obligations, the versions stored, the templates: the data folder's first,
+then the shipped ones), breach.core.notice.compose_draft makes the version from it, and
+breach.adapters.draft_versions stores it (text, sha256, version, template, time) in the
+database and under the incident's folder. Every review act is recorded on the timeline.
 """
 
 from __future__ import annotations
