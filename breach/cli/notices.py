@@ -79,15 +79,13 @@ def draft(
         _draft_word(incident_id, kind, lang=lang or "en", fmt=fmt, source=from_, strict=strict, home=home, by=by,
                     json_=json_)
         return
-    from breach.services.notices import create_draft
+    from breach.services.notices import create_draft, draft_json
 
     with session(home, by=by) as s:
         result = create_draft(s, incident_id, kind, lang=lang, fmt=fmt, strict=strict, now=now(),
                               authority=authority, phase=phase, country=country)
     if json_:
-        emit_json({k: result[k] for k in ("kind", "lang", "version", "sha256", "path", "path_in_home", "html_path",
-                                          "missing", "template", "template_origin", "phase", "unchanged", "country")
-                   if k in result})
+        emit_json(draft_json(result))
         return
     if result.get("unchanged"):
         typer.echo(f"{result['kind']} ({result['lang']}) v{result['version']} is unchanged: no new version "

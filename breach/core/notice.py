@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from pathlib import PurePath
+from typing import Any, NotRequired, TypedDict
 
 from breach.core import time as clock
 from breach.core.authorities import Concerned, establishment
-from breach.core.drafting import DEFERRABLE, Rendered, missing_fields
+from breach.core.drafting import DEFERRABLE, Rendered, TemplateSet, draft_marker, missing_fields, render
 from breach.core.mdblocks import parse, to_html
 from breach.core.regimes import Obligation
+from breach.core.review import draft_states
+from breach.core.sent_letters import letters_sent
 from breach.core.state import IncidentState
+from breach.core.us_letter import state_law_context
 from breach.core.wording import AWAITING_ASSESSMENT
+from breach.errors import ApprovalError, InputError
 
 #: Fields of the incident shown in the organization's zone.
 INCIDENT_TIMES = ("aware_at", "occurred_at", "detected_at", "opened_at", "closed_at")
@@ -195,3 +201,168 @@ def _sa_notice(state: IncidentState, found: Sequence[Obligation], sa_id: str, an
             "previous_reference": first.reference if first else None,
             "previous_at": _local(first.at, zone) if first else None,
             "phase_number": len(sa_notices) + 1 if sa_notices else None}
+
+
+# --- a new version of a notice, made from what was read before --------------------------------------------
+
+
+@dataclass(frozen=True)
+class DraftAsked:
+    """What `breach draft` asks for, checked: the document, its language, the format stored (md or txt; an
+    html draft is a rendition of the markdown, `html`), the phase, the people's country and the addressee."""
+
+    kind: str
+    lang: str
+    fmt: str
+    html: bool = False
+    strict: bool = False
+    phase: str | None = None
+    country: str | None = None
+    authority: Concerned | None = None
+
+
+@dataclass(frozen=True)
+class DraftSources:
+    """Everything a new version is made from, all read before the pure work: the incident's fold, its fields
+    and obligations (evaluated once), the versions stored, the US state law a letter follows (if any), the
+    profile, the field labels, the templates, and the shipped catalogue the DRAFT marker comes from."""
+
+    state: IncidentState
+    incident: dict[str, Any]
+    found: Sequence[Obligation]
+    stored: Sequence[Mapping[str, Any]]
+    law: Mapping[str, Any] | None
+    org: dict[str, Any]
+    labels: Mapping[str, Any]
+    templates: TemplateSet
+    shipped: TemplateSet
+    home: str  # the data folder, absolute: where the result says the files are
+
+
+@dataclass(frozen=True)
+class NewDraft:
+    """A rendered version: new (to be stored), or `unchanged` (the newest stored one, `version`). `event`
+    is what its `drafted` event records; `html` the page of its HTML rendition (without the DRAFT marker once
+    approved), when one was asked for."""
+
+    incident_id: str
+    asked: DraftAsked
+    rendered: Rendered
+    sha256: str
+    phase: str | None
+    country: str | None
+    unchanged: bool
+    version: int
+    event: dict[str, Any]
+    html: str | None
+    approved: bool
+    home: str
+
+
+class DraftResult(TypedDict):
+    """What `create_draft` returns: the version (new or unchanged), its files and what it still lacks."""
+
+    incident: str
+    kind: str
+    lang: str
+    version: int
+    format: str
+    sha256: str
+    path: str
+    path_in_home: str
+    missing: list[str]
+    template: str
+    subject: str
+    template_origin: str
+    phase: str | None
+    unchanged: bool
+    country: str | None
+    html_path: NotRequired[str]
+
+
+def compose_draft(sources: DraftSources, asked: DraftAsked, *, now: datetime) -> NewDraft:
+    """Render the notice from its sources; unchanged when the newest stored version has the same text."""
+    state = sources.state
+    iid = state.incident.id
+    context = notice_context(state, sources.incident, sources.found, org=sources.org, now=now,
+                             authority=asked.authority, country=asked.country)
+    context.update(state_law_context(dict(sources.law) if sources.law else None, state, now=now))
+    check_public_notice(asked.kind, context, iid)
+    phase = with_phase(context, asked.kind, asked.phase, labels=sources.labels)
+    rendered = render(asked.kind, asked.lang, asked.fmt, context, templates=sources.templates)
+    kind, lang, fmt = asked.kind, asked.lang, asked.fmt
+    if asked.strict and rendered.missing:
+        raise InputError(f"{kind} ({lang}) is missing content the law requires: " + ", ".join(rendered.missing))
+    digest = sha256_hex(rendered.text)
+    same = [r for r in sources.stored if (r["kind"], r["lang"], r["format"]) == (kind, lang, fmt)]
+    unchanged = bool(same) and same[-1]["sha256"] == digest
+    version = int(same[-1]["version"]) if unchanged else 0
+    if unchanged and asked.html and sha256_hex(same[-1]["text"]) != digest:  # the rendition is of the stored text
+        raise ApprovalError(f"{kind} ({lang}) v{version} was changed after it was drafted: its text does not hash "
+                            f"to the recorded {digest[:12]}… (hash mismatch)")
+    event: dict[str, Any] = {}
+    if not unchanged:  # else nothing changed since the newest version: no new version for legal to review again
+        event = drafted_data(context, rendered, kind=kind, lang=lang, version=0, fmt=fmt, sha256=digest, phase=phase)
+        event.update({"country": asked.country} if asked.country else {})
+    approved = unchanged and asked.html and _approved(sources, kind, lang, version)
+    page = None
+    if asked.html:  # a rendition of the stored text, never a new version; without the DRAFT marker once approved
+        page = html_page(rendered.text, lang, approved=approved, fallback_title=kind,
+                         marker=draft_marker(sources.shipped.catalogue(lang)))
+    return NewDraft(incident_id=iid, asked=asked, rendered=rendered, sha256=digest, phase=phase,
+                    country=context["country"], unchanged=unchanged, version=version, event=event, html=page,
+                    approved=approved, home=sources.home)
+
+
+def _approved(sources: DraftSources, kind: str, lang: str, version: int) -> bool:
+    """Whether the stored version is approved (or sent): its HTML rendition then has no DRAFT marker."""
+    state = sources.state
+    shown = draft_states(sources.stored, state.reviews, state.notifications,
+                         letters_sent(state.letters))
+    return any((r["kind"], r["lang"], r["version"]) == (kind, lang, version) and r["state"] in {"approved", "sent"}
+               for r in shown)
+
+
+def draft_file_name(new: NewDraft, version: int, fmt: str, *, approved: bool = False) -> str:
+    """The file name of a version (`sa-notification.fr.v2.md`; `.approved` before an approved rendition's
+    format)."""
+    return f"{new.asked.kind}.{new.asked.lang}.v{version}{'.approved' if approved else ''}.{fmt}"
+
+
+def draft_result(new: NewDraft, version: int) -> DraftResult:
+    """What `create_draft` returns, once the version is stored (or was already)."""
+    asked, rendered = new.asked, new.rendered
+    in_home = PurePath(new.incident_id, "drafts", draft_file_name(new, version, asked.fmt))
+    result: DraftResult = {
+        "incident": new.incident_id, "kind": asked.kind, "lang": asked.lang, "version": version,
+        "format": asked.fmt, "sha256": new.sha256, "path": str(PurePath(new.home, in_home)),
+        "path_in_home": str(in_home), "missing": rendered.missing, "template": rendered.template,
+        "subject": rendered.subject, "template_origin": rendered.origin, "phase": new.phase,
+        "unchanged": new.unchanged, "country": new.country}
+    if new.html is not None:
+        html = draft_file_name(new, version, "html", approved=new.approved)
+        result["html_path"] = str(PurePath(new.home, new.incident_id, "drafts", html))
+    return result
+
+
+def sha256_hex(text: str) -> str:
+    """The sha256 of a text (UTF-8), as the store records it."""
+    import hashlib  # on first use: reads need no OpenSSL (start-up)
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_public_notice(kind: str, context: dict[str, Any], incident_id: str) -> None:
+    """A public notice only where letters would take disproportionate effort (GDPR Art. 34(3)(c))."""
+    if kind != "public-notice":
+        return
+    assessment = context.get("assessment") or {}
+    if assessment.get("public_communication"):
+        return
+    found = "it has no assessment yet" if not assessment else (
+        "its assessment did not find it (disproportionate_effort is not true)" if assessment.get("notify_subjects")
+        or assessment.get("risk") == "high" else "its assessment owes no communication to the people concerned")
+    raise InputError(f"{incident_id}: a public notice is drafted only where contacting each person individually would "
+                     f"involve disproportionate effort (GDPR Art. 34(3)(c)), and {found}; draft subject-letter "
+                     f"instead, or answer disproportionate_effort: true with disproportionate_effort_evidence "
+                     f"(breach assess {incident_id} --answers FILE)")

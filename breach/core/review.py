@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, TypedDict
 
 from breach.core.models import Notification, Review
 
@@ -17,9 +18,40 @@ from breach.core.models import Notification, Review
 NOTICE_FOR = {"gdpr-art33-sa": "sa-notification", "gdpr-art34-subjects": "subject-letter"}
 
 
-def draft_states(drafts: list[dict[str, Any]], reviews: Sequence[Review],
+class ReviewEntry(TypedDict):
+    """One review act on a version, as `breach review` lists it."""
+
+    decision: str
+    by: str
+    comment: str | None
+    sha256: str
+    at: datetime
+    via: str | None
+    started_by: str | None
+    who: str
+
+
+class DraftState(TypedDict):
+    """A stored version with its state (draft, changes requested, approved, superseded, sent), its review
+    history and its approval."""
+
+    kind: str
+    lang: str
+    version: int
+    state: str
+    sha256: str
+    format: str | None
+    path: str | None
+    missing: list[str]
+    created_at: str | None
+    approved_by: str | None
+    approved_sha256: str | None
+    reviews: list[ReviewEntry]
+
+
+def draft_states(drafts: Sequence[Mapping[str, Any]], reviews: Sequence[Review],
                  notifications: Mapping[str, Sequence[Notification]],
-                 letters: Sequence[Mapping[str, Any]] = ()) -> list[dict[str, Any]]:
+                 letters: Sequence[Mapping[str, Any]] = ()) -> list[DraftState]:
     """One row per stored version with its state, review history and approval.
 
     Sent: the draft of a recorded notice, or a letter version `breach letters` wrote
@@ -32,7 +64,7 @@ def draft_states(drafts: list[dict[str, Any]], reviews: Sequence[Review],
     sent = {(n.draft.kind, n.draft.lang, n.draft.version)
             for notices in notifications.values() for n in notices if n.draft}
     sent |= {(r["kind"], r["lang"], r["version"]) for r in letters if r.get("count")}
-    rows = []
+    rows: list[DraftState] = []
     for d in drafts:
         ident = (d["kind"], d["lang"], d["version"])
         history = [r for r in reviews if (r.kind, r.lang, r.version) == ident]
@@ -71,7 +103,7 @@ def who_reviewed(by: str, *, via: str | None = None, started_by: str | None = No
     return line
 
 
-def approved_for(rows: list[dict[str, Any]], kind: str, langs: list[str] | None = None) -> dict[str, Any] | None:
+def approved_for(rows: Sequence[DraftState], kind: str, langs: list[str] | None = None) -> DraftState | None:
     """The newest approved (or already sent) version of `kind`, in one of `langs` if given."""
     candidates = [r for r in rows if r["kind"] == kind and r["approved_sha256"]
                   and (not langs or r["lang"] in langs)]

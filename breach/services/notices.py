@@ -1,36 +1,45 @@
 """Notices: draft, store, review, approve, and guard what is sent.
 
-Rendering is in breach.core.drafting (templates from the data folder first, then the
-shipped ones); this module builds the context from the
-incident, stores each version (text, sha256, version, template, time) in the database
-and under the incident's folder, and records every review act on the timeline.
+A draft takes a straight path: this module reads what a version is made from (the incident
+folded once, its obligations, the versions stored, the templates: the data folder's first,
+then the shipped ones), breach.core.notice.compose_draft makes the version from it, and
+breach.adapters.draft_versions stores it (text, sha256, version, template, time) in the
+database and under the incident's folder. Every review act is recorded on the timeline.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
+from breach.adapters.draft_versions import write_draft
 from breach.adapters.evidence import edited_copies, keep_if_edited
 from breach.adapters.files import write_private
 from breach.adapters.resources import search_path
 from breach.adapters.rules import load_directory, load_us_laws
 from breach.adapters.store_sql import sha256_text
-from breach.adapters.templates import catalogue, draft_marker, render
-from breach.core import time as clock
+from breach.adapters.templates import catalogue, draft_marker, templates
 from breach.core.authorities import Concerned, concerned
-from breach.core.drafting import LANGS, PHASES, Rendered, missing_translations
+from breach.core.drafting import LANGS, PHASES, missing_translations
 from breach.core.models import EventKind
-from breach.core.notice import drafted_data, html_page, notice_context, with_phase
+from breach.core.notice import DraftAsked, DraftResult, DraftSources, compose_draft, draft_result
 from breach.core.organization import four_eyes
 from breach.core.paths import draft_file
-from breach.core.review import NOTICE_FOR, approved_for, draft_states, four_eyes_refusal, same_person, unified_diff
+from breach.core.review import (
+    NOTICE_FOR,
+    DraftState,
+    approved_for,
+    draft_states,
+    four_eyes_refusal,
+    same_person,
+    unified_diff,
+)
 from breach.core.sent_letters import REGIONAL, letters_sent
 from breach.core.state import IncidentState
-from breach.core.us_letter import state_law_context
 from breach.errors import ApprovalError, ChainError, InputError, NotFoundError
 from breach.services.incidents import get_incident, incident_dict
 from breach.services.obligations import obligations_of
@@ -52,7 +61,7 @@ def incident_dir(session: Session, incident_id: str) -> Path:
 
 def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | None = "en", fmt: str = "md",
                  strict: bool = False, now: datetime, authority: str | None = None,
-                 phase: str | None = None, country: str | None = None) -> dict[str, Any]:
+                 phase: str | None = None, country: str | None = None) -> DraftResult:
     """Render a new version of a notice, store it and write it to the incident's folder.
 
     `authority` (a member state code, or DE-XX for a German Land) addresses an sa-notification to that
@@ -63,53 +72,41 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
     the version. A supplementary notice cites the first notice's reference (the DBN number at the Belgian DPA).
     `fmt` html: the version stored is the markdown text, and `html_path` its HTML rendition, so asking for
     another format of unchanged text makes no new version. `path` is always absolute; `path_in_home` is
-    relative to the data folder (what the database keeps). The incident is folded once and its
-    obligations evaluated once: the context, the text and the version stored are built from those values.
+    relative to the data folder (what the database keeps).
+
+    A straight path: everything is read first (the incident folded once, its obligations evaluated once,
+    the versions stored, the templates), the pure core makes the version from it
+    (breach.core.notice.compose_draft), and what it made is written down (breach.adapters.draft_versions).
     """
+    state = session.state(incident_id)  # folded once
+    asked = _asked(session, kind, lang=lang, fmt=fmt, strict=strict, authority=authority, phase=phase,
+                   country=country)
+    dirs = tuple(search_path("templates", session.resource_home()))
+    sources = DraftSources(  # every read before the pure work; the facts built once, each rule evaluated once
+        state=state, incident=incident_dict(state.incident), found=obligations_of(session, state, now=now),
+        stored=session.store.draft_rows(state.incident.id), law=_us_law_for(asked.kind), org=session.org,
+        labels=catalogue("en")["fields"], templates=templates(dirs), shipped=templates(),
+        home=str(session.home.absolute()))
+    new = compose_draft(sources, asked, now=now)
+    version = write_draft(session.store, session.home, new, author=session.author, now=now)
+    return draft_result(new, version)
+
+
+def draft_json(result: DraftResult) -> dict[str, object]:
+    """`breach draft --json`: the version, its files, its template and what it still lacks."""
+    return {k: result[k] for k in ("kind", "lang", "version", "sha256", "path", "path_in_home",
+                                   "html_path", "missing", "template", "template_origin", "phase", "unchanged",
+                                   "country") if k in result}
+
+
+def _asked(session: Session, kind: str, *, lang: str | None, fmt: str, strict: bool, authority: str | None,
+           phase: str | None, country: str | None) -> DraftAsked:
+    """The draft asked for, checked: its addressee and language, its phase and the people's country."""
     html, fmt = fmt == "html", ("md" if fmt == "html" else fmt)  # html: a rendition of the markdown stored
-    state = session.state(incident_id)
     chosen, lang = _addressee(session, kind, authority, lang)
     _check_phase(kind, phase)
-    dirs = tuple(search_path("templates", session.resource_home()))
-    found = obligations_of(session, state, now=now)  # its facts built once, each rule evaluated once
-    country = _country(kind, country)
-    fields = incident_dict(state.incident)
-    rows = session.store.draft_rows(state.incident.id)  # every read before the pure work
-    law = us_law_for(kind)  # the US state law a residents' letter follows, if any
-    context = notice_context(state, fields, found, org=session.org, now=now, authority=chosen, country=country)
-    context.update(state_law_context(law, state, now=now))
-    _check_public_notice(kind, context, state.incident.id)
-    phase = with_phase(context, kind, phase, labels=catalogue("en")["fields"])
-    rendered = render(kind, lang, fmt, context, template_dirs=dirs)
-    if strict and rendered.missing:
-        raise InputError(f"{kind} ({lang}) is missing content the law requires: " + ", ".join(rendered.missing))
-    digest = sha256_text(rendered.text)
-    iid = state.incident.id
-    same = [r for r in rows if (r["kind"], r["lang"], r["format"]) == (kind, lang, fmt)]
-    unchanged = bool(same) and same[-1]["sha256"] == digest
-    version = same[-1]["version"] if unchanged else 0
-    if unchanged and html and sha256_text(same[-1]["text"]) != digest:  # the rendition is of the stored text
-        raise ApprovalError(f"{kind} ({lang}) v{version} was changed after it was drafted: its text does not hash "
-                            f"to the recorded {digest[:12]}… (hash mismatch)")
-    if not unchanged:  # else nothing changed since the newest version: no new version for legal to review again
-        data = drafted_data(context, rendered, kind=kind, lang=lang, version=0, fmt=fmt, sha256=digest, phase=phase)
-        version = _store_version(session, iid, rendered, data={**data, **({"country": country} if country else {})},
-                                 now=now)
-    path = session.home / iid / "drafts" / f"{kind}.{lang}.v{version}.{fmt}"
-    result = {"incident": iid, "kind": kind, "lang": lang, "version": version, "format": fmt, "sha256": digest,
-              "path": str(path.absolute()), "path_in_home": str(Path(iid, "drafts", path.name)),
-              "missing": rendered.missing, "template": rendered.template, "subject": rendered.subject,
-              "template_origin": rendered.origin, "phase": phase, "unchanged": unchanged,
-              "country": context["country"]}
-    if html:  # a rendition of the stored text, never a new version; without the DRAFT marker once approved
-        shown = draft_states(rows, state.reviews, state.notifications, letters_sent(state.letters)) if unchanged else []
-        approved = any((r["kind"], r["lang"], r["version"]) == (kind, lang, version)
-                       and r["state"] in {"approved", "sent"} for r in shown)
-        page = html_page(rendered.text, lang, approved=approved, fallback_title=kind, marker=draft_marker(lang))
-        target = path.with_name(f"{kind}.{lang}.v{version}{'.approved' if approved else ''}.html")
-        write_private(target, page)
-        result["html_path"] = str(target.absolute())
-    return result
+    return DraftAsked(kind=kind, lang=lang, fmt=fmt, html=html, strict=strict, phase=phase,
+                      country=_country(kind, country), authority=chosen)
 
 
 def _addressee(session: Session, kind: str, authority: str | None, lang: str | None) -> tuple[Concerned | None, str]:
@@ -129,23 +126,6 @@ def _addressee(session: Session, kind: str, authority: str | None, lang: str | N
     return chosen, lang
 
 
-def _store_version(session: Session, iid: str, rendered: Rendered, *, data: dict[str, Any], now: datetime) -> int:
-    """A new version of the draft `data` describes (kind, lang, format, sha256): the row, the `drafted` event
-    and its file in the data folder, in one transaction. Returns the version's number."""
-    store = session.store
-    kind, lang, fmt = data["kind"], data["lang"], data["format"]
-    with store.transaction():
-        version = store.next_draft_version(iid, kind, lang)
-        in_home = str(Path(iid, "drafts", f"{kind}.{lang}.v{version}.{fmt}"))
-        store.insert_draft({"incident_id": iid, "kind": kind, "lang": lang, "version": version, "format": fmt,
-                            "text": rendered.text, "sha256": data["sha256"], "template": rendered.template,
-                            "created_at": clock.iso(now), "path": in_home, "missing": json.dumps(rendered.missing)})
-        store.append_event(iid, kind=EventKind.DRAFTED, at=now, author=session.author,
-                           data={**data, "version": version})
-        write_private(session.home / in_home, rendered.text)
-    return version
-
-
 def _country(kind: str, country: str | None) -> str | None:
     """`--country NL` (or US-CA): the people the draft is for; a us-ca-letter is for Californians."""
     if country is None:
@@ -154,22 +134,6 @@ def _country(kind: str, country: str | None) -> str | None:
     if not re.fullmatch(r"[A-Z]{2}(-[A-Z0-9]{1,3})?", code):
         raise InputError(f"--country must be a country code like NL or US-CA, not {country!r}")
     return code
-
-
-def _check_public_notice(kind: str, context: dict[str, Any], incident_id: str) -> None:
-    """A public notice only where letters would take disproportionate effort (GDPR Art. 34(3)(c))."""
-    if kind != "public-notice":
-        return
-    assessment = context.get("assessment") or {}
-    if assessment.get("public_communication"):
-        return
-    found = "it has no assessment yet" if not assessment else (
-        "its assessment did not find it (disproportionate_effort is not true)" if assessment.get("notify_subjects")
-        or assessment.get("risk") == "high" else "its assessment owes no communication to the people concerned")
-    raise InputError(f"{incident_id}: a public notice is drafted only where contacting each person individually would "
-                     f"involve disproportionate effort (GDPR Art. 34(3)(c)), and {found}; draft subject-letter "
-                     f"instead, or answer disproportionate_effort: true with disproportionate_effort_evidence "
-                     f"(breach assess {incident_id} --answers FILE)")
 
 
 def _check_phase(kind: str, phase: str | None) -> None:
@@ -191,28 +155,100 @@ def _write_file(path: Path, text: str) -> None:
     write_private(path, text)
 
 
-def draft_path(session: Session, row: dict[str, Any], *, approved: bool = False) -> Path:
+class DraftRow(TypedDict):
+    """A stored version as this data folder reads it: `missing` parsed, `path` where its file lives here."""
+
+    incident_id: str
+    kind: str
+    lang: str
+    version: int
+    format: str | None
+    text: str
+    sha256: str
+    template: str | None
+    created_at: str | None
+    path: str | None
+    missing: list[str]
+
+
+class DraftSummary(TypedDict):
+    """A version as `breach show` lists it under drafts."""
+
+    kind: str
+    lang: str
+    version: int
+    state: str
+    sha256: str
+
+
+class SentDraft(TypedDict):
+    """The approved version a recorded notice sends."""
+
+    kind: str
+    lang: str
+    version: int
+    sha256: str
+
+
+class ApprovalCheck(TypedDict, total=False):
+    """What `require_approved` found: no key when the obligation sends no notice; `draft` None when recorded
+    `--without-approval`, else the approved version sent."""
+
+    draft: SentDraft | None
+
+
+class ReviewActResult(TypedDict):
+    """A review act as recorded (`breach review approve|request-changes --json`): the version, the decision and
+    who gave it; once approved, the final rendition's hash and file (and an edited copy kept as evidence)."""
+
+    incident: str
+    kind: str
+    lang: str
+    version: int
+    sha256: str
+    decision: str
+    by: str
+    comment: str | None
+    via: NotRequired[str]
+    started_by: NotRequired[str]
+    final_sha256: NotRequired[str]
+    final_path: NotRequired[str]
+    kept_edited: NotRequired[str]
+
+
+def draft_path(session: Session, row: DraftRow, *, approved: bool = False) -> Path:
     """Where a draft row's file lives in this data folder, from its identity (the stored path is not used)."""
+    return _draft_file(session, row, approved=approved)
+
+
+def _draft_file(session: Session, row: Mapping[str, Any], *, approved: bool = False) -> Path:
     return session.home / draft_file(row["incident_id"], row["kind"], row["lang"], row["version"],
                                      row.get("format") or "md", approved=approved)
 
 
-def _draft_rows(session: Session, incident_id: str) -> list[dict[str, Any]]:
-    rows = session.store.draft_rows(incident_id)
-    for r in rows:
-        r["missing"] = json.loads(r["missing"] or "[]")
-        if r["path"]:  # where this machine keeps the rendition (derived, never the stored path)
-            r["path"] = str(draft_path(session, r).absolute())
-    return rows
+def _draft_row(session: Session, raw: Mapping[str, Any]) -> DraftRow:
+    """A stored row read: `missing` parsed; `path` where this machine keeps the rendition (derived from the
+    version's identity, never the stored path)."""
+    row: DraftRow = {
+        "incident_id": raw["incident_id"], "kind": raw["kind"], "lang": raw["lang"], "version": raw["version"],
+        "format": raw.get("format"), "text": raw["text"], "sha256": raw["sha256"], "template": raw.get("template"),
+        "created_at": raw.get("created_at"), "path": raw.get("path"), "missing": json.loads(raw["missing"] or "[]")}
+    if row["path"]:
+        row["path"] = str(draft_path(session, row).absolute())
+    return row
 
 
-def review_rows(session: Session, incident_id: str) -> list[dict[str, Any]]:
+def _draft_rows(session: Session, incident_id: str) -> list[DraftRow]:
+    return [_draft_row(session, raw) for raw in session.store.draft_rows(incident_id)]
+
+
+def review_rows(session: Session, incident_id: str) -> list[DraftState]:
     state = session.state(incident_id)
     return draft_states(_draft_rows(session, state.incident.id), state.reviews, state.notifications,
                         letters_sent(state.letters))
 
 
-def find_draft(session: Session, incident_id: str, kind: str, lang: str, version: int) -> dict[str, Any]:
+def find_draft(session: Session, incident_id: str, kind: str, lang: str, version: int) -> DraftRow:
     for row in _draft_rows(session, incident_id):
         if (row["kind"], row["lang"], row["version"]) == (kind, lang, version):
             return row
@@ -220,7 +256,7 @@ def find_draft(session: Session, incident_id: str, kind: str, lang: str, version
                         f"{incident_id}`)")
 
 
-def check_intact(row: dict[str, Any]) -> None:
+def check_intact(row: DraftRow) -> None:
     actual = sha256_text(row["text"])
     if actual != row["sha256"]:
         raise ApprovalError(
@@ -230,7 +266,7 @@ def check_intact(row: dict[str, Any]) -> None:
 
 def review_act(session: Session, incident_id: str, kind: str, *, lang: str, version: int, by: str,
                decision: str, comment: str | None, now: datetime, allow_missing: bool = False,
-               expect_sha256: str | None = None, via: str | None = None) -> dict[str, Any]:
+               expect_sha256: str | None = None, via: str | None = None) -> ReviewActResult:
     """Approve a version, or request changes; bound to the version's sha256, recorded as an event.
 
     `expect_sha256`: the hash of the text the reviewer saw (the review page submits it), so an
@@ -273,14 +309,19 @@ def review_act(session: Session, incident_id: str, kind: str, *, lang: str, vers
         if final_path is not None:
             kept = keep_if_edited(final_path, final.encode("utf-8"))  # evidence: never overwritten
             _write_file(final_path, final)
-    shown = {"final_path": str(final_path)} if final_path is not None else {}
-    if final_path is not None and kept is not None:
-        session.warn(f"{final_path.name} had been edited; the edited file is kept as evidence: {kept}")
-        shown["kept_edited"] = str(kept)
-    return {"incident": incident.id, **data, **shown}
+    result: ReviewActResult = {"incident": incident.id, "kind": kind, "lang": lang, "version": version,
+                               "sha256": row["sha256"], "decision": decision, "by": by, "comment": comment}
+    if via:
+        result["via"], result["started_by"] = via, session.author
+    if final_path is not None:
+        result["final_sha256"], result["final_path"] = data["final_sha256"], str(final_path)
+        if kept is not None:
+            session.warn(f"{final_path.name} had been edited; the edited file is kept as evidence: {kept}")
+            result["kept_edited"] = str(kept)
+    return result
 
 
-def _four_eyes(session: Session, incident_id: str, row: dict[str, Any], *, by: str) -> None:
+def _four_eyes(session: Session, incident_id: str, row: DraftRow, *, by: str) -> None:
     """With `review: {four_eyes: true}` in the profile, whoever recorded a version (drafted it, or
     imported legal's edit with `draft --from`) cannot approve it: neither under the name given nor
     as the session's identity (the one `breach serve --as` started the review page for)."""
@@ -297,7 +338,7 @@ def _four_eyes(session: Session, incident_id: str, row: dict[str, Any], *, by: s
         raise ApprovalError(refusal)
 
 
-def _approval_gate(session: Session, incident_id: str, row: dict[str, Any], *, allow_missing: bool) -> None:
+def _approval_gate(session: Session, incident_id: str, row: DraftRow, *, allow_missing: bool) -> None:
     """What legal cannot approve: missing content (unless --allow-missing); for an authority
     whose languages are mandatory, a missing translation; a late SA notice without reasons."""
     kind, lang, version, missing = row["kind"], row["lang"], row["version"], row["missing"]
@@ -346,7 +387,7 @@ def diff(session: Session, incident_id: str, kind: str, *, lang: str = "en", old
 
 
 def require_approved(session: Session, state: IncidentState, obligation: str, *,
-                     without_approval: bool) -> dict[str, Any]:
+                     without_approval: bool) -> ApprovalCheck:
     """Before `breach notified`: the notice sent must be an approved, unchanged draft."""
     incident = state.incident
     base, _, country = obligation.partition(":")  # gdpr-art33-sa:NL: that member state's authority
@@ -379,7 +420,7 @@ def require_approved(session: Session, state: IncidentState, obligation: str, *,
     if current != approved["approved_sha256"]:
         raise ApprovalError(
             f"{kind} ({row['lang']}) v{row['version']} changed after approval: hash mismatch (approved "
-            f"{approved['approved_sha256'][:12]}…, now {current[:12]}…); draft and approve it again")
+            f"{str(approved['approved_sha256'])[:12]}…, now {current[:12]}…); draft and approve it again")
     review = next((r for r in reversed(state.reviews) if r.final_path and (r.kind, r.lang, r.version) ==
                    (kind, row["lang"], row["version"])), None)
     if review is not None:
@@ -414,7 +455,7 @@ def verify_drafts(session: Session, incident_id: str) -> list[str]:
         if recorded.get(ident) != actual or row["sha256"] != actual:
             raise ChainError(f"{what} was edited after it was stored: hash mismatch (recorded "
                              f"{str(recorded.get(ident))[:12]}…, text hashes to {actual[:12]}…)")
-        notes += _check_file(what, draft_path(session, row) if row.get("path") else None, actual,
+        notes += _check_file(what, _draft_file(session, row) if row.get("path") else None, actual,
                              text=row["text"])
     for review in state.reviews:
         if review.final_path:
@@ -454,13 +495,13 @@ def _check_file(what: str, path: Path | None, expected: str | None, *, text: str
     return []
 
 
-def drafts_section(session: Session, state: IncidentState) -> list[dict[str, Any]]:
-    return [{k: r[k] for k in ("kind", "lang", "version", "state", "sha256")}
+def drafts_section(session: Session, state: IncidentState) -> list[DraftSummary]:
+    return [DraftSummary(kind=r["kind"], lang=r["lang"], version=r["version"], state=r["state"], sha256=r["sha256"])
             for r in draft_states(_draft_rows(session, state.incident.id), state.reviews, state.notifications,
                                   letters_sent(state.letters))]
 
 
-def us_law_for(kind: str) -> dict[str, Any] | None:
+def _us_law_for(kind: str) -> dict[str, Any] | None:
     """The US state law (us-state-laws.yaml) whose residents a letter of `kind` is for (us-ca-letter: US-CA)."""
     code = next((c for c, k in REGIONAL.items() if k == kind), None)
     return load_us_laws().get(code) if code else None
