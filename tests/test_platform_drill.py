@@ -84,3 +84,32 @@ def test_both_roles_side_by_side_in_status_the_register_and_the_report(drilled: 
     report = (home / "report.html").read_text(encoding="utf-8")
     assert 'id="customers"' in report and "GDPR Art. 33(1)" in report
     assert report.count('class="customer-row') == 1200
+
+
+def test_the_register_puts_the_controllers_clock_beside_the_customers(drilled: tuple[Path, str]) -> None:
+    home, _ = drilled
+    rows = list(csv.DictReader((home / "customers.csv").open(encoding="utf-8")))
+    late = sum(1 for r in rows if r["window_hours"] == "48" and r["window_from"] == "detected")
+    register = (home / "register.md").read_text(encoding="utf-8")
+    lead = next(line for line in register.splitlines() if line.startswith("- **customers and the controller's"))
+    assert f"1,200 customers (GDPR Art. 33(2), contract windows): {1200 - late:,} notified within their window, " \
+           f"{late} late, 0 not yet notified" in lead
+    assert "controller's 72-hour clock (GDPR Art. 33(1)) gdpr-art33-sa: met, due " in lead
+    # each customer's notice time against its window
+    c = next(line for line in register.splitlines() if "contract-notice:c0001:" in line)
+    assert ", due " in c and ", met " in c
+
+
+def test_the_report_leads_with_the_customers_and_lists_each(drilled: tuple[Path, str]) -> None:
+    home, _ = drilled
+    report = (home / "report.html").read_text(encoding="utf-8")
+    lead, deadlines = report.index('id="customers"'), report.index('id="deadlines"')
+    assert lead < deadlines  # the first day leads
+    first = report[lead:deadlines]
+    assert "1,200 of 1,200 customers notified" in first and 'id="controller-duty"' in first
+    assert "gdpr-art33-sa" in first and "48 h from detection" in first and "late</span>" in first
+    full = report[report.index('id="customer-notices"'):report.index('id="drafts"')]
+    assert full.count('class="customer-row') == 1200 and "LATE: " in full
+    # one chart bar per window, not one per customer; the obligations table without the 1,200
+    assert report.count('class="row" data-obligation="contract-notice:') == 8
+    assert 'id="obligation-contract-notice:' not in report
