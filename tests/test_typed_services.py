@@ -20,8 +20,7 @@ NOT_YET_TYPED: set[str] = {
     "assessment.previous_answers", "assessment.session_defaults", "assessment.tasks", "assessment.update_task",
     "closure.describe_items", "closure.open_items", "decisions.decide", "incidents.edit_incident",
     "incidents.event_dict", "incidents.incident_dict", "letters.approved_letters", "letters.write_letters",
-    "report.render_report", "report.report_data", "report.write_report", "session.Session.org",
-    "session.Session.pushed_org", "session.init_home",
+    "session.Session.org", "session.Session.pushed_org", "session.init_home",
 }
 
 

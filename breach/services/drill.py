@@ -9,6 +9,7 @@ and the register row as it goes.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,11 +18,14 @@ from typing import Any, TypedDict, cast
 from breach.adapters.resources import shipped
 from breach.adapters.yamlfiles import load_yaml
 from breach.core import time as clock
+from breach.core.customers import PREFIX as CUSTOMER_PREFIX
 from breach.core.yamlio import plain
 from breach.errors import InputError, Problem, ValidationError
+from breach.services import drill_customers as dc
 from breach.services.assessment import finish, update_task
 from breach.services.assessment import tasks as list_tasks
 from breach.services.closure import close_incident, describe_items
+from breach.services.customers import status_lines
 from breach.services.incidents import log_event, open_incident
 from breach.services.notices import create_draft, review_act, review_rows
 from breach.services.notifications import record_notification
@@ -37,12 +41,13 @@ DEFAULT_SCENARIO = DRILL_DIR / "user-database-stolen.yaml"
 #: 72 simulated hours in 48 real seconds, so a three-day drill fits in a minute.
 DEFAULT_SPEED = 72 * 3600 / 48
 
-ACTIONS = ("open", "log", "scope", "assess", "status", "draft", "approve", "notified", "task", "close")
+ACTIONS = ("open", "log", "customers", "scope", "assess", "status", "draft", "approve", "notify-customers",
+           "notified", "task", "register", "report", "close")
 _KEYS = {"name", "title", "description", "public", "role", "occurred_h", "detected_h", "awareness_note",
-         "answers", "timeline", "start"}
+         "answers", "timeline", "start", "customers"}
 _STEP_KEYS = {"at_h", "do", "text", "kind", "lang", "as", "obligation", "reference", "reasons_for_delay",
               "phase", "summary", "jurisdictions", "n", "note", "done", "without_approval", "reason",
-              "answers"}
+              "answers", "customers", "out", "limit", "from_run"}
 
 
 class Scenario(TypedDict, total=False):
@@ -59,6 +64,7 @@ class Scenario(TypedDict, total=False):
     answers: dict[str, Any]
     timeline: list[dict[str, Any]]
     start: Any
+    customers: dict[str, Any]
 
 
 class DrillResult(TypedDict):
@@ -132,7 +138,7 @@ def run_drill(
     title = str(scenario["title"]).removeprefix("Drill:").strip()
     say(f"== Drill: {title} ({scenario['name']})")
     say(f"   data folder {home}; simulated clock starts {clock.show(start, session.zone)}, speed x{speed:g}")
-    state: _State = {"incident": None}
+    state: _State = {"incident": None, "base": Path(scenario_path).parent}
     previous = 0.0
     try:
         for step in scenario["timeline"]:
@@ -148,7 +154,7 @@ def run_drill(
         end = start + timedelta(hours=previous)
         row = next(r for r in register_rows(session, now=end) if r["id"] == state["incident"])
         say("\n== Register row (GDPR Art. 33(5))")
-        say(format_register([row], "md"))
+        say(_register_text(row))
         return {"incident": state["incident"], "register": row}
     finally:
         session.close()
@@ -180,6 +186,9 @@ def _log(session: Session, scenario: Scenario, step: _Step, state: _State, now: 
 
 
 def _scope(session: Session, scenario: Scenario, step: _Step, state: _State, now: datetime, say: _Say) -> None:
+    if step.get("customers"):  # the processor's customers affected (breach scope ID --customers SPEC)
+        dc.scope_customers(session, state["incident"], str(step["customers"]), now=now, say=say)
+        return
     counts: Any = step.get("jurisdictions") or scenario["answers"].get("jurisdictions")
     items = [f"{k}={v}" for k, v in counts.items()]
     scope = set_scope(session, state["incident"], items, now=now)
@@ -200,14 +209,20 @@ def _assess(session: Session, scenario: Scenario, step: _Step, state: _State, no
 
 
 def _status(session: Session, scenario: Scenario, step: _Step, state: _State, now: datetime, say: _Say) -> None:
+    rows = status_rows(session, state["incident"], now=now)
+    for line in status_lines(rows, now=now):  # the customers' windows lead, beside the controller's 72 h
+        say(f"   {line}")
     say("   clocks:")
-    for r in status_rows(session, state["incident"], now=now):
+    for r in rows:
+        if r["obligation"].startswith(CUSTOMER_PREFIX):
+            continue  # counted on the line above; the earliest named below
         due = clock.show(datetime.fromisoformat(r["due_at"]), session.zone) if r["due_at"] else "without undue delay"
         left = ""
         if r["remaining_seconds"] is not None and r["state"] == "pending":
             left = " " + clock.humanize(timedelta(seconds=r["remaining_seconds"]))
         label = "OVERDUE" if r["overdue"] else r["state"].replace("_", " ")
         say(f"     {r['obligation']:<24} {label:<14} due {due}{left} -> {r['recipient']}")
+    dc.say_customers(session, state["incident"], now=now, say=say, head=False)
 
 
 def _draft(session: Session, scenario: Scenario, step: _Step, state: _State, now: datetime, say: _Say) -> None:
@@ -227,6 +242,12 @@ def _approve(session: Session, scenario: Scenario, step: _Step, state: _State, n
 
 
 def _notified(session: Session, scenario: Scenario, step: _Step, state: _State, now: datetime, say: _Say) -> None:
+    if step.get("from_run"):  # breach notified ID 'contract-notice:*' --from-run DIR
+        if step["obligation"] != CUSTOMER_PREFIX + "*":
+            raise InputError("from_run records a `notify-customers` run: give the obligation as 'contract-notice:*'")
+        dc.record_customer_run(session, state["incident"], str(step["from_run"]), now=now, say=say)
+        _status(session, scenario, step, state, now, say)
+        return
     r = record_notification(session, state["incident"], step["obligation"], at=clock.iso(now), now=now,
                             reference=step.get("reference"), reasons_for_delay=step.get("reasons_for_delay"),
                             phase=step.get("phase"), without_approval=bool(step.get("without_approval")),
@@ -251,8 +272,44 @@ def _close(session: Session, scenario: Scenario, step: _Step, state: _State, now
     say(f"   {state['incident']} closed" + (f" with {describe_items(items)} recorded" if items else ""))
 
 
-_ACTIONS = {"open": _open, "log": _log, "scope": _scope, "assess": _assess, "status": _status, "draft": _draft,
-            "approve": _approve, "notified": _notified, "task": _task, "close": _close}
+def _customers(session: Session, scenario: Scenario, step: _Step, state: _State, now: datetime, say: _Say) -> None:
+    if not scenario.get("customers"):
+        raise InputError("a `customers` step needs the scenario's `customers:` (generate: N, or file: PATH)")
+    dc.write_customer_list(session, scenario["customers"], base=state["base"], say=say)
+
+
+def _notify_customers(session: Session, scenario: Scenario, step: _Step, state: _State, now: datetime,
+                      say: _Say) -> None:
+    limit = step.get("limit")
+    dc.notify_customers(session, state["incident"], str(step.get("out") or "customer-notices"),
+                        limit=int(limit) if limit is not None else None, now=now, say=say)
+
+
+def _register(session: Session, scenario: Scenario, step: _Step, state: _State, now: datetime, say: _Say) -> None:
+    dc.write_register(session, state["incident"], now=now, say=say)
+
+
+def _report(session: Session, scenario: Scenario, step: _Step, state: _State, now: datetime, say: _Say) -> None:
+    dc.write_incident_report(session, state["incident"], now=now, say=say)
+
+
+_ACTIONS = {"open": _open, "log": _log, "customers": _customers, "scope": _scope, "assess": _assess,
+            "status": _status, "draft": _draft, "approve": _approve, "notify-customers": _notify_customers,
+            "notified": _notified, "task": _task, "register": _register, "report": _report, "close": _close}
+
+
+def _register_text(row: RegisterRow) -> str:
+    """The register row as Markdown; with customers, their notices counted in one line (breach register and
+    the drill's register.md list each customer's notice time against its window)."""
+    customers = [o for o in row["obligations"] if o["obligation"].startswith(CUSTOMER_PREFIX)]
+    if not customers:
+        return format_register([row], "md")
+    own = [o for o in row["obligations"] if not o["obligation"].startswith(CUSTOMER_PREFIX)]
+    text = format_register([{**row, "obligations": own}], "md").rstrip("\n")
+    states = Counter(str(o["state"]) for o in customers)
+    counted = ", ".join(f"{n:,} {s}" for s, n in sorted(states.items()))
+    return text + f"\n  - {CUSTOMER_PREFIX}* ({len(customers):,} customers, GDPR Art. 33(2)): {counted}; each one's " \
+        "notice time against its window in `breach register`\n"
 
 
 def _slack(session: Session, state: _State, now: datetime, say: _Say) -> None:

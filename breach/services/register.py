@@ -21,6 +21,7 @@ from breach.adapters.files import write_private
 from breach.adapters.resources import shipped
 from breach.adapters.store_sql import sha256_text
 from breach.core import time as clock
+from breach.core.customers import PREFIX as CUSTOMER_PREFIX
 from breach.core.models import Notification
 from breach.core.sent_letters import describe as describe_letters
 from breach.core.sent_letters import for_obligation, letters_sent
@@ -250,6 +251,24 @@ def _flat(value: Any) -> str:
     return words(value) if isinstance(value, bool) else str(value)  # yes/no, never True/False
 
 
+def _roles_line(obligations: list[dict[str, Any]]) -> str | None:
+    """Both roles side by side: the customers' notices (GDPR Art. 33(2), each contract's window) counted,
+    beside the controller's 72-hour clock (Art. 33(1)); None when no customer is affected."""
+    customers = [o for o in obligations if str(o["obligation"]).startswith(CUSTOMER_PREFIX)]
+    if not customers:
+        return None
+    late = sum(1 for o in customers if o["state"] == "late")
+    met = sum(1 for o in customers if o["state"] == "met")
+    line = (f"{len(customers):,} customers (GDPR Art. 33(2), contract windows): {met:,} notified within their "
+            f"window, {late:,} late, {len(customers) - met - late:,} not yet notified")
+    sa = next((o for o in obligations if str(o["obligation"]).split(":")[0] == "gdpr-art33-sa"
+               and o["state"] != "not_applicable"), None)
+    if sa is not None:
+        line += (f"; controller's 72-hour clock (GDPR Art. 33(1)) {sa['obligation']}: {sa['state']}, due "
+                 f"{sa['due_at']}" + (f", met {sa['met_at']}" if sa.get("met_at") else ""))
+    return line
+
+
 def format_register(rows: list[RegisterRow], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(rows, indent=2, ensure_ascii=False)
@@ -265,6 +284,9 @@ def format_register(rows: list[RegisterRow], fmt: str) -> str:
         out = ["# Register of personal data breaches (GDPR Art. 33(5))", ""]
         for r in rows:
             out.append(f"## {r['id']}: {md_text(one_line(r['title']))}")  # user text makes no heading
+            roles = _roles_line(r["obligations"])
+            if roles:
+                out.append(f"- **customers and the controller's clock**: {roles}")
             entry: Mapping[str, object] = r
             for key in COLUMNS[1:]:
                 if key in {"title", "obligations", "rationale"}:

@@ -12,10 +12,10 @@ and no external URL, and prints on A4: open it in a browser and print to PDF, or
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from breach import __version__
 from breach.adapters.files import write_private
@@ -33,6 +33,7 @@ from breach.errors import InputError
 from breach.services.integrity import verify
 from breach.services.notices import review_rows
 from breach.services.obligations import incident_advisories, incident_obligations
+from breach.services.report_customers import CustomersSection, chart_items, customers_section, is_customer
 from breach.services.session import Session
 
 TEMPLATE = "report/report.html.j2"
@@ -48,7 +49,39 @@ ENISA_ROWS = (
 )
 
 
-def report_data(session: Session, incident_id: str, *, now: datetime) -> dict[str, Any]:
+class ReportData(TypedDict):
+    """What templates/report/report.html.j2 draws (every time already shown in the responder's zone)."""
+
+    incident: dict[str, str]
+    times: list[dict[str, str]]
+    risk: dict[str, Any] | None
+    chart: Any  # breach.core.chart.Chart
+    customers: CustomersSection | None  # a processor's customers, beside the controller's 72-hour clock
+    obligations: list[dict[str, Any]]  # every obligation but the customers' (listed in `customers`)
+    customer_obligations: list[str]  # the customers' obligation ids (contract-notice:<id>)
+    drafts: list[dict[str, Any]]
+    timeline: list[dict[str, Any]]
+    verify: dict[str, Any]
+    head_hash: str
+    zone: str
+    generated_at: str
+    version: str
+    print_hint: str
+
+
+class ReportFile(TypedDict):
+    """`breach report ID --out FILE.html`: the file written, its sha256 and what it lists."""
+
+    incident: str
+    path: str
+    sha256: str
+    obligations: list[str]
+    customers: int
+    verified: bool
+    print: str
+
+
+def report_data(session: Session, incident_id: str, *, now: datetime) -> ReportData:
     """Everything the report shows, as display-ready data (strings in the responder's zone)."""
     state = session.state(incident_id)
     incident = state.incident
@@ -58,10 +91,8 @@ def report_data(session: Session, incident_id: str, *, now: datetime) -> dict[st
         return clock.show(value, zone) if value else "-"
 
     found = incident_obligations(session, incident.id, now=now, state=state)
-    chart = deadline_chart([{"obligation": o.rule_id, "recipient": o.recipient, "state": o.state,
-                             "overdue": o.overdue, "started_at": o.started_at, "due_at": o.due_at,
-                             "met_at": o.met_at} for o in found], now=now, zone=zone)
-    obligations = _obligation_rows(session, state, found, when)
+    chart = deadline_chart(cast(list[dict[str, Any]], chart_items(state, found, now=now)), now=now, zone=zone)
+    obligations = _obligation_rows(session, state, [o for o in found if not is_customer(o.rule_id)], when)
     times = _times(incident, when)
     checked = verify(session, incident.id)[0]
     drafts = [{**r, "approved_by": r["approved_by"] or "", "reviews": [
@@ -74,7 +105,9 @@ def report_data(session: Session, incident_id: str, *, now: datetime) -> dict[st
         "times": times,
         "risk": _risk(state.assessment, when),
         "chart": chart,
+        "customers": customers_section(state, found, now=now, when=when),
         "obligations": obligations,
+        "customer_obligations": [o.rule_id for o in found if is_customer(o.rule_id)],
         "drafts": drafts,
         "timeline": [{"seq": e.seq, "at": when(e.at), "kind": str(e.kind), "author": e.author,
                       "text": describe_event(e, zone=zone)} for e in session.store.events(incident.id)],
@@ -144,8 +177,8 @@ def _times(incident: Incident, when: Callable[[datetime | None], str]) -> list[d
     return times
 
 
-def render_report(data: dict[str, Any], *, template_dirs: tuple[Path, ...], site: dict[str, Any] | None = None,
-                  template: str = TEMPLATE) -> str:
+def render_report(data: Mapping[str, object], *, template_dirs: tuple[Path, ...],
+                  site: Mapping[str, object] | None = None, template: str = TEMPLATE) -> str:
     """The report (or a review-site page, `template`) as HTML; `site` adds the review site's links and forms."""
     from jinja2 import TemplateError
 
@@ -157,15 +190,15 @@ def render_report(data: dict[str, Any], *, template_dirs: tuple[Path, ...], site
         raise InputError(f"template {template} cannot be rendered: {exc.__class__.__name__}: {exc}") from None
 
 
-def write_report(session: Session, incident_id: str, *, out: Path, now: datetime) -> dict[str, Any]:
+def write_report(session: Session, incident_id: str, *, out: Path, now: datetime) -> ReportFile:
     """`breach report ID --out FILE.html`: write the report (0600); its path, sha256 and obligation ids."""
     data = report_data(session, incident_id, now=now)
     html = render_report(data, template_dirs=tuple(search_path("templates", session.resource_home())))
     path = write_private(out, html)
     return {"incident": data["incident"]["id"], "path": str(path),
             "sha256": hashlib.sha256(html.encode("utf-8")).hexdigest(),
-            "obligations": [o["id"] for o in data["obligations"]], "verified": data["verify"]["ok"],
-            "print": PRINT_HINT}
+            "obligations": [o["id"] for o in data["obligations"]] + data["customer_obligations"],
+            "customers": len(data["customer_obligations"]), "verified": data["verify"]["ok"], "print": PRINT_HINT}
 
 
 def _remaining(delta: Any) -> str:

@@ -284,7 +284,7 @@ class ReviewSite:
         except BreachError as exc:
             return self.not_found(exc)
         base = f"/incidents/{data['incident']['id']}"
-        return self.page("report/report.html.j2", data, request=request, site={"base": base})
+        return self.page("report/report.html.j2", dict(data), request=request, site={"base": base})
 
     async def draft(self, request: Request) -> Response:
         if (refused := self.gate(request)) is not None:
