@@ -147,3 +147,25 @@ def test_checked__schema_applies_to_rules_too() -> None:
     assert problems == [] and rules[0].checked is not None and rules[0].checked.quote == "within 3 days"
     assert rules[0].status == "unconfirmed"
 
+
+
+def test_oregon_attorney_general_notice__45_days_from_discovery_as_ors_646a604_3a_reads() -> None:
+    # ORS 646A.604(1)(b) and (3)(a), read 2026-12-05 on oregonlaws.org: "A covered entity shall give
+    # notice of a breach of security [...] not later than 45 days after discovering or receiving
+    # notification of the breach of security." The notice of (1) goes to consumers and, over 250, the AG.
+    from breach.core import regimes
+
+    rule = regimes.find_rule("us-or-ag", load_rules(), directory=load_directory())
+    assert (rule.period_amount, rule.period_unit, rule.start) == (45, "calendar_days", "discovered")
+    assert rule.checked is not None and "not later than 45 days" in rule.checked.quote
+    assert rule.status == "partial"  # regimes.md's mark stays
+
+
+def test_directory__names_corrected_from_the_authorities_own_pages() -> None:
+    directory = load_directory()
+    bw = "Der Landesbeauftragte für Datenschutz und Informationsfreiheit Baden-Württemberg"
+    assert directory.get("DE-BW").name == bw
+    assert directory.get("LI").name == "Datenschutzstelle Fürstentum Liechtenstein"
+    pl = directory.get("PL")
+    assert pl.status == "unconfirmed" and pl.checked is not None
+    assert "Prezes Urzędu Ochrony Danych Osobowych" in pl.checked.quote
