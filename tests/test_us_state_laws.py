@@ -127,8 +127,12 @@ def test_california_precisely() -> None:
 
 
 def test_redaction_harbour_and_implied_elements() -> None:
+    # Wyo. Stat. § 40-12-501: only data elements "not redacted" count (DWT; Norton Rose Fulbright).
+    wy = LAWS["US-WY"]
+    assert covered(wy, data_items={"name", "ssn"}, redacted=True).safe_harbour == "redaction"
+    # GBL § 899-aa(1)(b) speaks of encryption only (lexace.ai reproduction): redacted data still count in NY.
     ny = LAWS["US-NY"]
-    assert covered(ny, data_items={"name", "ssn"}, redacted=True).safe_harbour == "redaction"
+    assert covered(ny, data_items={"name", "ssn"}, redacted=True).applies
     ma = LAWS["US-MA"]  # a financial account number counts without its code in Massachusetts
     assert covered(ma, data_items={"name", "financial_account_with_code"}).applies
     assert covered(LAWS["US-CA"], data_items={"email_with_password"}).applies
