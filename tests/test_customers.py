@@ -181,3 +181,27 @@ def test_notify_as_mbox_resumes_byte_identical_and_is_recorded(cli, home: Path, 
     result = cli.json("notified", iid, "contract-notice:*", "--from-run", str(full))
     assert result["recorded"] == 1200 and result["late"] == 0
     assert {n["reference"] for n in result["notices"]} == {f"customers.mbox#c{i:04d}" for i in range(1200)}
+
+
+def test_a_controller_incident_with_customers_holds_the_art_33_2_duty_too(cli, home: Path, assessed: str,
+                                                                          tmp_path: Path) -> None:
+    """Both roles: the controller's Art. 33(1) clock and the processor's Art. 33(2) duty to the customers,
+    met when every customer's notice is recorded (the last one's time)."""
+    write_list(home / "customers.csv", 6)
+    rows = {r["obligation"]: r for r in cli.json("status", assessed)}
+    assert "gdpr-art33-processor" not in rows  # a controller incident without customers: Art. 33(1) only
+    cli.json("scope", assessed, "--customers", "all")
+    rows = {r["obligation"]: r for r in cli.json("status", assessed)}
+    duty = rows["gdpr-art33-processor"]
+    assert duty["state"] == "pending" and "0 of 6 customers notified" in duty["reason"]
+    assert "GDPR Art. 33(2)" in duty["source"] and rows["gdpr-art33-sa"]["state"] == "pending"
+    run = tmp_path / "run"
+    cli.json("customers", "notify", assessed, "--out", str(run))
+    entries = [json.loads(line) for line in (run / "manifest.jsonl").read_text().splitlines()]
+    for n, e in enumerate(entries):
+        e["sent_at"] = (AWARE + timedelta(hours=1, minutes=n)).isoformat()
+    (run / "manifest.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries))
+    cli.json("notified", assessed, "contract-notice:*", "--from-run", str(run))
+    duty = {r["obligation"]: r for r in cli.json("status", assessed, "--all")}["gdpr-art33-processor"]
+    assert duty["state"] == "met"
+    assert datetime.fromisoformat(duty["met_at"]) == AWARE + timedelta(hours=1, minutes=5)

@@ -285,7 +285,8 @@ def _enabled(rule: Rule, facts: Facts) -> bool:
     """The regime is in the organization's profile and the rule is for the incident's role."""
     if rule.regime not in (facts.org.get("regimes") or []):
         return False
-    return rule.role == "any" or rule.role == facts.role
+    # An incident with customers also holds the processor's duties for their data (GDPR Art. 33(2)).
+    return rule.role in ("any", facts.role) or (rule.role == "processor" and bool(facts.customers))
 
 
 def _in_scope(rule: Rule, facts: Facts) -> bool:
@@ -479,7 +480,9 @@ def obligations(facts: Facts, *, now: datetime, rules: list[Rule]) -> list[Oblig
     """Obligations of an incident, soonest due first; no due time last, not_applicable at the end."""
     rules = effective_rules(rules, facts)
     found = [(i, ob) for i, rule in enumerate(rules) if (ob := _obligation(rule, facts, now))]
-    found += [(len(rules), ob) for ob in customer_obligations(facts, now=now)]
+    windows = customer_obligations(facts, now=now)
+    found = [(i, processor_duty_from_windows(ob, windows)) for i, ob in found]
+    found += [(len(rules), ob) for ob in windows]
     found.sort(
         key=lambda pair: (
             pair[1].due_at is None,
@@ -489,6 +492,22 @@ def obligations(facts: Facts, *, now: datetime, rules: list[Rule]) -> list[Oblig
         )
     )
     return [ob for _, ob in found]
+
+
+def processor_duty_from_windows(ob: Obligation, windows: list[Obligation]) -> Obligation:
+    """GDPR Art. 33(2) towards the customers (the controllers): met once every customer's notice is
+    recorded (the last one's time), else pending with the count; the contracts' windows are the clocks.
+    An Art. 33(2) notice recorded on its own (`breach notified ID gdpr-art33-processor`) stands as it is."""
+    if ob.rule_id != "gdpr-art33-processor" or not windows or ob.state != "pending":
+        return ob
+    done = [w for w in windows if w.state in ("met", "late") and w.met_at is not None]
+    if len(done) == len(windows):
+        last = max(w.met_at for w in done if w.met_at is not None)
+        return replace(ob, state="met", met_at=last, recipient=f"the {len(windows):,} customers (controllers)",
+                       reason=f"every customer notified (contract-notice:*), the last at {clock.iso(last)}")
+    return replace(ob, recipient=f"the {len(windows):,} customers (controllers)",
+                   reason=f"{len(done):,} of {len(windows):,} customers notified; each contract's window is its "
+                          "contract-notice:<id> clock")
 
 
 def customer_obligations(facts: Facts, *, now: datetime) -> list[Obligation]:
