@@ -17,7 +17,7 @@ from breach.core import authorities as sa
 from breach.core import customers as cust
 from breach.core import time as clock
 from breach.core import us_duties
-from breach.core.models import Notification
+from breach.core.models import Notification, ObligationState
 from breach.core.regime_rules import (  # noqa: F401 - re-exported: callers import them from here
     ASSESSED,
     EVENTS,
@@ -79,7 +79,7 @@ class Obligation:
     start_event: str  # the rule's clock start event
     started_at: datetime | None
     due_at: datetime | None
-    state: str  # pending | met | late | not_applicable
+    state: ObligationState
     reason: str | None
     met_at: datetime | None
     remaining: timedelta | None
@@ -93,7 +93,7 @@ class Obligation:
 
     @property
     def overdue(self) -> bool:
-        return self.state == "pending" and self.remaining is not None and self.remaining < timedelta(0)
+        return self.state == ObligationState.PENDING and self.remaining is not None and self.remaining < timedelta(0)
 
     def to_dict(self, zone_name: str = "UTC") -> dict[str, Any]:
         """JSON-ready; times as ISO 8601 with the offset of `zone_name` (and UTC for due_at)."""
@@ -442,16 +442,16 @@ def _obligation(rule: Rule, facts: Facts, now: datetime) -> Obligation | None:
     met_at = notice.at if notice else None
     if notice:
         if due is None or notice.at <= due:
-            state, reason = "met", None
+            state, reason = ObligationState.MET, None
         else:
-            state, reason = "late", _late_reason(notice, due)
+            state, reason = ObligationState.LATE, _late_reason(notice, due)
             if rule.met_by == ASSESSED:
                 reason = f"assessed {clock.humanize(notice.at - due)} after the deadline"
     elif reason and reason.startswith(AWAITING_ASSESSMENT):
-        state = "pending"
+        state = ObligationState.PENDING
         due = deadline_for(rule, facts)
     else:
-        state = "not_applicable" if reason else "pending"
+        state = ObligationState.NOT_APPLICABLE if reason else ObligationState.PENDING
     return Obligation(
         rule_id=rule.id,
         regime=rule.regime,
@@ -466,7 +466,7 @@ def _obligation(rule: Rule, facts: Facts, now: datetime) -> Obligation | None:
         state=state,
         reason=reason,
         met_at=met_at,
-        remaining=due - now if state == "pending" and due is not None else None,
+        remaining=due - now if state == ObligationState.PENDING and due is not None else None,
         content=list(rule.content),
         start_taken_from=used if used != rule.start else None,
         note=rule.note,
@@ -483,7 +483,7 @@ def obligations(facts: Facts, *, now: datetime, rules: list[Rule]) -> list[Oblig
         key=lambda pair: (
             pair[1].due_at is None,
             pair[1].due_at.timestamp() if pair[1].due_at else 0.0,
-            pair[1].state == "not_applicable",
+            pair[1].state == ObligationState.NOT_APPLICABLE,
             pair[0],
         )
     )
@@ -505,7 +505,7 @@ def customer_obligations(facts: Facts, *, now: datetime) -> list[Obligation]:
             source=f"Data processing agreement with {c.name}; {cust.ART_33_2}", status="contract",
             binding="contract", start_event=c.window_from, started_at=k.started_at, due_at=k.due_at,
             state=k.state, reason=cust.late_reason(k), met_at=k.met_at,
-            remaining=k.due_at - now if k.state == "pending" else None, content=[],
+            remaining=k.due_at - now if k.state == ObligationState.PENDING else None, content=[],
             note=f"{cust.ART_33_2}: the processor notifies the controller without undue delay; the contract "
                  f"allows at most {c.window_hours} h{channel}{form}."))
     return out
@@ -567,7 +567,8 @@ class Advisory:
         d = self.decided
         return {
             "obligation": self.id, "regime": self.regime, "title": self.title, "recipient": self.recipient,
-            "due_at": None, "due_at_utc": None, "state": "decided" if d else "advisory", "overdue": False,
+            "due_at": None, "due_at_utc": None,
+            "state": ObligationState.DECIDED if d else ObligationState.ADVISORY, "overdue": False,
             "remaining_seconds": None, "reason": self.reason, "start_event": None, "start_taken_from": None,
             "started_at": None, "source": self.source, "status": self.status, "binding": "advisory", "met_at": None,
             "note": self.note, "advisory": True, "decision": self.decision, "action": None if d else action,

@@ -11,7 +11,7 @@ import difflib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from breach.core.models import Notification, Review
+from breach.core.models import DraftState, Notification, Review, ReviewDecision
 
 #: Which notice kind an obligation sends (GDPR Art. 33(1) and Art. 34(1)).
 NOTICE_FOR = {"gdpr-art33-sa": "sa-notification", "gdpr-art34-subjects": "subject-letter"}
@@ -38,16 +38,16 @@ def draft_states(drafts: list[dict[str, Any]], reviews: Sequence[Review],
         history = [r for r in reviews if (r.kind, r.lang, r.version) == ident]
         last = history[-1] if history else None
         if ident in sent:
-            state = "sent"
-        elif last and last.decision == "approved":
-            state = "approved"
-        elif last and last.decision == "changes_requested":
-            state = "changes requested"
+            state = DraftState.SENT
+        elif last and last.decision == ReviewDecision.APPROVED:
+            state = DraftState.APPROVED
+        elif last and last.decision == ReviewDecision.CHANGES_REQUESTED:
+            state = DraftState.CHANGES_REQUESTED
         else:
-            state = "draft"
-        if state in {"draft", "changes requested"} and d["version"] < latest[(d["kind"], d["lang"])]:
-            state = "superseded"
-        approval = last if last and last.decision == "approved" else None
+            state = DraftState.DRAFT
+        if state in {DraftState.DRAFT, DraftState.CHANGES_REQUESTED} and d["version"] < latest[(d["kind"], d["lang"])]:
+            state = DraftState.SUPERSEDED
+        approval = last if last and last.decision == ReviewDecision.APPROVED else None
         rows.append({
             "kind": d["kind"], "lang": d["lang"], "version": d["version"], "state": state,
             "sha256": d["sha256"], "format": d.get("format"), "path": d.get("path"),
