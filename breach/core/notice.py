@@ -32,7 +32,7 @@ def sa_obligation_id(org: dict[str, Any], authority: Concerned | None) -> str:
     return f"gdpr-art33-sa:{authority.country}"
 
 
-def notice_context(state: IncidentState, incident: dict[str, Any], found: Sequence[Obligation], *,
+def notice_context(state: IncidentState, incident: Mapping[str, Any], found: Sequence[Obligation], *,
                    org: dict[str, Any], now: datetime, authority: Concerned | None = None,
                    notice: dict[str, Any] | None = None, country: str | None = None) -> dict[str, Any]:
     """Everything a template may use. `incident` is the incident's fields (breach.services.incidents.incident_dict),
