@@ -83,5 +83,5 @@ def close_incident(session: Session, incident_id: str, *, summary: str, now: dat
             data.update(forced=True, reason=reason)
         session.store.append_event(incident.id, kind=EventKind.CLOSED, at=now, author=session.author, data=data)
         closed = get_incident(session, incident.id)
-        session.changed(closed.id, "closed", now=now)
+        session.changed(closed.id, EventKind.CLOSED, now=now)
     return closed
