@@ -85,7 +85,7 @@ class ReviewDecision(StrEnum):
 
 
 class DraftState(StrEnum):
-    """A draft version as the review list shows it (breach.core.review.draft_rows)."""
+    """A draft version as the review list shows it (breach.core.review.draft_states)."""
 
     DRAFT = "draft"
     CHANGES_REQUESTED = "changes requested"
