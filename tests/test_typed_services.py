@@ -15,12 +15,7 @@ from pathlib import Path
 SERVICES = Path(__file__).resolve().parent.parent / "breach" / "services"
 
 NOT_YET_TYPED: set[str] = {
-    "assessment.assess", "assessment.check_consistent", "assessment.confirm_override", "assessment.finish",
-    "assessment.known_defaults", "assessment.known_facts", "assessment.load_answers_file", "assessment.one_role",
-    "assessment.previous_answers", "assessment.session_defaults", "assessment.tasks", "assessment.update_task",
-    "closure.describe_items", "closure.open_items", "decisions.decide", "incidents.edit_incident",
-    "incidents.event_dict", "incidents.incident_dict", "letters.approved_letters", "letters.write_letters",
-    "session.Session.org", "session.Session.pushed_org", "session.init_home",
+    "letters.approved_letters", "letters.write_letters", "session.Session.org",
 }
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from .app import ByOption, HomeOption, JsonOption, command, config, emit_json, fail, now, report_problems, session
+
+if TYPE_CHECKING:
+    from breach.core.risk import RiskJson
+    from breach.services.assessment import AssessmentPrinted, AssessmentResult
 
 cli = typer.Typer()
 
@@ -191,7 +195,7 @@ def _ask_languages(question: Any) -> Any:
     return new["en"] if set(new) == {"en"} else new
 
 
-def _summary(result: dict[str, Any]) -> str:
+def _summary(result: RiskJson) -> str:
     lines = [
         f"ENISA severity SE = {result['severity']} ({result['level']}): DPC {result['dpc']} x EI {result['ei']}"
         f" + CB {result['cb']}",
@@ -258,7 +262,7 @@ def assess(
 
 
 def _assess(incident_id: str, *, playbook: str, answers_file: Path | None, merge: bool, yes: bool,
-            home: Path | None, by: str | None, tty: bool) -> dict[str, Any]:
+            home: Path | None, by: str | None, tty: bool) -> AssessmentPrinted:
     from breach.api import start_interview
     from breach.core.playbook import lost_answers
     from breach.services.assessment import finish
@@ -339,7 +343,7 @@ def _guided(s: Any, iv: Any, *, yes: bool) -> dict[str, Any]:
         if not _ask_all(s, incident, iv):
             raise typer.Exit(1)
         final = iv.result
-        preview: dict[str, Any] | None
+        preview: RiskJson | None
         try:
             preview = shown = risk.assess(final).to_dict()
         except InputError as exc:
@@ -389,7 +393,7 @@ def _decider(default: str, *, yes: bool) -> str:
     return name or default
 
 
-def next_hint(result: dict[str, Any]) -> str:
+def next_hint(result: AssessmentResult) -> str:
     """The command that usually comes next after an assessment."""
     iid = result["incident"]
     if result.get("notify_sa"):

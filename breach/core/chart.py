@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from breach.core import time as clock
+from breach.core.models import ObligationState
 
 WIDTH = 1000
 LABEL_WIDTH = 330  # obligation id and recipient, left of the bars
@@ -65,9 +66,9 @@ class Chart:
 
 def bar_state(ob: dict[str, Any]) -> str:
     """The colour class of one obligation (Obligation.to_dict or the same keys)."""
-    if ob["state"] == "pending" and ob.get("overdue"):
+    if ob["state"] == ObligationState.PENDING and ob.get("overdue"):
         return "overdue"
-    if ob["state"] == "pending" and not ob.get("started_at"):
+    if ob["state"] == ObligationState.PENDING and not ob.get("started_at"):
         return "not_started"
     return str(ob["state"])
 
@@ -116,7 +117,7 @@ def _bar(ob: dict[str, Any], *, x0: float, x1: float, y: float, dated: bool, zon
         tip += f"; notified {clock.show(ob['met_at'], zone)}"
     return Bar(obligation=ob["obligation"], label=ob["obligation"], recipient=str(ob.get("recipient") or ""),
                due_short=clock.in_zone(ob["due_at"], zone).strftime("%a %d %b %H:%M") if ob.get("due_at")
-               else ("not applicable" if state == "not_applicable" else "no fixed deadline"),
+               else ("not applicable" if state == ObligationState.NOT_APPLICABLE else "no fixed deadline"),
                state=state, dated=dated, x=x0, y=y, width=max(round(x1 - x0, 1), 3.0), height=BAR,
                text_y=y + BAR - 4, start=start, due=due, met_x=met_x, title=tip)
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from breach.core import time as clock
-from breach.core.models import Notification
+from breach.core.models import Notification, ObligationState
 from breach.errors import InputError
 
 COLUMNS = ("id", "name", "lang", "email", "window_hours", "window_from", "workspaces")
@@ -197,7 +197,7 @@ class CustomerClock:
     customer: Customer
     started_at: datetime
     due_at: datetime
-    state: str  # pending | met | late
+    state: ObligationState  # pending | met | late
     met_at: datetime | None
 
     @property
@@ -214,27 +214,27 @@ def clocks(customers: Iterable[Customer], *, aware: datetime, detected: datetime
         due = start + timedelta(hours=c.window_hours)
         notices = notifications.get(PREFIX + c.id) or ()
         met = notices[0].at if notices else None
-        state = "pending" if met is None else "met" if met <= due else "late"
+        state = ObligationState.PENDING if met is None else ObligationState.MET if met <= due else ObligationState.LATE
         out.append(CustomerClock(customer=c, started_at=start, due_at=due, state=state, met_at=met))
     out.sort(key=lambda k: (k.due_at, k.customer.id))
     return out
 
 
 def late_reason(k: CustomerClock) -> str | None:
-    if k.state != "late" or k.met_at is None:
+    if k.state != ObligationState.LATE or k.met_at is None:
         return None
     return f"notified {clock.humanize(k.met_at - k.due_at)} after the contract's window"
 
 
 def summary(found: list[CustomerClock], *, now: datetime) -> dict[str, Any]:
     """The first-day line: the earliest pending window and the counts."""
-    pending = [k for k in found if k.state == "pending"]
+    pending = [k for k in found if k.state == ObligationState.PENDING]
     first = pending[0] if pending else None
     due_soon = [k for k in pending if first and k.due_at == first.due_at]
     return {
         "customers": len(found),
-        "notified": sum(1 for k in found if k.state in ("met", "late")),
-        "late": sum(1 for k in found if k.state == "late"),
+        "notified": sum(1 for k in found if k.state in (ObligationState.MET, ObligationState.LATE)),
+        "late": sum(1 for k in found if k.state == ObligationState.LATE),
         "overdue": sum(1 for k in pending if k.due_at < now),
         "pending": len(pending),
         "earliest_due_at": first.due_at if first else None,

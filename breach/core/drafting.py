@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from breach.core.models import Phase
 from breach.core.regime_rules import PHASES as PHASES  # defined once, re-exported for notices
 from breach.errors import InputError
 
@@ -256,7 +257,7 @@ def missing_translations(missing: list[str]) -> list[str]:
 
 
 def _deferred(key: str, context: dict[str, Any]) -> bool:
-    return key in DEFERRABLE and _lookup(context, "notice.phase") == "initial"
+    return key in DEFERRABLE and _lookup(context, "notice.phase") == Phase.INITIAL
 
 
 def _pick(value: Any, lang: str | None, free: bool) -> tuple[Any, bool]:
@@ -506,7 +507,7 @@ class Helpers:
         shown = self.opt(key, group)
         if shown is not None:
             return shown
-        return str(self.t["to_follow"] if _lookup(self.context, "notice.phase") == "initial" else self.t["unknown"])
+        return str(self.t["to_follow"] if _lookup(self.context, "notice.phase") == Phase.INITIAL else self.t["unknown"])
 
     def need_list(self, key: str, group: str | None = None) -> list[str]:
         """A list as display strings (one per bullet), or [placeholder]."""

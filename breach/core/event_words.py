@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from breach.core import time as clock
-from breach.core.models import Event
+from breach.core.models import DraftState, Event, ReviewDecision
 from breach.core.review import who_reviewed
 from breach.core.wording import human_reason, key_words, words
 
@@ -62,7 +62,7 @@ def _late(d: dict[str, Any], say: _Say) -> str:
 
 
 def _reviewed(d: dict[str, Any], event: Event, say: _Say) -> str:
-    what = "approved" if d.get("decision") == "approved" else "changes requested"
+    what = DraftState.APPROVED if d.get("decision") == ReviewDecision.APPROVED else DraftState.CHANGES_REQUESTED
     who = who_reviewed(str(d.get("by") or event.author), via=d.get("via"), started_by=d.get("started_by"))
     line = f"{d.get('kind')} ({d.get('lang')}) v{d.get('version')} {what} by {who}"
     return line + (f": {say.said(d['comment'])}" if d.get("comment") else "")

@@ -39,6 +39,61 @@ class EventKind(StrEnum):
     CUSTOMERS = "customers"  # the processor's customers affected (breach scope --customers)
 
 
+class IncidentStatus(StrEnum):
+    """Whether the incident is still being handled (`breach close` ends it)."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class TaskState(StrEnum):
+    """A playbook task: open until done or skipped (skipping needs a note)."""
+
+    OPEN = "open"
+    DONE = "done"
+    SKIPPED = "skipped"
+
+
+class ObligationState(StrEnum):
+    """Where a duty stands (breach.core.regimes): pending until a notice meets it, in time or late.
+
+    An advisory (an authority that may be concerned, EDPB Guidelines 9/2022 para 73) has no clock:
+    it is `advisory` until legal decides, then `decided`."""
+
+    PENDING = "pending"
+    MET = "met"
+    LATE = "late"
+    NOT_APPLICABLE = "not_applicable"
+    ADVISORY = "advisory"
+    DECIDED = "decided"
+
+
+class Phase(StrEnum):
+    """Phases of a notice to the supervisory authority (GDPR Art. 33(4); the Belgian DPA form's
+    "type of notification"): initial (more to follow), complete, supplementary (to an earlier one)."""
+
+    INITIAL = "initial"
+    COMPLETE = "complete"
+    SUPPLEMENTARY = "supplementary"
+
+
+class ReviewDecision(StrEnum):
+    """What legal decided on one draft version (`breach review`)."""
+
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+
+
+class DraftState(StrEnum):
+    """A draft version as the review list shows it (breach.core.review.draft_states)."""
+
+    DRAFT = "draft"
+    CHANGES_REQUESTED = "changes requested"
+    APPROVED = "approved"
+    SENT = "sent"
+    SUPERSEDED = "superseded"
+
+
 #: Kinds a responder may add with `breach log`.
 LOG_KINDS = (EventKind.NOTE, EventKind.ACTION, EventKind.EVIDENCE, EventKind.DECISION)
 
@@ -50,7 +105,7 @@ class Incident:
     id: str
     title: str
     role: Role
-    status: str  # open | closed
+    status: IncidentStatus
     aware_at: datetime
     opened_at: datetime
     occurred_at: datetime | None = None
@@ -112,7 +167,7 @@ class Task:
     text: str | None
     step: str | None
     source: str | None
-    state: str  # open | done | skipped
+    state: TaskState
     note: str | None
     updated_at: datetime
     by: str
@@ -144,7 +199,7 @@ class Review:
     lang: str
     version: int
     sha256: str
-    decision: str  # approved | changes_requested
+    decision: ReviewDecision
     by: str
     comment: str | None
     at: datetime
@@ -162,7 +217,7 @@ class Notification:
     at: datetime
     recorded_at: datetime
     by: str
-    phase: str = "complete"  # initial | complete | supplementary (Art. 33(4))
+    phase: Phase = Phase.COMPLETE  # GDPR Art. 33(4)
     phase_number: int = 1
     reference: str | None = None
     reasons_for_delay: Any = None  # text, or {lang: text} when taken from the approved notice

@@ -18,6 +18,7 @@ from breach.core import time as clock
 from breach.core.authorities import Concerned, establishment
 from breach.core.drafting import DEFERRABLE, Rendered, TemplateSet, draft_marker, missing_fields, render
 from breach.core.mdblocks import parse, to_html
+from breach.core.models import ObligationState, Phase
 from breach.core.regimes import Obligation
 from breach.core.review import draft_states
 from breach.core.sent_letters import letters_sent
@@ -37,7 +38,7 @@ def sa_obligation_id(org: dict[str, Any], authority: Concerned | None) -> str:
     return f"gdpr-art33-sa:{authority.country}"
 
 
-def notice_context(state: IncidentState, incident: dict[str, Any], found: Sequence[Obligation], *,
+def notice_context(state: IncidentState, incident: Mapping[str, Any], found: Sequence[Obligation], *,
                    org: dict[str, Any], now: datetime, authority: Concerned | None = None,
                    notice: dict[str, Any] | None = None, country: str | None = None) -> dict[str, Any]:
     """Everything a template may use. `incident` is the incident's fields (breach.services.incidents.incident_dict),
@@ -57,7 +58,7 @@ def notice_context(state: IncidentState, incident: dict[str, Any], found: Sequen
     ctx_notice = _sa_notice(state, found, sa_id, answers, zone=zone, now=now)
     ctx_notice.update(authorities_of(state, found, sa_id, org=org, zone=zone))
     ctx_notice.update(notice or {})
-    ctx_notice["supplementary"] = ctx_notice.get("phase") == "supplementary"
+    ctx_notice["supplementary"] = ctx_notice.get("phase") == Phase.SUPPLEMENTARY
     return {"incident": inc, "org": addressed_org(org, authority), "assessment": assessment,
             "obligations": [_obligation_row(o, state, zone) for o in found],
             "notice": ctx_notice, "generated_at": _local(now, zone),
@@ -83,7 +84,7 @@ def authorities_of(state: IncidentState, found: Sequence[Obligation], sa_id: str
                 "reference": first.reference if first else None}
     role = "national" if not lead_country else ("lead" if sa_id == "gdpr-art33-sa" else "concerned")
     others = [_other_authority(o, state, lead_country, zone) for o in found
-              if o.rule_id != sa_id and _SA_RULE.match(o.rule_id) and o.state != "not_applicable"]
+              if o.rule_id != sa_id and _SA_RULE.match(o.rule_id) and o.state != ObligationState.NOT_APPLICABLE]
     return {"role": role, "lead": lead, "others": others}
 
 
@@ -103,10 +104,10 @@ def _other_authority(o: Obligation, state: IncidentState, lead_country: str | No
 def default_phase(context: dict[str, Any], *, labels: Mapping[str, Any]) -> str:
     """Art. 33(4): initial while any Art. 33(3) content is still unknown or any decisive answer is still
     to confirm (the decision rests on a cautious reading), else complete."""
-    probe = {**context, "notice": {**(context.get("notice") or {}), "phase": "complete"}}
+    probe = {**context, "notice": {**(context.get("notice") or {}), "phase": Phase.COMPLETE}}
     unknown = {f.key for f in missing_fields("sa-notification", probe, labels=labels)}
     to_confirm = (context.get("assessment") or {}).get("to_confirm")  # decided on a cautious reading
-    return "initial" if unknown & DEFERRABLE or to_confirm else "complete"
+    return Phase.INITIAL if unknown & DEFERRABLE or to_confirm else Phase.COMPLETE
 
 
 def with_phase(context: dict[str, Any], kind: str, phase: str | None, *,
@@ -116,7 +117,7 @@ def with_phase(context: dict[str, Any], kind: str, phase: str | None, *,
     if kind != "sa-notification":
         return phase
     phase = phase or default_phase(context, labels=labels)
-    context["notice"].update(phase=phase, supplementary=phase == "supplementary")
+    context["notice"].update(phase=phase, supplementary=phase == Phase.SUPPLEMENTARY)
     return phase
 
 
@@ -177,7 +178,7 @@ def _obligation_row(o: Obligation, state: IncidentState, zone: str) -> dict[str,
     notices = state.notifications.get(o.rule_id, ())
     code = None
     if o.reason:
-        code = {"late": "late", "not_applicable": "not_applicable"}.get(o.state, "other")
+        code = o.state.value if o.state in (ObligationState.LATE, ObligationState.NOT_APPLICABLE) else "other"
         if o.reason.startswith(AWAITING_ASSESSMENT):
             code = "awaiting"
     return {"obligation": o.rule_id, "recipient": o.recipient, "due_at": _local(o.due_at, zone),
@@ -192,7 +193,8 @@ def _sa_notice(state: IncidentState, found: Sequence[Obligation], sa_id: str, an
     sa = next((o for o in found if o.rule_id == sa_id), None)
     sa_notices = state.notifications.get(sa_id, ())
     # Art. 33(1): late when the notice was made after 72 h, or when it is drafted after them.
-    late = bool(sa and (sa.state == "late" or (sa.state == "pending" and sa.due_at and now > sa.due_at)))
+    late = bool(sa and (sa.state == ObligationState.LATE
+                        or (sa.state == ObligationState.PENDING and sa.due_at and now > sa.due_at)))
     first = sa_notices[0] if sa_notices else None
     last = sa_notices[-1] if sa_notices else None
     reasons = answers.get("reasons_for_delay") or (last.reasons_for_delay if last else None)
@@ -228,7 +230,7 @@ class DraftSources:
     profile, the field labels, the templates, and the shipped catalogue the DRAFT marker comes from."""
 
     state: IncidentState
-    incident: dict[str, Any]
+    incident: Mapping[str, Any]
     found: Sequence[Obligation]
     stored: Sequence[Mapping[str, Any]]
     law: Mapping[str, Any] | None

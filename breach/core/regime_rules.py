@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from breach.core import time as clock
+from breach.core.models import Phase
 from breach.core.sources import Checked, checked_of, validate_checked
 from breach.core.yamlio import Bad, LineDict, LineList, plain
 from breach.errors import Problem
@@ -20,7 +21,7 @@ from breach.errors import Problem
 STATUSES = ("confirmed-primary", "confirmed-secondary", "partial", "unconfirmed")
 BINDINGS = ("law", "guidance")
 ROLES = ("controller", "processor", "any")
-MET_BY = ("any", "complete", "assessed")
+MET_BY = ("any", Phase.COMPLETE, "assessed")
 #: `notice`: something to send (an obligation in `breach status`); `record`: something to keep
 #: (a register duty, e.g. PIPEDA s 10.3: a record of every breach for 24 months).
 DUTIES = ("notice", "record")
@@ -48,10 +49,10 @@ MISSING_START = {
 OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq}
 #: Notice phases that leave more to come (GDPR Art. 33(4) "in phases"); complete and
 #: supplementary notices give the rest.
-OPEN_PHASES = ("initial",)
+OPEN_PHASES = (Phase.INITIAL,)
 #: Phases of a notice to the supervisory authority (GDPR Art. 33(4); the Belgian DPA form's
 #: "type of notification"): initial (more to follow), complete, supplementary (to an earlier one).
-PHASES = ("initial", "complete", "supplementary")
+PHASES = tuple(Phase)
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _CALENDAR = re.compile(r"^[A-Z]{2,4}(?:-[A-Z0-9]{1,3})?$")
@@ -326,7 +327,7 @@ def _validate_trigger(node: Any, line: int, ids: set[Any], bad: Bad) -> None:
             _keys(submitted, {"rule", "phase"}, ("rule",), "submitted", bad)
             if submitted.get("rule") not in ids:
                 bad(submitted.line_of("rule"), f"submitted refers to an unknown rule {submitted.get('rule')!r}")
-            if submitted.get("phase", "complete") not in PHASES:
+            if submitted.get("phase", Phase.COMPLETE) not in PHASES:
                 bad(submitted.line_of("phase"),
                     f"phase must be initial, complete or supplementary, got {submitted['phase']!r}")
     if "any" in node:

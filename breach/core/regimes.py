@@ -18,7 +18,7 @@ from breach.core import customers as cust
 from breach.core import time as clock
 from breach.core import us_duties
 from breach.core.duty_rows import ObligationRow
-from breach.core.models import Notification
+from breach.core.models import Notification, ObligationState
 from breach.core.regime_rules import (  # noqa: F401 - re-exported: callers import them from here
     ASSESSED,
     EVENTS,
@@ -80,7 +80,7 @@ class Obligation:
     start_event: str  # the rule's clock start event
     started_at: datetime | None
     due_at: datetime | None
-    state: str  # pending | met | late | not_applicable
+    state: ObligationState
     reason: str | None
     met_at: datetime | None
     remaining: timedelta | None
@@ -94,7 +94,7 @@ class Obligation:
 
     @property
     def overdue(self) -> bool:
-        return self.state == "pending" and self.remaining is not None and self.remaining < timedelta(0)
+        return self.state == ObligationState.PENDING and self.remaining is not None and self.remaining < timedelta(0)
 
     def to_dict(self, zone_name: str = "UTC") -> ObligationRow:
         """JSON-ready; times as ISO 8601 with the offset of `zone_name` (and UTC for due_at)."""
@@ -444,16 +444,16 @@ def _obligation(rule: Rule, facts: Facts, now: datetime) -> Obligation | None:
     met_at = notice.at if notice else None
     if notice:
         if due is None or notice.at <= due:
-            state, reason = "met", None
+            state, reason = ObligationState.MET, None
         else:
-            state, reason = "late", _late_reason(notice, due)
+            state, reason = ObligationState.LATE, _late_reason(notice, due)
             if rule.met_by == ASSESSED:
                 reason = f"assessed {clock.humanize(notice.at - due)} after the deadline"
     elif reason and reason.startswith(AWAITING_ASSESSMENT):
-        state = "pending"
+        state = ObligationState.PENDING
         due = deadline_for(rule, facts)
     else:
-        state = "not_applicable" if reason else "pending"
+        state = ObligationState.NOT_APPLICABLE if reason else ObligationState.PENDING
     return Obligation(
         rule_id=rule.id,
         regime=rule.regime,
@@ -468,7 +468,7 @@ def _obligation(rule: Rule, facts: Facts, now: datetime) -> Obligation | None:
         state=state,
         reason=reason,
         met_at=met_at,
-        remaining=due - now if state == "pending" and due is not None else None,
+        remaining=due - now if state == ObligationState.PENDING and due is not None else None,
         content=list(rule.content),
         start_taken_from=used if used != rule.start else None,
         note=rule.note,
@@ -487,7 +487,7 @@ def obligations(facts: Facts, *, now: datetime, rules: list[Rule]) -> list[Oblig
         key=lambda pair: (
             pair[1].due_at is None,
             pair[1].due_at.timestamp() if pair[1].due_at else 0.0,
-            pair[1].state == "not_applicable",
+            pair[1].state == ObligationState.NOT_APPLICABLE,
             pair[0],
         )
     )
@@ -498,12 +498,13 @@ def processor_duty_from_windows(ob: Obligation, windows: list[Obligation]) -> Ob
     """GDPR Art. 33(2) towards the customers (the controllers): met once every customer's notice is
     recorded (the last one's time), else pending with the count; the contracts' windows are the clocks.
     An Art. 33(2) notice recorded on its own (`breach notified ID gdpr-art33-processor`) stands as it is."""
-    if ob.rule_id != "gdpr-art33-processor" or not windows or ob.state != "pending":
+    if ob.rule_id != "gdpr-art33-processor" or not windows or ob.state != ObligationState.PENDING:
         return ob
-    done = [w for w in windows if w.state in ("met", "late") and w.met_at is not None]
+    done = [w for w in windows if w.state in (ObligationState.MET, ObligationState.LATE) and w.met_at is not None]
     if len(done) == len(windows):
         last = max(w.met_at for w in done if w.met_at is not None)
-        return replace(ob, state="met", met_at=last, recipient=f"the {len(windows):,} customers (controllers)",
+        return replace(ob, state=ObligationState.MET, met_at=last,
+                       recipient=f"the {len(windows):,} customers (controllers)",
                        reason=f"every customer notified (contract-notice:*), the last at {clock.iso(last)}")
     return replace(ob, recipient=f"the {len(windows):,} customers (controllers)",
                    reason=f"{len(done):,} of {len(windows):,} customers notified; each contract's window is its "
@@ -525,7 +526,7 @@ def customer_obligations(facts: Facts, *, now: datetime) -> list[Obligation]:
             source=f"Data processing agreement with {c.name}; {cust.ART_33_2}", status="contract",
             binding="contract", start_event=c.window_from, started_at=k.started_at, due_at=k.due_at,
             state=k.state, reason=cust.late_reason(k), met_at=k.met_at,
-            remaining=k.due_at - now if k.state == "pending" else None, content=[],
+            remaining=k.due_at - now if k.state == ObligationState.PENDING else None, content=[],
             note=f"{cust.ART_33_2}: the processor notifies the controller without undue delay; the contract "
                  f"allows at most {c.window_hours} h{channel}{form}."))
     return out
@@ -587,7 +588,8 @@ class Advisory:
         d = self.decided
         return {
             "obligation": self.id, "regime": self.regime, "title": self.title, "recipient": self.recipient,
-            "due_at": None, "due_at_utc": None, "state": "decided" if d else "advisory", "overdue": False,
+            "due_at": None, "due_at_utc": None,
+            "state": ObligationState.DECIDED if d else ObligationState.ADVISORY, "overdue": False,
             "remaining_seconds": None, "reason": self.reason, "start_event": None, "start_taken_from": None,
             "started_at": None, "source": self.source, "status": self.status, "binding": "advisory", "met_at": None,
             "note": self.note, "advisory": True, "decision": self.decision, "action": None if d else action,

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypedDict
 
-from breach.core.models import Notification, Review
+from breach.core.models import DraftState, Notification, Review, ReviewDecision
 
 #: Which notice kind an obligation sends (GDPR Art. 33(1) and Art. 34(1)).
 NOTICE_FOR = {"gdpr-art33-sa": "sa-notification", "gdpr-art34-subjects": "subject-letter"}
@@ -31,7 +31,7 @@ class ReviewEntry(TypedDict):
     who: str
 
 
-class DraftState(TypedDict):
+class DraftVersion(TypedDict):
     """A stored version with its state (draft, changes requested, approved, superseded, sent), its review
     history and its approval."""
 
@@ -51,7 +51,7 @@ class DraftState(TypedDict):
 
 def draft_states(drafts: Sequence[Mapping[str, Any]], reviews: Sequence[Review],
                  notifications: Mapping[str, Sequence[Notification]],
-                 letters: Sequence[Mapping[str, Any]] = ()) -> list[DraftState]:
+                 letters: Sequence[Mapping[str, Any]] = ()) -> list[DraftVersion]:
     """One row per stored version with its state, review history and approval.
 
     Sent: the draft of a recorded notice, or a letter version `breach letters` wrote
@@ -64,22 +64,22 @@ def draft_states(drafts: Sequence[Mapping[str, Any]], reviews: Sequence[Review],
     sent = {(n.draft.kind, n.draft.lang, n.draft.version)
             for notices in notifications.values() for n in notices if n.draft}
     sent |= {(r["kind"], r["lang"], r["version"]) for r in letters if r.get("count")}
-    rows: list[DraftState] = []
+    rows: list[DraftVersion] = []
     for d in drafts:
         ident = (d["kind"], d["lang"], d["version"])
         history = [r for r in reviews if (r.kind, r.lang, r.version) == ident]
         last = history[-1] if history else None
         if ident in sent:
-            state = "sent"
-        elif last and last.decision == "approved":
-            state = "approved"
-        elif last and last.decision == "changes_requested":
-            state = "changes requested"
+            state = DraftState.SENT
+        elif last and last.decision == ReviewDecision.APPROVED:
+            state = DraftState.APPROVED
+        elif last and last.decision == ReviewDecision.CHANGES_REQUESTED:
+            state = DraftState.CHANGES_REQUESTED
         else:
-            state = "draft"
-        if state in {"draft", "changes requested"} and d["version"] < latest[(d["kind"], d["lang"])]:
-            state = "superseded"
-        approval = last if last and last.decision == "approved" else None
+            state = DraftState.DRAFT
+        if state in {DraftState.DRAFT, DraftState.CHANGES_REQUESTED} and d["version"] < latest[(d["kind"], d["lang"])]:
+            state = DraftState.SUPERSEDED
+        approval = last if last and last.decision == ReviewDecision.APPROVED else None
         rows.append({
             "kind": d["kind"], "lang": d["lang"], "version": d["version"], "state": state,
             "sha256": d["sha256"], "format": d.get("format"), "path": d.get("path"),
@@ -103,7 +103,7 @@ def who_reviewed(by: str, *, via: str | None = None, started_by: str | None = No
     return line
 
 
-def approved_for(rows: Sequence[DraftState], kind: str, langs: list[str] | None = None) -> DraftState | None:
+def approved_for(rows: Sequence[DraftVersion], kind: str, langs: list[str] | None = None) -> DraftVersion | None:
     """The newest approved (or already sent) version of `kind`, in one of `langs` if given."""
     candidates = [r for r in rows if r["kind"] == kind and r["approved_sha256"]
                   and (not langs or r["lang"] in langs)]

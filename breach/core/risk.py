@@ -15,7 +15,7 @@ risk is breach.core.edpb.decide (edpb.RULES), the duties breach.core.duties.deci
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from breach.core import duties, edpb
 from breach.errors import InputError
@@ -43,6 +43,38 @@ BREACH_TYPES = ("confidentiality", "integrity", "availability")
 LEVELS = ("low", "medium", "high", "very_high")
 RISKS = edpb.RISKS
 MANY_PEOPLE = 100  # ENISA section 3.3 flag: "more than 100 individuals"
+
+
+class RiskJson(TypedDict):
+    """`RiskResult.to_dict()`: what `assess --json` prints and the `assessed` event stores as `result`."""
+
+    role: str
+    dpc: int
+    dpc_basic: int
+    ei: float
+    cb: float
+    cb_elements: dict[str, float]
+    severity: float
+    level: str
+    flags: list[str]
+    risk: str
+    notify_sa: bool
+    notify_subjects: bool
+    notify_controller: bool
+    public_communication: bool
+    document: bool
+    exemption: str | None
+    factors: list[str]
+    computed_risk: str
+    risk_override: str | None
+    risk_override_reason: str | None
+    rationale: list[str]
+    to_confirm: list[dict[str, Any]]
+    override_pending: bool
+    override_confirmed_by: str | None
+    evidence: dict[str, Any]
+    #: Who decided a risk override (set by breach.services.assessment when there is one).
+    risk_override_by: NotRequired[str | None]
 
 
 @dataclass(frozen=True)
@@ -76,7 +108,7 @@ class RiskResult:
     override_confirmed_by: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)  # mitigating answer -> its evidence, as given (per language)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RiskJson:
         """JSON-ready dict (copies, so callers cannot change the result)."""
         return {
             "role": self.role,

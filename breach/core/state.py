@@ -21,11 +21,15 @@ from breach.core.models import (
     Event,
     EventKind,
     Incident,
+    IncidentStatus,
     Notification,
+    Phase,
     Retraction,
     Review,
+    ReviewDecision,
     Role,
     Task,
+    TaskState,
 )
 
 #: Clock events that correct a fact of the incident itself (breach mark ID aware --at ...).
@@ -164,7 +168,7 @@ def _on_opened(w: _Folding, e: Event) -> None:
 
 def _on_closed(w: _Folding, e: Event) -> None:
     if w.incident is not None:
-        w.incident = replace(w.incident, status="closed", closed_at=e.at, summary=e.data.get("summary"))
+        w.incident = replace(w.incident, status=IncidentStatus.CLOSED, closed_at=e.at, summary=e.data.get("summary"))
 
 
 def _on_answer(w: _Folding, e: Event) -> None:
@@ -259,14 +263,15 @@ def _on_drafted(w: _Folding, e: Event) -> None:
     w.drafts.append(DraftRef(kind=d["kind"], lang=d["lang"], version=d["version"], sha256=d["sha256"],
                              format=d.get("format"), template=d.get("template"),
                              missing=tuple(d.get("missing") or ()), at=e.at, by=e.author,
-                             phase=d.get("phase"), late=bool(d.get("late")),
+                             phase=Phase(d["phase"]) if d.get("phase") else None, late=bool(d.get("late")),
                              reasons_for_delay=d.get("reasons_for_delay")))
 
 
 def _on_reviewed(w: _Folding, e: Event) -> None:
     d = e.data
     w.reviews.append(Review(kind=d["kind"], lang=d["lang"], version=d["version"], sha256=d["sha256"],
-                            decision=d["decision"], by=d.get("by") or e.author, comment=d.get("comment"),
+                            decision=ReviewDecision(d["decision"]), by=d.get("by") or e.author,
+                            comment=d.get("comment"),
                             at=e.at, final_path=d.get("final_path"), final_sha256=d.get("final_sha256"),
                             via=d.get("via"), started_by=d.get("started_by")))
 
@@ -322,7 +327,8 @@ def _opened(e: Event) -> Incident:
         return clock.decode(d[key], None) if d.get(key) else None
 
     return Incident(
-        id=e.incident_id, title=d.get("title") or "", role=Role(d.get("role") or "controller"), status="open",
+        id=e.incident_id, title=d.get("title") or "", role=Role(d.get("role") or Role.CONTROLLER),
+        status=IncidentStatus.OPEN,
         aware_at=when("aware_at") or e.at, opened_at=e.at, occurred_at=when("occurred_at"),
         detected_at=when("detected_at"), awareness_note=d.get("awareness_note"), public=bool(d.get("public")),
     )
@@ -342,27 +348,27 @@ def _correct(incident: Incident, name: str, new: Any, e: Event, corrections: lis
 
 def _task(previous: Task | None, e: Event) -> Task:
     d = e.data
-    base = previous or Task(n=d["n"], text=None, step=None, source=None, state="open", note=None,
+    base = previous or Task(n=d["n"], text=None, step=None, source=None, state=TaskState.OPEN, note=None,
                             updated_at=e.at, by=e.author)
     return replace(
         base,
         text=d.get("text") or base.text, step=d.get("step") or base.step, source=d.get("source") or base.source,
-        state=d.get("state", base.state), note=d.get("note") or base.note, updated_at=e.at, by=e.author,
+        state=TaskState(d.get("state", base.state)), note=d.get("note") or base.note, updated_at=e.at, by=e.author,
     )
 
 
 #: Phases recorded before issue 13: a "final" notice completed the information; an "update"
 #: gave part of it and kept the Art. 33(4) follow-up open, as an initial notice does.
-LEGACY_PHASES = {"final": "complete", "update": "initial"}
+LEGACY_PHASES = {"final": Phase.COMPLETE, "update": Phase.INITIAL}
 
 
 def _notification(e: Event) -> Notification:
     d = e.data
     draft = d.get("draft")
-    phase = d.get("phase") or "complete"
+    phase = d.get("phase") or Phase.COMPLETE
     return Notification(
         obligation=d["obligation"], at=clock.instant(d["at"]), recorded_at=e.at, by=e.author,
-        phase=LEGACY_PHASES.get(phase, phase), phase_number=d.get("phase_number") or 1,
+        phase=Phase(LEGACY_PHASES.get(phase, phase)), phase_number=d.get("phase_number") or 1,
         reference=d.get("reference"), reasons_for_delay=d.get("reasons_for_delay"), late=bool(d.get("late")),
         recipient=d.get("recipient"), without_approval=bool(d.get("without_approval")), reason=d.get("reason"),
         reasons_outside_tool=bool(d.get("reasons_outside_tool")),

@@ -7,9 +7,10 @@ finished assessment is an `assessed` event; earlier ones are kept, the latest co
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from breach.adapters.playbooks import find_playbook, load_playbook
 from breach.adapters.yamlfiles import load_yaml
@@ -17,7 +18,7 @@ from breach.core import risk
 from breach.core import time as clock
 from breach.core.drafting import FREE_TEXT, LANGS
 from breach.core.mitigations import DEPRECATED, upgrade_answers
-from breach.core.models import EventKind, Incident
+from breach.core.models import EventKind, Incident, ObligationState, Role, Task, TaskState
 from breach.core.playbook import (
     check_answers,
     is_relevant,
@@ -28,6 +29,7 @@ from breach.core.playbook import (
 )
 from breach.core.playbook.consistency import answer_problems
 from breach.core.playbook.model import Playbook
+from breach.core.risk import RiskJson
 from breach.core.state import IncidentState
 from breach.core.textsafe import MAX_ANSWER, check_length
 from breach.core.yamlio import plain
@@ -35,14 +37,42 @@ from breach.errors import InputError
 from breach.services.incidents import get_incident
 from breach.services.obligations import incident_obligations
 from breach.services.session import Session
-from breach.services.views import task_dict
 
 #: A playbook's answers: step id -> the answer (JSON: text, number, yes/no, a list or a mapping of them).
 #: The keys are the playbook's step ids (playbooks/*.yaml), so a TypedDict cannot name them.
 Answers = dict[str, Any]
 
 
-def load_answers_file(path: Path, *, playbook: Any = None) -> dict[str, Any]:
+class AssessmentResult(RiskJson):
+    """What `assess` and `confirm-override` return (and `--json` prints): the incident and its risk result."""
+
+    incident: str
+
+
+class AssessmentPrinted(AssessmentResult):
+    """What `breach assess --json` prints: the result, and what a new answers file no longer answers."""
+
+    dropped_answers: list[str]
+    merged: bool
+
+
+class TaskRow(TypedDict):
+    """A playbook task as `breach tasks --json` prints it."""
+
+    n: int
+    text: str | None
+    state: TaskState
+    note: str | None
+    source: str | None
+    step: str | None
+
+
+def task_row(t: Task) -> TaskRow:
+    """The one JSON shape of a task."""
+    return {"n": t.n, "text": t.text, "state": t.state, "note": t.note, "source": t.source, "step": t.step}
+
+
+def load_answers_file(path: Path, *, playbook: Playbook | None = None) -> Answers:
     """An answers file: YAML or JSON mapping of step id -> answer. The test metadata keys
     (expected, source, description) are dropped; given the playbook, any other key that
     is not one of its questions is refused (a typo must not silently drop a fact)."""
@@ -62,11 +92,9 @@ def load_answers_file(path: Path, *, playbook: Any = None) -> dict[str, Any]:
     return answers
 
 
-
-
-def known_defaults(incident: Incident, state: IncidentState) -> dict[str, Any]:
+def known_defaults(incident: Incident, state: IncidentState) -> Answers:
     """What is already known: the previous assessment's answers, the role, the scope."""
-    defaults: dict[str, Any] = {}
+    defaults: Answers = {}
     if state.assessment:
         defaults.update(state.assessment.answers)
     defaults["role"] = incident.role.value
@@ -75,12 +103,12 @@ def known_defaults(incident: Incident, state: IncidentState) -> dict[str, Any]:
     return defaults
 
 
-def previous_answers(state: IncidentState) -> dict[str, Any]:
+def previous_answers(state: IncidentState) -> Answers:
     """The last assessment's answers: where a re-assessment starts (empty before the first)."""
     return dict(state.assessment.answers) if state.assessment else {}
 
 
-def session_defaults(incident: Incident, state: IncidentState, playbook: Any) -> dict[str, Any]:
+def session_defaults(incident: Incident, state: IncidentState, playbook: Playbook) -> Answers:
     """What Enter keeps at each question: the known facts and the last answers, value for value.
 
     A question the last assessment left unanswered has no default (not even the playbook's),
@@ -98,16 +126,16 @@ def session_defaults(incident: Incident, state: IncidentState, playbook: Any) ->
     return defaults
 
 
-def known_facts(incident: Incident) -> dict[str, Any]:
+def known_facts(incident: Incident) -> Answers:
     """Facts `breach open` (or `breach edit`) already recorded: not asked again in the session.
 
     The awareness note stays the incident's (an edit of it still reaches the notices); a
     processor role is taken as the answer to `role` (controller is only open's default).
     """
-    known: dict[str, Any] = {}
+    known: Answers = {}
     if incident.awareness_note:
         known["awareness_note"] = incident.awareness_note
-    if incident.role.value != "controller":
+    if incident.role != Role.CONTROLLER:
         known["role"] = incident.role.value
     return known
 
@@ -128,14 +156,14 @@ def save_answer(session: Session, incident: Incident, *, playbook: str, step: st
                                data={"playbook": playbook, "step": step, "value": plain(value)})
 
 
-def assess(session: Session, incident_id: str, answers: dict[str, Any], *, now: datetime,
-           playbook: str = "gdpr") -> dict[str, Any]:
+def assess(session: Session, incident_id: str, answers: Answers, *, now: datetime,
+           playbook: str = "gdpr") -> AssessmentResult:
     """Record a complete assessment from a dict of answers (step id -> answer); returns the result."""
     return finish(session, incident_id, playbook_name=playbook, answers=plain(answers), now=now)
 
 
-def finish(session: Session, incident_id: str, *, playbook_name: str, answers: dict[str, Any],
-           now: datetime) -> dict[str, Any]:
+def finish(session: Session, incident_id: str, *, playbook_name: str, answers: Answers,
+           now: datetime) -> AssessmentResult:
     """Compute the risk, record the `assessed` event and the playbook's tasks; one transaction."""
     incident = get_incident(session, incident_id)
     playbook = load_playbook(find_playbook(playbook_name, session.resource_home()))
@@ -173,12 +201,12 @@ def finish(session: Session, incident_id: str, *, playbook_name: str, answers: d
             n += 1
             session.store.append_event(incident.id, kind=EventKind.TASK, at=now, author=session.author, data={
                 "n": n, "step": task["step"], "text": task["text"], "source": task.get("source"),
-                "state": "open"})
+                "state": TaskState.OPEN})
         session.changed(incident.id, "assessed", now=now)
     return {"incident": incident.id, **result}
 
 
-def check_consistent(session: Session, incident: Incident, playbook: Any, answers: dict[str, Any], *,
+def check_consistent(session: Session, incident: Incident, playbook: Playbook, answers: Answers, *,
                      now: datetime) -> None:
     """Refuse answers that cannot all be true: counts that do not add up, impossible times, unknown languages."""
     problems = answer_problems(playbook, answers, now=now, occurred_at=incident.occurred_at,
@@ -187,7 +215,7 @@ def check_consistent(session: Session, incident: Incident, playbook: Any, answer
         raise InputError("the answers cannot all be true:\n" + "\n".join(problems))
 
 
-def one_role(incident: Incident, answers: dict[str, Any]) -> dict[str, Any]:
+def one_role(incident: Incident, answers: Answers) -> Answers:
     """The answers' role is the incident's: a missing role takes it, a different one is refused (a
     processor's clocks with a controller's answers is how a duty goes missing)."""
     role = incident.role.value
@@ -203,7 +231,7 @@ def one_role(incident: Incident, answers: dict[str, Any]) -> dict[str, Any]:
     return answers
 
 
-def confirm_override(session: Session, incident_id: str, *, name: str, now: datetime) -> dict[str, Any]:
+def confirm_override(session: Session, incident_id: str, *, name: str, now: datetime) -> AssessmentResult:
     """A second person confirms a pending lowering override: it takes effect, the clocks follow.
 
     Recorded as a new `assessed` event with the same answers (the first stays in the timeline);
@@ -231,23 +259,23 @@ def confirm_override(session: Session, incident_id: str, *, name: str, now: date
     return {"incident": incident.id, **result}
 
 
-def tasks(session: Session, incident_id: str) -> list[dict[str, Any]]:
+def tasks(session: Session, incident_id: str) -> list[TaskRow]:
     state = session.state(incident_id)
-    return [dict(task_dict(t)) for t in sorted(state.tasks.values(), key=lambda t: t.n)]
+    return [task_row(t) for t in sorted(state.tasks.values(), key=lambda t: t.n)]
 
 
 def update_task(session: Session, incident_id: str, n: int, *, done: bool, note: str | None,
-                now: datetime) -> dict[str, Any]:
+                now: datetime) -> TaskRow:
     state = session.state(incident_id)
     incident = state.incident
     if n not in state.tasks:
         raise InputError(f"{incident.id} has no task {n} (see `breach tasks {incident.id}`)")
-    new_state = "done" if done else "skipped"
+    new_state = TaskState.DONE if done else TaskState.SKIPPED
     if not done and not (note or "").strip():
         raise InputError("skipping a task needs --note saying why (it goes on the record)")
     session.store.append_event(incident.id, kind=EventKind.TASK, at=now, author=session.author,
                                data={"n": n, "state": new_state, "note": note})
-    return {**task_dict(state.tasks[n]), "state": new_state, "note": note}
+    return task_row(replace(state.tasks[n], state=new_state, note=note))
 
 
 #: Playbook steps whose answer is free text a notice prints (breach.core.drafting.FREE_TEXT).
@@ -264,6 +292,7 @@ def text_languages(session: Session) -> list[str]:
 def sa_deadline_passed(session: Session, incident_id: str, *, now: datetime) -> bool:
     """True once the Art. 33(1) deadline of the SA notice has passed (reasons for delay are due)."""
     for o in incident_obligations(session, incident_id, now=now):
-        if o.rule_id == "gdpr-art33-sa" and o.due_at is not None and (o.state == "late" or now > o.due_at):
+        if o.rule_id == "gdpr-art33-sa" and o.due_at is not None and (o.state == ObligationState.LATE
+                                                                       or now > o.due_at):
             return True
     return False

@@ -8,9 +8,9 @@ task neither done nor skipped. A forced close records every open item on the `cl
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, TypedDict
 
-from breach.core.models import EventKind, Incident
+from breach.core.models import EventKind, Incident, IncidentStatus, ObligationState, TaskState
 from breach.core.state import IncidentState
 from breach.core.textsafe import MAX_LOG_TEXT, check_length
 from breach.errors import InputError
@@ -19,23 +19,31 @@ from breach.services.obligations import incident_advisories, incident_obligation
 from breach.services.session import Session
 
 
-def open_items(session: Session, state: IncidentState, *, now: datetime) -> list[dict[str, Any]]:
+class OpenItem(TypedDict):
+    """One thing that keeps an incident from closing (stored on a forced `closed` event as `open_items`)."""
+
+    kind: Literal["obligation", "advisory", "task"]
+    id: str
+    what: str
+
+
+def open_items(session: Session, state: IncidentState, *, now: datetime) -> list[OpenItem]:
     """Everything that keeps the incident from closing: {"kind", "id", "what"}, obligations first."""
     incident = state.incident
-    items: list[dict[str, Any]] = [
+    items: list[OpenItem] = [
         {"kind": "obligation", "id": o.rule_id, "what": f"{o.title} ({o.source})"}
-        for o in incident_obligations(session, incident.id, now=now, state=state) if o.state == "pending"]
+        for o in incident_obligations(session, incident.id, now=now, state=state) if o.state == ObligationState.PENDING]
     # An authority advisory waits for legal's decision: `breach decide ID ADVISORY --notify` (or
     # `scope --notify-authority CC`) turns it into an obligation, `--not-notify --reason` records why not.
     items += [{"kind": "advisory", "id": a.id, "what": a.title}
               for a in incident_advisories(session, incident.id, state=state)
               if a.action and "--notify-authority" in a.action and a.decided is None]
     items += [{"kind": "task", "id": str(t.n), "what": t.text or ""}
-              for t in sorted(state.tasks.values(), key=lambda t: t.n) if t.state == "open"]
+              for t in sorted(state.tasks.values(), key=lambda t: t.n) if t.state == TaskState.OPEN]
     return items
 
 
-def describe_items(items: list[dict[str, Any]]) -> str:
+def describe_items(items: list[OpenItem]) -> str:
     """'1 obligation pending: gdpr-art33-sa; 2 playbook tasks open: 1 Reset passwords, 2 Tell the bank'."""
     parts = []
     for kind, label in (("obligation", "pending"), ("advisory", "undecided"), ("task", "open")):
@@ -53,7 +61,7 @@ def close_incident(session: Session, incident_id: str, *, summary: str, now: dat
                    force: bool = False, reason: str | None = None) -> Incident:
     """Close an incident; refused while anything is open (see `open_items`), unless forced with a reason."""
     incident = get_incident(session, incident_id)
-    if incident.status == "closed":
+    if incident.status == IncidentStatus.CLOSED:
         raise InputError(f"{incident.id} is already closed")
     if not summary.strip():
         raise InputError("the closing summary must not be empty")
@@ -75,5 +83,5 @@ def close_incident(session: Session, incident_id: str, *, summary: str, now: dat
             data.update(forced=True, reason=reason)
         session.store.append_event(incident.id, kind=EventKind.CLOSED, at=now, author=session.author, data=data)
         closed = get_incident(session, incident.id)
-        session.changed(closed.id, "closed", now=now)
+        session.changed(closed.id, EventKind.CLOSED, now=now)
     return closed

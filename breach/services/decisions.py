@@ -11,7 +11,7 @@ with the reason and who decided, in every view and in the Art. 33(5) register.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from breach.adapters.rules import load_directory, load_rules
 from breach.core import authorities as sa
@@ -34,8 +34,29 @@ from breach.services.session import Session
 MAX_REASON = 2000
 
 
+class EarlierDecision(TypedDict):
+    """The decision a new one supersedes (it stays in the timeline)."""
+
+    notify: bool
+    reason: str | None
+    by: str
+    at: str | None
+
+
+class DecisionMade(TypedDict):
+    """What `breach decide --json` prints: legal's decision about one advisory."""
+
+    incident: str
+    obligation: str
+    decision: Literal["notify", "not_notify"]
+    reason: str | None
+    by: str
+    at: str | None
+    superseded: EarlierDecision | None
+
+
 def decide(session: Session, incident_id: str, obligation: str, *, notify: bool, reason: str | None,
-           now: datetime) -> dict[str, Any]:
+           now: datetime) -> DecisionMade:
     """Record legal's decision about the advisory `obligation` (e.g. gdpr-art33-sa:DE)."""
     incident = get_incident(session, incident_id)
     obligation = obligation.strip()

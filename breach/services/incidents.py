@@ -7,16 +7,57 @@ incident row is only an index and the chain's head.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from breach.core import time as clock
-from breach.core.models import LOG_KINDS, Event, EventKind, Incident, Role
+from breach.core.models import LOG_KINDS, Event, EventKind, Incident, IncidentStatus, Role
 from breach.core.textsafe import MAX_LOG_TEXT, MAX_TITLE, check_length
 from breach.errors import InputError
 from breach.services.session import Session, normalize_id
 
-__all__ = ["event_dict", "get_incident", "incident_dict", "list_incidents", "log_event", "normalize_id",
-           "open_incident", "parse_time", "timeline"]
+__all__ = ["EventJson", "IncidentEdited", "IncidentJson", "event_dict", "get_incident", "incident_dict",
+           "list_incidents", "log_event", "normalize_id", "open_incident", "parse_time", "timeline"]
+
+
+class IncidentJson(TypedDict):
+    """An incident as `--json` prints it (`breach open`, `show`, `list`, `close`): times in ISO 8601."""
+
+    id: str
+    title: str
+    role: str
+    status: IncidentStatus
+    aware_at: str | None
+    occurred_at: str | None
+    detected_at: str | None
+    opened_at: str | None
+    closed_at: str | None
+    awareness_note: str | None
+    summary: str | None
+    public: bool
+
+
+class EventJson(TypedDict):
+    """One timeline event as `--json` prints it; `data` is the event's own JSON, as stored."""
+
+    incident: str
+    seq: int
+    kind: str
+    at: str | None
+    author: str
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class IncidentEdited(TypedDict):
+    """What `breach edit --json` prints: the facts corrected, what they were, who and when."""
+
+    incident: str
+    seq: int
+    changed: dict[str, str | None]
+    was: dict[str, str | None]
+    by: str
+    at: str | None
 
 
 # --- incidents ---------------------------------------------------------------------
@@ -48,7 +89,7 @@ def open_incident(
     occurred_at: str | None = None,
     detected_at: str | None = None,
     awareness_note: str | None = None,
-    role: str = "controller",
+    role: str = Role.CONTROLLER,
     public: bool = False,
 ) -> Incident:
     """Open an incident; the GDPR Art. 33(1) clock runs from `aware_at` (default: now)."""
@@ -93,14 +134,14 @@ def edit_incident(
     aware_at: str | None = None,
     awareness_note: str | None = None,
     note: str | None = None,
-) -> dict[str, Any]:
+) -> IncidentEdited:
     """Correct the incident's facts with an `edited` event; every view, clock, notice and register row follows.
 
     Nothing is rewritten: the value first recorded stays on the timeline and in `breach show`.
     """
     state = session.state(incident_id)
     incident = state.incident
-    fields: dict[str, Any] = {}
+    fields: dict[str, str | None] = {}
     if title is not None:
         if not title.strip():
             raise InputError("the title must not be empty")
@@ -167,7 +208,8 @@ def timeline(session: Session, incident_id: str) -> list[Event]:
 # --- views --------------------------------------------------------------------------
 
 
-def incident_dict(incident: Incident) -> dict[str, Any]:
+def incident_dict(incident: Incident) -> IncidentJson:
+    """The one JSON shape of an incident."""
     return {
         "id": incident.id, "title": incident.title, "role": incident.role.value,
         "status": incident.status, "aware_at": clock.iso(incident.aware_at),
@@ -178,6 +220,7 @@ def incident_dict(incident: Incident) -> dict[str, Any]:
     }
 
 
-def event_dict(event: Event) -> dict[str, Any]:
+def event_dict(event: Event) -> EventJson:
+    """The one JSON shape of an event."""
     return {"incident": event.incident_id, "seq": event.seq, "kind": event.kind, "at": clock.iso(event.at),
             "author": event.author, "data": event.data, "prev_hash": event.prev_hash, "hash": event.hash}

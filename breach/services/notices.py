@@ -31,7 +31,7 @@ from breach.core.organization import four_eyes
 from breach.core.paths import draft_file
 from breach.core.review import (
     NOTICE_FOR,
-    DraftState,
+    DraftVersion,
     approved_for,
     draft_states,
     four_eyes_refusal,
@@ -242,7 +242,7 @@ def _draft_rows(session: Session, incident_id: str) -> list[DraftRow]:
     return [_draft_row(session, raw) for raw in session.store.draft_rows(incident_id)]
 
 
-def review_rows(session: Session, incident_id: str) -> list[DraftState]:
+def review_rows(session: Session, incident_id: str) -> list[DraftVersion]:
     state = session.state(incident_id)
     return draft_states(_draft_rows(session, state.incident.id), state.reviews, state.notifications,
                         letters_sent(state.letters))

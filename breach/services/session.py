@@ -12,7 +12,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 from breach.adapters.config import Config, default_author  # noqa: F401 - default_author: cli/report uses it
 from breach.adapters.store_protocol import IncidentLog
@@ -23,6 +23,26 @@ if TYPE_CHECKING:
     from breach.core.state import IncidentState
 
 FILE_NAME = "organization.yaml"
+
+
+class PushedProfile(TypedDict):
+    """An organization profile pushed to a shared log (`breach org push`), as the store keeps it."""
+
+    version: int
+    text: str
+    sha256: str
+    pushed_at: str
+    pushed_by: str
+
+
+class HomeInitialized(TypedDict):
+    """What `breach init --json` prints: the data folder, its database and its organization profile."""
+
+    home: str
+    database: str
+    organization: str
+    created_profile: bool
+    name: str | None
 
 
 class Notifier(Protocol):
@@ -63,7 +83,8 @@ class Session:
     #: command need not try again (breach.slack.flush.flush_after_command).
     slack_flushed: bool = False
     _org: dict[str, Any] | None = field(default=None, repr=False)
-    _pushed: dict[str, Any] | None = field(default=None, repr=False)
+    _pushed: PushedProfile | None = field(default=None, repr=False)
+    _no_pushed: bool = field(default=False, repr=False)
     _states: dict[str, IncidentState] = field(default_factory=dict, repr=False)
 
     # --- the organization profile -------------------------------------------------
@@ -72,13 +93,18 @@ class Session:
     def org_path(self) -> Path:
         return self.home / FILE_NAME
 
-    def pushed_org(self) -> dict[str, Any] | None:
+    def pushed_org(self) -> PushedProfile | None:
         """A shared log's organization profile (`breach org push`): every machine decides with it."""
-        if not self.store.shared:
+        if not self.store.shared or self._no_pushed:
             return None
         if self._pushed is None:
-            self._pushed = self.store.org_profile() or {}
-        return self._pushed or None
+            row = self.store.org_profile()
+            if not row:
+                self._no_pushed = True  # looked once: none pushed
+                return None
+            self._pushed = {"version": row["version"], "text": row["text"], "sha256": row["sha256"],
+                            "pushed_at": row["pushed_at"], "pushed_by": row["pushed_by"]}
+        return self._pushed
 
     def resource_home(self) -> Path:
         """Where the organization's own `templates/` and `playbooks/` are looked for (before the shipped ones).
@@ -255,7 +281,8 @@ def _has_pushed_org(path: Path, config: Config) -> bool:
         store.close()
 
 
-def init_home(home: Path | None, *, org_file: Path | None = None, config: Config | None = None) -> dict[str, Any]:
+def init_home(home: Path | None, *, org_file: Path | None = None,
+              config: Config | None = None) -> HomeInitialized:
     """Create the data folder, its database (0600) and, if absent, organization.yaml."""
     from breach.adapters.profile import load_org, sample_profile
 

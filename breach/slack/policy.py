@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from breach.core import time as clock
 from breach.core.customers import ART_33_2
 from breach.core.customers import PREFIX as CUSTOMER_PREFIX
+from breach.core.models import ObligationState
 from breach.errors import InputError
 
 if TYPE_CHECKING:
@@ -230,7 +231,7 @@ def fold_customer_windows(obligations: Sequence[Obligation], *, names: bool = Fa
         recipient += ": " + ", ".join(shown[:NAMES_SHOWN]) + (f" and {more:,} more" if more > 0 else "")
     folded = replace(first, rule_id=CUSTOMER_WINDOWS, title="Notify the customers within their contract windows",
                      recipient=recipient, source=f"{ART_33_2} and the data processing agreements",
-                     state=first.state if pending else "met", met_at=None if pending else first.met_at,
+                     state=first.state if pending else ObligationState.MET, met_at=None if pending else first.met_at,
                      remaining=first.remaining if pending else None)
     return [*others, folded]
 
