@@ -28,9 +28,9 @@ from breach.core.notice import drafted_data, html_page, notice_context, with_pha
 from breach.core.organization import four_eyes
 from breach.core.paths import draft_file
 from breach.core.review import NOTICE_FOR, approved_for, draft_states, four_eyes_refusal, same_person, unified_diff
-from breach.core.sent_letters import REGIONAL, letters_sent
+from breach.core.sent_letters import letters_sent
 from breach.core.state import IncidentState
-from breach.core.us_letter import state_law_context
+from breach.core.us_letter import laws_for_kind, state_law_context
 from breach.errors import ApprovalError, ChainError, InputError, NotFoundError
 from breach.services.incidents import get_incident, incident_dict
 from breach.services.obligations import obligations_of
@@ -75,7 +75,7 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
     country = _country(kind, country)
     fields = incident_dict(state.incident)
     rows = session.store.draft_rows(state.incident.id)  # every read before the pure work
-    law = us_law_for(kind)  # the US state law a residents' letter follows, if any
+    law = us_law_for(kind, state)  # the US state laws a residents' letter follows, if any
     context = notice_context(state, fields, found, org=session.org, now=now, authority=chosen, country=country)
     context.update(state_law_context(law, state, now=now))
     _check_public_notice(kind, context, state.incident.id)
@@ -93,8 +93,9 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
                             f"to the recorded {digest[:12]}… (hash mismatch)")
     if not unchanged:  # else nothing changed since the newest version: no new version for legal to review again
         data = drafted_data(context, rendered, kind=kind, lang=lang, version=0, fmt=fmt, sha256=digest, phase=phase)
-        version = _store_version(session, iid, rendered, data={**data, **({"country": country} if country else {})},
-                                 now=now)
+        covers = {"us_states": [s["id"] for s in context["us_law"]["states"]]} if "us_law" in context else {}
+        version = _store_version(session, iid, rendered, now=now,
+                                 data={**data, **({"country": country} if country else {}), **covers})
     path = session.home / iid / "drafts" / f"{kind}.{lang}.v{version}.{fmt}"
     result = {"incident": iid, "kind": kind, "lang": lang, "version": version, "format": fmt, "sha256": digest,
               "path": str(path.absolute()), "path_in_home": str(Path(iid, "drafts", path.name)),
@@ -149,7 +150,7 @@ def _store_version(session: Session, iid: str, rendered: Rendered, *, data: dict
 def _country(kind: str, country: str | None) -> str | None:
     """`--country NL` (or US-CA): the people the draft is for; a us-ca-letter is for Californians."""
     if country is None:
-        return "US-CA" if kind == "us-ca-letter" else None
+        return "US-CA" if kind == "us-ca-letter" else "US" if kind == "us-letter" else None
     code = country.strip().upper()
     if not re.fullmatch(r"[A-Z]{2}(-[A-Z0-9]{1,3})?", code):
         raise InputError(f"--country must be a country code like NL or US-CA, not {country!r}")
@@ -460,7 +461,8 @@ def drafts_section(session: Session, state: IncidentState) -> list[dict[str, Any
                                   letters_sent(state.letters))]
 
 
-def us_law_for(kind: str) -> dict[str, Any] | None:
-    """The US state law (us-state-laws.yaml) whose residents a letter of `kind` is for (us-ca-letter: US-CA)."""
-    code = next((c for c, k in REGIONAL.items() if k == kind), None)
-    return load_us_laws().get(code) if code else None
+def us_law_for(kind: str, state: IncidentState) -> list[dict[str, Any]] | None:
+    """The US state laws (us-state-laws.yaml) whose residents a letter of `kind` is for (us-ca-letter: US-CA;
+    us-letter: the owed states whose notice rules are compatible, breach.core.us_letter)."""
+    answers = state.assessment.answers if state.assessment else None
+    return laws_for_kind(load_us_laws(), kind, state.scope, answers)
