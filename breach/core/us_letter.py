@@ -198,6 +198,13 @@ def state_law_context(law: dict[str, Any] | list[dict[str, Any]] | None, state: 
     return {"us_law": group_facts(list(laws), answers, times, now=now)}
 
 
+def drafted_for(context: Mapping[str, Any]) -> dict[str, list[str]]:
+    """What a US letter's `drafted` event records: `us_states`, the states it was drafted for (the letters
+    run sends it to those states' residents only)."""
+    law = context.get("us_law")
+    return {"us_states": [str(s["id"]) for s in law["states"]]} if law else {}
+
+
 def route(raw: str, covered: Collection[str], refused: Mapping[str, str]) -> tuple[str | None, str]:
     """One subjects-CSV row's jurisdiction cell: (the US state whose letter it gets, or None for the letter
     in the row's language; the reason the row is rejected, or ""). `refused`: reasons by code, "US-*" for

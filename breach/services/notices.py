@@ -30,7 +30,7 @@ from breach.core.paths import draft_file
 from breach.core.review import NOTICE_FOR, approved_for, draft_states, four_eyes_refusal, same_person, unified_diff
 from breach.core.sent_letters import letters_sent
 from breach.core.state import IncidentState
-from breach.core.us_letter import laws_for_kind, state_law_context
+from breach.core.us_letter import drafted_for, laws_for_kind, state_law_context
 from breach.errors import ApprovalError, ChainError, InputError, NotFoundError
 from breach.services.incidents import get_incident, incident_dict
 from breach.services.obligations import obligations_of
@@ -93,9 +93,8 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
                             f"to the recorded {digest[:12]}… (hash mismatch)")
     if not unchanged:  # else nothing changed since the newest version: no new version for legal to review again
         data = drafted_data(context, rendered, kind=kind, lang=lang, version=0, fmt=fmt, sha256=digest, phase=phase)
-        covers = {"us_states": [s["id"] for s in context["us_law"]["states"]]} if "us_law" in context else {}
         version = _store_version(session, iid, rendered, now=now,
-                                 data={**data, **({"country": country} if country else {}), **covers})
+                                 data={**data, **({"country": country} if country else {}), **drafted_for(context)})
     path = session.home / iid / "drafts" / f"{kind}.{lang}.v{version}.{fmt}"
     result = {"incident": iid, "kind": kind, "lang": lang, "version": version, "format": fmt, "sha256": digest,
               "path": str(path.absolute()), "path_in_home": str(Path(iid, "drafts", path.name)),
