@@ -129,10 +129,13 @@ def test_no_offer_where_no_covered_state_requires_one(cli: Cli, tmp_path: Path, 
     assert "identity theft prevention" not in drafted["text"] and drafted["missing"] == []
 
 
-def test_no_shared_letter_when_only_california_is_owed(cli: Cli, tmp_path: Path, laws) -> None:
-    result = cli("draft", ssn_breach(cli, tmp_path, "US-CA=800", "BE=10"), "us-letter")
-    assert result.exit_code == 1 and "us-ca-letter (US-CA)" in result.stderr
-    assert "Traceback" not in result.output
+def test_a_shared_letter_when_only_california_is_owed_is_for_no_one(cli: Cli, tmp_path: Path, laws) -> None:
+    iid = ssn_breach(cli, tmp_path, "US-CA=800", "BE=10")
+    result = cli("draft", iid, "us-letter", "--json")
+    assert result.exit_code == 0 and "this draft is for no one" in result.stderr
+    assert "letters owed: us-ca-letter (US-CA)" in result.stderr
+    text = Path(json.loads(result.stdout)["path"]).read_text(encoding="utf-8")
+    assert "This notice is given under" not in text and "Cal. Civ. Code" not in text
 
 
 PEOPLE = [("ca@example.org", "en", "US-CA"), ("tx@example.org", "en", "us-tx"), ("be@example.org", "fr", "BE"),

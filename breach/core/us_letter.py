@@ -105,20 +105,25 @@ def letter_plan(laws: Mapping[str, Mapping[str, Any]], states: Iterable[str]) ->
 def laws_for_kind(laws: Mapping[str, dict[str, Any]], kind: str, scope: Mapping[str, Any],
                   answers: Mapping[str, Any] | None) -> list[dict[str, Any]] | None:
     """The laws a US letter of `kind` follows (None: not a US letter): a state's own letter its state's law;
-    the shared us-letter the laws of the owed states without a form of their own (InputError when none)."""
+    the shared us-letter the laws of the owed states without a form of their own ([] when none is owed)."""
     own = states_of_kind(kind)
     if own is not None:
         return [laws[own]] if own in laws else None
     if kind != SHARED_KIND:
         return None
     assessment = {"answers": dict(answers)} if answers is not None else None
-    owed = owed_states(laws, scope, assessment)
-    plan = letter_plan(laws, owed)
-    if not plan.get(SHARED_KIND):
-        others = ", ".join(f"{k} ({', '.join(v)})" for k, v in plan.items()) or "none"
-        raise InputError(f"no US state whose notice rules a shared us-letter follows is owed a letter: the scope "
-                         f"must count its residents and its law cover the assessed data (letters owed: {others})")
-    return [laws[code] for code in plan[SHARED_KIND]]
+    return [laws[code] for code in letter_plan(laws, owed_states(laws, scope, assessment)).get(SHARED_KIND, [])]
+
+
+def nobody_warning(laws: Mapping[str, Mapping[str, Any]], scope: Mapping[str, Any],
+                   answers: Mapping[str, Any] | None) -> str:
+    """Why a shared us-letter drafted now is for no one (the letters run sends it to no state's residents)."""
+    assessment = {"answers": dict(answers)} if answers is not None else None
+    plan = letter_plan(laws, owed_states(laws, scope, assessment))
+    owed = ", ".join(f"{k} ({', '.join(v)})" for k, v in plan.items()) or "none"
+    return (f"Warning: no US state whose notice rules a shared us-letter follows is owed a letter (the scope must "
+            f"count its residents and its law cover the assessed data; letters owed: {owed}): this draft is for "
+            "no one, and breach letters sends it to no state's residents")
 
 
 def group_facts(laws: list[Mapping[str, Any]], answers: Mapping[str, Any], times: Mapping[str, datetime | None], *,

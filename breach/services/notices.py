@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from breach.core.paths import draft_file
 from breach.core.review import NOTICE_FOR, approved_for, draft_states, four_eyes_refusal, same_person, unified_diff
 from breach.core.sent_letters import letters_sent
 from breach.core.state import IncidentState
-from breach.core.us_letter import drafted_for, laws_for_kind, state_law_context
+from breach.core.us_letter import drafted_for, laws_for_kind, nobody_warning, state_law_context
 from breach.errors import ApprovalError, ChainError, InputError, NotFoundError
 from breach.services.incidents import get_incident, incident_dict
 from breach.services.obligations import obligations_of
@@ -75,7 +76,7 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
     country = _country(kind, country)
     fields = incident_dict(state.incident)
     rows = session.store.draft_rows(state.incident.id)  # every read before the pure work
-    law = us_law_for(kind, state)  # the US state laws a residents' letter follows, if any
+    law = us_law_for(kind, state, warn=session.warn)  # the US state laws a residents' letter follows
     context = notice_context(state, fields, found, org=session.org, now=now, authority=chosen, country=country)
     context.update(state_law_context(law, state, now=now))
     _check_public_notice(kind, context, state.incident.id)
@@ -460,8 +461,13 @@ def drafts_section(session: Session, state: IncidentState) -> list[dict[str, Any
                                   letters_sent(state.letters))]
 
 
-def us_law_for(kind: str, state: IncidentState) -> list[dict[str, Any]] | None:
+def us_law_for(kind: str, state: IncidentState, warn: Callable[[str], None] | None = None,
+               ) -> list[dict[str, Any]] | None:
     """The US state laws (us-state-laws.yaml) whose residents a letter of `kind` is for (us-ca-letter: US-CA;
     us-letter: the owed states whose notice rules are compatible, breach.core.us_letter)."""
     answers = state.assessment.answers if state.assessment else None
-    return laws_for_kind(load_us_laws(), kind, state.scope, answers)
+    laws = load_us_laws()
+    found = laws_for_kind(laws, kind, state.scope, answers)
+    if found == [] and warn is not None:
+        warn(nobody_warning(laws, state.scope, answers))
+    return found
