@@ -44,6 +44,7 @@ from breach.adapters.subjects_csv import (
     read_rows,
 )
 from breach.core.textsafe import csv_cell
+from breach.core.us_letter import route
 from breach.errors import ApprovalError, InputError
 
 __all__ = ["REQUIRED_COLUMNS", "ApprovedLetter", "LetterSummary", "count_rows", "email_problem", "split_letter",
@@ -406,6 +407,7 @@ def write_letters(
     checkpoint_every: int = CHECKPOINT_EVERY,
     by_jurisdiction: dict[str, ApprovedLetter] | None = None,
     multiline: bool = False,
+    refused: dict[str, str] | None = None,
 ) -> LetterSummary:
     """Write one letter per good CSV row into `out_dir`; bad rows go to rejected.csv.
 
@@ -413,7 +415,9 @@ def write_letters(
     `now` is the Date of every letter (default: the clock); a resumed run keeps the
     first run's Date and Message-IDs. `progress` gets the number of rows handled so
     far, every 256 rows and at the end. `by_jurisdiction` ({"US-CA": letter}): rows whose
-    `jurisdiction` column names one get that letter instead (Cal. Civ. Code 1798.82(d)).
+    `jurisdiction` column names one get that letter instead (Cal. Civ. Code 1798.82(d)); `refused`
+    ({code: reason}, "US-*" any other US state): rows of those jurisdictions are rejected with the reason
+    (breach.core.us_letter.route; an unknown jurisdiction is rejected too).
     """
     started = time.perf_counter()
     if not letters:
@@ -468,6 +472,8 @@ def write_letters(
     }
     if multiline:
         settings["multiline"] = True
+    if refused:
+        settings["refused"] = refused
     fingerprint = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
     csv_id = file_identity(subjects_csv)  # the whole file: a resume must read the very same people
 
@@ -554,6 +560,7 @@ def write_letters(
             fmt=fmt,
             columns=columns,
             regional=regional,
+            refused=refused or {},
             envelope=f"From {sender} {time.asctime(date.utctimetuple())}\n".encode(),
             resume=resume,
             progress=progress,
@@ -616,6 +623,7 @@ def _fill(
     fmt: str,
     columns: Columns,
     regional: dict[str, _Compiled],
+    refused: dict[str, str],
     envelope: bytes,
     resume: bool,
     progress: Callable[[int], None] | None,
@@ -722,8 +730,9 @@ def _fill(
                 if len(lang_cache) < 1024:
                     lang_cache[raw_lang] = cached
             tpl, reason = cached
-            if tpl is not None and regional and columns.jurisdiction is not None:
-                tpl = regional.get(row[columns.jurisdiction].strip().upper(), tpl)
+            if tpl is not None and (regional or refused) and columns.jurisdiction is not None:
+                where, reason = route(row[columns.jurisdiction], regional, refused)
+                tpl = regional[where] if where else tpl
         if tpl is not None and not reason:
             raw_data = row[i_data] if i_data is not None else ""
             data_key = (tpl.lang, raw_data)

@@ -38,7 +38,7 @@ LangOption = Annotated[str, typer.Option("--lang", help="en, fr, nl or de.")]
 @command(cli)
 def draft(
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id.")],
-    kind: Annotated[str, typer.Argument(help="sa-notification, subject-letter, us-ca-letter (English), "
+    kind: Annotated[str, typer.Argument(help="sa-notification, subject-letter, us-ca-letter, us-letter (English), "
                                         "public-notice, controller-notice, followup or register-entry.")],
     lang: Annotated[str | None, typer.Option(
         "--lang", help="en, fr, nl or de (default en; with --authority, one it accepts).")] = None,

@@ -36,9 +36,10 @@ KINDS = (
     "followup",  # Art. 33(4): information in phases
     "register-entry",  # Art. 33(5): documentation of every breach
     "us-ca-letter",  # Cal. Civ. Code 1798.82(d) form, with the Art. 34(2) content: California residents
+    "us-letter",  # the residents of the US states with compatible notice rules (breach.core.us_letter)
 )
 #: Kinds written in some languages only (the statute prescribes English headings).
-KIND_LANGS: dict[str, tuple[str, ...]] = {"us-ca-letter": ("en",)}
+KIND_LANGS: dict[str, tuple[str, ...]] = {"us-ca-letter": ("en",), "us-letter": ("en",)}
 LANGS = ("en", "fr", "nl", "de")
 FORMATS = ("md", "html", "txt")
 #: The top-level context keys a template may read (see templates/README.md).
@@ -141,6 +142,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
         _A + "advice_to_subjects",
     ),
 }
+REQUIRED["us-letter"] = REQUIRED["us-ca-letter"]  # the same Art. 34(2) content, without California's form
 REQUIRED["sa-notification"] += ("notice.previous_reference",)
 
 #: Fields required only when another context value is truthy.

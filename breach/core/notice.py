@@ -23,7 +23,7 @@ from breach.core.regimes import Obligation
 from breach.core.review import draft_states
 from breach.core.sent_letters import letters_sent
 from breach.core.state import IncidentState
-from breach.core.us_letter import state_law_context
+from breach.core.us_letter import drafted_for, state_law_context
 from breach.core.wording import AWAITING_ASSESSMENT
 from breach.errors import ApprovalError, InputError
 
@@ -233,7 +233,7 @@ class DraftSources:
     incident: Mapping[str, Any]
     found: Sequence[Obligation]
     stored: Sequence[Mapping[str, Any]]
-    law: Mapping[str, Any] | None
+    law: Sequence[Mapping[str, Any]] | None
     org: dict[str, Any]
     labels: Mapping[str, Any]
     templates: TemplateSet
@@ -288,7 +288,7 @@ def compose_draft(sources: DraftSources, asked: DraftAsked, *, now: datetime) ->
     iid = state.incident.id
     context = notice_context(state, sources.incident, sources.found, org=sources.org, now=now,
                              authority=asked.authority, country=asked.country)
-    context.update(state_law_context(dict(sources.law) if sources.law else None, state, now=now))
+    context.update(state_law_context([dict(x) for x in sources.law] if sources.law else None, state, now=now))
     check_public_notice(asked.kind, context, iid)
     phase = with_phase(context, asked.kind, asked.phase, labels=sources.labels)
     rendered = render(asked.kind, asked.lang, asked.fmt, context, templates=sources.templates)
@@ -306,6 +306,7 @@ def compose_draft(sources: DraftSources, asked: DraftAsked, *, now: datetime) ->
     if not unchanged:  # else nothing changed since the newest version: no new version for legal to review again
         event = drafted_data(context, rendered, kind=kind, lang=lang, version=0, fmt=fmt, sha256=digest, phase=phase)
         event.update({"country": asked.country} if asked.country else {})
+        event.update(drafted_for(context))  # a US letter: the states it was drafted for
     approved = unchanged and asked.html and _approved(sources, kind, lang, version)
     page = None
     if asked.html:  # a rendition of the stored text, never a new version; without the DRAFT marker once approved

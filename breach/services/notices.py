@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
@@ -38,8 +38,9 @@ from breach.core.review import (
     same_person,
     unified_diff,
 )
-from breach.core.sent_letters import REGIONAL, letters_sent
+from breach.core.sent_letters import letters_sent
 from breach.core.state import IncidentState
+from breach.core.us_letter import laws_for_kind, nobody_warning
 from breach.errors import ApprovalError, ChainError, InputError, NotFoundError
 from breach.services.incidents import get_incident, incident_dict
 from breach.services.obligations import obligations_of
@@ -84,7 +85,8 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
     dirs = tuple(search_path("templates", session.resource_home()))
     sources = DraftSources(  # every read before the pure work; the facts built once, each rule evaluated once
         state=state, incident=incident_dict(state.incident), found=obligations_of(session, state, now=now),
-        stored=session.store.draft_rows(state.incident.id), law=_us_law_for(asked.kind), org=session.org,
+        stored=session.store.draft_rows(state.incident.id), law=_us_law_for(asked.kind, state, warn=session.warn),
+        org=session.org,
         labels=catalogue("en")["fields"], templates=templates(dirs), shipped=templates(),
         home=str(session.home.absolute()))
     new = compose_draft(sources, asked, now=now)
@@ -129,7 +131,7 @@ def _addressee(session: Session, kind: str, authority: str | None, lang: str | N
 def _country(kind: str, country: str | None) -> str | None:
     """`--country NL` (or US-CA): the people the draft is for; a us-ca-letter is for Californians."""
     if country is None:
-        return "US-CA" if kind == "us-ca-letter" else None
+        return "US-CA" if kind == "us-ca-letter" else "US" if kind == "us-letter" else None
     code = country.strip().upper()
     if not re.fullmatch(r"[A-Z]{2}(-[A-Z0-9]{1,3})?", code):
         raise InputError(f"--country must be a country code like NL or US-CA, not {country!r}")
@@ -501,7 +503,13 @@ def drafts_section(session: Session, state: IncidentState) -> list[DraftSummary]
                                   letters_sent(state.letters))]
 
 
-def _us_law_for(kind: str) -> dict[str, Any] | None:
-    """The US state law (us-state-laws.yaml) whose residents a letter of `kind` is for (us-ca-letter: US-CA)."""
-    code = next((c for c, k in REGIONAL.items() if k == kind), None)
-    return load_us_laws().get(code) if code else None
+def _us_law_for(kind: str, state: IncidentState, warn: Callable[[str], None] | None = None,
+                ) -> list[dict[str, Any]] | None:
+    """The US state laws (us-state-laws.yaml) whose residents a letter of `kind` is for (us-ca-letter: US-CA;
+    us-letter: the owed states whose notice rules are compatible, breach.core.us_letter)."""
+    answers = state.assessment.answers if state.assessment else None
+    laws = load_us_laws()
+    found = laws_for_kind(laws, kind, state.scope, answers)
+    if found == [] and warn is not None:
+        warn(nobody_warning(laws, state.scope, answers))
+    return found
