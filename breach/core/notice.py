@@ -23,7 +23,7 @@ from breach.core.regimes import Obligation
 from breach.core.review import draft_states
 from breach.core.sent_letters import letters_sent
 from breach.core.state import IncidentState
-from breach.core.us_letter import drafted_for, state_law_context
+from breach.core.us_letter import drafted_for, laws_for_kind, nobody_warning, state_law_context
 from breach.core.wording import AWAITING_ASSESSMENT
 from breach.errors import ApprovalError, InputError
 
@@ -226,14 +226,14 @@ class DraftAsked:
 @dataclass(frozen=True)
 class DraftSources:
     """Everything a new version is made from, all read before the pure work: the incident's fold, its fields
-    and obligations (evaluated once), the versions stored, the US state law a letter follows (if any), the
-    profile, the field labels, the templates, and the shipped catalogue the DRAFT marker comes from."""
+    and obligations (evaluated once), the versions stored, the US state laws (loaded for a US letter only),
+    the profile, the field labels, the templates, and the shipped catalogue the DRAFT marker comes from."""
 
     state: IncidentState
     incident: Mapping[str, Any]
     found: Sequence[Obligation]
     stored: Sequence[Mapping[str, Any]]
-    law: Sequence[Mapping[str, Any]] | None
+    us_laws: Mapping[str, dict[str, Any]]  # us-state-laws.yaml by state id; empty unless a US letter is drafted
     org: dict[str, Any]
     labels: Mapping[str, Any]
     templates: TemplateSet
@@ -259,6 +259,7 @@ class NewDraft:
     html: str | None
     approved: bool
     home: str
+    warnings: tuple[str, ...] = ()  # for the person drafting (a shared US letter that goes to no one)
 
 
 class DraftResult(TypedDict):
@@ -288,7 +289,9 @@ def compose_draft(sources: DraftSources, asked: DraftAsked, *, now: datetime) ->
     iid = state.incident.id
     context = notice_context(state, sources.incident, sources.found, org=sources.org, now=now,
                              authority=asked.authority, country=asked.country)
-    context.update(state_law_context([dict(x) for x in sources.law] if sources.law else None, state, now=now))
+    answers = state.assessment.answers if state.assessment else None
+    law = laws_for_kind(sources.us_laws, asked.kind, state.scope, answers) if sources.us_laws else None
+    context.update(state_law_context(law, state, now=now))
     check_public_notice(asked.kind, context, iid)
     phase = with_phase(context, asked.kind, asked.phase, labels=sources.labels)
     rendered = render(asked.kind, asked.lang, asked.fmt, context, templates=sources.templates)
@@ -312,9 +315,10 @@ def compose_draft(sources: DraftSources, asked: DraftAsked, *, now: datetime) ->
     if asked.html:  # a rendition of the stored text, never a new version; without the DRAFT marker once approved
         page = html_page(rendered.text, lang, approved=approved, fallback_title=kind,
                          marker=draft_marker(sources.shipped.catalogue(lang)))
+    warnings = (nobody_warning(sources.us_laws, state.scope, answers),) if law == [] else ()
     return NewDraft(incident_id=iid, asked=asked, rendered=rendered, sha256=digest, phase=phase,
                     country=context["country"], unchanged=unchanged, version=version, event=event, html=page,
-                    approved=approved, home=sources.home)
+                    approved=approved, home=sources.home, warnings=warnings)
 
 
 def _approved(sources: DraftSources, kind: str, lang: str, version: int) -> bool:

@@ -72,6 +72,11 @@ def kind_for(law: Mapping[str, Any]) -> str:
     return f"us-{str(law['id']).split('-')[1].lower()}-letter"
 
 
+def is_us_letter(kind: str) -> bool:
+    """A letter to US residents: a state's own (us-ca-letter) or the shared one (us-letter)."""
+    return kind == "us-letter" or states_of_kind(kind) is not None
+
+
 def states_of_kind(kind: str) -> str | None:
     """us-ca-letter -> US-CA (a state's own letter); us-letter and other kinds -> None."""
     match = _OWN_KIND.match(kind)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
@@ -40,7 +40,7 @@ from breach.core.review import (
 )
 from breach.core.sent_letters import letters_sent
 from breach.core.state import IncidentState
-from breach.core.us_letter import laws_for_kind, nobody_warning
+from breach.core.us_letter import is_us_letter
 from breach.errors import ApprovalError, ChainError, InputError, NotFoundError
 from breach.services.incidents import get_incident, incident_dict
 from breach.services.obligations import obligations_of
@@ -85,11 +85,13 @@ def create_draft(session: Session, incident_id: str, kind: str, *, lang: str | N
     dirs = tuple(search_path("templates", session.resource_home()))
     sources = DraftSources(  # every read before the pure work; the facts built once, each rule evaluated once
         state=state, incident=incident_dict(state.incident), found=obligations_of(session, state, now=now),
-        stored=session.store.draft_rows(state.incident.id), law=_us_law_for(asked.kind, state, warn=session.warn),
-        org=session.org,
+        stored=session.store.draft_rows(state.incident.id), org=session.org,
+        us_laws=load_us_laws() if is_us_letter(asked.kind) else {},
         labels=catalogue("en")["fields"], templates=templates(dirs), shipped=templates(),
         home=str(session.home.absolute()))
     new = compose_draft(sources, asked, now=now)
+    for warning in new.warnings:
+        session.warn(warning)
     version = write_draft(session.store, session.home, new, author=session.author, now=now)
     return draft_result(new, version)
 
@@ -501,15 +503,3 @@ def drafts_section(session: Session, state: IncidentState) -> list[DraftSummary]
     return [DraftSummary(kind=r["kind"], lang=r["lang"], version=r["version"], state=r["state"], sha256=r["sha256"])
             for r in draft_states(_draft_rows(session, state.incident.id), state.reviews, state.notifications,
                                   letters_sent(state.letters))]
-
-
-def _us_law_for(kind: str, state: IncidentState, warn: Callable[[str], None] | None = None,
-                ) -> list[dict[str, Any]] | None:
-    """The US state laws (us-state-laws.yaml) whose residents a letter of `kind` is for (us-ca-letter: US-CA;
-    us-letter: the owed states whose notice rules are compatible, breach.core.us_letter)."""
-    answers = state.assessment.answers if state.assessment else None
-    laws = load_us_laws()
-    found = laws_for_kind(laws, kind, state.scope, answers)
-    if found == [] and warn is not None:
-        warn(nobody_warning(laws, state.scope, answers))
-    return found
