@@ -99,7 +99,7 @@ def test_the_core_makes_the_version_without_writing_and_create_draft_stores_that
         asked = DraftAsked(kind="sa-notification", lang="fr", fmt="md")
         sources = DraftSources(state=state, incident=incident_dict(state.incident),
                                found=obligations_of(s, state, now=NOW), stored=s.store.draft_rows(assessed),
-                               law=None, org=s.org, labels=catalogue("en")["fields"], templates=templates(),
+                               us_laws={}, org=s.org, labels=catalogue("en")["fields"], templates=templates(),
                                shipped=templates(), home=str(s.home.absolute()))
         new = compose_draft(sources, asked, now=NOW)
         assert s.store.draft_rows(assessed) == [] and not (cli.home / assessed / "drafts").exists()
