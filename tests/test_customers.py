@@ -27,6 +27,14 @@ def write_list(path: Path, n: int) -> Path:
     return path
 
 
+def approve_notices(cli, iid: str, langs=LANGS) -> None:
+    """The controller notice drafted and approved in each language (the customers' words, GDPR Art. 33(2))."""
+    for lang in langs:
+        version = cli.json("draft", iid, "controller-notice", "--lang", lang)["version"]
+        cli.json("review", "approve", iid, "controller-notice", "--lang", lang, "--version", str(version),
+                 "--as", "Legal", "--allow-missing")
+
+
 def test_a_5000_customer_list_loads(tmp_path: Path) -> None:
     customers = read_customers(write_list(tmp_path / "customers.csv", 5000))
     assert len(customers) == 5000
@@ -87,6 +95,7 @@ def test_notify_writes_one_message_per_customer_and_resumes_byte_identical(cli, 
     write_list(home / "customers.csv", 1200)
     iid = cli.open("Platform", "--aware-at", "2026-11-28 09:00")
     cli.json("scope", iid, "--customers", "all")
+    approve_notices(cli, iid)
     full = tmp_path / "full"
     assert cli.json("customers", "notify", iid, "--out", str(full))["by_lang"] == dict.fromkeys(LANGS, 300)
     assert len(list(full.glob("*.eml"))) == 1200
@@ -123,6 +132,7 @@ def test_recording_the_run_marks_each_met_at_its_time_and_flags_late(cli, home: 
     write_list(home / "customers.csv", 30)
     iid = cli.open("Platform", "--aware-at", "2026-11-28 09:00")
     cli.json("scope", iid, "--customers", "all")
+    approve_notices(cli, iid)
     run = tmp_path / "run"
     cli.json("customers", "notify", iid, "--out", str(run))
     entries = [json.loads(line) for line in (run / "manifest.jsonl").read_text().splitlines()]
@@ -157,6 +167,7 @@ def test_notify_as_mbox_resumes_byte_identical_and_is_recorded(cli, home: Path, 
     write_list(home / "customers.csv", 1200)
     iid = cli.open("Platform", "--aware-at", "2026-11-28 09:00")
     cli.json("scope", iid, "--customers", "all")
+    approve_notices(cli, iid)
     when = AWARE + timedelta(hours=1)
     full, killed = tmp_path / "full", tmp_path / "killed"
     for folder, stop in ((full, None), (killed, 500)):
