@@ -562,4 +562,5 @@ def test_templates__one_per_kind_and_language_and_nothing_else() -> None:
     expected = {f"{kind}/{lang}.md.j2" for kind, lang in PAIRS} | {"_base.j2", "_macros.j2"}
     expected |= {f"report/{name}.html.j2" for name in ("_page", "report", "incidents", "draft", "message")}
     expected |= {f"slack/{name}.j2" for name in ("status", "reminder", "witness", "actions")}
+    expected |= {f"controller-notice/customer-facts.{lang}.md.j2" for lang in LANGS}  # issue 25: each customer's facts
     assert shipped == expected

@@ -75,6 +75,20 @@ def eml(*, sender: str, to: list[str], subject: str, plain: str, html: str, date
     return out.getvalue()
 
 
+def read_run(out_dir: Path) -> dict | None:
+    """The fixed facts of the run already in `out_dir` (its run.json), if there is one."""
+    import json
+
+    run_file = out_dir / RUN_FILE
+    if not run_file.is_file():
+        return None
+    try:
+        kept = json.loads(run_file.read_text(encoding="utf-8"))
+    except ValueError:
+        raise InputError(f"{run_file} is not JSON: write the run to another folder") from None
+    return kept if isinstance(kept, dict) else None
+
+
 def start_run(out_dir: Path, identity: dict) -> tuple[dict, set[str]]:
     """The run's fixed facts (a resume keeps those of the first start) and the customers already written."""
     import json

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -248,7 +249,7 @@ def notified(
 
     if obligation.startswith("contract-notice:"):
         _notified_customers(incident_id, obligation, at=at, reference=reference, from_run=from_run, home=home,
-                            by=by, json_=json_)
+                            by=by, json_=json_, correction=reason if correction else None)
         return
     with session(home, by=by) as s:
         result = record_notification(s, incident_id, obligation, at=at, now=now(), reference=reference,
@@ -270,31 +271,53 @@ def notified(
 
 
 def _notified_customers(incident_id: str, obligation: str, *, at: str | None, reference: str | None,
-                        from_run: Path | None, home: Path | None, by: str | None, json_: bool) -> None:
+                        from_run: Path | None, home: Path | None, by: str | None, json_: bool,
+                        correction: str | None = None) -> None:
     from breach.errors import InputError
     from breach.services.customers import record_one, record_run
 
     if from_run is None and obligation == "contract-notice:*":
         raise InputError("contract-notice:* needs --from-run DIR (a `breach customers notify` run)")
+    if correction is not None and from_run is not None:
+        raise InputError("--correction fixes one customer's record: give its obligation, contract-notice:ID")
     if from_run is not None and obligation != "contract-notice:*":
         raise InputError("--from-run records a whole run: give the obligation as 'contract-notice:*'")
     with session(home, by=by) as s:
         if from_run is not None:
             run = record_run(s, incident_id, from_run, now=now())
         else:
-            one = record_one(s, incident_id, obligation, at=at, now=now(), reference=reference)
+            one = record_one(s, incident_id, obligation, at=at, now=now(), reference=reference,
+                             correction=correction)
     if from_run is not None:
         if json_:
             emit_json(run)
             return
+        already = f"; {run.get('already', 0):,} already recorded from this run" if run.get("already") else ""
         typer.echo(f"{run['incident']}: {run['recorded']:,} customer notices recorded, {run['late']:,} "
-                   "LATE (after the contract's window).")
+                   f"LATE (after the contract's window){already}.")
+        _say_conflicts(run)
         return
     if json_:
         emit_json(one)
         return
     state = "LATE (after the contract's window)" if one["late"] else "in time"
-    typer.echo(f"{one['incident']}: {obligation} notified at {one['at']}, {state}.")
+    fixed = " (corrected; the first record stays in the timeline)" if one.get("corrects") else ""
+    typer.echo(f"{one['incident']}: {obligation} notified at {one['at']}, {state}{fixed}.")
+
+
+def _say_conflicts(run: Mapping[str, Any]) -> None:
+    conflicts = run.get("conflicts") or []
+    if not conflicts:
+        return
+    typer.echo(f"{len(conflicts):,} customer(s) already recorded otherwise, left as recorded (a record is fixed "
+               "with --correction, never rewritten):", err=True)
+    for c in conflicts[:20]:
+        typer.echo(f"  CONFLICT {c['obligation']}: {c['why']}: recorded {c['recorded_at']}, this run says "
+                   f"{c['run_at']}", err=True)
+    if len(conflicts) > 20:
+        typer.echo(f"  ... and {len(conflicts) - 20:,} more (--json lists each)", err=True)
+    typer.echo(f"Fix one: breach notified {run['incident']} contract-notice:ID --correction --at TIME --reason TEXT",
+               err=True)
 
 
 @command(cli)

@@ -53,15 +53,23 @@ def notify(
     out: Annotated[Path, typer.Option("--out", help="Folder for the messages (one .eml per customer).")],
     fmt: Annotated[str, typer.Option("--format", help="eml: one file per customer; mbox: all in "
                                      "customers.mbox, for a mailer that takes an mbox.")] = "eml",
+    without_approval: Annotated[bool, typer.Option(
+        "--without-approval", help="Emergency: a language with no approved controller notice gets its newest "
+        "draft (flagged in run.json, each manifest entry and the recorded notices).")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why, with --without-approval.")] = None,
     home: HomeOption = None,
     by: ByOption = None,
     json_: JsonOption = False,
 ) -> None:
     """Write one e-mail per affected customer, in its language, with its workspaces and end users.
 
-    Multipart (text and html); --format mbox puts them all in one customers.mbox. Run it again to
-    resume after an interruption: the messages already written are kept and the rest are written
-    byte for byte as an uninterrupted run would.
+    The words are legal's: the newest approved controller-notice draft of each customer's language
+    (breach draft ID controller-notice --lang fr; breach review approve ...), unchanged since its
+    approval, with the customer's own facts (templates/controller-notice/customer-facts.LANG.md.j2,
+    GDPR Art. 33(2)). A language without an approved version refuses the run before anything is
+    written, naming it. Multipart (text and html); --format mbox puts them all in one customers.mbox.
+    Run it again to resume after an interruption: the messages already written are kept and the rest
+    are written byte for byte as an uninterrupted run would (refused if the approved notice changed).
     Then record the run: breach notified ID 'contract-notice:*' --from-run DIR.
 
     Example: breach customers notify BR-2026-0001 --out notices/customers
@@ -69,11 +77,15 @@ def notify(
     from breach.services.customers import notify as write_notices
 
     with session(home, by=by) as s:
-        result = write_notices(s, incident_id, out, now=now(), fmt=fmt)
+        result = write_notices(s, incident_id, out, now=now(), fmt=fmt, without_approval=without_approval,
+                               reason=reason)
     if json_:
         emit_json(result)
         return
     langs = ", ".join(f"{k} {v:,}" for k, v in sorted(result["by_lang"].items()))
     resumed = f" (resumed: {result['skipped']:,} already written)" if result["resumed"] else ""
     say(f"{result['written']:,} customer notices written to {out}{resumed}" + (f" ({langs})" if langs else "") + ".")
+    drafts = ", ".join(f"{lang} v{d['version']}" + ("" if d["approved"] else " NOT APPROVED")
+                       for lang, d in result["drafts"].items())
+    say(f"From the controller notice (controller-notice): {drafts}.")
     say(f"Next: breach notified {result['incident']} 'contract-notice:*' --from-run {out}")

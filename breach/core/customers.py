@@ -256,52 +256,37 @@ def summary_line(s: dict[str, Any], *, now: datetime) -> str:
 
 
 # --- the notice to each customer ----------------------------------------------------------
-
-#: The processor's notice to a controller (GDPR Art. 33(2)), per language; `en` for any other.
-WORDS: dict[str, dict[str, str]] = {
-    "en": {"subject": "Personal data breach notice ({incident}): your workspaces on our platform",
-           "body": "Dear {name},\n\nAs your processor we notify you, under GDPR Art. 33(2) and our data processing "
-                   "agreement, of a personal data breach affecting your data on our platform ({incident}: {title}).\n\n"
-                   "## What is affected\n\n- Your workspaces: {workspaces}\n- Your end users affected: {users}\n"
-                   "- We became aware on {aware}\n\n## Your contact at the processor\n\n{contact}\n\n"
-                   "As the controller you decide on notifying your supervisory authority (GDPR Art. 33(1)) and the "
-                   "people concerned (Art. 34). We will send more information as it becomes available (Art. 33(4))."},
-    "fr": {"subject": "Notification d'une violation de données ({incident}) : vos espaces sur notre plateforme",
-           "body": "Madame, Monsieur ({name}),\n\nEn tant que sous-traitant, nous vous notifions, conformément à "
-                   "l'article 33(2) du RGPD et à notre accord de traitement, une violation de données à caractère "
-                   "personnel concernant vos données sur notre plateforme ({incident} : {title}).\n\n"
-                   "## Ce qui est concerné\n\n- Vos espaces : {workspaces}\n- Vos utilisateurs concernés : {users}\n"
-                   "- Nous en avons eu connaissance le {aware}\n\n"
-                   "## Votre contact chez le sous-traitant\n\n{contact}\n\n"
-                   "En tant que responsable du traitement, vous décidez de la notification à votre autorité de "
-                   "contrôle (art. 33(1)) et aux personnes concernées (art. 34). Nous vous transmettrons d'autres "
-                   "informations dès qu'elles seront disponibles (art. 33(4))."},
-    "nl": {"subject": "Melding van een datalek ({incident}): uw werkruimten op ons platform",
-           "body": "Geachte {name},\n\nAls uw verwerker melden wij u, op grond van art. 33(2) AVG en onze "
-                   "verwerkersovereenkomst, een inbreuk in verband met persoonsgegevens die uw gegevens op ons "
-                   "platform treft ({incident}: {title}).\n\n## Wat is getroffen\n\n- Uw werkruimten: {workspaces}\n"
-                   "- Getroffen eindgebruikers: {users}\n- Wij kregen er kennis van op {aware}\n\n"
-                   "## Uw contactpersoon bij de verwerker\n\n{contact}\n\nAls verwerkingsverantwoordelijke beslist u "
-                   "over de melding aan uw toezichthoudende autoriteit (art. 33(1)) en aan de betrokkenen (art. 34). "
-                   "Wij sturen meer informatie zodra die beschikbaar is (art. 33(4))."},
-    "de": {"subject": "Meldung einer Datenschutzverletzung ({incident}): Ihre Arbeitsbereiche auf unserer Plattform",
-           "body": "Sehr geehrte Damen und Herren ({name}),\n\nals Ihr Auftragsverarbeiter melden wir Ihnen gemäß "
-                   "Art. 33 Abs. 2 DSGVO und unserem Auftragsverarbeitungsvertrag eine Verletzung des Schutzes "
-                   "personenbezogener Daten, die Ihre Daten auf unserer Plattform betrifft ({incident}: {title}).\n\n"
-                   "## Was betroffen ist\n\n- Ihre Arbeitsbereiche: {workspaces}\n- Betroffene Endnutzer: {users}\n"
-                   "- Kenntnis erlangt am {aware}\n\n## Ihr Ansprechpartner beim Auftragsverarbeiter\n\n{contact}\n\n"
-                   "Als Verantwortlicher entscheiden Sie über die Meldung an Ihre Aufsichtsbehörde (Art. 33 Abs. 1) "
-                   "und an die betroffenen Personen (Art. 34). Weitere Informationen folgen, sobald sie vorliegen "
-                   "(Art. 33 Abs. 4)."},
-}
-UNKNOWN_USERS = {"en": "not yet known", "fr": "pas encore connu", "nl": "nog niet bekend", "de": "noch nicht bekannt"}
+#
+# The words are legal's: the approved `controller-notice` of the customer's language (GDPR Art. 33(2)),
+# with the customer's own facts (templates/controller-notice/customer-facts.<lang>.md.j2) put in before
+# the notice's first section. Nothing here is wording.
 
 
-def notice_text(c: Customer, *, incident: str, title: str, aware: str, contact: str) -> tuple[str, str, str]:
-    """(language used, subject, Markdown body) of the notice to one customer, with its own facts."""
-    lang = c.lang if c.lang in WORDS else "en"
-    words = WORDS[lang]
-    users = f"{c.end_users:,}" if c.end_users is not None else UNKNOWN_USERS[lang]
-    facts = {"name": c.name, "incident": incident, "title": title, "aware": aware, "contact": contact,
-             "workspaces": ", ".join(c.workspaces) or "-", "users": users}
-    return lang, words["subject"].format(**facts), words["body"].format(**facts)
+def notice_lang(c: Customer, langs: Iterable[str]) -> str:
+    """The language a customer is told in: its own when a controller notice is written in it, else English."""
+    return c.lang if c.lang in set(langs) else "en"
+
+
+def facts_of(c: Customer, *, contact: str) -> dict[str, Any]:
+    """What the customer-facts section is rendered from: the customer's own facts and its contact."""
+    return {"name": c.name, "id": c.id, "workspaces": ", ".join(c.workspaces) or "-",
+            "users": f"{c.end_users:,}" if c.end_users is not None else "", "window_hours": c.window_hours,
+            "window_from": c.window_from, "contact": contact}
+
+
+def split_notice(text: str) -> tuple[str, str]:
+    """An approved notice (Markdown, DRAFT marker removed) as (subject, body): line 1 is `# <subject>`."""
+    head, _, body = text.partition("\n")
+    if not head.startswith("# ") or not head[2:].strip():
+        raise ValueError("the approved notice must start with '# <subject line>' (draft it as Markdown)")
+    return head[2:].strip(), body.lstrip("\n")
+
+
+def with_facts(body: str, facts: str) -> str:
+    """The approved body with the customer's facts section before its first `## ` section (else at the end)."""
+    lines = body.split("\n")
+    at = next((i for i, line in enumerate(lines) if line.startswith("## ")), len(lines))
+    before = "\n".join(lines[:at]).rstrip("\n")
+    after = "\n".join(lines[at:])
+    section = facts.strip("\n")
+    return (before + "\n\n" if before else "") + section + ("\n\n" + after if after.strip() else "\n")

@@ -21,7 +21,7 @@ from breach.core import customer_sample
 from breach.core import customers as cust
 from breach.core import time as clock
 from breach.errors import InputError
-from breach.services.customers import clocks_of, notify, record_affected, record_notices
+from breach.services.customers import clocks_of, notify, record_affected, record_run
 from breach.services.register import format_register, register_rows
 from breach.services.report import write_report
 from breach.services.session import Session
@@ -104,20 +104,14 @@ def notify_customers(session: Session, incident_id: str, out: str, *, limit: int
 
 def record_customer_run(session: Session, incident_id: str, out: str, *, now: datetime, say: Say) -> None:
     """`breach notified ID 'contract-notice:*' --from-run DIR`: each message at its own time (its sent
-    time, else the time it was written); those recorded by an earlier step of the same run are kept."""
+    time, else the time it was written); those recorded by an earlier step of the same run are counted."""
     run_dir = session.home / out
-    met = {k.obligation for k in clocks_of(session.state(incident_id)) if k.state != "pending"}
-    notices = []
-    for e in files.read_manifest(run_dir):
-        if e["obligation"] in met:
-            continue
-        at = clock.decode(e.get("sent_at") or e.get("written_at"), None)
-        if at is None:
-            raise InputError(f"{run_dir}: the entry for {e.get('customer')} has no time")
-        notices.append((str(e["obligation"]), at, e.get("file")))
-    result = record_notices(session, incident_id, notices, now=now)
+    result = record_run(session, incident_id, run_dir, now=now)
+    already = f" ({result.get('already', 0):,} already recorded)" if result.get("already") else ""
     say(f"   contract-notice:* {result['recorded']:,} customer notices recorded from {run_dir}, "
-        f"{result['late']:,} late")
+        f"{result['late']:,} late{already}")
+    for c in (result.get("conflicts") or [])[:SHOWN]:
+        say(f"     CONFLICT: {c['obligation']} {c['why']} (recorded {c['recorded_at']}, the run says {c['run_at']})")
 
 
 def write_register(session: Session, incident_id: str, *, now: datetime, say: Say) -> None:
