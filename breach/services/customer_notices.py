@@ -21,7 +21,7 @@ from breach.adapters.store_sql import sha256_text
 from breach.adapters.templates import template_dirs, templates
 from breach.core import customers as cust
 from breach.core.drafting import kind_langs
-from breach.core.review import DraftState, approved_for
+from breach.core.review import DraftVersion, approved_for
 from breach.core.state import IncidentState
 from breach.errors import ApprovalError, InputError
 from breach.services.notices import review_rows, without_draft_marker
@@ -72,7 +72,7 @@ def notice_sources(session: Session, state: IncidentState, langs: Iterable[str],
     (without `without_approval`), no draft at all, or a newer version legal has not approved."""
     iid = state.incident.id
     rows = [r for r in review_rows(session, iid) if r["kind"] == KIND]
-    chosen: dict[str, DraftState] = {}
+    chosen: dict[str, DraftVersion] = {}
     missing: list[tuple[str, int | None]] = []
     newer: list[str] = []
     for lang in sorted(set(langs)):
@@ -114,7 +114,7 @@ def _refuse(iid: str, missing: list[tuple[str, int | None]], newer: list[str], *
     raise ApprovalError("; ".join(lines) + "; nothing was written")
 
 
-def _source(session: Session, row: DraftState, text: str) -> NoticeSource:
+def _source(session: Session, row: DraftVersion, text: str) -> NoticeSource:
     lang, version = row["lang"], row["version"]
     what = f"{KIND} ({lang}) v{version}"
     actual = sha256_text(text)
