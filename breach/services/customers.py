@@ -163,16 +163,13 @@ def record_run(session: Session, incident_id: str, run_dir: Path, *, now: dateti
 
 def _contact(session: Session) -> str:
     org = session.org
-    found = org.get("dpo")
-    dpo: dict[str, Any] = found if isinstance(found, dict) else {}
-    parts = [dpo.get("name"), dpo.get("email"), dpo.get("phone")]
-    return ", ".join(p for p in parts if p) or str(org.get("name") or "our data protection officer")
+    parts = [org.dpo.name, org.dpo.email, org.dpo.phone] if org.dpo else []
+    return ", ".join(p for p in parts if p) or (org.name or "our data protection officer")
 
 
 def _sender(session: Session) -> str:
-    org = session.org
-    sender = (org.get("dpo") or {}).get("email") if isinstance(org.get("dpo"), dict) else None
-    return str(sender or "privacy@example.invalid")
+    dpo = session.org.dpo
+    return (dpo.email if dpo else None) or "privacy@example.invalid"
 
 
 def _message(session: Session, state: IncidentState, c: cust.Customer, run: dict[str, Any]) -> tuple[bytes, str]:
