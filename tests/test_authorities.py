@@ -19,6 +19,7 @@ from breach.core.authorities import (
     establishment,
     member_state,
 )
+from breach.core.profile import Profile
 from breach.errors import NotFoundError, ValidationError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,7 +32,7 @@ LANDER = ["DE-BW", "DE-BY", "DE-BE", "DE-BB", "DE-HB", "DE-HH", "DE-HE", "DE-MV"
 
 
 def concerned(country: str, org: dict | None = None) -> authorities.Concerned:
-    return authorities.concerned(country, org, directory=load_directory())
+    return authorities.concerned(country, Profile.of(org) if org is not None else None, directory=load_directory())
 
 
 def test_directory__shipped_file_is_valid() -> None:
@@ -134,7 +135,7 @@ def test_concerned__unknown_country() -> None:
 
 
 def test_establishment__sample_profile_has_its_main_establishment_in_belgium() -> None:
-    shape = establishment(SAMPLE)
+    shape = establishment(Profile.of(SAMPLE))
     assert shape.lead_country == "BE"
     assert shape.without == ("Sparkcentral Inc.",)
 
@@ -143,7 +144,7 @@ def test_establishment__art27_profile_has_none() -> None:
     org = {"entities": [{"name": "Sparkcentral Inc.", "country": "US", "main_establishment": False,
                          "roles": ["controller"]},
                         {"name": "Sparkcentral Europe NV", "country": "BE", "roles": ["art27_representative"]}]}
-    shape = establishment(org)
+    shape = establishment(Profile.of(org))
     assert not shape.one_stop_shop
     assert shape.without == ("Sparkcentral Inc.",)
 

@@ -124,9 +124,10 @@ def test_a_dutch_residents_letter_says_bsn_a_californians_social_security_number
 def test_the_profile_overrides_a_countrys_word_and_is_validated(tmp_path: Path) -> None:
     from breach.core.national_words import national_id_word
     from breach.core.organization import validate_org
+    from breach.core.profile import Profile
     from breach.core.yamlio import loads_yaml
 
-    org = {"words": {"national_id": {"NL": {"nl": "BSN"}}}}
+    org = Profile.of({"words": {"national_id": {"NL": {"nl": "BSN"}}}})
     assert national_id_word("NL", "nl", org) == "BSN"
     assert national_id_word("NL", "en", org) == "citizen service number (BSN)"  # the table where no override
     assert national_id_word("US-CA", "en") == "Social Security number"

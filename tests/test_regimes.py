@@ -16,6 +16,7 @@ from breach.adapters.rules import NOT_REGIME_FILES, load_directory, load_rules
 from breach.adapters.yamlfiles import load_yaml
 from breach.core import regimes
 from breach.core.models import Notification
+from breach.core.profile import Profile
 from breach.core.regimes import Facts, deadline_for
 from breach.core.us_state_laws import validate as validate_us_state_laws
 from breach.errors import NotFoundError, ValidationError
@@ -50,7 +51,7 @@ def make_facts(*, regimes_: list[str] | None = None, **kw) -> Facts:
     kw.setdefault("aware_at", T0)
     if "notifications" in kw:  # written as dicts here; the fold gives Notification records
         kw["notifications"] = {rule: tuple(notice(rule, n) for n in ns) for rule, ns in kw["notifications"].items()}
-    return Facts(org=org, directory=load_directory(), **kw)
+    return Facts(org=Profile.of(org), directory=load_directory(), **kw)
 
 
 def notice(rule: str, n: dict) -> Notification:

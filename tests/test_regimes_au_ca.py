@@ -14,6 +14,7 @@ from breach.adapters.rules import load_directory, load_rules
 from breach.adapters.yamlfiles import load_yaml
 from breach.cli import app
 from breach.core import regimes
+from breach.core.profile import Profile
 from breach.core.regimes import Facts
 from breach.core.yamlio import plain
 
@@ -33,7 +34,7 @@ def facts(scope: dict[str, int], *, risk: str | None = "high", org: dict | None 
                   "at": T0 + timedelta(hours=3)} if risk else None
     events = {"assessed": T0 + timedelta(hours=3)} if risk else {}
     return Facts(role="controller", aware_at=T0, assessment=assessment, scope=scope, events=events,
-                 org=org or ORG, directory=load_directory())
+                 org=Profile.of(org or ORG), directory=load_directory())
 
 
 def obligations(f: Facts, *, now: datetime) -> list[regimes.Obligation]:

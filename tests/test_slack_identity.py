@@ -5,14 +5,15 @@ from __future__ import annotations
 import pytest
 
 from breach.core.organization import load_org_text
+from breach.core.profile import Profile
 from breach.errors import InputError, ValidationError
 from breach.slack.identity import find_user, refusal
 from breach.slack.signing import signature, verify_request
 
 BASE = "name: X\ntimezone: Europe/Brussels\nentities: [{name: X, country: BE}]\ncontact: {name: A, email: a@x.be}\n" \
        "lead_authority: {name: GBA, country: BE}\n"
-ORG = {"slack": {"users": {"U0123ABCD": {"name": "Lea Legal", "role": "legal"},
-                           "U0VIEW001": {"name": "Vera", "role": "viewer"}}}}
+ORG = Profile.of({"slack": {"users": {"U0123ABCD": {"name": "Lea Legal", "role": "legal"},
+                                      "U0VIEW001": {"name": "Vera", "role": "viewer"}}}})
 
 
 def test_the_profile_maps_slack_users_and_rejects_bad_entries() -> None:

@@ -16,6 +16,7 @@ from conftest import REPO, Cli
 from breach.adapters.rules import load_rules, load_us_laws
 from breach.adapters.yamlfiles import load_yaml
 from breach.core import us_duties
+from breach.core.profile import Profile
 from breach.core.regimes import Facts, obligations
 
 LAPTOP = REPO / "tests" / "data" / "wp250" / "example01.yaml"  # stolen encrypted backup, key kept apart
@@ -81,7 +82,8 @@ def test_email_with_password_starts_the_california_duty(cli: Cli, tmp_path: Path
 def facts(answers: dict | None, residents: int = 800) -> Facts:
     assessment = None if answers is None else {"answers": answers, "at": T0}
     return Facts(role="controller", aware_at=T0, assessment=assessment, scope={"US-CA": residents},
-                 events={"submitted:us-ca-residents": T0}, org={"regimes": ["us-states"]}, us_laws=load_us_laws())
+                 events={"submitted:us-ca-residents": T0}, org=Profile.of({"regimes": ["us-states"]}),
+                 us_laws=load_us_laws())
 
 
 @pytest.mark.parametrize(("answers", "state"), [
@@ -104,7 +106,7 @@ def test_the_attorney_general_copy_follows_the_residents_duty(answers: dict | No
 
 def test_without_the_laws_table_the_rules_are_as_before() -> None:
     plain = Facts(role="controller", aware_at=T0, assessment={"answers": {"data_items": ["name"]}, "at": T0},
-                  scope={"US-CA": 10}, org={"regimes": ["us-states"]})
+                  scope={"US-CA": 10}, org=Profile.of({"regimes": ["us-states"]}))
     found = {o.rule_id: o for o in obligations(plain, now=T0, rules=load_rules())}
     assert found["us-ca-residents"].state == "pending" and found["us-ca-residents"].basis is None
 

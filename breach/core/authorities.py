@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from breach.core.profile import Profile
 from breach.core.sources import Checked, checked_of, validate_checked
 from breach.core.yamlio import Bad, LineDict, LineList
 from breach.errors import NotFoundError, Problem
@@ -242,11 +243,6 @@ def member_states_in_scope(scope: dict[str, int]) -> list[str]:
     return sorted(found)
 
 
-def _controllers(org: dict[str, Any]) -> list[dict[str, Any]]:
-    return [e for e in org.get("entities") or [] if isinstance(e, dict)
-            and "controller" in (e.get("roles") or ["controller"])]
-
-
 @dataclass(frozen=True)
 class Establishment:
     """The profile's answer to "is there an EU main establishment?" (GDPR Art. 4(16), 56)."""
@@ -259,22 +255,22 @@ class Establishment:
         return self.lead_country is not None
 
 
-def establishment(org: dict[str, Any]) -> Establishment:
+def establishment(org: Profile) -> Establishment:
     """Per controller entity, `main_establishment: true|false` decides (see incidents/organization.yaml).
 
     A profile whose controllers do not say (older profiles) keeps its `lead_authority`.
     """
-    controllers = _controllers(org)
-    lead = next((e for e in controllers if e.get("main_establishment") is True), None)
-    lead_country = member_state(str(lead.get("country") or "")) if lead else None
-    if lead is None and not any("main_establishment" in e for e in controllers):
-        lead_country = member_state(str((org.get("lead_authority") or {}).get("country") or ""))
-    without = tuple(str(e.get("name") or e.get("id")) for e in controllers
-                    if e.get("main_establishment") is not True and not member_state(str(e.get("country") or "")))
+    controllers = org.controllers
+    lead = next((e for e in controllers if e.main_establishment is True), None)
+    lead_country = member_state(lead.country) if lead else None
+    if lead is None and not any(e.main_establishment is not None for e in controllers):
+        lead_country = member_state((org.lead_authority.country if org.lead_authority else None) or "")
+    without = tuple(e.label for e in controllers
+                    if e.main_establishment is not True and not member_state(e.country))
     return Establishment(lead_country=lead_country, without=without)
 
 
-def concerned(country: str, org: dict[str, Any] | None = None, *, directory: Directory | None = None) -> Concerned:
+def concerned(country: str, org: Profile | None = None, *, directory: Directory | None = None) -> Concerned:
     """The authority of `country` for this organization; for Germany, the Land only when known.
 
     BDSG § 40: a non-public body is supervised by the authority of the Land where it is
@@ -290,8 +286,8 @@ def concerned(country: str, org: dict[str, Any] | None = None, *, directory: Dir
     if len(candidates) == 1:
         return Concerned(country=country, candidates=candidates, determined=True)
     lands = {a.id: a for a in candidates if a.level == "land"}
-    established = sorted({str(e.get("subdivision")) for e in _controllers(org or {})
-                          if member_state(str(e.get("country") or "")) == country and e.get("subdivision") in lands})
+    established = sorted({e.subdivision for e in (org.controllers if org else ())
+                          if e.subdivision and member_state(e.country) == country and e.subdivision in lands})
     if len(established) == 1:
         chosen = lands[established[0]]
         return Concerned(country=country, candidates=(chosen,), determined=True,

@@ -523,10 +523,11 @@ class Helpers:
         """The localized label of a code (e.g. lab("levels", "high")); unknown codes as is."""
         labels = self.t.get(group) or {}
         if group == "items" and code == "national_id":  # the country of the people it is for (issue 24)
-            from breach.core.national_words import national_id_word
+            from breach.core.national_words import word_for
 
-            org = _lookup(self.context, "org")
-            word = national_id_word(_lookup(self.context, "country"), self.lang, org if isinstance(org, dict) else {})
+            org = _lookup(self.context, "org")  # the profile as the templates read it (breach.core.profile)
+            words = ((org.get("words") or {}).get("national_id") or {}) if isinstance(org, dict) else {}
+            word = word_for(_lookup(self.context, "country"), self.lang, words)
             if word:
                 return word
         return labels.get(code, str(code)) if isinstance(code, str) else self.show(code)

@@ -8,7 +8,11 @@ the country, the catalogue's generic words (templates/i18n/<lang>.yaml `items.na
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from breach.core.profile import Profile
 
 #: The national identification number by country (ISO 3166-1; US-CA style codes use their country),
 #: named in each language. Sources: the issuing authorities' own names for them.
@@ -41,11 +45,16 @@ def country_of(code: str | None) -> str | None:
     return code.strip().upper().split("-")[0] if code and code.strip() else None
 
 
-def national_id_word(code: str | None, lang: str, org: dict[str, Any] | None = None) -> str | None:
+def national_id_word(code: str | None, lang: str, org: Profile | None = None) -> str | None:
     """The national identifier of the people of `code` in `lang`: the profile's word first (for the
     subdivision, then its country), then the table; None when neither knows it."""
-    words = ((org or {}).get("words") or {}).get("national_id") or {}
+    return word_for(code, lang, org.national_id_words if org else {})
+
+
+def word_for(code: str | None, lang: str, words: Mapping[str, Mapping[str, str]]) -> str | None:
+    """As national_id_word, with the profile's words (`words.national_id`: {country: {language: word}})."""
     for key in (code.strip().upper() if code else None, country_of(code)):
-        if key and isinstance(words.get(key), dict) and words[key].get(lang):
-            return str(words[key][lang])
+        found = words.get(key) if key else None
+        if isinstance(found, Mapping) and found.get(lang):
+            return str(found[lang])
     return NATIONAL_ID.get(country_of(code) or "", {}).get(lang)

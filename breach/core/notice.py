@@ -19,6 +19,7 @@ from breach.core.authorities import Concerned, establishment
 from breach.core.drafting import DEFERRABLE, Rendered, TemplateSet, draft_marker, missing_fields, render
 from breach.core.mdblocks import parse, to_html
 from breach.core.models import DraftState, ObligationState, Phase
+from breach.core.profile import Authority, Profile, template_org
 from breach.core.regimes import Obligation
 from breach.core.review import draft_states
 from breach.core.sent_letters import letters_sent
@@ -31,7 +32,7 @@ from breach.errors import ApprovalError, InputError
 INCIDENT_TIMES = ("aware_at", "occurred_at", "detected_at", "opened_at", "closed_at")
 
 
-def sa_obligation_id(org: dict[str, Any], authority: Concerned | None) -> str:
+def sa_obligation_id(org: Profile, authority: Concerned | None) -> str:
     """gdpr-art33-sa for the lead authority, gdpr-art33-sa:CC for another member state's."""
     if authority is None or authority.country == establishment(org).lead_country:
         return "gdpr-art33-sa"
@@ -39,7 +40,7 @@ def sa_obligation_id(org: dict[str, Any], authority: Concerned | None) -> str:
 
 
 def notice_context(state: IncidentState, incident: Mapping[str, Any], found: Sequence[Obligation], *,
-                   org: dict[str, Any], now: datetime, authority: Concerned | None = None,
+                   org: Profile, now: datetime, authority: Concerned | None = None,
                    notice: dict[str, Any] | None = None, country: str | None = None) -> dict[str, Any]:
     """Everything a template may use. `incident` is the incident's fields (breach.services.incidents.incident_dict),
     `found` its obligations at `now`.
@@ -49,7 +50,7 @@ def notice_context(state: IncidentState, incident: Mapping[str, Any], found: Seq
     With `authority`, the notice is addressed to that authority (it stands in for
     `org.lead_authority`, which the templates read) and follows its obligation.
     """
-    zone = org.get("timezone", "UTC")
+    zone = org.timezone
     inc = {**incident, **{key: _local(getattr(state.incident, key), zone) for key in INCIDENT_TIMES}}
     assessment, answers = _assessment(state)
     if answers.get("awareness_note"):  # the per-language answer wins over the one-line note at `open`
@@ -66,7 +67,7 @@ def notice_context(state: IncidentState, incident: Mapping[str, Any], found: Seq
             "country": country or establishment(org).lead_country}
 
 
-def authorities_of(state: IncidentState, found: Sequence[Obligation], sa_id: str, *, org: dict[str, Any],
+def authorities_of(state: IncidentState, found: Sequence[Obligation], sa_id: str, *, org: Profile,
                    zone: str) -> dict[str, Any]:
     """Who the notice is to, and who else (GDPR Art. 56 and 60), from the record.
 
@@ -78,9 +79,9 @@ def authorities_of(state: IncidentState, found: Sequence[Obligation], sa_id: str
     lead_country = establishment(org).lead_country
     lead = None
     if lead_country:
-        profile = org.get("lead_authority") or {}
+        profile = org.lead_authority or Authority()
         first = next(iter(state.notifications.get("gdpr-art33-sa", ())), None)
-        lead = {"country": lead_country, "name": profile.get("name"), "short": profile.get("short"),
+        lead = {"country": lead_country, "name": profile.name, "short": profile.short,
                 "reference": first.reference if first else None}
     role = "national" if not lead_country else ("lead" if sa_id == "gdpr-art33-sa" else "concerned")
     others = [_other_authority(o, state, lead_country, zone) for o in found
@@ -141,13 +142,15 @@ def html_page(text: str, lang: str, *, approved: bool, fallback_title: str, mark
     return to_html(parse(text), lang=lang, title=first.lstrip("# ").strip())
 
 
-def addressed_org(org: dict[str, Any], authority: Concerned | None) -> dict[str, Any]:
-    """The profile as the templates read it: the chosen authority stands in for the lead authority."""
+def addressed_org(org: Profile, authority: Concerned | None) -> dict[str, Any]:
+    """The profile as the templates read it (breach.core.profile.template_org): the chosen authority stands in
+    for the lead authority."""
+    mapping = template_org(org)
     if authority is None:
-        return org
+        return mapping
     chosen = authority.authority
-    return {**org, "lead_authority": {
-        **{k: v for k, v in org.get("lead_authority", {}).items() if k == "languages_mandatory"},
+    return {**mapping, "lead_authority": {
+        **{k: v for k, v in mapping.get("lead_authority", {}).items() if k == "languages_mandatory"},
         "country": authority.country, "name": chosen.label if chosen else authority.recipient,
         "short": chosen.short if chosen else None, "languages": list(authority.languages),
         "source": chosen.source if chosen else "breach/resources/authorities.yaml"}}
@@ -234,7 +237,7 @@ class DraftSources:
     found: Sequence[Obligation]
     stored: Sequence[Mapping[str, Any]]
     us_laws: Mapping[str, dict[str, Any]]  # us-state-laws.yaml by state id; empty unless a US letter is drafted
-    org: dict[str, Any]
+    org: Profile
     labels: Mapping[str, Any]
     templates: TemplateSet
     shipped: TemplateSet

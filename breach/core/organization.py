@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from breach.core.profile import SLACK_ROLES, Profile
 from breach.core.yamlio import LineDict, LineList, loads_yaml
 from breach.errors import Problem, ValidationError
 
@@ -33,9 +34,6 @@ _ITEM = {"id", "label", "category", "credential", "source"}
 _REVIEW = {"four_eyes": bool}
 _WORDS = ("national_id",)
 CATEGORIES = ("simple", "behavioural", "financial", "sensitive")
-#: What a Slack user mapped in `slack.users` may do: read (viewer), act on deadlines (responder),
-#: and approve notices too (legal).
-SLACK_ROLES = ("responder", "legal", "viewer")
 _SLACK_USER = {"name", "role"}
 
 
@@ -47,9 +45,10 @@ def checked_org(data: Any, source: str) -> dict[str, Any]:
     return data
 
 
-def load_org_text(text: str, *, source: str) -> dict[str, Any]:
-    """A profile from its text (the version a team pushed to the database); problems name `source`."""
-    return checked_org(loads_yaml(text, path=source), source)
+def load_org_text(text: str, *, source: str) -> Profile:
+    """A profile from its text (the version a team pushed to the database), typed once validated; problems
+    name `source`."""
+    return Profile.of(checked_org(loads_yaml(text, path=source), source))
 
 
 def validate_org(data: Any, path: str) -> list[Problem]:
@@ -222,20 +221,6 @@ def _check_slack(slack: Any, path: str) -> list[Problem]:
             problems.append(Problem(path, where, f"slack.users.{user_id}: role must be one of "
                                     f"{', '.join(SLACK_ROLES)}"))
     return problems
-
-
-def slack_users(org: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """The profile's Slack users: {user id: {"name": ..., "role": ...}} (empty when none are mapped)."""
-    slack = org.get("slack")
-    users = slack.get("users") if isinstance(slack, dict) else None
-    return {str(k): {"name": str(v["name"]), "role": str(v["role"])} for k, v in (users or {}).items()
-            if isinstance(v, dict) and v.get("name") and v.get("role") in SLACK_ROLES}
-
-
-def four_eyes(org: dict[str, Any]) -> bool:
-    """`review: {four_eyes: true}`: the person who drafted (or imported) a version may not approve it."""
-    review = org.get("review")
-    return isinstance(review, dict) and review.get("four_eyes") is True
 
 
 def _check_establishment(data: LineDict, path: str, authorities: Any) -> list[Problem]:

@@ -19,6 +19,7 @@ from breach.core import time as clock
 from breach.core import us_duties
 from breach.core.duty_rows import ObligationRow
 from breach.core.models import Notification, ObligationState
+from breach.core.profile import Profile
 from breach.core.regime_rules import (  # noqa: F401 - re-exported: callers import them from here
     ASSESSED,
     EVENTS,
@@ -56,7 +57,7 @@ class Facts:
     unlocated: int = 0  # people of unknown location: in every total, towards no jurisdiction's threshold
     events: dict[str, datetime] = field(default_factory=dict)
     notifications: dict[str, tuple[Notification, ...]] = field(default_factory=dict)
-    org: dict[str, Any] = field(default_factory=dict)
+    org: Profile = field(default_factory=Profile)
     flags: dict[str, bool] = field(default_factory=dict)
     #: The supervisory authorities (breach.adapters.rules.load_directory): per-authority obligations are
     #: addressed from it.
@@ -132,7 +133,7 @@ class Obligation:
 
 
 def _org_zone(facts: Facts) -> str:
-    return facts.org.get("timezone") or "UTC"
+    return facts.org.timezone or "UTC"
 
 
 def event_time(name: str, facts: Facts, *, zone_name: str | None = None) -> datetime | None:
@@ -283,7 +284,7 @@ def _counts_for(rule: Rule, code: str) -> bool:
 
 def _enabled(rule: Rule, facts: Facts) -> bool:
     """The regime is in the organization's profile and the rule is for the incident's role."""
-    if rule.regime not in (facts.org.get("regimes") or []):
+    if rule.regime not in facts.org.regimes:
         return False
     # An incident with customers also holds the processor's duties for their data (GDPR Art. 33(2)).
     return rule.role in ("any", facts.role) or (rule.role == "processor" and bool(facts.customers))
@@ -311,7 +312,7 @@ def _per_authority_states(facts: Facts, shape: sa.Establishment) -> list[str]:
     return sa.member_states_in_scope(facts.scope)
 
 
-def _for_authority(rule: Rule, country: str, org: dict[str, Any], per_authority_ids: set[str],
+def _for_authority(rule: Rule, country: str, org: Profile | None, per_authority_ids: set[str],
                    directory: sa.Directory | None) -> Rule:
     """`gdpr-art33-sa` -> `gdpr-art33-sa:NL`, addressed to that member state's authority."""
     found = sa.concerned(country, org, directory=directory)
@@ -394,8 +395,8 @@ def _recipient(rule: Rule, facts: Facts) -> str:
     if rule.authority:
         return sa.concerned(rule.authority, facts.org, directory=facts.directory).recipient
     # GDPR Art. 56 one-stop-shop: the lead authority named in the organization profile.
-    named = facts.org.get(rule.recipient_from) if rule.recipient_from else None
-    return named["name"] if isinstance(named, dict) and named.get("name") else rule.recipient
+    named = facts.org.named(rule.recipient_from) if rule.recipient_from else None
+    return named or rule.recipient
 
 
 def _meeting_notice(rule: Rule, facts: Facts) -> Notification | None:
@@ -544,7 +545,7 @@ def find_rule(rule_id: str, rules: list[Rule], *, facts: Facts | None = None,
     per_authority = {r.id for r in rules if r.per_authority}
     if country and code.upper() == country and base in per_authority:
         rule = next(r for r in rules if r.id == base)
-        return _for_authority(rule, country, facts.org if facts else {}, per_authority,
+        return _for_authority(rule, country, facts.org if facts else None, per_authority,
                               facts.directory if facts else directory)
     raise NotFoundError(f"unknown obligation {rule_id!r} (see breach/resources/regimes/*.yaml for rule ids; "
                         "gdpr-art33-sa:CC for the authority of member state CC)")

@@ -285,7 +285,7 @@ FREE_TEXT_STEPS = frozenset(k.rsplit(".", 1)[1] for k in FREE_TEXT if k.startswi
 def text_languages(session: Session) -> list[str]:
     """English first, then the languages the lead authority accepts and the letters need."""
     org = session.org
-    wanted = ["en", *(org.get("lead_authority", {}).get("languages") or []), *(org.get("languages") or [])]
+    wanted = ["en", *org.lead_languages, *org.languages]
     return [lang for lang in dict.fromkeys(wanted) if lang in LANGS]
 
 

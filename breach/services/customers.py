@@ -276,19 +276,19 @@ def _from_entry(e: Mapping[str, Any], run_id: str) -> dict[str, Any]:
 
 def _contact(session: Session) -> str:
     org = session.org
-    for key in ("dpo", "contact"):  # the data protection officer, else the organization's contact point
-        found = org.get(key)
-        person: dict[str, Any] = found if isinstance(found, dict) else {}
-        parts = [person.get("name"), person.get("email"), person.get("phone")]
+    people: list[tuple[str | None, str | None, str | None]] = [(org.contact.name, org.contact.email,
+                                                                 org.contact.phone)]
+    if org.dpo:  # the data protection officer first, else the organization's contact point
+        people.insert(0, (org.dpo.name, org.dpo.email, org.dpo.phone))
+    for parts in people:
         if any(parts):
-            return ", ".join(str(p) for p in parts if p)
-    return str(org.get("name") or "our data protection officer")
+            return ", ".join(p for p in parts if p)
+    return org.name or "our data protection officer"
 
 
 def _sender(session: Session) -> str:
-    org = session.org
-    sender = (org.get("dpo") or {}).get("email") if isinstance(org.get("dpo"), dict) else None
-    return str(sender or "privacy@example.invalid")
+    dpo = session.org.dpo
+    return (dpo.email if dpo else None) or "privacy@example.invalid"
 
 
 def _message(session: Session, source: NoticeSource, c: cust.Customer, run: Mapping[str, Any],

@@ -196,7 +196,7 @@ def org_info(session: Session) -> OrgInfo:
     local_sha = hashlib.sha256(local.read_bytes()).hexdigest() if local.exists() else None
     if pushed:
         return {"source": "database", "version": pushed["version"], "sha256": pushed["sha256"],
-                "pushed_at": pushed["pushed_at"], "pushed_by": pushed["pushed_by"], "name": session.org.get("name"),
+                "pushed_at": pushed["pushed_at"], "pushed_by": pushed["pushed_by"], "name": session.org.name,
                 "local_differs": local_sha is not None and local_sha != pushed["sha256"]}
-    return {"source": str(local), "version": None, "sha256": local_sha, "name": session.org.get("name"),
+    return {"source": str(local), "version": None, "sha256": local_sha, "name": session.org.name,
             "local_differs": False}

@@ -162,7 +162,7 @@ def write_letters(session: Session, incident_id: str, *, subjects_csv: Path, out
     routes = us_routes(session, incident.id)
     regional = routes.letters
     langs = sorted(set(approved) | {v.lang for v in regional.values()})
-    sender = from_address or session.org.get("contact", {}).get("privacy_email") or session.org["contact"]["email"]
+    sender = from_address or session.org.contact.privacy_email or str(session.org.contact.email)
     summary = engine.write_letters(
         letters=approved, subjects_csv=Path(subjects_csv), out_dir=Path(out_dir), fmt=fmt, lang_column=lang_column,
         default_lang=default_lang or ("en" if "en" in approved else sorted(approved)[0]), from_address=sender,

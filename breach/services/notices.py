@@ -27,7 +27,6 @@ from breach.core.authorities import Concerned, concerned
 from breach.core.drafting import LANGS, PHASES, missing_translations
 from breach.core.models import EventKind
 from breach.core.notice import DraftAsked, DraftResult, DraftSources, compose_draft, draft_result
-from breach.core.organization import four_eyes
 from breach.core.paths import draft_file
 from breach.core.review import (
     NOTICE_FOR,
@@ -329,7 +328,7 @@ def _four_eyes(session: Session, incident_id: str, row: DraftRow, *, by: str) ->
     """With `review: {four_eyes: true}` in the profile, whoever recorded a version (drafted it, or
     imported legal's edit with `draft --from`) cannot approve it: neither under the name given nor
     as the session's identity (the one `breach serve --as` started the review page for)."""
-    if not four_eyes(session.org):
+    if not session.org.four_eyes:
         return
     drafted = next((d for d in session.state(incident_id).drafts
                     if (d.kind, d.lang, d.version) == (row["kind"], row["lang"], row["version"])), None)
@@ -354,11 +353,11 @@ def _approval_gate(session: Session, incident_id: str, row: DraftRow, *, allow_m
             raise ApprovalError(f"{what} is late and lacks the reasons for the delay (GDPR Art. 33(1)): answer "
                                 f"reasons_for_delay (per language), draft again, then approve; --allow-missing "
                                 "cannot waive them")
-        authority = session.org.get("lead_authority") or {}
+        authority = session.org.lead_authority
         untranslated = missing_translations(missing)
-        if untranslated and authority.get("languages_mandatory") and lang in (authority.get("languages") or []):
+        if untranslated and authority and authority.languages_mandatory and lang in authority.languages:
             raise ApprovalError(f"{what} lacks text in {lang} ({', '.join(untranslated)}); the lead authority "
-                                f"accepts only {', '.join(authority['languages'])}, so --allow-missing cannot "
+                                f"accepts only {', '.join(authority.languages)}, so --allow-missing cannot "
                                 "waive a missing translation")
     if missing and not allow_missing:
         raise ApprovalError(f"{what} still lacks content the law requires: "
@@ -402,7 +401,7 @@ def require_approved(session: Session, state: IncidentState, obligation: str, *,
                         letters_sent(state.letters))
     langs = None
     if obligation == "gdpr-art33-sa":
-        langs = list(session.org.get("lead_authority", {}).get("languages") or []) or None
+        langs = list(session.org.lead_languages) or None
     elif country:
         langs = list(concerned(country, session.org, directory=load_directory()).languages) or None
     approved = approved_for(rows, kind, langs)

@@ -245,7 +245,7 @@ def check_authority(session: Session, state: IncidentState, code: str, scope: di
         raise InputError(f"--notify-authority takes an EU/EEA member state code such as NL, not {code!r}")
     shape = sa.establishment(session.org)
     if not shape.one_stop_shop:
-        raise InputError(f"{session.org.get('name')} has no EU main establishment: every authority of a member "
+        raise InputError(f"{session.org.name} has no EU main establishment: every authority of a member "
                          f"state in scope already has its own obligation (gdpr-art33-sa:{country})")
     if country == shape.lead_country:
         raise InputError(f"{country} is the lead authority's member state: that is gdpr-art33-sa already")

@@ -31,7 +31,6 @@ from breach.adapters.resources import search_path
 from breach.core import time as clock
 from breach.core.drafting import KINDS, LANGS
 from breach.core.mdblocks import Run, parse, runs
-from breach.core.organization import four_eyes
 from breach.errors import BreachError, InputError
 from breach.services.notices import diff, find_draft, review_act, review_rows, without_draft_marker
 from breach.services.obligations import incident_obligations
@@ -403,7 +402,7 @@ def draft_view(session: Session, incident_id: str, kind: str, lang: str, *, vers
                                       for rv in r["reviews"]]} for r in versions],
             "chosen": {**chosen, "approved_by": chosen["approved_by"] or ""}, "blocks": blocks,
             "compare": compare or 0, "diff": lines, "missing": list(row["missing"]), "approved_text": approved,
-            "drafted_by": drafter, "four_eyes": four_eyes(session.org)}
+            "drafted_by": drafter, "four_eyes": session.org.four_eyes}
 
 
 def _int(value: str | None) -> int | None:

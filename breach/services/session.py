@@ -20,6 +20,7 @@ from breach.adapters.stores import open_store
 from breach.errors import InputError, NotFoundError, StoreError
 
 if TYPE_CHECKING:
+    from breach.core.profile import Profile
     from breach.core.state import IncidentState
 
 FILE_NAME = "organization.yaml"
@@ -82,7 +83,7 @@ class Session:
     #: The Slack outbox was flushed in this session (`breach slack flush`, `remind`): the end of the
     #: command need not try again (breach.slack.flush.flush_after_command).
     slack_flushed: bool = False
-    _org: dict[str, Any] | None = field(default=None, repr=False)
+    _org: Profile | None = field(default=None, repr=False)
     _pushed: PushedProfile | None = field(default=None, repr=False)
     _no_pushed: bool = field(default=False, repr=False)
     _states: dict[str, IncidentState] = field(default_factory=dict, repr=False)
@@ -127,10 +128,11 @@ class Session:
         return folder
 
     @property
-    def org(self) -> dict[str, Any]:
-        """The organization profile: the version pushed to a shared log, else the data folder's file."""
+    def org(self) -> Profile:
+        """The organization profile, typed and loaded once: the version pushed to a shared log, else the data
+        folder's file."""
         if self._org is None:
-            from breach.adapters.profile import load_org
+            from breach.adapters.profile import load_profile
             from breach.core.organization import load_org_text
 
             pushed = self.pushed_org()
@@ -138,7 +140,7 @@ class Session:
                 source = f"the organization profile v{pushed['version']} in the database"
                 self._org = load_org_text(pushed["text"], source=source)
             else:
-                self._org = load_org(self.org_path)
+                self._org = load_profile(self.org_path)
         return self._org
 
     def profile_fingerprint(self) -> str:
@@ -173,7 +175,7 @@ class Session:
 
     @property
     def org_zone(self) -> str:
-        return str(self.org.get("timezone", "UTC"))
+        return self.org.timezone
 
     @property
     def zone(self) -> str:
@@ -284,26 +286,26 @@ def _has_pushed_org(path: Path, config: Config) -> bool:
 def init_home(home: Path | None, *, org_file: Path | None = None,
               config: Config | None = None) -> HomeInitialized:
     """Create the data folder, its database (0600) and, if absent, organization.yaml."""
-    from breach.adapters.profile import load_org, sample_profile
+    from breach.adapters.profile import load_profile, sample_profile
 
     config = config or Config.from_env()
     path = resolve_home(home, config)
     source = Path(org_file) if org_file else sample_profile()
-    org = load_org(source)  # validate before copying anything
+    org = load_profile(source)  # validate before copying anything
     target = path / FILE_NAME
     if org_file and target.exists():
-        raise InputError(f"{target} already exists ({load_org(target).get('name')}); it was not replaced: "
+        raise InputError(f"{target} already exists ({load_profile(target).name}); it was not replaced: "
                          "edit it, or init another data folder")
     store = open_store(path, create=True, config=config)
     where = store.where
     store.close()
     created_profile = False
     if target.exists():
-        org = load_org(target)
+        org = load_profile(target)
     else:
         from breach.adapters.files import write_private
 
         write_private(target, source.read_bytes())  # 0600 whatever the umask
         created_profile = True
     return {"home": str(path), "database": where, "organization": str(target),
-            "created_profile": created_profile, "name": org.get("name")}
+            "created_profile": created_profile, "name": org.name}

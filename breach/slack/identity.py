@@ -9,9 +9,8 @@ Nobody else acts: an unknown user is told the profile key to add.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from breach.core.organization import SLACK_ROLES, slack_users
+from breach.core.profile import SLACK_ROLES, Profile
 
 #: Who may do what from Slack.
 RIGHTS = {
@@ -33,9 +32,9 @@ class SlackUser:
         return {"user": self.user_id, "person": self.name, "role": self.role}
 
 
-def find_user(org: dict[str, Any], user_id: str) -> SlackUser | None:
-    person = slack_users(org).get(user_id)
-    return SlackUser(user_id, person["name"], person["role"]) if person else None
+def find_user(org: Profile, user_id: str) -> SlackUser | None:
+    person = org.slack.users.get(user_id)
+    return SlackUser(user_id, person.name, person.role) if person else None
 
 
 def unknown_refusal(user_id: str) -> str:
@@ -46,7 +45,7 @@ def unknown_refusal(user_id: str) -> str:
             f"(roles: {', '.join(SLACK_ROLES)}).")
 
 
-def refusal(org: dict[str, Any], user_id: str, action: str) -> tuple[SlackUser | None, str | None]:
+def refusal(org: Profile, user_id: str, action: str) -> tuple[SlackUser | None, str | None]:
     """(the user, None) when they may do `action`; (user or None, the refusal) when not."""
     user = find_user(org, user_id)
     if user is None:

@@ -124,8 +124,7 @@ def _queue_change(session: Session, incident_id: str, what: str, *, now: datetim
 def _as_slack_sees(session: Session, obligations: list[Obligation]) -> list[Obligation]:
     """Every customer's contract window folded into one reminder series (breach.slack.policy); the
     customers' names only when the profile says `slack: {customer_names: true}`."""
-    slack = session.org.get("slack") or {}
-    return policy.fold_customer_windows(obligations, names=slack.get("customer_names") is True)
+    return policy.fold_customer_windows(obligations, names=session.org.slack.customer_names)
 
 
 def _queue_status(session: Session, incident: Incident, state: IncidentState, obligations: list[Obligation], *,
