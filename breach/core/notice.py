@@ -18,7 +18,7 @@ from breach.core import time as clock
 from breach.core.authorities import Concerned, establishment
 from breach.core.drafting import DEFERRABLE, Rendered, TemplateSet, draft_marker, missing_fields, render
 from breach.core.mdblocks import parse, to_html
-from breach.core.models import ObligationState, Phase
+from breach.core.models import DraftState, ObligationState, Phase
 from breach.core.regimes import Obligation
 from breach.core.review import draft_states
 from breach.core.sent_letters import letters_sent
@@ -321,8 +321,8 @@ def _approved(sources: DraftSources, kind: str, lang: str, version: int) -> bool
     state = sources.state
     shown = draft_states(sources.stored, state.reviews, state.notifications,
                          letters_sent(state.letters))
-    return any((r["kind"], r["lang"], r["version"]) == (kind, lang, version) and r["state"] in {"approved", "sent"}
-               for r in shown)
+    return any((r["kind"], r["lang"], r["version"]) == (kind, lang, version)
+               and r["state"] in {DraftState.APPROVED, DraftState.SENT} for r in shown)
 
 
 def draft_file_name(new: NewDraft, version: int, fmt: str, *, approved: bool = False) -> str:
