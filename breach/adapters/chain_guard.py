@@ -115,6 +115,8 @@ def walk_events(rows: Iterable[tuple]) -> dict[str, Walked]:
     from hashlib import sha256
     from json.encoder import encode_basestring as quote  # what canonical() quotes strings with
 
+    from breach.core.models import EventKind  # not at the top: reads need no models (start-up)
+
     chains: dict[str, Walked] = {}
     for rid, iid, seq, kind, at, offset, author, data, prev_hash, digest in rows:
         chain = chains.get(iid)
@@ -143,7 +145,7 @@ def walk_events(rows: Iterable[tuple]) -> dict[str, Walked]:
                 continue
         if seq == 1:
             chain.first_hash, chain.first_kind = digest, kind
-        if kind == "closed" and chain.closed_seq is None:
+        if kind == EventKind.CLOSED and chain.closed_seq is None:
             chain.closed_seq = seq
         chain.kinds.add(kind)
         chain.count, chain.head = seq, digest

@@ -317,6 +317,8 @@ class SqlStore(ChainGuard):
 
     def create_incident(self, *, year: int, at: datetime, author: str, data: dict[str, Any]) -> Event:
         """Allocate the next id, append its `opened` event and its ledger entry, in one transaction."""
+        from breach.core.models import EventKind  # not at the top: reads need no models (start-up)
+
         with self.transaction():
             self._lock_ledger()  # two machines opening at once get two numbers, one after the other
             self._guard(False)
@@ -324,7 +326,7 @@ class SqlStore(ChainGuard):
             self._execute(
                 "INSERT INTO incidents(id, seq, status, head_hash, event_count) VALUES(?, ?, 'open', ?, 0)",
                 [incident_id, seq, GENESIS])
-            event = self.append_event(incident_id, kind="opened", at=at, author=author, data=data)
+            event = self.append_event(incident_id, kind=EventKind.OPENED, at=at, author=author, data=data)
             self._append_ledger(incident_id, seq=seq, opened_hash=event.hash, at=clock.encode(at)[0])
             self._execute("INSERT INTO meta(key, value) VALUES('last_incident_seq', ?) "
                               "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [str(seq)])
@@ -375,6 +377,8 @@ class SqlStore(ChainGuard):
 
     def _save_projection(self, incident_id: str, *, event_count: int, deps: str, data: Any,
                          rows: Sequence[tuple[str, str, float | None, str]] = ()) -> None:
+        from breach.core.models import IncidentStatus  # not at the top: reads need no models (start-up)
+
         with self.transaction():
             self._execute(
                 "INSERT INTO projection(incident_id, event_count, deps, data, incident_json) VALUES(?, ?, ?, ?, ?) "
@@ -383,7 +387,7 @@ class SqlStore(ChainGuard):
                 [incident_id, event_count, deps, canonical(data).decode(),
                  json.dumps(data["incident"], ensure_ascii=False, separators=(",", ":"))])
             self._execute("DELETE FROM projected_obligations WHERE incident_id = ?", [incident_id])
-            is_open = int(data["incident"].get("status") != "closed")  # filtered without a join on read
+            is_open = int(data["incident"].get("status") != IncidentStatus.CLOSED)  # filtered without a join on read
             self._executemany(
                 "INSERT INTO projected_obligations(incident_id, obligation, state, due_ts, body, sort_key, is_open) "
                 "VALUES(?, ?, ?, ?, ?, ?, ?)",
@@ -418,7 +422,8 @@ class SqlStore(ChainGuard):
         (ChainError) when the chain is broken, unless `even_if_broken` (a note recording
         the finding).
         """
-        from breach.core.models import Event, EventKind  # not at the top: reads need no models (start-up)
+        # not at the top: reads need no models (start-up)
+        from breach.core.models import Event, EventKind, IncidentStatus
 
         kind = EventKind(kind).value
         data = json.loads(canonical(data or {}))  # what is hashed is what is stored
@@ -452,7 +457,7 @@ class SqlStore(ChainGuard):
                 "data": canonical(data).decode(), "prev_hash": prev_hash, "hash": digest,
             })
             self._touched.add(incident_id)
-            status = {"closed": "closed"}.get(kind)
+            status = IncidentStatus.CLOSED if kind == EventKind.CLOSED else None
             self._execute(
                 "UPDATE incidents SET head_hash = ?, event_count = ?, status = coalesce(?, status) WHERE id = ?",
                 [digest, seq, status, incident_id],

@@ -335,6 +335,7 @@ def retract(
 
     Example: breach retract BR-2026-0001 gdpr-art33-sa --reason "recorded on the wrong incident"
     """
+    from breach.core.models import ObligationState
     from breach.services.notifications import retract_notification
 
     from .words import when
@@ -346,10 +347,10 @@ def retract(
         emit_json(result)
     else:
         ob = result["obligation"]
-        if result["state"] in {"met", "late"}:
-            late = " late" if result["state"] == "late" else ""
+        if result["state"] in {ObligationState.MET, ObligationState.LATE}:
+            late = " late" if result["state"] == ObligationState.LATE else ""
             now_state = f"{ob} is still met{late}, by the notice of {when(result['met_at'], zone)}"
-        elif result["state"] == "pending":
+        elif result["state"] == ObligationState.PENDING:
             due = f", due {when(result['due_at'], zone)}" if result.get("due_at") else ""
             now_state = f"{ob} is pending again{due}"
         else:

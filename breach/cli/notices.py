@@ -156,6 +156,7 @@ def review_list(
 
     Example: breach review BR-2026-0001 --json   (same as: breach review list BR-2026-0001)
     """
+    from breach.core.models import DraftState
     from breach.services.notices import review_rows
 
     with session(home, write=False) as s:
@@ -168,7 +169,8 @@ def review_list(
         typer.echo("No drafts yet: breach draft ID KIND")
     for r in rows:
         # "sent" was done by whoever recorded it; the approver is named as the approver.
-        who = f"approved by {r['approved_by']}" if r["approved_by"] and r["state"] in {"approved", "sent"} else ""
+        signed = r["approved_by"] and r["state"] in {DraftState.APPROVED, DraftState.SENT}
+        who = f"approved by {r['approved_by']}" if signed else ""
         typer.echo(f"{r['kind']:<18} {r['lang']:<3} v{r['version']:<3} {r['state']:<18} {r['sha256'][:12]}  {who}"
                    .rstrip())
 
@@ -223,10 +225,11 @@ def review_approve(
 
     Example: breach review approve BR-2026-0001 sa-notification --lang fr --version 2 --as "M. Dupont"
     """
+    from breach.core.models import ReviewDecision
     from breach.services.notices import review_act
 
     with session(home, by=as_) as s:
-        result = review_act(s, incident_id, kind, lang=lang, version=version, by=as_, decision="approved",
+        result = review_act(s, incident_id, kind, lang=lang, version=version, by=as_, decision=ReviewDecision.APPROVED,
                             comment=comment, now=now(), allow_missing=allow_missing)
     if json_:
         emit_json(result)
@@ -253,11 +256,12 @@ def review_request_changes(
 
     Example: breach review request-changes BR-2026-0001 subject-letter --version 1 --as legal --comment "..."
     """
+    from breach.core.models import ReviewDecision
     from breach.services.notices import review_act
 
     with session(home, by=as_) as s:
         result = review_act(s, incident_id, kind, lang=lang, version=version, by=as_,
-                            decision="changes_requested", comment=comment, now=now())
+                            decision=ReviewDecision.CHANGES_REQUESTED, comment=comment, now=now())
     if json_:
         emit_json(result)
     else:

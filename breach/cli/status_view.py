@@ -10,17 +10,19 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from breach.core import time as clock
+from breach.core.models import SETTLED, ObligationState
 from breach.core.wording import AWAITING_ASSESSMENT, human_note, human_reason, short_source
 
 if TYPE_CHECKING:
     from breach.core.duty_rows import StatusRow
 
-DONE = ("met", "late", "not_applicable", "decided")
-LABEL = {"met": "met", "late": "met late", "not_applicable": "not applicable", "decided": "decided"}
+DONE = SETTLED
+LABEL: dict[str, str] = {ObligationState.MET: "met", ObligationState.LATE: "met late",
+                         ObligationState.NOT_APPLICABLE: "not applicable", ObligationState.DECIDED: "decided"}
 #: No clock: something counsel must decide (another authority concerned, a regime not modelled).
-ADVISORY = "advisory"
+ADVISORY = ObligationState.ADVISORY
 #: An advisory legal decided on (`breach decide ID OBLIGATION --not-notify --reason ...`).
-DECIDED = "decided"
+DECIDED = ObligationState.DECIDED
 
 
 def _cut(text: str, width: int) -> str:
@@ -57,7 +59,7 @@ def order(rows: list[StatusRow]) -> list[StatusRow]:
     def key(r: StatusRow) -> tuple:
         done = r["state"] in DONE
         due = datetime.fromisoformat(utc).timestamp() if (utc := r.get("due_at_utc")) else None
-        return (done, r["state"] == ADVISORY, r["state"] in ("not_applicable", DECIDED),
+        return (done, r["state"] == ADVISORY, r["state"] in (ObligationState.NOT_APPLICABLE, DECIDED),
                 due is not None if not done else due is None, due or 0.0, r["incident"], r["obligation"])
 
     return sorted(rows, key=key)
@@ -96,7 +98,7 @@ def render_status(rows: list[StatusRow], *, zone: str, width: int = 80, show_all
             elif r["state"] == DECIDED or r.get("no_longer_triggered"):
                 lines += _wrap(["    " + mark(r, zone)], width)
     if done and not show_all:
-        met = sum(1 for r in done if r["state"] in ("met", "late"))
+        met = sum(1 for r in done if r["state"] in (ObligationState.MET, ObligationState.LATE))
         decided = sum(1 for r in done if r["state"] == DECIDED)
         na = len(done) - met - decided
         parts = [f"{met} met"] if met else []

@@ -94,6 +94,9 @@ class DraftState(StrEnum):
     SUPERSEDED = "superseded"
 
 
+#: Obligation states with nothing left to do (`breach status --pending` leaves them out).
+SETTLED = (ObligationState.MET, ObligationState.LATE, ObligationState.NOT_APPLICABLE, ObligationState.DECIDED)
+
 #: Kinds a responder may add with `breach log`.
 LOG_KINDS = (EventKind.NOTE, EventKind.ACTION, EventKind.EVIDENCE, EventKind.DECISION)
 

@@ -202,7 +202,7 @@ def finish(session: Session, incident_id: str, *, playbook_name: str, answers: A
             session.store.append_event(incident.id, kind=EventKind.TASK, at=now, author=session.author, data={
                 "n": n, "step": task["step"], "text": task["text"], "source": task.get("source"),
                 "state": TaskState.OPEN})
-        session.changed(incident.id, "assessed", now=now)
+        session.changed(incident.id, EventKind.ASSESSED, now=now)
     return {"incident": incident.id, **result}
 
 
@@ -255,7 +255,7 @@ def confirm_override(session: Session, incident_id: str, *, name: str, now: date
     data: dict[str, Any] = {"playbook": playbook.name, "answers": answers, "result": result}
     with session.store.transaction():
         session.store.append_event(incident.id, kind=EventKind.ASSESSED, at=now, author=name, data=data)
-        session.changed(incident.id, "assessed", now=now)
+        session.changed(incident.id, EventKind.ASSESSED, now=now)
     return {"incident": incident.id, **result}
 
 

@@ -8,7 +8,8 @@ task neither done nor skipped. A forced close records every open item on the `cl
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, TypedDict
+from enum import StrEnum
+from typing import Any, TypedDict
 
 from breach.core.models import EventKind, Incident, IncidentStatus, ObligationState, TaskState
 from breach.core.state import IncidentState
@@ -19,10 +20,24 @@ from breach.services.obligations import incident_advisories, incident_obligation
 from breach.services.session import Session
 
 
+class ItemKind(StrEnum):
+    """What keeps an incident from closing: a pending obligation, an undecided advisory, an open task."""
+
+    OBLIGATION = "obligation"
+    ADVISORY = "advisory"
+    TASK = "task"
+
+
+#: How the refusal names each kind: (one, many, what it still is).
+ITEM_WORDS = {ItemKind.OBLIGATION: ("obligation", "obligations", ObligationState.PENDING),
+              ItemKind.ADVISORY: ("advisory", "advisories", "undecided"),
+              ItemKind.TASK: ("playbook task", "playbook tasks", TaskState.OPEN)}
+
+
 class OpenItem(TypedDict):
     """One thing that keeps an incident from closing (stored on a forced `closed` event as `open_items`)."""
 
-    kind: Literal["obligation", "advisory", "task"]
+    kind: ItemKind
     id: str
     what: str
 
@@ -31,14 +46,14 @@ def open_items(session: Session, state: IncidentState, *, now: datetime) -> list
     """Everything that keeps the incident from closing: {"kind", "id", "what"}, obligations first."""
     incident = state.incident
     items: list[OpenItem] = [
-        {"kind": "obligation", "id": o.rule_id, "what": f"{o.title} ({o.source})"}
+        {"kind": ItemKind.OBLIGATION, "id": o.rule_id, "what": f"{o.title} ({o.source})"}
         for o in incident_obligations(session, incident.id, now=now, state=state) if o.state == ObligationState.PENDING]
     # An authority advisory waits for legal's decision: `breach decide ID ADVISORY --notify` (or
     # `scope --notify-authority CC`) turns it into an obligation, `--not-notify --reason` records why not.
-    items += [{"kind": "advisory", "id": a.id, "what": a.title}
+    items += [{"kind": ItemKind.ADVISORY, "id": a.id, "what": a.title}
               for a in incident_advisories(session, incident.id, state=state)
               if a.action and "--notify-authority" in a.action and a.decided is None]
-    items += [{"kind": "task", "id": str(t.n), "what": t.text or ""}
+    items += [{"kind": ItemKind.TASK, "id": str(t.n), "what": t.text or ""}
               for t in sorted(state.tasks.values(), key=lambda t: t.n) if t.state == TaskState.OPEN]
     return items
 
@@ -46,14 +61,12 @@ def open_items(session: Session, state: IncidentState, *, now: datetime) -> list
 def describe_items(items: list[OpenItem]) -> str:
     """'1 obligation pending: gdpr-art33-sa; 2 playbook tasks open: 1 Reset passwords, 2 Tell the bank'."""
     parts = []
-    for kind, label in (("obligation", "pending"), ("advisory", "undecided"), ("task", "open")):
+    for kind, (one, many, label) in ITEM_WORDS.items():
         found = [i for i in items if i["kind"] == kind]
         if not found:
             continue
-        noun = {"obligation": "obligation", "advisory": "advisory", "task": "playbook task"}[kind]
-        plural = noun if len(found) == 1 else ("advisories" if kind == "advisory" else noun + "s")
-        names = ", ".join(f"{i['id']} {i['what']}".strip() if kind == "task" else i["id"] for i in found)
-        parts.append(f"{len(found)} {plural} {label}: {names}")
+        names = ", ".join(f"{i['id']} {i['what']}".strip() if kind == ItemKind.TASK else i["id"] for i in found)
+        parts.append(f"{len(found)} {one if len(found) == 1 else many} {label}: {names}")
     return "; ".join(parts)
 
 

@@ -21,6 +21,7 @@ from breach.adapters.store_sql import sha256_text
 from breach.adapters.templates import template_dirs, templates
 from breach.core import customers as cust
 from breach.core.drafting import kind_langs
+from breach.core.models import DraftState
 from breach.core.review import DraftVersion, approved_for
 from breach.core.state import IncidentState
 from breach.errors import ApprovalError, InputError
@@ -83,7 +84,7 @@ def notice_sources(session: Session, state: IncidentState, langs: Iterable[str],
             missing.append((lang, newest["version"] if newest else None))
         elif approved is None:
             chosen[lang] = newest
-        elif newest["version"] > approved["version"] and approved["state"] != "sent":
+        elif newest["version"] > approved["version"] and approved["state"] != DraftState.SENT:
             newer.append(f"{KIND} ({lang}) v{newest['version']} is newer than the approved v{approved['version']}: "
                          f"have legal approve v{newest['version']} (breach review approve {iid} {KIND} --lang {lang} "
                          f"--version {newest['version']} --as NAME), or request changes")

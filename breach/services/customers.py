@@ -19,12 +19,15 @@ from breach.adapters.letters_mime import html_text, plain_text
 from breach.core import customers as cust
 from breach.core import time as clock
 from breach.core.duty_rows import StatusRow
-from breach.core.models import EventKind, Notification
+from breach.core.models import EventKind, Notification, ObligationState, Phase
 from breach.core.state import IncidentState
 from breach.errors import InputError
 from breach.services.customer_notices import NOTICE_LANGS, NoticeDraft, NoticeSource, check_resume, notice_sources
 from breach.services.incidents import get_incident, parse_time
 from breach.services.session import Session
+
+#: A customer told, in time or late.
+DONE = (ObligationState.MET, ObligationState.LATE)
 
 
 class CustomersRecorded(TypedDict):
@@ -156,12 +159,12 @@ def record_notices(session: Session, incident_id: str, notices: list[tuple[str, 
             if k is None:
                 raise InputError(f"{obligation} is not an obligation of {incident.id}: record the customer with "
                                  f"`breach scope {incident.id} --customers ...` first")
-            if k.state != "pending":
+            if k.state != ObligationState.PENDING:
                 raise InputError(f"{obligation} is already met: notified {clock.iso(k.met_at)}")
             if at < incident.aware_at:
                 raise InputError(f"{obligation}: {clock.iso(at)} is before the incident was known")
             data = CustomerNotice(obligation=obligation, at=clock.iso(at) or "", reference=reference,
-                                  late=at > k.due_at, phase="complete",
+                                  late=at > k.due_at, phase=Phase.COMPLETE,
                                   recipient=f"{k.customer.name} <{', '.join(k.customer.emails)}>",
                                   due_at=clock.iso(k.due_at) or "", without_approval=False)
             data.update(extra[n] if extra else {})  # type: ignore[typeddict-item]
@@ -199,7 +202,7 @@ def _correct(session: Session, incident_id: str, obligation: str, *, at: datetim
         if when < incident.aware_at:
             raise InputError(f"{obligation}: {clock.iso(when)} is before the incident was known")
         data = CustomerNotice(obligation=obligation, at=clock.iso(when) or "", reference=reference or old.reference,
-                              late=when > k.due_at, phase="complete", recipient=old.recipient or "",
+                              late=when > k.due_at, phase=Phase.COMPLETE, recipient=old.recipient or "",
                               due_at=clock.iso(k.due_at) or "", without_approval=old.without_approval,
                               corrects=old.seq, correction_reason=reason)
         if old.draft is not None:
@@ -387,11 +390,11 @@ def status_lines(rows: Sequence[StatusRow], *, now: datetime) -> list[str]:
     out = []
     for iid, found in by_incident.items():
         due = {r["obligation"]: datetime.fromisoformat(at) for r in found
-               if r["state"] == "pending" and (at := r.get("due_at_utc"))}
+               if r["state"] == ObligationState.PENDING and (at := r.get("due_at_utc"))}
         first = min(due.values(), default=None)
         summary: dict[str, Any] = {
-            "customers": len(found), "notified": sum(1 for r in found if r["state"] in ("met", "late")),
-            "late": sum(1 for r in found if r["state"] == "late"), "pending": len(due),
+            "customers": len(found), "notified": sum(1 for r in found if r["state"] in DONE),
+            "late": sum(1 for r in found if r["state"] == ObligationState.LATE), "pending": len(due),
             "overdue": sum(1 for at in due.values() if at < now), "earliest_due_at": first,
             "due_at_earliest": sum(1 for at in due.values() if at == first)}
         line = f"{iid}: {cust.summary_line(summary, now=now)} (contracts; {cust.ART_33_2})"
@@ -400,6 +403,6 @@ def status_lines(rows: Sequence[StatusRow], *, now: datetime) -> list[str]:
         if controller and controller_due:
             left = datetime.fromisoformat(controller_due) - now
             line += f"; controller's 72-hour clock (GDPR Art. 33(1)): {controller['state']}, " + (
-                f"{clock.humanize(left)} left" if controller["state"] == "pending" else "done")
+                f"{clock.humanize(left)} left" if controller["state"] == ObligationState.PENDING else "notice recorded")
         out.append(line)
     return out

@@ -19,6 +19,7 @@ from breach.adapters.resources import shipped
 from breach.adapters.yamlfiles import load_yaml
 from breach.core import time as clock
 from breach.core.customers import PREFIX as CUSTOMER_PREFIX
+from breach.core.models import EventKind, ObligationState, ReviewDecision, Role, TaskState
 from breach.core.yamlio import plain
 from breach.errors import InputError, Problem, ValidationError
 from breach.services import drill_customers as dc
@@ -173,7 +174,7 @@ def _open(session: Session, scenario: Scenario, step: _Step, state: _State, now:
     incident = open_incident(session, title=scenario["title"], now=now, aware_at=clock.iso(now),
                              occurred_at=clock.iso(occurred) if occurred else None,
                              detected_at=clock.iso(detected) if detected else None,
-                             awareness_note=scenario.get("awareness_note"), role=scenario.get("role", "controller"),
+                             awareness_note=scenario.get("awareness_note"), role=scenario.get("role", Role.CONTROLLER),
                              public=bool(scenario.get("public", False)))
     state["incident"] = incident.id
     say(f"   opened {incident.id}: aware {clock.show(incident.aware_at, session.zone)}; GDPR Art. 33(1) clock runs")
@@ -181,7 +182,7 @@ def _open(session: Session, scenario: Scenario, step: _Step, state: _State, now:
 
 
 def _log(session: Session, scenario: Scenario, step: _Step, state: _State, now: datetime, say: _Say) -> None:
-    event = log_event(session, state["incident"], step["text"], kind=step.get("kind", "note"), now=now)
+    event = log_event(session, state["incident"], step["text"], kind=step.get("kind", EventKind.NOTE), now=now)
     say(f"   {event.kind}: {step['text']}")
 
 
@@ -218,7 +219,7 @@ def _status(session: Session, scenario: Scenario, step: _Step, state: _State, no
             continue  # counted on the line above; the earliest named below
         due = clock.show(datetime.fromisoformat(r["due_at"]), session.zone) if r["due_at"] else "without undue delay"
         left = ""
-        if r["remaining_seconds"] is not None and r["state"] == "pending":
+        if r["remaining_seconds"] is not None and r["state"] == ObligationState.PENDING:
             left = " " + clock.humanize(timedelta(seconds=r["remaining_seconds"]))
         label = "OVERDUE" if r["overdue"] else r["state"].replace("_", " ")
         say(f"     {r['obligation']:<24} {label:<14} due {due}{left} -> {r['recipient']}")
@@ -237,7 +238,7 @@ def _approve(session: Session, scenario: Scenario, step: _Step, state: _State, n
     version = max(r["version"] for r in review_rows(session, state["incident"])
                   if r["kind"] == kind and r["lang"] == lang)
     review_act(session, state["incident"], kind, lang=lang, version=version, by=step.get("as", "Legal (drill)"),
-               decision="approved", comment=step.get("note"), now=now)
+               decision=ReviewDecision.APPROVED, comment=step.get("note"), now=now)
     say(f"   {kind} ({lang}) v{version} approved by {step.get('as', 'Legal (drill)')}")
 
 
@@ -258,7 +259,7 @@ def _notified(session: Session, scenario: Scenario, step: _Step, state: _State, 
 
 
 def _task(session: Session, scenario: Scenario, step: _Step, state: _State, now: datetime, say: _Say) -> None:
-    numbers = [t["n"] for t in list_tasks(session, state["incident"]) if t["state"] == "open"]
+    numbers = [t["n"] for t in list_tasks(session, state["incident"]) if t["state"] == TaskState.OPEN]
     for n in numbers if step.get("n") is None else [step["n"]]:
         t = update_task(session, state["incident"], n, done=step.get("done", True), note=step.get("note"), now=now)
         say(f"   task {n} {t['state']}: {t['text']}")

@@ -20,6 +20,7 @@ from breach.adapters.files import write_private
 from breach.core import customer_sample
 from breach.core import customers as cust
 from breach.core import time as clock
+from breach.core.models import ObligationState
 from breach.errors import InputError
 from breach.services.customers import clocks_of, notify, record_affected, record_run
 from breach.services.register import format_register, register_rows
@@ -80,11 +81,11 @@ def say_customers(session: Session, incident_id: str, *, now: datetime, say: Say
     if head:
         line = cust.summary_line(cust.summary(found, now=now), now=now)
         say(f"   customers: {line} ({cust.ART_33_2}, contracts)")
-    pending = [k for k in found if k.state == "pending"]
+    pending = [k for k in found if k.state == ObligationState.PENDING]
     for k in pending[:SHOWN]:
         say(f"     next: {k.obligation:<24} due {clock.show(k.due_at, session.zone)} "
             f"({k.customer.window_hours} h from {k.customer.window_from})")
-    late = [k for k in found if k.state == "late"]
+    late = [k for k in found if k.state == ObligationState.LATE]
     for k in late[:SHOWN]:
         say(f"     LATE: {k.obligation:<24} due {clock.show(k.due_at, session.zone)}, notified "
             f"{clock.show(k.met_at, session.zone)} ({cust.late_reason(k)})")
@@ -119,7 +120,7 @@ def write_register(session: Session, incident_id: str, *, now: datetime, say: Sa
     rows = [r for r in register_rows(session, now=now) if r["id"] == incident_id]
     path = write_private(session.home / "register.md", format_register(rows, "md"))
     customers = [o for o in rows[0]["obligations"] if o["obligation"].startswith(cust.PREFIX)]
-    late = sum(1 for o in customers if o["state"] == "late")
+    late = sum(1 for o in customers if o["state"] == ObligationState.LATE)
     say(f"   register (GDPR Art. 33(5)) -> {path}: {len(rows[0]['obligations']):,} obligations, "
         f"{len(customers):,} of them customers' notices against their windows ({late:,} late)")
 

@@ -119,7 +119,7 @@ def open_incident(
             "detected_at": clock.iso(detected), "awareness_note": awareness_note,
         })
         incident = get_incident(session, event.incident_id)
-        session.changed(incident.id, "opened", now=now)
+        session.changed(incident.id, EventKind.OPENED, now=now)
     return incident
 
 
@@ -180,7 +180,7 @@ def edit_incident(
             "by": session.author, "at": clock.iso(now)}
 
 
-def log_event(session: Session, incident_id: str, text: str, *, kind: str = "note",
+def log_event(session: Session, incident_id: str, text: str, *, kind: str = EventKind.NOTE,
               now: datetime, author: str | None = None) -> Event:
     """Append a responder's note, action, evidence or decision to the timeline."""
     if kind not in LOG_KINDS:
@@ -192,7 +192,7 @@ def log_event(session: Session, incident_id: str, text: str, *, kind: str = "not
     # A note may record a finding on a broken chain; anything else is refused there (Store).
     return session.store.append_event(incident.id, kind=EventKind(kind), at=now,
                                       author=author or session.author, data={"text": text},
-                                      even_if_broken=kind == "note")
+                                      even_if_broken=kind == EventKind.NOTE)
 
 
 def list_incidents(session: Session, *, include_closed: bool = False) -> list[Incident]:

@@ -16,7 +16,7 @@ from typing import Any, NotRequired, TypedDict
 
 from breach.adapters.chain_guard import LEDGER, STORE, ChainGuard, Walked
 from breach.core import time as clock
-from breach.core.models import EventKind
+from breach.core.models import EventKind, IncidentStatus
 from breach.errors import BreachError, ChainError, InputError
 from breach.services.notices import verify_drafts
 from breach.services.session import Session, normalize_id
@@ -29,8 +29,8 @@ WITNESS = {
     "hmac": "head HMAC ok",
     "no key": "BREACH_CHAIN_KEY not set: head not checked against an HMAC",
 }
-#: Event kinds after which an incident has drafts (or approvals) whose files verify checks.
-DRAFT_KINDS = frozenset({"drafted", "reviewed", "approved"})
+#: Event kinds after which an incident has drafts (or approvals: `reviewed`) whose files verify checks.
+DRAFT_KINDS = frozenset({EventKind.DRAFTED, EventKind.REVIEWED})
 
 
 class Finding(TypedDict):
@@ -176,7 +176,7 @@ def _verify_index(row: dict[str, Any], chain: Walked) -> None:
     incident_id = row["id"]
     if chain.first_kind != EventKind.OPENED:
         raise ChainError(f"{incident_id}: the log does not start with an `opened` event")
-    expected = "closed" if chain.closed_seq else "open"
+    expected = IncidentStatus.CLOSED if chain.closed_seq else IncidentStatus.OPEN
     if row["status"] != expected:
         seq = chain.closed_seq or 1
         raise ChainError(f"{incident_id}: the incident's status was changed outside the log "

@@ -25,7 +25,7 @@ from breach.adapters.store_sql import sha256_text
 from breach.adapters.templates import catalogue, draft_marker, templates
 from breach.core.authorities import Concerned, concerned
 from breach.core.drafting import LANGS, PHASES, missing_translations
-from breach.core.models import EventKind
+from breach.core.models import DraftState, EventKind, ReviewDecision
 from breach.core.notice import DraftAsked, DraftResult, DraftSources, compose_draft, draft_result
 from breach.core.paths import draft_file
 from breach.core.review import (
@@ -278,18 +278,18 @@ def review_act(session: Session, incident_id: str, kind: str, *, lang: str, vers
     incident = get_incident(session, incident_id)
     if not by.strip():
         raise InputError("--as NAME is required: an approval names the person who gives it")
-    if decision == "changes_requested" and not (comment or "").strip():
+    if decision == ReviewDecision.CHANGES_REQUESTED and not (comment or "").strip():
         raise InputError("request-changes needs --comment saying what to change")
     row = find_draft(session, incident.id, kind, lang, version)
     newest = max(r["version"] for r in _draft_rows(session, incident.id) if (r["kind"], r["lang"]) == (kind, lang))
-    if decision == "approved" and version < newest:
+    if decision == ReviewDecision.APPROVED and version < newest:
         raise ApprovalError(f"{kind} ({lang}) v{version} is superseded by v{newest}: review v{newest} "
                             f"(breach review diff {incident.id} {kind} --lang {lang}) and approve that one")
     check_intact(row)
     if expect_sha256 is not None and expect_sha256 != row["sha256"]:
         raise ApprovalError(f"{kind} ({lang}) v{version} is not the text that was reviewed: it hashes to "
                             f"{row['sha256'][:12]}…, the page showed {expect_sha256[:12]}…; reload and review again")
-    if decision == "approved":
+    if decision == ReviewDecision.APPROVED:
         _four_eyes(session, incident.id, row, by=by)
         _approval_gate(session, incident.id, row, allow_missing=allow_missing)
     data: dict[str, Any] = {"kind": kind, "lang": lang, "version": version, "sha256": row["sha256"],
@@ -300,7 +300,7 @@ def review_act(session: Session, incident_id: str, kind: str, *, lang: str, vers
         data["via"] = via
         data["started_by"] = session.author
     final_path = None
-    if decision == "approved":
+    if decision == ReviewDecision.APPROVED:
         # Approved means no longer a draft: the rendition to send drops the DRAFT marker, and
         # its own hash is recorded with the approval.
         final = without_draft_marker(row["text"], lang)
@@ -414,7 +414,7 @@ def require_approved(session: Session, state: IncidentState, obligation: str, *,
                             f"{incident.id} {kind}), have legal approve it (breach review approve ...), or "
                             "use --without-approval --reason TEXT in an emergency")
     newest = max(r["version"] for r in rows if r["kind"] == kind and r["lang"] == approved["lang"])
-    if newest > approved["version"] and approved["state"] != "sent":
+    if newest > approved["version"] and approved["state"] != DraftState.SENT:
         raise ApprovalError(
             f"{kind} ({approved['lang']}) v{newest} is newer than the approved v{approved['version']}: have legal "
             f"approve v{newest} (or request changes), so the notice sent is the latest one")

@@ -13,7 +13,7 @@ from typing import Any, NotRequired, TypedDict, cast
 from breach.adapters.rules import load_directory, load_rules
 from breach.core import time as clock
 from breach.core.drafting import PHASES  # GDPR Art. 33(4); the Belgian DPA form's types
-from breach.core.models import DraftRef, EventKind, Notification
+from breach.core.models import DraftRef, EventKind, IncidentStatus, Notification, ObligationState, Phase
 from breach.core.regimes import Obligation, find_rule, is_late
 from breach.core.state import IncidentState
 from breach.errors import DeadlineError, InputError, NotFoundError
@@ -144,7 +144,7 @@ def _notice(session: Session, state: IncidentState, current: Obligation, first: 
     return {
         "obligation": obligation, "at": clock.iso(when), "reference": reference,
         "reasons_for_delay": reasons_for_delay if late else None, "reasons_outside_tool": outside,
-        "late": late, "phase": phase or "complete",
+        "late": late, "phase": phase or Phase.COMPLETE,
         "phase_number": len(notices) + 1,
         "recipient": current.recipient, "without_approval": without_approval,
         "reason": reason, "supplementary": supplementary, **approval,
@@ -160,9 +160,9 @@ def _checked_phase(phase: str | None, *, supplementary: bool, correction: bool, 
         raise InputError("--supplementary and --correction exclude each other: a supplementary notice is a new "
                          "notice, a correction fixes the record of one already made")
     if supplementary:
-        if phase not in (None, "supplementary"):
+        if phase not in (None, Phase.SUPPLEMENTARY):
             raise InputError(f"--supplementary records a supplementary notice, not phase {phase!r}")
-        phase = "supplementary"
+        phase = Phase.SUPPLEMENTARY
     if correction:
         if not (reason or "").strip():
             raise InputError("--correction needs --reason: why the recorded notice was wrong")
@@ -183,7 +183,7 @@ def _obligation(session: Session, state: IncidentState, obligation: str, *, now:
                              f"decides to notify: {advisory.action.replace(' ID ', f' {iid} ')}")
         raise InputError(f"{obligation} does not apply to {iid} (see `breach status {iid}`)")
     current = obligations[obligation]
-    if current.state == "not_applicable":
+    if current.state == ObligationState.NOT_APPLICABLE:
         raise InputError(f"{obligation} is not applicable to {iid}: {current.reason}")
     return current
 
@@ -198,7 +198,7 @@ def _one_notice_per_duty(session: Session, state: IncidentState, obligation: str
             f"{obligation} is already met: {_describe(first, session.zone)}. One notice per duty: record more "
             f"information with --supplementary (GDPR Art. 33(4)), or fix that record with --correction "
             "--reason TEXT")
-    if state.incident.status == "closed" and not supplementary and notices:
+    if state.incident.status == IncidentStatus.CLOSED and not supplementary and notices:
         raise InputError(f"{iid} is closed and {obligation} has a notice on record "
                          f"({_describe(notices[-1], session.zone)}): only a --supplementary notice or a "
                          "--correction is recorded after closing")
@@ -243,7 +243,7 @@ def _meeting(state: IncidentState, current: Obligation) -> Notification | None:
 
     The Art. 33(4) follow-up may be met by a supplementary notice recorded on gdpr-art33-sa itself.
     """
-    if current.state not in {"met", "late"} or current.met_at is None:
+    if current.state not in {ObligationState.MET, ObligationState.LATE} or current.met_at is None:
         return None
     own = state.notifications.get(current.rule_id, ())
     others = [n for ns in state.notifications.values() for n in ns]
@@ -304,7 +304,7 @@ def retract_notification(session: Session, incident_id: str, obligation: str, *,
     return {"incident": incident.id, "obligation": obligation, "retracted_notice_at": clock.iso(undone.at),
             "reference": undone.reference, "reason": reason, "by": session.author,
             "restored": clock.iso(undone.corrected.at) if undone.corrected else None,
-            "state": found.state if found else "not_applicable",
+            "state": found.state if found else ObligationState.NOT_APPLICABLE,
             "due_at": clock.iso(found.due_at) if found and found.due_at else None,
             "met_at": clock.iso(found.met_at) if found and found.met_at else None,
             "notices_left": len(remaining)}

@@ -17,7 +17,7 @@ from breach.core import time as clock
 from breach.core.customers import Customer
 from breach.core.duty_rows import ObligationRow
 from breach.core.jurisdictions import UNLOCATED, check_count, check_scope_item
-from breach.core.models import EventKind
+from breach.core.models import EventKind, ObligationState
 from breach.core.playbook.model import JURISDICTION
 from breach.core.regime_rules import ASSESSED, NOTIFY_AUTHORITY
 from breach.core.regimes import (
@@ -107,7 +107,7 @@ def no_longer_triggered(state: IncidentState, facts: Facts, current: set[str], *
         for i in range(len(history) - 2, -1, -1):
             past = replace(facts, scope=dict(history[i].scope), unlocated=history[i].unlocated)
             row = next((o for o in obligations(past, now=now, rules=load_rules())
-                        if o.rule_id == ob and o.state in ("met", "late")),
+                        if o.rule_id == ob and o.state in (ObligationState.MET, ObligationState.LATE)),
                        None)
             if row is not None:
                 out.append(replace(row, scope_changed_at=history[i + 1].at))
@@ -215,10 +215,10 @@ def replace_preview(session: Session, state: IncidentState, scope: dict[str, int
     """What replacing the scope with `scope` would remove: jurisdictions, and obligations it would no
     longer trigger (those notified stay on record as met)."""
     facts = facts_for(session, state)
-    before = [o for o in obligations(facts, now=now, rules=load_rules()) if o.state != "not_applicable"]
+    before = [o for o in obligations(facts, now=now, rules=load_rules()) if o.state != ObligationState.NOT_APPLICABLE]
     after = {o.rule_id for o in obligations(replace(facts, scope=dict(scope), unlocated=unlocated), now=now,
                                             rules=load_rules())
-             if o.state != "not_applicable"}
+             if o.state != ObligationState.NOT_APPLICABLE}
     dropped = [o.rule_id for o in before if o.rule_id not in after]
     return ScopePreview(removed={k: v for k, v in state.scope.items() if k not in scope},
                         unlocated=(state.unlocated, unlocated) if state.unlocated != unlocated else None,

@@ -19,6 +19,7 @@ from breach import __version__
 from breach.adapters.resources import rules_fingerprint
 from breach.core import time as clock
 from breach.core.duty_rows import ObligationRow, StoredDuty
+from breach.core.models import ObligationState
 from breach.errors import StoreError
 from breach.services.session import Session
 
@@ -143,7 +144,7 @@ def obligation_rows(projection: Projection, *, zone: str, now: datetime) -> list
             for key in LOCAL_TIMES:
                 if row.get(key):
                     row[key] = clock.iso(clock.in_zone(datetime.fromisoformat(row[key]), zone))
-        remaining = int(due_ts - now_ts) if row["state"] == "pending" and due_ts is not None else None
+        remaining = int(due_ts - now_ts) if row["state"] == ObligationState.PENDING and due_ts is not None else None
         out.append(cast(ObligationRow, {**row, "overdue": remaining is not None and remaining < 0,
                                         "remaining_seconds": remaining}))
     return out

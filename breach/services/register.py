@@ -22,7 +22,7 @@ from breach.adapters.resources import shipped
 from breach.adapters.store_sql import sha256_text
 from breach.core import time as clock
 from breach.core.customers import PREFIX as CUSTOMER_PREFIX
-from breach.core.models import Notification
+from breach.core.models import Notification, ObligationState, TaskState
 from breach.core.sent_letters import describe as describe_letters
 from breach.core.sent_letters import for_obligation, letters_sent
 from breach.core.state import IncidentState
@@ -117,7 +117,7 @@ def register_row(session: Session, state: IncidentState, *, now: datetime) -> Re
     incident = state.incident
     a = state.assessment
     result, answers = (a.result, a.answers) if a else ({}, {})
-    tasks_done = [t.text for t in state.tasks.values() if t.state == "done" and t.text]
+    tasks_done = [t.text for t in state.tasks.values() if t.state == TaskState.DONE and t.text]
     return {
         "id": incident.id, "status": incident.status, "title": incident.title,
         "occurred_at": clock.iso(incident.occurred_at), "detected_at": clock.iso(incident.detected_at),
@@ -257,12 +257,12 @@ def _roles_line(obligations: list[dict[str, Any]]) -> str | None:
     customers = [o for o in obligations if str(o["obligation"]).startswith(CUSTOMER_PREFIX)]
     if not customers:
         return None
-    late = sum(1 for o in customers if o["state"] == "late")
-    met = sum(1 for o in customers if o["state"] == "met")
+    late = sum(1 for o in customers if o["state"] == ObligationState.LATE)
+    met = sum(1 for o in customers if o["state"] == ObligationState.MET)
     line = (f"{len(customers):,} customers (GDPR Art. 33(2), contract windows): {met:,} notified within their "
             f"window, {late:,} late, {len(customers) - met - late:,} not yet notified")
     sa = next((o for o in obligations if str(o["obligation"]).split(":")[0] == "gdpr-art33-sa"
-               and o["state"] != "not_applicable"), None)
+               and o["state"] != ObligationState.NOT_APPLICABLE), None)
     if sa is not None:
         line += (f"; controller's 72-hour clock (GDPR Art. 33(1)) {sa['obligation']}: {sa['state']}, due "
                  f"{sa['due_at']}" + (f", met {sa['met_at']}" if sa.get("met_at") else ""))

@@ -24,7 +24,7 @@ from breach.adapters.templates import make_environment
 from breach.core import time as clock
 from breach.core.chart import deadline_chart
 from breach.core.event_words import describe_event
-from breach.core.models import Incident
+from breach.core.models import Incident, ObligationState
 from breach.core.regimes import Obligation
 from breach.core.sent_letters import for_obligation, letters_sent
 from breach.core.state import IncidentState
@@ -130,7 +130,7 @@ def _obligation_rows(session: Session, state: IncidentState, found: list[Obligat
         "state": "overdue" if o.overdue else o.state, "due": when(o.due_at) if o.due_at else "no fixed deadline",
         "started": when(o.started_at), "met": when(o.met_at) if o.met_at else "", "reason": human_reason(o.reason),
         "source": o.source, "status": o.status, "binding": o.binding, "note": human_note(o.note),
-        "remaining": _remaining(o.remaining) if o.state == "pending" and o.remaining is not None else "",
+        "remaining": _remaining(o.remaining) if o.state == ObligationState.PENDING and o.remaining is not None else "",
         "letters": for_obligation(sent, o.rule_id),  # met by letters: each (kind, language, version) and its count
     } for o in found]
     for row, o in zip(obligations, found, strict=True):  # met, then the scope changed: kept, marked
@@ -158,7 +158,8 @@ def _advisory_row(a: Any, incident_id: str, when: Callable[[datetime | None], st
     reason = (_decided(a.decided, when) if a.decided is not None
               else f"{a.decision}: {a.reason}" + (f" (to notify: {row['action']})" if row["action"] else ""))
     return {"id": a.id, "title": a.title, "recipient": a.recipient, "regime": a.regime,
-            "state": "decided" if a.decided is not None else "advisory", "due": "no clock", "started": "-",
+            "state": ObligationState.DECIDED if a.decided is not None else ObligationState.ADVISORY,
+            "due": "no clock", "started": "-",
             "met": "", "source": a.source, "status": a.status, "binding": "advisory", "note": human_note(a.note),
             "remaining": "", "letters": [], "reason": reason}
 

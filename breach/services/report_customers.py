@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TypedDict
 
 from breach.core import customers as cust
+from breach.core.models import ObligationState
 from breach.core.regimes import Obligation
 from breach.core.state import IncidentState
 from breach.services.customers import clocks_of
@@ -102,18 +103,18 @@ def customers_section(state: IncidentState, found: list[Obligation], *, now: dat
     rows: list[CustomerRow] = []
     windows: dict[str, WindowRow] = {}
     for k in clocks:
-        overdue = k.state == "pending" and k.due_at < now
+        overdue = k.state == ObligationState.PENDING and k.due_at < now
         shown = "overdue" if overdue else k.state
-        late = k.met_at - k.due_at if k.state == "late" and k.met_at else None
+        late = k.met_at - k.due_at if k.state == ObligationState.LATE and k.met_at else None
         rows.append({"id": k.customer.id, "name": k.customer.name, "window": _window(k), "due": when(k.due_at),
                      "notified": when(k.met_at) if k.met_at else "", "state": shown,
                      "late_by": f"{late.total_seconds() / 3600:.1f} h after the window" if late else ""})
         w = windows.setdefault(_window(k), {"window": _window(k), "due": when(k.due_at), "customers": 0,
                                             "notified": 0, "late": 0, "pending": 0, "overdue": 0})
         w["customers"] += 1
-        w["notified"] += k.state != "pending"
-        w["late"] += k.state == "late"
-        w["pending"] += k.state == "pending"
+        w["notified"] += k.state != ObligationState.PENDING
+        w["late"] += k.state == ObligationState.LATE
+        w["pending"] += k.state == ObligationState.PENDING
         w["overdue"] += overdue
     return {"line": cust.summary_line(s, now=now), "customers": s["customers"], "notified": s["notified"],
             "late": s["late"], "pending": s["pending"], "overdue": s["overdue"],
@@ -123,7 +124,7 @@ def customers_section(state: IncidentState, found: list[Obligation], *, now: dat
 
 def _controller(found: list[Obligation], when: When) -> ControllerClock | None:
     o = next((o for o in found if (o.rule_id == "gdpr-art33-sa" or o.rule_id.startswith("gdpr-art33-sa:"))
-              and o.state != "not_applicable"), None)
+              and o.state != ObligationState.NOT_APPLICABLE), None)
     if o is None:
         return None
     return {"obligation": o.rule_id, "recipient": o.recipient, "due": when(o.due_at) if o.due_at else "-",
@@ -140,9 +141,10 @@ def chart_items(state: IncidentState, found: list[Obligation], *, now: datetime)
     for k in clocks_of(state):
         groups.setdefault((k.due_at, _window(k)), []).append(k)
     for (due, window), ks in groups.items():
-        pending = [k for k in ks if k.state == "pending"]
+        pending = [k for k in ks if k.state == ObligationState.PENDING]
         met = [k.met_at for k in ks if k.met_at is not None]
-        group_state = "pending" if pending else "late" if any(k.state == "late" for k in ks) else "met"
+        group_state = (ObligationState.PENDING if pending else ObligationState.LATE
+                       if any(k.state == ObligationState.LATE for k in ks) else ObligationState.MET)
         items.append({"obligation": f"{cust.PREFIX}{window.replace(' ', '-')}", "recipient": f"{len(ks):,} customers",
                       "state": group_state, "overdue": bool(pending) and due < now, "started_at": ks[0].started_at,
                       "due_at": due, "met_at": max(met) if met and not pending else None})

@@ -31,6 +31,7 @@ from breach.adapters.resources import search_path
 from breach.core import time as clock
 from breach.core.drafting import KINDS, LANGS
 from breach.core.mdblocks import Run, parse, runs
+from breach.core.models import DraftState, ObligationState, ReviewDecision
 from breach.errors import BreachError, InputError
 from breach.services.notices import diff, find_draft, review_act, review_rows, without_draft_marker
 from breach.services.obligations import incident_obligations
@@ -312,7 +313,8 @@ class ReviewSite:
         if not isinstance(fields, dict):
             return fields
         p = request.path_params
-        decision = {"approve": "approved", "changes": "changes_requested"}.get(fields.get("decision", ""))
+        decision = {"approve": ReviewDecision.APPROVED,
+                    "changes": ReviewDecision.CHANGES_REQUESTED}.get(fields.get("decision", ""))
         version = _int(fields.get("version"))
         try:
             if decision is None or version is None:
@@ -326,7 +328,7 @@ class ReviewSite:
         except BreachError as exc:
             return self.draft_page(request, status=409, error=str(exc))
         target = (f"/incidents/{result['incident']}/drafts/{p['kind']}/{p['lang']}?v={version}"
-                  f"&done={'approved' if decision == 'approved' else 'changes'}")
+                  f"&done={'approved' if decision == ReviewDecision.APPROVED else 'changes'}")
         return RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
 
     async def docx(self, request: Request) -> Response:
@@ -357,9 +359,9 @@ def incident_rows(session: Session, *, now: datetime) -> list[IncidentRow]:
     for row in session.store.incident_rows(include_closed=False):
         state = session.state(row["id"])
         found = incident_obligations(session, state.incident.id, now=now, state=state)
-        due = [(o.due_at, o) for o in found if o.state == "pending" and o.due_at is not None]
+        due = [(o.due_at, o) for o in found if o.state == ObligationState.PENDING and o.due_at is not None]
         nxt = min(due, key=lambda pair: pair[0])[1] if due else None
-        waiting = [r for r in review_rows(session, state.incident.id) if r["state"] == "draft"]
+        waiting = [r for r in review_rows(session, state.incident.id) if r["state"] == DraftState.DRAFT]
         risk = state.assessment.risk if state.assessment else None
         rows.append({"id": state.incident.id, "title": state.incident.title, "risk": risk or "not assessed",
                      "next": nxt.rule_id if nxt else "", "due": clock.show(nxt.due_at, session.zone) if nxt else "",

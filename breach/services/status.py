@@ -13,6 +13,7 @@ from typing import TypedDict, cast
 
 from breach.adapters.files import write_private
 from breach.core.duty_rows import StatusRow
+from breach.core.models import SETTLED, ObligationState
 from breach.services.projection import ensure_fresh, incident_projections, obligation_rows
 from breach.services.session import Session
 
@@ -42,11 +43,11 @@ def status_rows(session: Session, incident_id: str | None, *, now: datetime,
     for p in incident_projections(session, now=now, incident_id=incident_id):
         zone = session.config.zone_or(p["org_zone"])
         for stored, o in zip(p["obligations"], obligation_rows(p, zone=zone, now=now), strict=True):
-            if pending_only and o["state"] in {"met", "late", "not_applicable", "decided"}:
+            if pending_only and o["state"] in SETTLED:
                 continue
             rows.append((stored["_due_ts"], {"incident": p["incident"]["id"], **o}))
     # Dated first by due time, then "without undue delay", then what does not apply.
-    rank = {"advisory": 1, "decided": 2, "not_applicable": 2}
+    rank: dict[str, int] = {ObligationState.ADVISORY: 1, ObligationState.DECIDED: 2, ObligationState.NOT_APPLICABLE: 2}
     rows.sort(key=lambda pair: (rank.get(pair[1]["state"], 0), pair[0] is None, pair[0] or 0.0,
                                 pair[1]["incident"], pair[1]["obligation"]))
     return [row for _, row in rows]
@@ -61,7 +62,7 @@ def calendar(session: Session, incident_id: str | None, *, now: datetime, out: P
     cal.add("version", "2.0")
     count = 0
     for row in status_rows(session, incident_id, now=now):
-        if not row["due_at"] or not row["due_at_utc"] or row["state"] == "not_applicable":
+        if not row["due_at"] or not row["due_at_utc"] or row["state"] == ObligationState.NOT_APPLICABLE:
             continue
         due = datetime.fromisoformat(row["due_at_utc"])
         ev = icalendar.Event()
@@ -103,7 +104,7 @@ def status_json(session: Session, incident_id: str | None, *, now: datetime, pen
     parts = []
     for body, state, due_ts in session.store.projected_obligations(incident_id=incident_id,
                                                                     pending_only=pending_only):
-        remaining = int(due_ts - now_ts) if state == "pending" and due_ts is not None else None
+        remaining = int(due_ts - now_ts) if state == ObligationState.PENDING and due_ts is not None else None
         overdue = "true" if remaining is not None and remaining < 0 else "false"
         parts.append(f'{body},"overdue":{overdue},"remaining_seconds":{"null" if remaining is None else remaining}}}')
     return "[" + ",".join(parts) + "]"

@@ -8,9 +8,10 @@ from typing import Any, NotRequired, TypedDict, cast
 
 from breach.core import time as clock
 from breach.core.duty_rows import ObligationRow
-from breach.core.models import Assessment, Task
+from breach.core.models import Assessment
 from breach.core.sent_letters import letters_sent
 from breach.core.textsafe import for_terminal_block
+from breach.services.assessment import TaskRow, task_row
 from breach.services.incidents import incident_dict
 from breach.services.notices import drafts_section
 from breach.services.obligations import advisories_section, obligations_section
@@ -50,17 +51,6 @@ class AssessmentView(TypedDict):
     override_confirmed_by: NotRequired[str | None]
     evidence: NotRequired[dict[str, Any]]
     answers: dict[str, Any]
-
-
-class TaskRow(TypedDict):
-    """A follow-up task from the playbook and its state (open, done, skipped)."""
-
-    n: int
-    text: str | None
-    state: str
-    note: str | None
-    source: str | None
-    step: str | None
 
 
 class CorrectionRow(TypedDict):
@@ -119,7 +109,7 @@ def incident_view(session: Session, incident_id: str, *, now: datetime) -> Incid
         "scope": state.scope,
         "unlocated": state.unlocated,
         "people": state.people,
-        "tasks": [task_dict(t) for t in sorted(state.tasks.values(), key=lambda t: t.n)],
+        "tasks": [task_row(t) for t in sorted(state.tasks.values(), key=lambda t: t.n)],
         "corrections": [{"field": c.field, "old": _iso(c.old), "new": _iso(c.new), "by": c.by,
                          "at": clock.iso(c.at), "note": c.note} for c in state.corrections],
         "retracted": [{"obligation": r.notification.obligation, "notice_at": clock.iso(r.notification.at),
@@ -143,10 +133,6 @@ def _iso(value: Any) -> Any:
 def assessment_dict(a: Assessment) -> AssessmentView:
     return cast(AssessmentView, {"at": clock.iso(a.at), "by": a.by, "playbook": a.playbook, **a.result,
                                  "answers": a.answers})
-
-
-def task_dict(t: Task) -> TaskRow:
-    return {"n": t.n, "text": t.text, "state": t.state, "note": t.note, "source": t.source, "step": t.step}
 
 
 def render_view(view: IncidentView, zone: str = "UTC") -> str:

@@ -22,7 +22,7 @@ from breach.adapters.templates import draft_marker, placeholders_in
 from breach.core import time as clock
 from breach.core.drafting import LANGS
 from breach.core.mdblocks import parse, to_markdown
-from breach.core.models import EventKind
+from breach.core.models import DraftState, EventKind
 from breach.core.textsafe import MAX_LOG_TEXT, check_length
 from breach.errors import InputError
 from breach.services.notices import (
@@ -92,7 +92,7 @@ def docx_rendition(session: Session, incident_id: str, kind: str, *, lang: str, 
     row = find_draft(session, state.incident.id, kind, lang, version)
     check_intact(row)
     shown = next(r for r in rows if r["version"] == version)
-    approved = shown["state"] in {"approved", "sent"}
+    approved = shown["state"] in {DraftState.APPROVED, DraftState.SENT}
     text = without_draft_marker(row["text"], lang) if approved else row["text"]
     footer = f"{state.incident.id} · {kind} ({lang}) v{version} · sha256 {row['sha256']}"
     if approved:

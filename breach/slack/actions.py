@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from breach.core.models import EventKind
+from breach.core.models import DraftState, EventKind, Phase, ReviewDecision
 from breach.errors import BreachError
 from breach.slack import messages
 from breach.slack.identity import SlackUser, refusal
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 #: The modal's callback id and its inputs.
 NOTICE_VIEW = "breach_notice"
 FIELDS = ("at", "reference", "phase", "reasons")
-PHASES = ("initial", "complete", "supplementary")  # GDPR Art. 33(4), as `breach notified --phase`
+PHASES = tuple(Phase)  # GDPR Art. 33(4), as `breach notified --phase`
 
 #: (rows of breach.services.status.status_rows, zone, one incident?) -> the lines `breach status` prints.
 StatusText = Callable[["list[StatusRow]", str, bool], list[str]]
@@ -145,7 +145,8 @@ class Actions:
         iid = value["incident"]
         try:
             with self._session(write=False) as s:
-                rows = [r for r in review_rows(s, iid) if r["state"] in ("draft", "changes requested")]
+                rows = [r for r in review_rows(s, iid)
+                        if r["state"] in (DraftState.DRAFT, DraftState.CHANGES_REQUESTED)]
         except BreachError as exc:
             return Outcome(ephemeral=f"Error: {exc}")
         head = f"Open review: <{self.review_url}|the review page>" if self.review_url else \
@@ -172,7 +173,7 @@ class Actions:
             with self._session(user.name) as s, s.store.transaction():
                 if _recorded(s, iid, key):
                     return Outcome(ephemeral=f"You approved {kind} ({lang}) v{version} already.")
-                review_act(s, iid, kind, lang=lang, version=version, by=user.name, decision="approved",
+                review_act(s, iid, kind, lang=lang, version=version, by=user.name, decision=ReviewDecision.APPROVED,
                            comment=None, now=s.now(), expect_sha256=sha, via=f"Slack {user.user_id}")
                 _record(s, iid, user, key, action="approve", text=f"Approved {kind} ({lang}) v{version} from Slack",
                         extra={"kind": kind, "lang": lang, "version": version, "sha256": sha})

@@ -21,7 +21,7 @@ from breach.core import time as clock
 from breach.errors import BreachError, InputError
 from breach.slack import client as slack
 from breach.slack.config import SlackConfig, config_from_env, describe_setup
-from breach.slack.outbox import UNSENT, StateKey
+from breach.slack.outbox import UNSENT, OutboxState, StateKey
 from breach.slack.policy import SCHEDULE_MARGIN_SECONDS, backoff, is_quiet
 
 #: Unavailable answers that prove Slack did not take the message: such a row goes back
@@ -108,13 +108,13 @@ def outbox_status(session: Any) -> dict[str, Any]:
         settings, settings_error = "not usable", str(exc)
     return {
         "settings": settings, "settings_error": settings_error,
-        "counts": {state: counts.get(state, 0) for state in ("queued", "sending", "sent", "failed", "skipped")},
+        "counts": {state: counts.get(state, 0) for state in OutboxState},
         "waiting": len(waiting), "statutory_waiting": sum(1 for r in waiting if r["statutory"]),
         "oldest": brief(waiting[0]) if waiting else None,
         "last_error": tried[-1]["last_error"] if tried else None,
         "next_attempt_at": waiting[0]["next_attempt_at"] if waiting else None,
         "refused": [{"key": r["key"], "incident": r["incident_id"], "reason": r["last_error"],
-                     "created_at": r["created_at"]} for r in rows if r["state"] == "failed"],
+                     "created_at": r["created_at"]} for r in rows if r["state"] == OutboxState.FAILED],
     }
 
 
@@ -192,18 +192,18 @@ def flush(session: Any, *, now: datetime | None = None, config: SlackConfig | No
                     retry_at = _utc(now + max(backoff(attempts), timedelta(seconds=exc.retry_after or 0)))
                     fields: dict[str, Any] = {"last_error": str(exc), "attempts": attempts,
                                               "next_attempt_at": retry_at}
-                    if row["state"] == "queued" and exc.error in NOT_DELIVERED:
-                        fields["state"] = "queued"  # Slack did not act: no look-up needed next time
+                    if row["state"] == OutboxState.QUEUED and exc.error in NOT_DELIVERED:
+                        fields["state"] = OutboxState.QUEUED  # Slack did not act: no look-up needed next time
                     store.update_outbox(row["key"], fields)
                     report.next_attempt_at = retry_at
                     stop = True
                     break
                 except (slack.SlackRejectedError, InputError) as exc:
                     error = getattr(exc, "error", None) or str(exc)
-                    store.update_outbox(row["key"], {"state": "failed", "last_error": str(exc)})
+                    store.update_outbox(row["key"], {"state": OutboxState.FAILED, "last_error": str(exc)})
                     report.failed.append({"key": row["key"], "error": error})
                     continue
-                if outcome == "sent":
+                if outcome == OutboxState.SENT:
                     report.sent += 1
                 else:
                     report.skipped.append({"key": row["key"], "reason": sender.note or outcome})
@@ -224,7 +224,7 @@ def _deliver(sender: Sender, row: dict[str, Any]) -> str:
         if exc.error != "connection" or not sender.config.has_bot:
             raise
         fresh = next((r for r in sender.store.outbox_rows() if r["key"] == row["key"]), None)
-        if fresh is None or fresh["state"] != "sending":
+        if fresh is None or fresh["state"] != OutboxState.SENDING:
             raise
         row.update(fresh)
         return sender.deliver(row)
@@ -275,7 +275,7 @@ class Sender:
                 error="no_bot")
 
     def claim(self, row: dict[str, Any]) -> None:
-        self.store.update_outbox(row["key"], {"state": "sending", "attempts": (row["attempts"] or 0) + 1})
+        self.store.update_outbox(row["key"], {"state": OutboxState.SENDING, "attempts": (row["attempts"] or 0) + 1})
         row["attempts"] = (row["attempts"] or 0) + 1
 
     def mark(self, row: dict[str, Any], state: str, *, result: dict | None = None, error: str | None = None,
@@ -289,7 +289,7 @@ class Sender:
             fields: dict[str, Any] = {"state": state, "last_error": error, "next_attempt_at": None}
             if result is not None:
                 fields["result"] = json.dumps(result, sort_keys=True)
-            if state == "sent":
+            if state == OutboxState.SENT:
                 fields["sent_at"] = _utc(self.now)
             self.store.update_outbox(row["key"], fields)
             for key, value in slack_state.items():
@@ -302,7 +302,7 @@ class Sender:
 
     def posted(self, row: dict[str, Any], thread_ts: str | None, channel: str | None = None) -> str | None:
         """After a crash between send and mark: the ts of the earlier post, if Slack has it."""
-        if row["state"] != "sending":
+        if row["state"] != OutboxState.SENDING:
             return None
         return slack.find_posted(self.client, self.config, row["key"], thread_ts, channel=channel or self.channel(),
                                  store=self.store_id)
@@ -334,7 +334,7 @@ class Sender:
         if not self.config.has_bot:
             self.claim(row)
             self.send(self._message(row, payload, "webhook"))
-            return self.mark(row, "sent", result={"webhook": True})
+            return self.mark(row, OutboxState.SENT, result={"webhook": True})
         parent = self.parent(iid) if payload["kind"] == "reply" else None
         thread_ts = parent["ts"] if parent else None
         ts = self.posted(row, thread_ts, parent["channel"] if parent else None)
@@ -347,18 +347,18 @@ class Sender:
         # A reply whose parent never made it to Slack becomes the parent.
         becomes_parent = payload["kind"] == "parent" or parent is None
         state = {StateKey.parent(iid): json.dumps({"ts": ts, "channel": channel})} if becomes_parent else None
-        return self.mark(row, "sent", result={"ts": ts, "channel": channel, "thread_ts": thread_ts},
+        return self.mark(row, OutboxState.SENT, result={"ts": ts, "channel": channel, "thread_ts": thread_ts},
                          slack_state=state)
 
     def _update(self, row: dict[str, Any], payload: dict[str, Any]) -> str:
         if not self.config.has_bot:
-            return self.mark(row, "skipped", error="a webhook cannot edit messages")
+            return self.mark(row, OutboxState.SKIPPED, error="a webhook cannot edit messages")
         parent = self.parent(payload["incident"])
         if parent is None:
-            return self.mark(row, "skipped", error="no parent message in Slack to update")
+            return self.mark(row, OutboxState.SKIPPED, error="no parent message in Slack to update")
         self.claim(row)
         result = self.send(self._message(row, payload, "update", ts=parent["ts"], channel=parent["channel"]))
-        return self.mark(row, "sent", result={"ts": result["ts"], "channel": result["channel"]})
+        return self.mark(row, OutboxState.SENT, result={"ts": result["ts"], "channel": result["channel"]})
 
     def _add_scheduled(self, payload: dict[str, Any], row: dict[str, Any], scheduled_id: str,
                        channel: str) -> dict[str, str]:
@@ -373,29 +373,31 @@ class Sender:
     def _reminder(self, row: dict[str, Any], payload: dict[str, Any]) -> str:
         self.need_bot("deadline reminders")
         post_at = int(payload["post_at"])
-        if row["state"] == "sending":
+        if row["state"] == OutboxState.SENDING:
             channel = self.channel()
             scheduled_id = slack.find_scheduled(self.client, self.config, post_at=post_at, text=payload["text"],
                                                 channel=channel)
             if scheduled_id:
-                return self.mark(row, "sent", result={"scheduled_message_id": scheduled_id, "channel": channel},
+                return self.mark(row, OutboxState.SENT,
+                                 result={"scheduled_message_id": scheduled_id, "channel": channel},
                                  slack_state=self._add_scheduled(payload, row, scheduled_id, channel))
             ts = self.posted(row, None)
             if ts:
-                return self.mark(row, "sent", result={"ts": ts, "channel": channel})
+                return self.mark(row, OutboxState.SENT, result={"ts": ts, "channel": channel})
         now_ts = self.now.timestamp()
         if post_at <= now_ts + SCHEDULE_MARGIN_SECONDS:
             # Queued while Slack was unavailable and its time has come: post it now, unless
             # a later reminder has taken over (`breach slack remind` posts that one).
             if now_ts >= int(payload.get("until") or 0):
-                return self.mark(row, "skipped", error="its time passed while it was queued")
+                return self.mark(row, OutboxState.SKIPPED, error="its time passed while it was queued")
             self.claim(row)
             result = self.send(self._message(row, payload, "post"))
-            return self.mark(row, "sent", result={"ts": result["ts"], "channel": result["channel"], "late": True})
+            return self.mark(row, OutboxState.SENT,
+                             result={"ts": result["ts"], "channel": result["channel"], "late": True})
         self.claim(row)
         result = self.send(self._message(row, payload, "schedule", post_at=post_at))
         channel = result["channel"] or self.channel()
-        return self.mark(row, "sent", result={"scheduled_message_id": result["scheduled_message_id"],
+        return self.mark(row, OutboxState.SENT, result={"scheduled_message_id": result["scheduled_message_id"],
                                               "channel": channel},
                          slack_state=self._add_scheduled(payload, row, result["scheduled_message_id"], channel))
 
@@ -418,7 +420,7 @@ class Sender:
                 items.pop(0)
                 # Keep what is left, so a crash here resumes with the next id.
                 self.store.set_state(key, json.dumps({**current, "items": items}, sort_keys=True))
-        return self.mark(row, "sent", result={"deleted": deleted}, slack_state={key: None})
+        return self.mark(row, OutboxState.SENT, result={"deleted": deleted}, slack_state={key: None})
 
     def _alert(self, row: dict[str, Any], payload: dict[str, Any]) -> str:
         """An OVERDUE alert or a reminder posted late: a plain channel post."""
@@ -429,7 +431,7 @@ class Sender:
             self.claim(row)
             result = self.send(self._message(row, payload, "post"))
             ts, channel = result["ts"], result["channel"]
-        return self.mark(row, "sent", result={"ts": ts, "channel": channel or self.channel()})
+        return self.mark(row, OutboxState.SENT, result={"ts": ts, "channel": channel or self.channel()})
 
 
 # --- the end of every write command ---------------------------------------------------

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from breach.adapters.resources import shipped
+from breach.core.models import IncidentStatus
 from breach.errors import InputError
 
 # Deliberately broad: over-matching something that merely looks like an address is fine.
@@ -129,7 +130,7 @@ def status_message(summary: Mapping[str, Any], *, template_dirs: tuple[Path, ...
     texts = _Texts("status", {
         "incident": incident,
         "event": summary.get("event") or "Status",
-        "state": summary.get("state") or "open",
+        "state": summary.get("state") or IncidentStatus.OPEN,
         "risk": summary.get("risk"),
         "level": summary.get("level"),
         "subjects_count": summary.get("subjects_count"),

@@ -24,7 +24,7 @@ from typing import Any
 
 from breach.adapters.resources import search_path
 from breach.core import time as clock
-from breach.core.models import Incident
+from breach.core.models import EventKind, Incident, IncidentStatus, ObligationState
 from breach.core.regimes import Obligation
 from breach.core.state import IncidentState
 from breach.errors import BreachError, InputError
@@ -34,7 +34,7 @@ from breach.services.session import Session
 from breach.slack import messages, policy
 from breach.slack.config import SlackConfig, config_from_env, describe_setup
 from breach.slack.flush import FlushReport, flush, flush_after_command
-from breach.slack.outbox import UNSENT, OutboxKey, StateKey
+from breach.slack.outbox import UNSENT, OutboxKey, OutboxState, StateKey
 
 __all__ = ["FlushReport", "OutboxNotifier", "RemindReport", "drill_preview", "flush", "post_status", "remind"]
 
@@ -140,7 +140,7 @@ def _queue_status(session: Session, incident: Incident, state: IncidentState, ob
 
     dirs = _templates(session)
     next_due = next((o.rule_id for o in policy.fold_customer_windows(obligations)
-                     if o.state == "pending" and o.due_at is not None), None)
+                     if o.state == ObligationState.PENDING and o.due_at is not None), None)
     if next_due == policy.CUSTOMER_WINDOWS:
         next_due = None  # one notice per customer: recorded with `breach notified`, not from one button
 
@@ -195,7 +195,7 @@ def _is_unschedule(text: str, iid: str, rule_id: str) -> bool:
 
 def _wanted_due(incident: Any, o: Any) -> str | None:
     """The due time reminders should run for, or None (met, late, not applicable, closed)."""
-    if o is None or o.due_at is None or o.state != "pending" or incident.status == "closed":
+    if o is None or o.due_at is None or o.state != ObligationState.PENDING or incident.status == IncidentStatus.CLOSED:
         return None
     return _utc(o.due_at)
 
@@ -220,7 +220,7 @@ def _sync_plans(session: Any, incident: Any, obligations: list, *, now: datetime
         if planned is not None:
             gen += 1
             key = str(OutboxKey.unschedule(iid, rule_id, gen))
-            reason = ("incident closed" if incident.status == "closed" else
+            reason = ("incident closed" if incident.status == IncidentStatus.CLOSED else
                       "obligation gone" if o is None else
                       "due time changed" if wanted else o.state)
             store.enqueue(key=key, incident_id=iid, op="unschedule", created_at=now, statutory=True,
@@ -304,7 +304,7 @@ def remind(session: Any, *, now: datetime, config: SlackConfig) -> RemindReport:
             report.planned += _sync_plans(session, incident, obligations, now=now)
             rows = {r["key"]: r for r in store.outbox_rows()}
             for o in obligations:
-                if o.state != "pending" or o.due_at is None:
+                if o.state != ObligationState.PENDING or o.due_at is None:
                     continue
                 if o.overdue:
                     key = _queue_overdue(session, incident, o, now=now)
@@ -341,7 +341,7 @@ def _queue_catch_up(session: Any, incident: Any, o: Any, *, rows: dict[str, dict
     label, post_at, until = due
     gen = _generation(session.store, incident.id, o.rule_id)
     scheduled = rows.get(str(OutboxKey.reminder(incident.id, o.rule_id, gen, label)))
-    if scheduled and scheduled["state"] in ("sent", *UNSENT):
+    if scheduled and scheduled["state"] in (OutboxState.SENT, *UNSENT):
         return None  # Slack posts it (or the flush posts it late): delivered or on its way
     key = str(OutboxKey.reminder(incident.id, o.rule_id, gen, label, catch_up=True))
     payload = {**_reminder_payload(session, incident, o, label, post_at, until), "kind": "alert"}
@@ -366,9 +366,9 @@ def drill_preview(session: Any, incident_id: str, *, now: datetime) -> list[str]
     state = session.state(incident_id)
     incident = state.incident
     obligations = incident_obligations(session, incident.id, now=now, state=state)
-    events = [e for e in session.store.events(incident.id) if e.kind in {"opened", "assessed", "notified", "closed"}]
-    what = events[-1].kind if events else "opened"
-    if what == "notified":
+    events = [e for e in session.store.events(incident.id) if e.kind in policy.POSTED_KINDS]
+    what = events[-1].kind if events else EventKind.OPENED
+    if what == EventKind.NOTIFIED:
         what = f"notified:{events[-1].data.get('obligation')}"
     summary = policy.status_summary(incident, state, obligations, event=policy.event_label(what, state),
                                     zone=session.org_zone, now=now)

@@ -20,17 +20,31 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Literal
 
+from breach.core.models import EventKind
 from breach.errors import InputError
 
 KeyKind = Literal["parent", "status", "update", "remind", "unschedule", "overdue"]
 KINDS: tuple[KeyKind, ...] = ("parent", "status", "update", "remind", "unschedule", "overdue")
+
+
+class OutboxState(StrEnum):
+    """An outbox row: queued, being sent (claimed by one flush), then sent, failed or skipped."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
 #: Outbox row states that still have to go out.
-UNSENT = ("queued", "sending")
+UNSENT = (OutboxState.QUEUED, OutboxState.SENDING)
 
 #: Changes about one obligation: their <what> is "<verb>:<obligation id>".
-SUBJECT_VERBS = ("notified", "retracted")
+SUBJECT_VERBS = (EventKind.NOTIFIED, EventKind.RETRACTED)
 
 _ID = re.compile(r"^[^:\s]+$")
 _NUMBER = re.compile(r"^-?[0-9]+$")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from breach.core import time as clock
 from breach.core.customers import ART_33_2
 from breach.core.customers import PREFIX as CUSTOMER_PREFIX
-from breach.core.models import ObligationState
+from breach.core.models import EventKind, IncidentStatus, ObligationState
 from breach.errors import InputError
 
 if TYPE_CHECKING:
@@ -119,17 +119,20 @@ def is_quiet(now: datetime, quiet_hours: str | None, zone_name: str) -> bool:
 
 _CATEGORY = re.compile(r"^[a-z0-9_-]{1,40}$")
 
+#: The changes a status reply is posted for (`breach drill` previews the latest of them).
+POSTED_KINDS = frozenset({EventKind.OPENED, EventKind.ASSESSED, EventKind.NOTIFIED, EventKind.CLOSED})
+
 
 def event_label(what: str, state: Any) -> str:
     """The header of a status reply: what changed, without any free text."""
-    if what == "opened":
+    if what == EventKind.OPENED:
         return "Incident opened"
-    if what == "assessed":
+    if what == EventKind.ASSESSED:
         risk = state.assessment.risk if state.assessment else None
         return f"Assessed: {risk} risk" if risk else "Assessed"
     if what.startswith("notified:"):
         return f"Notified: {what.partition(':')[2]}"
-    if what == "closed":
+    if what == EventKind.CLOSED:
         return "Incident closed"
     if what == "requested":
         return "Status update"
@@ -146,14 +149,15 @@ def status_summary(incident: Any, state: Any, obligations: list, *, event: str, 
     assessment = state.assessment
     result = assessment.result if assessment else {}
     answers = assessment.answers if assessment else {}
-    if incident.status == "closed":
-        word = "closed"
+    word: str  # how far it has come: closed, notified, assessed, or only open
+    if incident.status == IncidentStatus.CLOSED:
+        word = IncidentStatus.CLOSED
     elif state.notifications:
-        word = "notified"
+        word = EventKind.NOTIFIED
     elif state.assessments:
-        word = "assessed"
+        word = EventKind.ASSESSED
     else:
-        word = "open"
+        word = IncidentStatus.OPEN
     return {
         "incident": incident.id,
         "event": event,
@@ -185,7 +189,7 @@ def _categories(value: Any) -> list[str] | None:
 
 
 def _next_deadline(obligations: list, zone: str) -> Mapping[str, Any] | None:
-    dated = [o for o in obligations if o.state == "pending" and o.due_at is not None]
+    dated = [o for o in obligations if o.state == ObligationState.PENDING and o.due_at is not None]
     if not dated:
         return None
     o = min(dated, key=lambda o: o.due_at)
@@ -218,9 +222,9 @@ def fold_customer_windows(obligations: Sequence[Obligation], *, names: bool = Fa
     others = [o for o in obligations if not o.rule_id.startswith(CUSTOMER_PREFIX)]
     if not windows:
         return others
-    pending = sorted((o for o in windows if o.state == "pending" and o.due_at is not None),
+    pending = sorted((o for o in windows if o.state == ObligationState.PENDING and o.due_at is not None),
                      key=lambda o: o.due_at or datetime.max)
-    notified = sum(1 for o in windows if o.state in ("met", "late"))
+    notified = sum(1 for o in windows if o.state in (ObligationState.MET, ObligationState.LATE))
     first = pending[0] if pending else windows[0]
     due_then = [o for o in pending if o.due_at == first.due_at]
     recipient = (f"{len(due_then):,} of {len(windows):,} customers (earliest contract window, {ART_33_2}; "
@@ -241,9 +245,10 @@ def customer_counts(obligations: Sequence[Obligation], *, now: datetime) -> dict
     windows = [o for o in obligations if o.rule_id.startswith(CUSTOMER_PREFIX)]
     if not windows:
         return None
-    pending = [o for o in windows if o.state == "pending" and o.due_at is not None]
+    pending = [o for o in windows if o.state == ObligationState.PENDING and o.due_at is not None]
     earliest = min((o.due_at for o in pending if o.due_at is not None), default=None)
-    return {"customers": len(windows), "notified": sum(1 for o in windows if o.state in ("met", "late")),
-            "late": sum(1 for o in windows if o.state == "late"), "pending": len(pending),
+    met = (ObligationState.MET, ObligationState.LATE)
+    return {"customers": len(windows), "notified": sum(1 for o in windows if o.state in met),
+            "late": sum(1 for o in windows if o.state == ObligationState.LATE), "pending": len(pending),
             "overdue": sum(1 for o in pending if o.due_at is not None and o.due_at < now),
             "due_earliest": sum(1 for o in pending if o.due_at == earliest)}
