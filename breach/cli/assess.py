@@ -223,6 +223,9 @@ def assess(
         "--merge", help="With --answers: change only the answers the file gives (per language for free "
         "text; null removes one) and keep the rest of the last assessment.")] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Record without asking for confirmation.")] = False,
+    for_customers: Annotated[bool, typer.Option(
+        "--for-customers", help="With --answers: assess the customers' data, held as their processor (GDPR "
+        "Art. 33(2)), beside the incident's own assessment; the customer notices say what it found.")] = False,
     home: HomeOption = None,
     by: ByOption = None,
     json_: JsonOption = False,
@@ -239,6 +242,10 @@ def assess(
     """
     if merge and answers_file is None:
         fail("--merge goes with --answers FILE (the guided session always starts from the last answers)")
+    if for_customers:
+        _assess_customers(incident_id, playbook=playbook, answers_file=answers_file, merge=merge, home=home, by=by,
+                          json_=json_)
+        return
     tty = sys.stdin.isatty()
     try:
         result = _assess(incident_id, playbook=playbook, answers_file=answers_file, merge=merge, yes=yes, home=home,
@@ -259,6 +266,29 @@ def assess(
         if answers_file is not None:
             typer.echo(_summary(result))
         typer.echo(next_hint(result))
+
+
+def _assess_customers(incident_id: str, *, playbook: str, answers_file: Path | None, merge: bool,
+                      home: Path | None, by: str | None, json_: bool) -> None:
+    """`--for-customers`: the processor's assessment of its customers' data, from an answers file."""
+    from breach.services.assessment import finish, load_answers_file
+
+    if answers_file is None or merge:
+        fail("--for-customers takes the customers' answers from a file: --answers FILE (without --merge)")
+        return
+    with session(home, by=by) as s:
+        from breach.adapters.playbooks import find_playbook, load_playbook
+
+        book = load_playbook(find_playbook(playbook, s.resource_home()))
+        answers = load_answers_file(answers_file, playbook=book)
+        result = finish(s, incident_id, playbook_name=book.name, answers=answers, now=now(), for_customers=True)
+    if json_:
+        emit_json({**result, "for_customers": True})
+        return
+    typer.echo(f"\nAssessment of the customers' data for {result['incident']} recorded (as their processor, "
+               "GDPR Art. 33(2)); the incident's own assessment and clocks are unchanged.")
+    typer.echo(_summary(result))
+    typer.echo(f"Next: breach draft {result['incident']} controller-notice --lang LANG (the notice to the customers)")
 
 
 def _assess(incident_id: str, *, playbook: str, answers_file: Path | None, merge: bool, yes: bool,

@@ -156,6 +156,9 @@ class Assessment:
     playbook: str | None
     answers: dict[str, Any]
     result: dict[str, Any]  # breach.core.risk.RiskResult.to_dict()
+    # The processor's own assessment of its customers' data (`breach assess ID --for-customers`), beside the
+    # controller's of its own data: both roles in one incident (GDPR Art. 33(1) and 33(2)).
+    for_customers: bool = False
 
     @property
     def risk(self) -> str | None:

@@ -41,9 +41,11 @@ def sa_obligation_id(org: Profile, authority: Concerned | None) -> str:
 
 def notice_context(state: IncidentState, incident: Mapping[str, Any], found: Sequence[Obligation], *,
                    org: Profile, now: datetime, authority: Concerned | None = None,
-                   notice: dict[str, Any] | None = None, country: str | None = None) -> dict[str, Any]:
+                   notice: dict[str, Any] | None = None, country: str | None = None,
+                   kind: str | None = None) -> dict[str, Any]:
     """Everything a template may use. `incident` is the incident's fields (breach.services.incidents.incident_dict),
-    `found` its obligations at `now`.
+    `found` its obligations at `now`. The notice to the customers (`controller-notice`) says what the
+    assessment of their data found (`assess --for-customers`), when there is one.
 
     `country` (NL, US-CA): the country of the people it is for, whose words it uses for national
     identifiers (breach.core.national_words); default the lead authority's country.
@@ -52,7 +54,8 @@ def notice_context(state: IncidentState, incident: Mapping[str, Any], found: Seq
     """
     zone = org.timezone
     inc = {**incident, **{key: _local(getattr(state.incident, key), zone) for key in INCIDENT_TIMES}}
-    assessment, answers = _assessment(state)
+    assessment, answers = (_customers_assessment(state) if kind == "controller-notice" and state.customers_assessment
+                           else _assessment(state))
     if answers.get("awareness_note"):  # the per-language answer wins over the one-line note at `open`
         inc["awareness_note"] = answers["awareness_note"]
     sa_id = sa_obligation_id(org, authority)
@@ -158,6 +161,15 @@ def addressed_org(org: Profile, authority: Concerned | None) -> dict[str, Any]:
 
 def _local(value: datetime | None, zone: str) -> str | None:
     return clock.iso(clock.in_zone(value, zone)) if value else None
+
+
+def _customers_assessment(state: IncidentState) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The processor's assessment of the customers' data, as its answers say (its own counts)."""
+    a = state.customers_assessment
+    if a is None:
+        return None, {}
+    answers = dict(a.answers)
+    return {**a.result, "answers": answers}, answers
 
 
 def _assessment(state: IncidentState) -> tuple[dict[str, Any] | None, dict[str, Any]]:
@@ -291,7 +303,7 @@ def compose_draft(sources: DraftSources, asked: DraftAsked, *, now: datetime) ->
     state = sources.state
     iid = state.incident.id
     context = notice_context(state, sources.incident, sources.found, org=sources.org, now=now,
-                             authority=asked.authority, country=asked.country)
+                             authority=asked.authority, country=asked.country, kind=asked.kind)
     answers = state.assessment.answers if state.assessment else None
     law = laws_for_kind(sources.us_laws, asked.kind, state.scope, answers) if sources.us_laws else None
     context.update(state_law_context(law, state, now=now))

@@ -88,8 +88,14 @@ class IncidentState:
 
     @property
     def assessment(self) -> Assessment | None:
-        """The latest assessment counts (a reassessment keeps the earlier ones)."""
-        return self.assessments[-1] if self.assessments else None
+        """The latest assessment of the incident's own role counts (a reassessment keeps the earlier ones)."""
+        return next((a for a in reversed(self.assessments) if not a.for_customers), None)
+
+    @property
+    def customers_assessment(self) -> Assessment | None:
+        """The latest assessment of the customers' data, made as their processor (`assess --for-customers`):
+        what the notices to the customers say (GDPR Art. 33(2)); it moves no clock of the incident's own role."""
+        return next((a for a in reversed(self.assessments) if a.for_customers), None)
 
 
 @dataclass
@@ -178,7 +184,10 @@ def _on_answer(w: _Folding, e: Event) -> None:
 def _on_assessed(w: _Folding, e: Event) -> None:
     d = e.data
     w.assessments.append(Assessment(at=e.at, by=e.author, seq=e.seq, playbook=d.get("playbook"),
-                                    answers=dict(d.get("answers") or {}), result=dict(d.get("result") or {})))
+                                    answers=dict(d.get("answers") or {}), result=dict(d.get("result") or {}),
+                                    for_customers=bool(d.get("for_customers"))))
+    if d.get("for_customers"):
+        return  # the customers' data: no scope, clock or answers in progress of the incident's own role
     w.answers = {}
     for name, at in (d.get("clock_events") or {}).items():
         w.clock_events.setdefault(name, clock.instant(at))

@@ -157,18 +157,23 @@ def save_answer(session: Session, incident: Incident, *, playbook: str, step: st
 
 
 def assess(session: Session, incident_id: str, answers: Answers, *, now: datetime,
-           playbook: str = "gdpr") -> AssessmentResult:
+           playbook: str = "gdpr", for_customers: bool = False) -> AssessmentResult:
     """Record a complete assessment from a dict of answers (step id -> answer); returns the result."""
-    return finish(session, incident_id, playbook_name=playbook, answers=plain(answers), now=now)
+    return finish(session, incident_id, playbook_name=playbook, answers=plain(answers), now=now,
+                  for_customers=for_customers)
 
 
 def finish(session: Session, incident_id: str, *, playbook_name: str, answers: Answers,
-           now: datetime) -> AssessmentResult:
-    """Compute the risk, record the `assessed` event and the playbook's tasks; one transaction."""
+           now: datetime, for_customers: bool = False) -> AssessmentResult:
+    """Compute the risk, record the `assessed` event and the playbook's tasks; one transaction.
+
+    `for_customers`: the processor's assessment of its customers' data, beside the incident's own
+    (both roles in one incident): recorded apart, it moves neither the scope nor a clock of the incident's role.
+    """
     incident = get_incident(session, incident_id)
     playbook = load_playbook(find_playbook(playbook_name, session.resource_home()))
     answers, deprecated = upgrade_answers(answers)  # old keys read in the current model, with a note
-    answers = one_role(incident, answers)
+    answers = customers_role(session, incident, answers) if for_customers else one_role(incident, answers)
     if unknown := unknown_answers(playbook, answers):  # before relevant_answers drops them silently
         raise InputError("unknown answer keys:\n" + "\n".join(unknown))
     answers = relevant_answers(playbook, answers)  # a changed answer can make earlier ones moot
@@ -183,13 +188,15 @@ def finish(session: Session, incident_id: str, *, playbook_name: str, answers: A
     result = risk.assess(answers).to_dict()
     result["rationale"] = [*deprecated, *[r for r in result["rationale"] if r not in deprecated]]
     data: dict[str, Any] = {"playbook": playbook.name, "answers": answers, "result": result}
-    if isinstance(answers.get("jurisdictions"), dict) and answers["jurisdictions"]:
+    if for_customers:
+        data["for_customers"] = True
+    elif isinstance(answers.get("jurisdictions"), dict) and answers["jurisdictions"]:
         data["scope"] = answers["jurisdictions"]
     if result.get("risk_override"):
         result["risk_override_by"] = session.author
     with session.store.transaction():  # task numbers are read and written in one transaction
         state = session.state(incident.id)
-        if result.get("notify_sa") and "assessed_notifiable" not in state.clock_events:
+        if result.get("notify_sa") and "assessed_notifiable" not in state.clock_events and not for_customers:
             # Singapore PDPA s 26D(1): the clock runs from the assessment that a breach is notifiable.
             data["clock_events"] = {"assessed_notifiable": clock.iso(now)}
         existing = {t.step for t in state.tasks.values()}
@@ -204,6 +211,19 @@ def finish(session: Session, incident_id: str, *, playbook_name: str, answers: A
                 "state": TaskState.OPEN})
         session.changed(incident.id, EventKind.ASSESSED, now=now)
     return {"incident": incident.id, **result}
+
+
+def customers_role(session: Session, incident: Incident, answers: Answers) -> Answers:
+    """The customers' data is assessed as their processor (GDPR Art. 28, 33(2)): the incident must hold
+    customers, and the answers' role is processor (a missing role takes it)."""
+    if not session.state(incident.id).customers:
+        raise InputError(f"{incident.id} has no customers recorded: `breach scope {incident.id} --customers "
+                         "FILE|all|ID,...` first (--for-customers assesses their data as their processor)")
+    given = answers.get("role")
+    if given not in (None, Role.PROCESSOR):
+        raise InputError(f"--for-customers assesses the customers' data as their processor: the answers say "
+                         f"role: {given}; answer role: processor (or leave it out)")
+    return {**answers, "role": Role.PROCESSOR.value}
 
 
 def check_consistent(session: Session, incident: Incident, playbook: Playbook, answers: Answers, *,
@@ -227,6 +247,8 @@ def one_role(incident: Incident, answers: Answers) -> Answers:
             f"role mismatch: the answers say role: {given} but incident {incident.id} was opened as {role}; "
             f"answer role: {role}, or if the incident's role is wrong, open it again with "
             f"`breach open --role {given}` (GDPR Art. 33(1) for a controller, Art. 33(2) for a processor)"
+            + ("; for the customers' data held as their processor: breach assess ID --for-customers --answers FILE"
+               if given == Role.PROCESSOR else "")
         )
     return answers
 

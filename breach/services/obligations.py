@@ -70,8 +70,9 @@ def facts_for(session: Session, state: IncidentState) -> Facts:
         events["detected"] = incident.detected_at
     assessment = None
     flags: dict[str, bool] = {}
-    if state.assessments:
-        events.setdefault(ASSESSED, state.assessments[0].at)  # NDB s 26WH: the assessment was made
+    own = [a for a in state.assessments if not a.for_customers]  # the customers' data moves no clock of ours
+    if own:
+        events.setdefault(ASSESSED, own[0].at)  # NDB s 26WH: the assessment was made
     if state.assessment:
         a = state.assessment
         assessment = {**a.result, "answers": dict(a.answers), "at": a.at}

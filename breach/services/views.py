@@ -82,6 +82,7 @@ class IncidentView(TypedDict):
     events: int
     head_hash: str | None
     assessment: AssessmentView | None
+    customers_assessment: NotRequired[AssessmentView]  # the customers' data, assessed as their processor
     assessments: int
     assessment_in_progress: list[str]
     scope: dict[str, int]
@@ -99,7 +100,7 @@ class IncidentView(TypedDict):
 def incident_view(session: Session, incident_id: str, *, now: datetime) -> IncidentView:
     state = session.state(incident_id)
     assessment = state.assessment
-    return {
+    view: IncidentView = {
         "incident": incident_dict(state.incident),
         "events": state.event_count,
         "head_hash": state.head_hash,
@@ -120,6 +121,9 @@ def incident_view(session: Session, incident_id: str, *, now: datetime) -> Incid
         # Each (kind, language, version) `breach letters` wrote, its count and the obligation it serves.
         "letters": letters_sent(state.letters),
     }
+    if state.customers_assessment:  # both roles: the customers' data, assessed as their processor
+        view["customers_assessment"] = assessment_dict(state.customers_assessment)
+    return view
 
 
 def _yes(value: Any) -> str:
@@ -143,6 +147,9 @@ def render_view(view: IncidentView, zone: str = "UTC") -> str:
         return clock.show(datetime.fromisoformat(value), zone) if value else "-"
 
     lines = [*_incident_lines(view, when), _assessment_line(view)]
+    if c := view.get("customers_assessment"):  # both roles: the customers' data, assessed as their processor
+        lines.append(f"  customers' data (processor, GDPR Art. 33(2)): risk {c.get('risk')} (ENISA {c.get('level')}, "
+                     f"SE {c.get('severity')})")
     if view.get("scope") or view.get("unlocated"):
         known = ", ".join(f"{k}={v:,}" for k, v in view["scope"].items())
         unknown = f"{view['unlocated']:,} of unknown location" if view.get("unlocated") else ""
