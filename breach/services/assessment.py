@@ -27,6 +27,7 @@ from breach.core.playbook import (
     tasks_for,
     unknown_answers,
 )
+from breach.core.playbook.answers import Answers
 from breach.core.playbook.consistency import answer_problems
 from breach.core.playbook.model import Playbook
 from breach.core.risk import RiskJson
@@ -37,10 +38,6 @@ from breach.errors import InputError
 from breach.services.incidents import get_incident
 from breach.services.obligations import incident_obligations
 from breach.services.session import Session
-
-#: A playbook's answers: step id -> the answer (JSON: text, number, yes/no, a list or a mapping of them).
-#: The keys are the playbook's step ids (playbooks/*.yaml), so a TypedDict cannot name them.
-Answers = dict[str, Any]
 
 
 class AssessmentResult(RiskJson):

@@ -11,6 +11,10 @@ from breach.core.playbook.model import Playbook, Step
 from breach.core.playbook.steps import STEP_TYPES
 from breach.errors import InputError
 
+#: A playbook's answers: step id -> the answer (JSON: text, number, yes/no, a list or a mapping of them).
+#: The keys are the playbook's step ids, defined by data (playbooks/*.yaml), so no TypedDict can name them.
+Answers = dict[str, Any]
+
 # --- answering ---------------------------------------------------------------------------
 
 
