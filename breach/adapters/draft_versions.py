@@ -13,8 +13,8 @@ from pathlib import Path
 from breach.adapters.files import write_private
 from breach.adapters.store_protocol import IncidentLog
 from breach.core import time as clock
-from breach.core.models import EventKind
 from breach.core.notice import NewDraft, draft_file_name
+from breach.core.states import EventKind
 
 
 def write_draft(store: IncidentLog, home: Path, new: NewDraft, *, author: str, now: datetime) -> int:

@@ -335,7 +335,7 @@ def retract(
 
     Example: breach retract BR-2026-0001 gdpr-art33-sa --reason "recorded on the wrong incident"
     """
-    from breach.core.models import ObligationState
+    from breach.core.states import ObligationState
     from breach.services.notifications import retract_notification
 
     from .words import when

@@ -156,7 +156,7 @@ def review_list(
 
     Example: breach review BR-2026-0001 --json   (same as: breach review list BR-2026-0001)
     """
-    from breach.core.models import DraftState
+    from breach.core.states import DraftState
     from breach.services.notices import review_rows
 
     with session(home, write=False) as s:
@@ -225,7 +225,7 @@ def review_approve(
 
     Example: breach review approve BR-2026-0001 sa-notification --lang fr --version 2 --as "M. Dupont"
     """
-    from breach.core.models import ReviewDecision
+    from breach.core.states import ReviewDecision
     from breach.services.notices import review_act
 
     with session(home, by=as_) as s:
@@ -256,7 +256,7 @@ def review_request_changes(
 
     Example: breach review request-changes BR-2026-0001 subject-letter --version 1 --as legal --comment "..."
     """
-    from breach.core.models import ReviewDecision
+    from breach.core.states import ReviewDecision
     from breach.services.notices import review_act
 
     with session(home, by=as_) as s:

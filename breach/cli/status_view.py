@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from breach.core import time as clock
-from breach.core.models import SETTLED, ObligationState
+from breach.core.states import SETTLED, ObligationState
 from breach.core.wording import AWAITING_ASSESSMENT, human_note, human_reason, short_source
 
 if TYPE_CHECKING:

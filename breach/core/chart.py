@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from breach.core import time as clock
-from breach.core.models import ObligationState
+from breach.core.states import ObligationState
 
 WIDTH = 1000
 LABEL_WIDTH = 330  # obligation id and recipient, left of the bars

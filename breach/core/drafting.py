@@ -21,8 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from breach.core.models import Phase
 from breach.core.regime_rules import PHASES as PHASES  # defined once, re-exported for notices
+from breach.core.states import Phase
 from breach.errors import InputError
 
 if TYPE_CHECKING:  # jinja2 is imported when a notice is drafted, not at start-up

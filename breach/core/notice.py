@@ -18,12 +18,12 @@ from breach.core import time as clock
 from breach.core.authorities import Concerned, establishment
 from breach.core.drafting import DEFERRABLE, Rendered, TemplateSet, draft_marker, missing_fields, render
 from breach.core.mdblocks import parse, to_html
-from breach.core.models import DraftState, ObligationState, Phase
 from breach.core.profile import Authority, Profile, template_org
 from breach.core.regimes import Obligation
 from breach.core.review import draft_states
 from breach.core.sent_letters import letters_sent
 from breach.core.state import IncidentState
+from breach.core.states import DraftState, ObligationState, Phase
 from breach.core.us_letter import drafted_for, laws_for_kind, nobody_warning, state_law_context
 from breach.core.wording import AWAITING_ASSESSMENT
 from breach.errors import ApprovalError, InputError

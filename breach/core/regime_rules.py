@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from breach.core import time as clock
-from breach.core.models import Phase
 from breach.core.sources import Checked, checked_of, validate_checked
+from breach.core.states import Phase
 from breach.core.yamlio import Bad, LineDict, LineList, plain
 from breach.errors import Problem
 

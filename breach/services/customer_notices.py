@@ -21,9 +21,9 @@ from breach.adapters.store_sql import sha256_text
 from breach.adapters.templates import template_dirs, templates
 from breach.core import customers as cust
 from breach.core.drafting import kind_langs
-from breach.core.models import DraftState
 from breach.core.review import DraftVersion, approved_for
 from breach.core.state import IncidentState
+from breach.core.states import DraftState
 from breach.errors import ApprovalError, InputError
 from breach.services.notices import review_rows, without_draft_marker
 from breach.services.session import Session

@@ -16,10 +16,10 @@ from typing import Any, Literal, TypedDict
 from breach.adapters.rules import load_directory, load_rules
 from breach.core import authorities as sa
 from breach.core import time as clock
-from breach.core.models import EventKind
 from breach.core.regime_rules import NOTIFY_AUTHORITY
 from breach.core.regimes import find_rule
 from breach.core.state import IncidentState
+from breach.core.states import EventKind
 from breach.errors import InputError, NotFoundError
 from breach.services.incidents import get_incident
 from breach.services.obligations import (

@@ -19,7 +19,7 @@ from breach.adapters.resources import shipped
 from breach.adapters.yamlfiles import load_yaml
 from breach.core import time as clock
 from breach.core.customers import PREFIX as CUSTOMER_PREFIX
-from breach.core.models import EventKind, ObligationState, ReviewDecision, Role, TaskState
+from breach.core.states import EventKind, ObligationState, ReviewDecision, Role, TaskState
 from breach.core.yamlio import plain
 from breach.errors import InputError, Problem, ValidationError
 from breach.services import drill_customers as dc

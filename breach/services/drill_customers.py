@@ -20,7 +20,7 @@ from breach.adapters.files import write_private
 from breach.core import customer_sample
 from breach.core import customers as cust
 from breach.core import time as clock
-from breach.core.models import ObligationState
+from breach.core.states import ObligationState
 from breach.errors import InputError
 from breach.services.customers import clocks_of, notify, record_affected, record_run
 from breach.services.register import format_register, register_rows

@@ -16,7 +16,7 @@ from typing import Any, NotRequired, TypedDict
 
 from breach.adapters.chain_guard import LEDGER, STORE, ChainGuard, Walked
 from breach.core import time as clock
-from breach.core.models import EventKind, IncidentStatus
+from breach.core.states import EventKind, IncidentStatus
 from breach.errors import BreachError, ChainError, InputError
 from breach.services.notices import verify_drafts
 from breach.services.session import Session, normalize_id

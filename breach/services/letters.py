@@ -21,7 +21,7 @@ from breach.adapters.store_sql import sha256_text
 from breach.adapters.subjects_csv import count_rows
 from breach.adapters.yamlfiles import load_yaml
 from breach.core import us_letter
-from breach.core.models import EventKind
+from breach.core.states import EventKind
 from breach.errors import ApprovalError
 from breach.services.incidents import get_incident
 from breach.services.notices import review_rows, without_draft_marker

@@ -25,7 +25,6 @@ from breach.adapters.store_sql import sha256_text
 from breach.adapters.templates import catalogue, draft_marker, templates
 from breach.core.authorities import Concerned, concerned
 from breach.core.drafting import LANGS, PHASES, missing_translations
-from breach.core.models import DraftState, EventKind, ReviewDecision
 from breach.core.notice import DraftAsked, DraftResult, DraftSources, compose_draft, draft_result
 from breach.core.paths import draft_file
 from breach.core.review import (
@@ -39,6 +38,7 @@ from breach.core.review import (
 )
 from breach.core.sent_letters import letters_sent
 from breach.core.state import IncidentState
+from breach.core.states import DraftState, EventKind, ReviewDecision
 from breach.core.us_letter import is_us_letter
 from breach.errors import ApprovalError, ChainError, InputError, NotFoundError
 from breach.services.incidents import get_incident, incident_dict

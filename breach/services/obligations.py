@@ -17,7 +17,6 @@ from breach.core import time as clock
 from breach.core.customers import Customer
 from breach.core.duty_rows import ObligationRow
 from breach.core.jurisdictions import UNLOCATED, check_count, check_scope_item
-from breach.core.models import EventKind, ObligationState
 from breach.core.playbook.model import JURISDICTION
 from breach.core.regime_rules import ASSESSED, NOTIFY_AUTHORITY
 from breach.core.regimes import (
@@ -31,6 +30,7 @@ from breach.core.regimes import (
     record_duties,
 )
 from breach.core.state import IncidentState
+from breach.core.states import EventKind, ObligationState
 from breach.errors import InputError
 from breach.services.incidents import get_incident, parse_time
 from breach.services.session import Session

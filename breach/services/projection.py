@@ -19,7 +19,7 @@ from breach import __version__
 from breach.adapters.resources import rules_fingerprint
 from breach.core import time as clock
 from breach.core.duty_rows import ObligationRow, StoredDuty
-from breach.core.models import ObligationState
+from breach.core.states import ObligationState
 from breach.errors import StoreError
 from breach.services.session import Session
 

@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import TypedDict
 
 from breach.core import customers as cust
-from breach.core.models import ObligationState
 from breach.core.regimes import Obligation
 from breach.core.state import IncidentState
+from breach.core.states import ObligationState
 from breach.services.customers import clocks_of
 
 When = Callable[[datetime | None], str]

@@ -31,7 +31,7 @@ from breach.adapters.resources import search_path
 from breach.core import time as clock
 from breach.core.drafting import KINDS, LANGS
 from breach.core.mdblocks import Run, parse, runs
-from breach.core.models import DraftState, ObligationState, ReviewDecision
+from breach.core.states import DraftState, ObligationState, ReviewDecision
 from breach.errors import BreachError, InputError
 from breach.services.notices import diff, find_draft, review_act, review_rows, without_draft_marker
 from breach.services.obligations import incident_obligations

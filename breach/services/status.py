@@ -13,7 +13,7 @@ from typing import TypedDict, cast
 
 from breach.adapters.files import write_private
 from breach.core.duty_rows import StatusRow
-from breach.core.models import SETTLED, ObligationState
+from breach.core.states import SETTLED, ObligationState
 from breach.services.projection import ensure_fresh, incident_projections, obligation_rows
 from breach.services.session import Session
 

@@ -22,7 +22,7 @@ from breach.adapters.templates import draft_marker, placeholders_in
 from breach.core import time as clock
 from breach.core.drafting import LANGS
 from breach.core.mdblocks import parse, to_markdown
-from breach.core.models import DraftState, EventKind
+from breach.core.states import DraftState, EventKind
 from breach.core.textsafe import MAX_LOG_TEXT, check_length
 from breach.errors import InputError
 from breach.services.notices import (

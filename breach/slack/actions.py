@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from breach.core.models import DraftState, EventKind, Phase, ReviewDecision
+from breach.core.states import DraftState, EventKind, Phase, ReviewDecision
 from breach.errors import BreachError
 from breach.slack import messages
 from breach.slack.identity import SlackUser, refusal

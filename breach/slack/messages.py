@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from breach.adapters.resources import shipped
-from breach.core.models import IncidentStatus
+from breach.core.states import IncidentStatus
 from breach.errors import InputError
 
 # Deliberately broad: over-matching something that merely looks like an address is fine.

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from breach.core.models import EventKind
+from breach.core.states import EventKind
 from breach.errors import InputError
 
 KeyKind = Literal["parent", "status", "update", "remind", "unschedule", "overdue"]

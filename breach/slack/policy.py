@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from breach.core import time as clock
 from breach.core.customers import ART_33_2
 from breach.core.customers import PREFIX as CUSTOMER_PREFIX
-from breach.core.models import EventKind, IncidentStatus, ObligationState
+from breach.core.states import EventKind, IncidentStatus, ObligationState
 from breach.errors import InputError
 
 if TYPE_CHECKING:
