@@ -16,7 +16,7 @@ kept (SQLite: a named unique index, as release 1 made it; PostgreSQL: a table co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # The column types, as this module names them; each dialect spells them its own way.
 TEXT = "text"
@@ -26,8 +26,7 @@ REAL = "real"
 ID = "id"
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     name: str
     type: str = TEXT
     not_null: bool = False
@@ -46,15 +45,13 @@ class Column:
         return self.since <= version and (self.until is None or version < self.until)
 
 
-@dataclass(frozen=True)
-class Index:
+class Index(NamedTuple):
     name: str
     columns: tuple[str, ...]
     since: int = 1
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(NamedTuple):
     name: str
     columns: tuple[Column, ...]
     #: A primary key over several columns.
@@ -79,8 +76,7 @@ class Table:
             any(i.since == version for i in self.indexes)
 
 
-@dataclass(frozen=True)
-class Migration:
+class Migration(NamedTuple):
     description: str
     #: SQL run after the new tables and columns exist and before any column is dropped (both databases).
     sql: tuple[str, ...] = ()
@@ -174,8 +170,7 @@ def tables_at(version: int) -> list[Table]:
     return [t for t in TABLES if t.at(version)]
 
 
-@dataclass(frozen=True)
-class Dialect:
+class Dialect(NamedTuple):
     """How one database spells what this module names."""
 
     name: str
