@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class BreachError(Exception):
@@ -33,8 +33,7 @@ class DeadlineError(BreachError):
     """A notification recorded after its deadline without reasons for the delay."""
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One validation problem, located in a file."""
 
     path: str

@@ -44,8 +44,6 @@ def status(
 
     from breach.services.status import status_json, status_rows, to_confirm
 
-    from .status_view import render_status
-
     with session(home, write=False) as s:
         current = now()
         if json_:
@@ -57,6 +55,8 @@ def status(
     if not rows:
         typer.echo("Nothing due: no open incident has an obligation.")
         return
+    from .status_view import render_status  # the table only: --json returns before it
+
     width = shutil.get_terminal_size((100, 24)).columns
     lines = render_status(rows, zone=zone, width=width, show_all=all_ and not pending, explain=explain,
                           single=incident_id is not None)

@@ -34,19 +34,39 @@ def _zone(name: str) -> tzinfo:
     return ZoneInfo(name)
 
 
-_TRAILING_ZONE = re.compile(r"^(?P<when>.+?)\s+(?P<zone>[A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+|UTC)$")
-_TRAILING_ABBREVIATION = re.compile(r"^.+?\s+[A-Z]{2,6}$")
+class _Pattern:
+    """A regular expression compiled on first use: reading times (`breach status`) parses none, so
+    start-up pays for none of them."""
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern, self.flags = pattern, flags
+        self.compiled: re.Pattern[str] | None = None
+
+    def _get(self) -> re.Pattern[str]:
+        if self.compiled is None:
+            self.compiled = re.compile(self.pattern, self.flags)
+        return self.compiled
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return self._get().match(text)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self._get().search(text)
+
+
+_TRAILING_ZONE = _Pattern(r"^(?P<when>.+?)\s+(?P<zone>[A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+|UTC)$")
+_TRAILING_ABBREVIATION = _Pattern(r"^.+?\s+[A-Z]{2,6}$")
 
 #: ISO 8601 extended format, date first; the only shapes accepted. ASCII digits only.
-_ISO = re.compile(
+_ISO = _Pattern(
     r"^(?P<y>[0-9]{4})-(?P<mo>[0-9]{2})-(?P<d>[0-9]{2})"
     r"(?:[Tt ](?P<h>[0-9]{2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2})(?:[.,](?P<f>[0-9]{1,6}))?)?"
     r"\s*(?P<off>[Zz]|[+\-][0-9]{2}(?::?[0-9]{2})?)?)?$"
 )
-_TIME_ONLY = re.compile(r"^(?P<h>[0-9]{1,2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2}))?$")
-_DAY_MONTH = re.compile(r"^[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{2,4}\b")
-_NUMBER = re.compile(r"^[+\-]?[0-9]+(?:[.,][0-9]+)?$")
-_RELATIVE = re.compile(
+_TIME_ONLY = _Pattern(r"^(?P<h>[0-9]{1,2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2}))?$")
+_DAY_MONTH = _Pattern(r"^[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{2,4}\b")
+_NUMBER = _Pattern(r"^[+\-]?[0-9]+(?:[.,][0-9]+)?$")
+_RELATIVE = _Pattern(
     r"\b(now|today|tonight|yesterday|tomorrow|ago|last|next|this|noon|midnight|am|pm|hours?|days?|weeks?)\b",
     re.IGNORECASE,
 )
