@@ -13,15 +13,17 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, TypedDict, cast
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from breach import __version__
 from breach.adapters.resources import rules_fingerprint
 from breach.core import time as clock
-from breach.core.duty_rows import ObligationRow, StoredDuty
 from breach.core.states import ObligationState
 from breach.errors import StoreError
 from breach.services.session import Session
+
+if TYPE_CHECKING:  # annotations only: reading the rows builds no TypedDict at start-up
+    from breach.core.duty_rows import ObligationRow, StoredDuty
 
 #: Bump when the shape of a stored projection changes.
 SHAPE = "4"
@@ -68,7 +70,7 @@ def build(session: Session, incident_id: str, *, now: datetime) -> Projection:
 
 def _stored(row: ObligationRow, due_ts: float | None) -> StoredDuty:
     """The row as stored: without what depends on the time of reading, with the epoch of its due time."""
-    return cast(StoredDuty, {**{k: v for k, v in row.items() if k not in TIMED}, "_due_ts": due_ts})
+    return cast("StoredDuty", {**{k: v for k, v in row.items() if k not in TIMED}, "_due_ts": due_ts})
 
 
 def _rows(data: Projection) -> list[tuple[str, str, float | None, str]]:
@@ -145,7 +147,7 @@ def obligation_rows(projection: Projection, *, zone: str, now: datetime) -> list
                 if row.get(key):
                     row[key] = clock.iso(clock.in_zone(datetime.fromisoformat(row[key]), zone))
         remaining = int(due_ts - now_ts) if row["state"] == ObligationState.PENDING and due_ts is not None else None
-        out.append(cast(ObligationRow, {**row, "overdue": remaining is not None and remaining < 0,
+        out.append(cast("ObligationRow", {**row, "overdue": remaining is not None and remaining < 0,
                                         "remaining_seconds": remaining}))
     return out
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TypedDict, cast
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from breach.adapters.files import write_private
-from breach.core.duty_rows import StatusRow
 from breach.core.states import SETTLED, ObligationState
 from breach.services.projection import ensure_fresh, incident_projections, obligation_rows
 from breach.services.session import Session
+
+if TYPE_CHECKING:  # annotations only: reading the rows builds no TypedDict at start-up
+    from breach.core.duty_rows import StatusRow
 
 
 class ListedIncident(TypedDict):
