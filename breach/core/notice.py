@@ -277,8 +277,8 @@ class NewDraft:
     warnings: tuple[str, ...] = ()  # for the person drafting (a shared US letter that goes to no one)
 
 
-class DraftResult(TypedDict):
-    """What `create_draft` returns: the version (new or unchanged), its files and what it still lacks."""
+class DraftWritten(TypedDict):
+    """A notice version stored and written: which one, the sha256 its approval binds, its file, what is missing."""
 
     incident: str
     kind: str
@@ -287,11 +287,16 @@ class DraftResult(TypedDict):
     format: str
     sha256: str
     path: str
-    path_in_home: str
     missing: list[str]
     template: str
-    subject: str
     template_origin: str
+
+
+class DraftResult(DraftWritten):
+    """What `create_draft` returns: the version (new or unchanged), its files and what it still lacks."""
+
+    path_in_home: str
+    subject: str
     phase: str | None
     unchanged: bool
     country: str | None

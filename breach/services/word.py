@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import NotRequired, TypedDict, cast
+from typing import cast
 
 from breach.adapters import word
 from breach.adapters.files import write_private
@@ -22,6 +22,7 @@ from breach.adapters.templates import draft_marker, placeholders_in
 from breach.core import time as clock
 from breach.core.drafting import LANGS
 from breach.core.mdblocks import parse, to_markdown
+from breach.core.notice import DraftResult, DraftWritten
 from breach.core.states import DraftState, EventKind
 from breach.core.textsafe import MAX_LOG_TEXT, check_length
 from breach.errors import InputError
@@ -37,31 +38,10 @@ from breach.services.notices import (
 from breach.services.session import Session
 
 
-class DraftWritten(TypedDict):
-    """A notice version stored and written: which one, the sha256 its approval binds, its file, what is missing."""
-
-    incident: str
-    kind: str
-    lang: str
-    version: int
-    format: str
-    sha256: str
-    path: str
-    missing: list[str]
-    template: str
-    template_origin: str
-
-
-class DocxDraft(DraftWritten):
+class DocxDraft(DraftResult):
     """`breach draft --format docx --json`: the version drafted (breach.services.notices.create_draft) and its
     Word rendition (`docx_path`); `unchanged` when the text was the newest version's (no new version)."""
 
-    path_in_home: str
-    subject: str
-    phase: str | None
-    unchanged: bool
-    country: str | None
-    html_path: NotRequired[str]
     docx_path: str
 
 
