@@ -11,22 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from test_cli_slack import ok, outbox
 from test_customers import write_list
-
-from breach.adapters.store_sqlite import Store
-
-
-def ok(result):
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def outbox(home: Path) -> list[dict]:
-    store = Store.open(home, write=False)
-    try:
-        return store.outbox_rows()
-    finally:
-        store.close()
 
 
 def _bodies(stub) -> str:
