@@ -178,3 +178,11 @@ def test_directory__names_corrected_from_the_authorities_own_pages() -> None:
     pl = directory.get("PL")
     assert pl.status == "unconfirmed" and pl.checked is not None
     assert "Prezes Urzędu Ochrony Danych Osobowych" in pl.checked.quote
+
+
+def test_unconfirmed__fewer_rows_than_the_from_memory_entries_of_the_day_issue_24_was_filed() -> None:
+    """Issue 24: 55 rows were "from memory" when it was filed (11 rules + 44 directory entries), before the
+    51 US state laws were listed too; reading the sources brought the listing below that, and it stays so."""
+    rows = listing("--unconfirmed")
+    assert len(rows) < 55
+    assert all(r["regime"] != "us-state-laws" for r in rows)  # every US state law was read in its source
