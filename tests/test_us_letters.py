@@ -205,3 +205,17 @@ def test_conflict_is_a_prescribed_form_the_other_state_does_not_share(laws) -> N
                                                                        "us-letter": ["US-IL", "US-TX"]}
     offer = us_letter.strictest_offer([tx, laws["US-DC"], il], {"data_items": ["name", "national_id"]})
     assert offer is not None and offer["months"] == 24 and len(offer["sources"]) == 2
+
+
+def test_a_shared_us_letter_is_counted_under_each_states_residents_duty(cli: Cli, tmp_path: Path, laws) -> None:
+    """The register, `show` and the report list a shared us-letter under the duty to the residents of the state
+    each copy went to (Tex. Bus. & Com. Code § 521.053: `us-tx-residents`), not under no duty at all."""
+    run, _, _ = letters_run(cli, tmp_path, texas=True)
+    assert {"kind": "us-letter", "lang": "en", "version": 1, "count": 1, "state": "US-TX"} in run["sent"]
+    iid = run["incident"]
+    shown = cli.json("show", iid)["letters"]
+    assert {"obligation": "us-tx-residents", "kind": "us-letter", "lang": "en", "version": 1, "count": 1,
+            "state": "US-TX"} in shown
+    assert {r["obligation"] for r in shown} == {"gdpr-art34-subjects", "us-ca-residents", "us-tx-residents"}
+    register = cli("register", "--format", "md").stdout
+    assert "us-letter en v1 (US-TX): 1" in register

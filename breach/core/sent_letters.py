@@ -40,23 +40,38 @@ def letters_sent(runs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
             kept[earlier] = (where, rows)  # the resumed run's counts are the whole run's
         else:
             kept.append((where, rows))
-    totals: dict[tuple[str, str, Any], int] = {}
+    totals: dict[tuple[str, str, Any, str], int] = {}
     for _, rows in kept:
         for r in rows:
-            key = (r["kind"], r["lang"], r["version"])
+            key = (r["kind"], r["lang"], r["version"], str(r.get("state") or ""))
             totals[key] = totals.get(key, 0) + int(r["count"])
-    serves = {kind: obligation for obligation, kind in LETTERS_FOR.items()}
-    return [{"obligation": serves.get(kind), "kind": kind, "lang": lang, "version": version, "count": count}
-            for (kind, lang, version), count in sorted(totals.items(), key=lambda kv: (kv[0][0], kv[0][1],
-                                                                                      kv[0][2] or 0))]
+    out = []
+    for (kind, lang, version, state), count in sorted(totals.items(), key=lambda kv: (kv[0][0], kv[0][1],
+                                                                                      kv[0][2] or 0, kv[0][3])):
+        row: dict[str, Any] = {"obligation": serves(kind, state), "kind": kind, "lang": lang, "version": version,
+                               "count": count}
+        if state:
+            row["state"] = state
+        out.append(row)
+    return out
+
+
+def serves(kind: str, state: str = "") -> str | None:
+    """The obligation a letter meets: a shared US letter the duty to the residents of the state it went to
+    (US-TX: `us-tx-residents`), any other kind its own (LETTERS_FOR)."""
+    if state.upper().startswith("US-"):
+        return f"us-{state[3:].lower()}-residents"
+    return next((obligation for obligation, k in LETTERS_FOR.items() if k == kind), None)
 
 
 def for_obligation(rows: Iterable[Mapping[str, Any]], obligation: str) -> list[dict[str, Any]]:
     """The rows of `letters_sent` that serve one obligation (`gdpr-art34-subjects:...` variants included)."""
     base = obligation.partition(":")[0]
-    return [{k: r[k] for k in ("kind", "lang", "version", "count")} for r in rows if r["obligation"] == base]
+    return [{k: r[k] for k in ("kind", "lang", "version", "count", "state") if k in r} for r in rows
+            if r["obligation"] == base]
 
 
 def describe(rows: Iterable[Mapping[str, Any]]) -> str:
     """'subject-letter en v2: 1,400; subject-letter fr v1: 5,600'."""
-    return "; ".join(f"{r['kind']} {r['lang']} v{r['version']}: {r['count']:,}" for r in rows)
+    return "; ".join(f"{r['kind']} {r['lang']} v{r['version']}{f' ({s})' if (s := r.get('state')) else ''}: "
+                     f"{r['count']:,}" for r in rows)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypedDict, cast
+from typing import Any, NotRequired, TypedDict, cast
 
 from breach.adapters import letters_engine as engine
 from breach.adapters.letters_engine import ApprovedLetter
@@ -38,11 +38,20 @@ class Approval(TypedDict):
 
 
 class SentRow(TypedDict):
-    """One (kind, language, version) a run wrote, with its count."""
+    """One (kind, language, version) a run wrote, with its count; a shared US letter's rows are per state."""
     kind: str
     lang: str
     version: int | str
     count: int
+    state: NotRequired[str]  # us-letter: the residents' state (US-TX), whose `us-tx-residents` duty it meets
+
+
+def sent_row(kind: str, key: str, lang: str, version: int | str, count: int) -> SentRow:
+    """A run's row; a shared US letter (one text for several states) keeps the state it went to."""
+    row: SentRow = {"kind": kind, "lang": lang, "version": version, "count": count}
+    if kind == "us-letter":
+        row["state"] = key
+    return row
 
 
 class LettersRun(TypedDict):
@@ -170,9 +179,8 @@ def write_letters(session: Session, incident_id: str, *, subjects_csv: Path, out
         by_jurisdiction=regional, multiline=multiline, refused=routes.refused)
     # Per (kind, language, version): what the register, `show` and the report list under the obligation.
     letters_of = {**approved, **regional}
-    sent: list[SentRow] = [{"kind": routes.kinds.get(key, "subject-letter"), "lang": letters_of[key].lang,
-                            "version": letters_of[key].version, "count": count}
-                           for key, count in summary.by_lang.items()]
+    sent: list[SentRow] = [sent_row(routes.kinds.get(key, "subject-letter"), key, letters_of[key].lang,
+                                    letters_of[key].version, count) for key, count in summary.by_lang.items()]
     record: dict[str, Any] = {**summary.to_dict(), "approvals": {**approvals, **routes.approvals}, "format": fmt,
                               "out_dir": str(out_dir), "resumed": resume, "sent": sent}
     session.store.append_event(incident.id, kind=EventKind.LETTERS, at=now, author=session.author, data=record)
