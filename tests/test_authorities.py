@@ -400,3 +400,12 @@ def test_directory__lower_saxony_names_the_man_in_office_with_its_source_quote()
     raw = next(e for e in data["authorities"] if e["id"] == "DE-NI")
     assert load_directory().get("DE-NI").name == "Der Landesbeauftragte für den Datenschutz Niedersachsen"
     assert "seit 15. September 2023 Landesbeauftragter" in raw["source_quote"]
+
+
+def test_saxony_anhalt_is_headed_by_a_woman_so_the_name_is_landesbeauftragte() -> None:
+    # datenschutz.sachsen-anhalt.de, press release of 5 August 2025: "die Landesbeauftragte für den Datenschutz
+    # in Sachsen-Anhalt und Beauftragte für die Informationsfreiheit Maria Christina Rost" (read 2026-12-05).
+    st = load_directory().get("DE-ST")
+    assert st.name == "Landesbeauftragte für den Datenschutz Sachsen-Anhalt"
+    assert st.checked is not None and "Maria Christina Rost" in st.checked.quote
+    assert st.checked.url.startswith("https://datenschutz.sachsen-anhalt.de/")
