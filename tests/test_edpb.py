@@ -10,11 +10,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_risk import assess, with_evidence  # one helper: each mitigating yes with its evidence
 
 from breach.adapters import playbooks
 from breach.core import edpb, playbook
 from breach.core.risk import RISKS
-from breach.core.risk import assess as assess_answers
 from breach.errors import InputError
 
 GDPR = playbooks.PLAYBOOK_DIR / "gdpr.yaml"
@@ -42,20 +42,6 @@ def answers(**overrides) -> dict:
 
 
 
-def assess(answers: dict, **kwargs):
-    """risk.assess on the answers with each mitigating yes carrying its evidence."""
-    return assess_answers(with_evidence(dict(answers)), **kwargs)
-
-
-def with_evidence(answers: dict) -> dict:
-    """Each mitigating yes with its evidence answer (issue 22: a yes without evidence is refused)."""
-    from breach.core.mitigations import EVIDENCE
-
-    for key, evidence in EVIDENCE.items():
-        if answers.get(key) is True:
-            answers.setdefault(evidence, f"{key}: confirmed in writing by the DPO on 28 Nov; no e-mail, postal address "
-                                          "or phone details usable (report on file)")
-    return answers
 
 
 def duties(result) -> tuple[str, bool, bool]:
